@@ -1,0 +1,108 @@
+"""Sphinx configuration for the kerastutor book.
+
+Build it as CI does (warnings are errors)::
+
+    KERASTUTOR_DOCS_QUICK=1 sphinx-build -W --keep-going -b html docs docs/_build/html
+    KERASTUTOR_DOCS_QUICK=1 sphinx-build -W --keep-going -b doctest docs docs/_build/doctest
+
+The book has three parts: concept chapters (hand-worked maths checked by
+doctest), the lessons (plain scripts in ``lessons/`` that sphinx-gallery runs
+and renders with their output and plots) and the API reference, where each
+page shows an object's docstring formula next to the code that computes it.
+"""
+import os
+import sys
+
+DOCS_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT_DIR = os.path.dirname(DOCS_DIR)
+# The package itself (for autodoc) and this folder (for gallery_hooks).
+sys.path.insert(0, ROOT_DIR)
+sys.path.insert(0, DOCS_DIR)
+
+import kerastutor  # noqa: E402
+
+# -- Project -----------------------------------------------------------------
+
+project = "kerastutor"
+author = "the kerastutor authors"
+copyright = "2024, the kerastutor authors"
+release = kerastutor.__version__
+version = release
+
+# -- General -----------------------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.doctest",
+    "sphinx.ext.viewcode",
+    "sphinx_gallery.gen_gallery",
+]
+
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_lessons/*.ipynb",
+                    "auto_lessons/*.py", "auto_lessons/*.zip"]
+templates_path = []
+
+# -- autodoc and napoleon ----------------------------------------------------
+
+# Docstrings are numpy style, with the formulas in ``.. math::`` blocks.
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"          # signatures carry no annotations; keep pages calm
+autodoc_default_options = {"show-inheritance": True}
+
+# -- doctest -----------------------------------------------------------------
+
+# Every ``testcode`` block starts from the same place: four decimals, no
+# scientific notation, and the same random numbers on every run.
+doctest_global_setup = """
+import numpy as np
+import kerastutor as keras
+np.set_printoptions(precision=4, suppress=True)
+keras.utils.set_random_seed(0)
+"""
+
+# Only the book's own ``testcode`` blocks run here. Examples written as
+# ``>>>`` inside docstrings belong to their module's namespace (they call
+# ``numerical_gradient`` without importing it), so they are left to
+# ``pytest --doctest-modules``, which runs them where they live.
+doctest_test_doctest_blocks = ""
+
+# -- sphinx-gallery: the lessons ---------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../lessons",
+    "gallery_dirs": "auto_lessons",
+    # Lessons are called 01_iris.py, 02_mnist_mlp.py, ...: run every one of them.
+    "filename_pattern": r"/[0-9][0-9]_",
+    "ignore_pattern": r"run_all\.py|__init__\.py",
+    # `--quick` under KERASTUTOR_DOCS_QUICK=1 (see gallery_hooks.reset_argv).
+    "reset_argv": "gallery_hooks.reset_argv",
+    # Each lesson starts fresh, as it would from the command line: matplotlib's
+    # defaults and kerastutor's automatic names (the first Dense is "dense").
+    "reset_modules": ("matplotlib", "gallery_hooks.reset_kerastutor"),
+    "abort_on_example_error": True,
+    # "Lessons using this object" on the API pages (``.. minigallery::``).
+    "doc_module": ("kerastutor",),
+    "backreferences_dir": "gen_modules/backreferences",
+    "download_all_examples": False,
+    # No sg_execution_times.rst pages: they would land in docs/ itself, outside
+    # the ignored build folders, and timings are not part of the book.
+    "write_computation_times": False,
+}
+
+# -- HTML --------------------------------------------------------------------
+
+html_theme = "alabaster"
+html_title = "kerastutor"
+html_static_path = []
+html_theme_options = {
+    "description": "Keras 3, written out as a textbook in NumPy",
+    "fixed_sidebar": True,
+    "page_width": "1100px",
+    "sidebar_width": "240px",
+}

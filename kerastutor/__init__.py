@@ -1,0 +1,42 @@
+"""kerastutor: Keras, written out as a textbook.
+
+``import kerastutor as keras`` gives the Keras 3 API surface; every layer,
+loss, optimizer and metric behind it is a short NumPy class with its forward
+and backward formulas written next to each other.
+
+Submodules are imported on first use, so ``import kerastutor`` is quick and
+``keras.layers``, ``keras.losses``, ... appear the first time you touch them.
+"""
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "activations", "backend", "callbacks", "constraints", "datasets",
+    "gradcheck", "initializers", "layers", "losses", "metrics", "models",
+    "optimizers", "regularizers", "saving", "trace", "utils", "ops", "config",
+)
+
+# Top-level names Keras exports, and the module each lives in.
+_TOP_LEVEL = {
+    "Sequential": "kerastutor.models",
+    "Model": "kerastutor.models",
+    "Input": "kerastutor.layers",
+    "Layer": "kerastutor.layers",
+    "Weight": "kerastutor.weight",
+    "Variable": "kerastutor.weight",
+}
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kerastutor.{name}")
+    if name in _TOP_LEVEL:
+        module = importlib.import_module(_TOP_LEVEL[name])
+        attr = "Weight" if name == "Variable" else name
+        return getattr(module, attr)
+    raise AttributeError(f"module 'kerastutor' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES) + list(_TOP_LEVEL))

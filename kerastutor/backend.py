@@ -1,0 +1,146 @@
+"""Global settings every other module reads: dtype, epsilon, randomness.
+
+Keras keeps a handful of process-wide settings (``keras.config``):
+
+* ``floatx()`` -- the float dtype new weights and cast inputs get
+  (``"float32"`` by default, as in Keras);
+* ``epsilon()`` -- the small constant that keeps divisions and logs finite
+  (``1e-7``);
+* ``image_data_format()`` -- ``"channels_last"``.
+
+kerastutor adds one more: the random generator. Every random draw in the
+library (initializers, dropout masks, shuffling) comes from :func:`rng`, so
+``keras.utils.set_random_seed(s)`` makes a whole run repeatable bit for bit.
+
+``xp`` is the array namespace layer code computes with. It is NumPy; the
+optional GPU module provides the same subset of functions for device arrays.
+"""
+import difflib
+import random
+import re
+
+import numpy as np
+
+xp = np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_RNG = np.random.default_rng()
+_SEED = None
+
+_ALLOWED_FLOATX = ("float16", "float32", "float64")
+
+
+def floatx():
+    """The default float dtype as a string, e.g. ``"float32"``."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Set the default float dtype (``"float16"``, ``"float32"`` or ``"float64"``)."""
+    global _FLOATX
+    value = str(np.dtype(value)) if not isinstance(value, str) else value
+    if value not in _ALLOWED_FLOATX:
+        raise ValueError(
+            f"set_floatx: unknown dtype {value!r}; expected one of {_ALLOWED_FLOATX}.")
+    _FLOATX = value
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (``1e-7``)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by :func:`epsilon`."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """``"channels_last"``: images are ``(batch, height, width, channels)``."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(value):
+    """Set the image layout (``"channels_last"`` or ``"channels_first"``)."""
+    global _IMAGE_DATA_FORMAT
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "set_image_data_format: expected 'channels_last' or 'channels_first', "
+            f"got {value!r}.")
+    _IMAGE_DATA_FORMAT = value
+
+
+def cast_to_floatx(x):
+    """Return ``x`` as a NumPy array of dtype :func:`floatx` (no copy if it already is)."""
+    return np.asarray(x, dtype=_FLOATX)
+
+
+def rng():
+    """The library-wide random generator (a ``numpy.random.Generator``)."""
+    return _RNG
+
+
+def set_random_seed(seed):
+    """Seed Python's ``random``, NumPy's global RNG and kerastutor's generator.
+
+    After this call every random choice kerastutor makes (weight
+    initialization, dropout masks, the shuffling in ``fit``) is repeatable.
+    """
+    global _RNG, _SEED
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(
+            f"set_random_seed: seed must be a non-negative integer, got {seed!r}.")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    _RNG = np.random.default_rng(seed)
+    _SEED = seed
+
+
+def random_seed():
+    """The seed given to the last :func:`set_random_seed` call (``None`` if never)."""
+    return _SEED
+
+
+def make_rng(seed=None):
+    """A generator for an object that was given its own ``seed``.
+
+    Keras objects such as ``Dropout(seed=3)`` or ``GlorotUniform(seed=3)``
+    draw from a private generator when given a seed, and from the global one
+    otherwise.
+    """
+    return _RNG if seed is None else np.random.default_rng(seed)
+
+
+def snake_case(name):
+    """``BatchNormalization`` -> ``batch_normalization`` (Keras's naming rule)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def did_you_mean(name, known):
+    """`` Did you mean 'relu'?`` when ``known`` holds a close match of ``name``, else ``""``.
+
+    Every lookup by name (activations, losses, optimizers, ...) ends its
+    error message with this, so a typo gets its fix.
+    """
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+_NAME_COUNTS = {}
+
+
+def unique_name(base):
+    """Keras-style automatic names: ``dense``, ``dense_1``, ``dense_2``, ..."""
+    count = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def clear_session():
+    """Forget automatic names, so the next Dense is called ``dense`` again."""
+    _NAME_COUNTS.clear()

@@ -1,0 +1,818 @@
+"""Callbacks: code the fit loop calls at fixed moments.
+
+The loop in :mod:`kerastutor.models.training` calls, in this order::
+
+    on_train_begin
+      on_epoch_begin(epoch)
+        on_train_batch_begin(batch) ... on_train_batch_end(batch, logs)   (each batch)
+      on_epoch_end(epoch, logs)          # logs include val_* entries
+    on_train_end
+
+``evaluate`` calls ``on_test_*`` and ``predict`` calls ``on_predict_*``.
+A callback sees the model as ``self.model`` and may set
+``self.model.stop_training = True`` to end training early. Callbacks share one
+logs dict per epoch, in the order given, with History and the progress bar last:
+a callback may add entries (``learning_rate``) that they then record and print.
+
+Ready-made callbacks: :class:`EarlyStopping` and :class:`ReduceLROnPlateau`
+(both watch one logged value, see :class:`MonitorCallback`),
+:class:`LearningRateScheduler`, :class:`CSVLogger`, :class:`TerminateOnNaN`,
+:class:`LambdaCallback` and :class:`LivePlot` (learning curves while training).
+"""
+import csv
+import os
+import sys
+import warnings
+
+import numpy as np
+
+
+class Callback:
+    """Base class: every hook Keras has, each doing nothing."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): pass
+    def on_train_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+    # Keras 2 names, kept as aliases of the train hooks.
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+
+_HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+
+
+class CallbackList:
+    """Calls a hook on every callback: yours first, then History, then the progress bar.
+
+    History comes after your callbacks, as in Keras 3, so whatever they add to
+    the epoch logs (``learning_rate`` from :class:`LearningRateScheduler` or
+    :class:`ReduceLROnPlateau`) is recorded and printed too.
+    """
+
+    def __init__(self, callbacks=None, add_history=None, add_progbar=False, model=None,
+                 verbose=1, epochs=1, steps=None):
+        self.callbacks = list(callbacks or [])
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be keras.callbacks.Callback instances, got "
+                                f"{cb!r}. Hint: pass an instance, e.g. EarlyStopping(), "
+                                "not the class.")
+        if add_history is not None:
+            self.callbacks.append(add_history)
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        for cb in self.callbacks:
+            cb.set_model(model)
+            cb.set_params(params)
+        # Only callbacks that override a hook are called for it: the per-batch
+        # hooks then cost nothing for History and friends.
+        self._active = {hook: [cb for cb in self.callbacks
+                               if getattr(type(cb), hook) is not getattr(Callback, hook)]
+                        for hook in _HOOKS}
+
+    def _call(self, hook, *args):
+        for cb in self._active[hook]:
+            getattr(cb, hook)(*args)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
+    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
+    def on_test_end(self, logs=None): self._call("on_test_end", logs)
+    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
+    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._call("on_train_batch_begin", batch, logs)
+        self._call("on_batch_begin", batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._call("on_train_batch_end", batch, logs)
+        self._call("on_batch_end", batch, logs)
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self._call("on_test_batch_begin", batch, logs)
+
+    def on_test_batch_end(self, batch, logs=None):
+        self._call("on_test_batch_end", batch, logs)
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self._call("on_predict_batch_begin", batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._call("on_predict_batch_end", batch, logs)
+
+
+class History(Callback):
+    """Records the epoch logs: ``history.history["loss"]`` is a list, one per epoch.
+
+    ``fit`` returns this object; ``history.epoch`` lists the epoch indices
+    and ``history.params`` holds ``verbose``, ``epochs`` and ``steps``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def plot(self, metrics=None, save_to=None):
+        """Plot the learning curves: one panel per metric, training and ``val_`` together.
+
+        Needs matplotlib; without it, says so and returns ``None``. With
+        ``save_to`` the figure is also written to that PNG path (folders are
+        created). Returns the matplotlib axes.
+        """
+        try:
+            import matplotlib
+            if save_to and not os.environ.get("DISPLAY") and "MPLBACKEND" not in os.environ:
+                matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("matplotlib is not installed: no learning-curve plot "
+                  "(pip install matplotlib).")
+            return None
+        names = metrics or [k for k in self.history if not k.startswith("val_")]
+        _, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
+        epochs = np.array(self.epoch) + 1
+        for axis, name in zip(axes[0], names):
+            axis.plot(epochs, self.history[name], label=name)
+            if f"val_{name}" in self.history:
+                axis.plot(epochs, self.history[f"val_{name}"], label=f"val_{name}")
+            axis.set_xlabel("epoch")
+            axis.set_title(name)
+            axis.legend()
+        plt.tight_layout()
+        if save_to:
+            os.makedirs(os.path.dirname(os.path.abspath(save_to)), exist_ok=True)
+            plt.savefig(save_to)
+            print(f"learning curves saved to {save_to}")
+        return axes[0]
+
+
+class ProgbarLogger(Callback):
+    """Prints Keras's progress bar: ``Epoch 1/5`` then one bar per epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.progbar = None
+        self.seen = 0
+
+    def _new_bar(self, target):
+        from kerastutor.utils.progbar import Progbar
+        verbose = self.params.get("verbose", 1)
+        # Metrics are already running means: show them as given (Keras does the same).
+        self.progbar = Progbar(target=target, verbose=verbose, unit_name="step",
+                               stateless_metrics=set())
+        self.seen = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        epochs = self.params.get("epochs", 1)
+        if self.params.get("verbose", 1) and epochs > 1:
+            print(f"Epoch {epoch + 1}/{epochs}")
+        self._new_bar(self.params.get("steps"))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen = batch + 1
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+
+    def on_test_begin(self, logs=None):
+        self._new_bar(self.params.get("steps"))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.seen = batch + 1
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def on_test_end(self, logs=None):
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+
+    def on_predict_begin(self, logs=None):
+        self._new_bar(self.params.get("steps"))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.seen = batch + 1
+        self.progbar.update(self.seen, finalize=False)
+
+    def on_predict_end(self, logs=None):
+        self.progbar.update(self.seen, finalize=True)
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda e, logs: ...)``."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None,
+                 on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None,
+                 **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end,
+                     on_train_batch_begin=on_train_batch_begin,
+                     on_train_batch_end=on_train_batch_end, **kwargs)
+        # CallbackList looks at the class to decide which hooks to call.
+        self.__class__ = type("LambdaCallback", (LambdaCallback,),
+                              {name: staticmethod(fn) for name, fn in hooks.items()
+                               if fn is not None})
+
+
+# ============================================================== monitoring a metric
+# Metric names whose value should go *up* (Keras marks these metrics with
+# ``_direction = "up"``); a name containing one of these is maximised.
+_UP_NAMES = ("acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou",
+             "cosine_similarity", "specificity", "sensitivity", "true_positives",
+             "true_negatives")
+# Names of error-like metrics that should go *down*.
+_DOWN_NAMES = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "hinge",
+               "kl_divergence", "kld", "poisson", "log_cosh", "logcosh", "huber",
+               "false_positives", "false_negatives")
+
+
+def _direction_of(monitor, model):
+    """``"min"`` or ``"max"`` for ``mode="auto"``, decided as Keras does.
+
+    ``loss`` and ``val_loss`` go down. Otherwise the compiled metric with that
+    name decides (its ``_direction`` when it has one, else its name); a name
+    nobody knows raises, as in Keras.
+    """
+    name = monitor[4:] if monitor.startswith("val_") else monitor
+    if name == "loss":
+        return "min"
+    for metric in getattr(model, "metrics", None) or []:
+        direction = getattr(metric, "_direction", None)
+        if getattr(metric, "name", None) == name and direction in ("up", "down"):
+            return "max" if direction == "up" else "min"
+    lowered = name.lower()
+    if any(part in lowered for part in _UP_NAMES):
+        return "max"
+    if any(part in lowered for part in _DOWN_NAMES):
+        return "min"
+    return None
+
+
+class MonitorCallback(Callback):
+    r"""Base of the callbacks that watch one logged value (``monitor``) for improvement.
+
+    With :math:`\delta` = ``min_delta`` :math:`\ge 0`, a value :math:`v` improves on a
+    reference :math:`b` when
+
+    .. math::
+
+        \text{mode min: } v + \delta < b, \qquad \text{mode max: } v - \delta > b .
+
+    ``mode="auto"`` picks ``"min"`` for ``loss``/``val_loss`` and error metrics
+    and ``"max"`` for metrics that grow (accuracy, AUC, precision, recall, ...);
+    for a name it cannot place it raises and asks for ``mode``.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        A key of the epoch logs.
+    mode : {"auto", "min", "max"}, default "auto"
+        An unknown mode warns and falls back to ``"auto"`` (as Keras does).
+    baseline : float or None, default None
+        Starting best value; ``None`` starts from :math:`\pm\infty`.
+    min_delta : float, default 0
+        Smallest change that counts as an improvement (its sign is ignored).
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+        super().__init__()
+        if not isinstance(monitor, str):
+            raise TypeError(f"{type(self).__name__}: monitor must be a log key (a string) "
+                            f"such as 'val_loss' or 'accuracy', got {monitor!r}.")
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to "
+                          "auto mode. Hint: use 'auto', 'min' or 'max'.", stacklevel=3)
+            mode = "auto"
+        self.monitor = monitor
+        self.mode = mode
+        self.baseline = baseline
+        self.best = baseline
+        self.min_delta = abs(min_delta)
+        self.monitor_op = None       # "min" or "max" once decided (at the first epoch end)
+
+    def _set_monitor_op(self):
+        direction = self.mode if self.mode != "auto" else _direction_of(self.monitor,
+                                                                         self.model)
+        if direction is None:
+            raise ValueError(
+                f"{type(self).__name__} callback received monitor={self.monitor}, but "
+                "Keras isn't able to automatically determine whether that metric should "
+                "be maximized or minimized. Pass `mode='max'` in order to monitor based "
+                "on the highest metric value, or pass `mode='min'` in order to use the "
+                "lowest value.")
+        self.monitor_op = direction
+        if self.best is None:
+            self.best = np.inf if direction == "min" else -np.inf
+
+    def _is_improvement(self, value, reference):
+        """``v + delta < b`` in min mode, ``v - delta > b`` in max mode."""
+        if reference is None:
+            return True
+        if self.monitor_op == "min":
+            return bool(value + self.min_delta < reference)
+        return bool(value - self.min_delta > reference)
+
+    def _monitor_value(self, logs, what):
+        """The monitored value from ``logs``, or ``None`` with Keras's warning."""
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"{what} conditioned on metric `{self.monitor}` which is not "
+                          f"available. Available metrics are: {','.join(logs)}",
+                          stacklevel=3)
+            return None
+        return float(value)
+
+    def get_config(self):
+        return {"monitor": self.monitor, "mode": self.mode, "baseline": self.baseline,
+                "min_delta": self.min_delta}
+
+
+class EarlyStopping(MonitorCallback):
+    r"""Stop training when ``monitor`` has stopped improving.
+
+    At each epoch end (from ``start_from_epoch`` on) the counter ``wait`` grows by
+    one; an improvement on the best value so far (see :class:`MonitorCallback`)
+    makes it the new best and resets ``wait`` to 0, but only if it also beats
+    ``baseline``. Training stops when
+
+    .. math::
+
+        \text{wait} \ge \text{patience} \quad\text{and}\quad \text{epoch} > 0 .
+
+    With ``restore_best_weights=True`` the weights of the best epoch are put back
+    at the end of training (the first monitored epoch counts as best if nothing
+    ever improves).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    min_delta : float, default 0
+    patience : int, default 0
+        Epochs without improvement before stopping.
+    verbose : int, default 0
+        1 prints ``Epoch N: early stopping`` and the restore message.
+    mode : {"auto", "min", "max"}, default "auto"
+    baseline : float or None, default None
+        Value the monitor must beat; until it does, ``wait`` is not reset.
+    restore_best_weights : bool, default False
+    start_from_epoch : int, default 0
+        Warm-up epochs that are not monitored.
+
+    Attributes
+    ----------
+    stopped_epoch : int
+        Epoch index at which training stopped (0 if it did not).
+    best_epoch : int
+        Epoch index of the best monitored value.
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+        super().__init__(monitor, mode, baseline, min_delta)
+        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                    or value < 0:
+                raise ValueError(f"EarlyStopping: {name} must be an integer >= 0 (a number "
+                                 f"of epochs), got {value!r}.")
+        self.patience = patience
+        self.verbose = verbose
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def on_train_begin(self, logs=None):
+        # Reset, so that one instance can serve several fit calls.
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        current = self._monitor_value(logs, "Early stopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+    def get_config(self):
+        return {"monitor": self.monitor, "min_delta": self.min_delta,
+                "patience": self.patience, "verbose": self.verbose, "mode": self.mode,
+                "baseline": self.baseline, "restore_best_weights": self.restore_best_weights,
+                "start_from_epoch": self.start_from_epoch}
+
+
+class ReduceLROnPlateau(MonitorCallback):
+    r"""Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs without improvement (outside a cooldown):
+
+    .. math::
+
+        \eta \leftarrow \max(\eta \cdot \text{factor},\ \eta_\text{min})
+        \qquad (\text{only if } \eta > \eta_\text{min})
+
+    then ``cooldown`` epochs follow in which ``wait`` stays 0. Each epoch's logs
+    get ``learning_rate`` (the rate used in that epoch), as in Keras.
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+    factor : float, default 0.1
+        Must be below 1.
+    patience : int, default 10
+    verbose : int, default 0
+        1 prints ``Epoch N: ReduceLROnPlateau reducing learning rate to ...``.
+    mode : {"auto", "min", "max"}, default "auto"
+    min_delta : float, default 1e-4
+    cooldown : int, default 0
+    min_lr : float, default 0.0
+        :math:`\eta_\text{min}`, the lower bound.
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
+        super().__init__(monitor, mode, min_delta=min_delta)
+        if factor >= 1.0:
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
+                             f"Received factor={factor}. Hint: factor multiplies the rate, "
+                             "so 0.1 divides it by 10.")
+        self.factor = factor
+        self.patience = patience
+        self.verbose = verbose
+        self.cooldown = cooldown
+        self.min_lr = min_lr
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def on_train_begin(self, logs=None):
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        current = self._monitor_value(logs, "Learning rate reduction")
+        if current is None:
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif not self.in_cooldown():
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = float(self.model.optimizer.learning_rate)
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new_lr
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
+                              f"rate to {new_lr}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0
+
+    def get_config(self):
+        return {"monitor": self.monitor, "factor": self.factor, "patience": self.patience,
+                "verbose": self.verbose, "mode": self.mode, "min_delta": self.min_delta,
+                "cooldown": self.cooldown, "min_lr": self.min_lr}
+
+
+class LearningRateScheduler(Callback):
+    r"""Set the learning rate at the start of each epoch from ``schedule(epoch, lr)``.
+
+    .. math::
+
+        \eta_{e} = \text{schedule}(e,\ \eta_{e-1})
+
+    where :math:`e` counts epochs from 0 and :math:`\eta_{e-1}` is the optimizer's
+    current rate. A ``schedule`` that takes only the epoch also works (Keras's old
+    API). Each epoch's logs get ``learning_rate``, so History records it.
+
+    Parameters
+    ----------
+    schedule : callable
+        ``schedule(epoch, lr) -> float``.
+    verbose : int, default 0
+        1 prints ``Epoch N: LearningRateScheduler setting learning rate to ...``.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError("LearningRateScheduler: schedule must be a function "
+                            f"schedule(epoch, lr) -> float, got {schedule!r}. Hint: "
+                            "LearningRateScheduler(lambda epoch, lr: lr * 0.9).")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        try:
+            rate = self.schedule(epoch, float(optimizer.learning_rate))
+        except TypeError:                  # a schedule(epoch) of the old API
+            rate = self.schedule(epoch)
+        if isinstance(rate, np.ndarray) and rate.ndim == 0:
+            rate = rate[()]
+        if not isinstance(rate, (float, np.floating)):
+            raise ValueError("The output of the `schedule` function should be a float. "
+                             f"Got: {rate!r}. Hint: return float(...), e.g. `return "
+                             "lr * 0.5` rather than an int or an array.")
+        optimizer.learning_rate = float(rate)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                  f"{float(rate)}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+    def get_config(self):
+        return {"schedule": self.schedule, "verbose": self.verbose}
+
+
+class CSVLogger(Callback):
+    """Write each epoch's logs as one row of a CSV file.
+
+    The header is ``epoch`` followed by the log keys in sorted order (taken at
+    the first epoch); a key missing in a later epoch is written ``NA``. The file
+    is flushed after every row, so an interrupted run loses nothing.
+
+    Parameters
+    ----------
+    filename : str or path-like
+        The CSV file, e.g. ``"run/log.csv"``.
+    separator : str, default ","
+        The field separator.
+    append : bool, default False
+        Add to an existing file (no second header) instead of overwriting it.
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise ValueError("CSVLogger: separator must be a single character such as "
+                             f"',' or '\\t' or ';', got {separator!r}.")
+        self.filename = os.fspath(filename)
+        self.sep = separator
+        self.append = append
+        self.keys = None
+        self.writer = None
+        self.csv_file = None
+        self.append_header = True
+
+    def on_train_begin(self, logs=None):
+        self.append_header = True
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, newline="") as f:
+                self.append_header = not f.readline()
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
+        self.writer = None
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+            names = getattr(self.model, "metrics_names", None) or []
+            self.keys += [n for n in names if n.startswith("val_") and n not in self.keys]
+        if self.writer is None:
+            self.writer = csv.writer(self.csv_file, delimiter=self.sep)
+            if self.append_header:
+                self.writer.writerow(["epoch"] + self.keys)
+        self.writer.writerow([epoch] + [_csv_value(logs.get(k, "NA")) for k in self.keys])
+        self.csv_file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+    def get_config(self):
+        return {"filename": self.filename, "separator": self.sep, "append": self.append}
+
+
+def _csv_value(value):
+    """Numbers as Python numbers; 1-D arrays and lists as ``"[a, b]"`` (Keras's format)."""
+    if isinstance(value, str):
+        return value
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return array.item()
+    return f"[{', '.join(map(str, array.ravel().tolist()))}]"
+
+
+class TerminateOnNaN(Callback):
+    r"""Stop training when a batch's loss is NaN or infinite.
+
+    After each training batch, if :math:`\lnot\,\text{isfinite}(\text{loss})` it
+    prints ``Batch b: Invalid loss, terminating training`` and sets
+    ``model.stop_training`` (the epoch still ends, its logs are recorded and
+    ``on_train_end`` runs), or with ``raise_error=True`` raises ``RuntimeError``
+    at once.
+
+    Parameters
+    ----------
+    raise_error : bool, default False
+    """
+
+    def __init__(self, raise_error=False):
+        super().__init__()
+        self.raise_error = raise_error
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is None or np.isfinite(loss):
+            return
+        if self.raise_error:
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                               f"{loss}. Terminating training immediately. Hint: lower the "
+                               "learning rate, scale the inputs, or clip gradients "
+                               "(clipnorm=1.0).")
+        print(f"Batch {batch}: Invalid loss, terminating training")
+        self.model.stop_training = True
+
+    def get_config(self):
+        return {"raise_error": self.raise_error}
+
+
+class LivePlot(Callback):
+    """Learning curves redrawn at every epoch end (matplotlib).
+
+    One panel per metric, the training curve and its ``val_`` partner together,
+    like :meth:`History.plot` but live. In a window or notebook the figure
+    updates in place; with ``save_to`` it is also written to that PNG path after
+    every epoch (so you can watch the file). Without a display it uses the Agg
+    backend. Without matplotlib it says so once and does nothing.
+
+    Parameters
+    ----------
+    metrics : list of str or None, default None
+        Names to plot (without ``val_``); ``None`` plots every training key.
+    save_to : str or None, default None
+        PNG path, rewritten each epoch (folders are created).
+    """
+
+    def __init__(self, metrics=None, save_to=None):
+        super().__init__()
+        self.metrics = None if metrics is None else list(metrics)
+        self.save_to = None if save_to is None else os.fspath(save_to)
+        self.history = {}           # key -> values, as History keeps them
+        self.epochs = []            # 1-based epoch numbers seen
+        self._at = {}               # key -> the epochs at which it was logged
+        self.figure = None
+        self._plt = None
+        self._missing = False
+
+    def _pyplot(self):
+        if self._plt is None and not self._missing:
+            try:
+                import matplotlib
+                headless = sys.platform.startswith("linux") and not (
+                    os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+                if headless and "MPLBACKEND" not in os.environ \
+                        and "matplotlib.pyplot" not in sys.modules:
+                    matplotlib.use("Agg")         # no screen: draw into memory only
+                import matplotlib.pyplot as plt
+                self._plt = plt
+            except ImportError:
+                self._missing = True
+                print("LivePlot: matplotlib is not installed, so there is no live plot "
+                      "(pip install matplotlib).")
+        return self._plt
+
+    def on_train_begin(self, logs=None):
+        self.history = {}
+        self.epochs = []
+        self._at = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(epoch + 1)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+            self._at.setdefault(key, []).append(epoch + 1)
+        plt = self._pyplot()
+        if plt is None:
+            return
+        names = self.metrics or [k for k in self.history if not k.startswith("val_")]
+        if self.figure is None or len(self.figure.axes) != len(names):
+            if self.figure is not None:
+                plt.close(self.figure)
+            self.figure, _ = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5),
+                                          squeeze=False)
+        for axis, name in zip(self.figure.axes, names):
+            axis.clear()
+            for key in (name, f"val_{name}"):
+                if key in self.history:
+                    # Drawn at the epochs it was logged (validation_freq skips some).
+                    axis.plot(self._at[key], self.history[key], marker=".", label=key)
+            axis.set_xlabel("epoch")
+            axis.xaxis.get_major_locator().set_params(integer=True)   # whole epochs
+            axis.set_title(name)
+            axis.legend()
+        self.figure.tight_layout()
+        if self.save_to:
+            os.makedirs(os.path.dirname(os.path.abspath(self.save_to)), exist_ok=True)
+            self.figure.savefig(self.save_to)
+        self._show(plt)
+
+    def _show(self, plt):
+        """Put the new drawing on screen: a notebook cell, a window, or nowhere (Agg)."""
+        backend = plt.get_backend().lower()
+        if backend == "agg":
+            return
+        if "inline" in backend:                      # Jupyter: replace the cell output
+            from IPython.display import clear_output, display
+            clear_output(wait=True)
+            display(self.figure)
+        else:                                        # a window: let it repaint
+            plt.pause(0.001)
+
+    def on_train_end(self, logs=None):
+        if self._plt is None or self.figure is None:
+            return
+        backend = self._plt.get_backend().lower()
+        if backend == "agg" or "inline" in backend:
+            # Agg: nobody can see it, free the memory. Notebook: it is already in the
+            # cell output; closing it stops the notebook from drawing it a second time.
+            self._plt.close(self.figure)
+            self.figure = None
+
+    def get_config(self):
+        return {"metrics": self.metrics, "save_to": self.save_to}
+
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback",
+           "MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler",
+           "CSVLogger", "TerminateOnNaN", "LivePlot"]

@@ -1,0 +1,527 @@
+"""The ``Layer`` contract, symbolic tensors and graph nodes.
+
+A layer is a function with parameters that knows its own derivative::
+
+    y, cache = layer.forward(x, training)      # compute, remember what backward needs
+    dx       = layer.backward(cache, dy)        # dL/dx, and dL/dW added into W.grad
+
+``build(input_shape)`` creates the weights the first time the layer sees an
+input, so ``Dense(64)`` does not need to know its input size in advance.
+
+Calling a layer on a *symbolic* tensor (what ``keras.Input`` returns) does no
+arithmetic: it records a :class:`Node` -- "this layer was applied to these
+tensors and produced those" -- which is how functional models remember their
+graph. Calling it on a NumPy array runs ``forward`` straight away.
+"""
+import difflib
+
+import numpy as np
+
+from kerastutor import backend, initializers
+from kerastutor.backend import snake_case
+from kerastutor.weight import Weight
+
+
+def dtype_policy_config(dtype):
+    """The ``{"module": "keras", "class_name": "DTypePolicy", ...}`` dict Keras writes."""
+    return {"module": "keras", "class_name": "DTypePolicy",
+            "config": {"name": dtype}, "registered_name": None}
+
+
+def _dtype_name(dtype):
+    """Accept a dtype string, a NumPy dtype or a serialized DTypePolicy dict."""
+    if dtype is None:
+        return backend.floatx()
+    if isinstance(dtype, dict):
+        return dtype.get("config", {}).get("name", backend.floatx())
+    return str(np.dtype(dtype))
+
+
+def format_shape(shape):
+    """``(None, 16)`` the way Keras prints shapes."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (batch dimension ``None``) and where it came from.
+
+    ``history`` is ``(layer, node_index, tensor_index)``: the layer that
+    produced it, which of that layer's calls, and which of that call's outputs.
+    """
+
+    def __init__(self, shape, dtype=None, history=None, name=None):
+        self.shape = tuple(shape)
+        self.dtype = dtype or backend.floatx()
+        self.history = history
+        self.name = name
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={format_shape(self.shape)}, dtype={self.dtype}, name={self.name}>"
+
+
+class Node:
+    """One application of a layer in a graph: ``outputs = layer(inputs)``."""
+
+    def __init__(self, layer, inputs, outputs):
+        self.layer = layer
+        self.inputs = inputs          # list of KerasTensor
+        self.outputs = outputs        # list of KerasTensor
+
+    def __repr__(self):
+        return f"<Node {self.layer.name}: {[t.shape for t in self.inputs]} -> " \
+               f"{[t.shape for t in self.outputs]}>"
+
+
+class InputSpec:
+    """What a layer accepts: a rank (exact or minimum) and fixed axis sizes.
+
+    Checked on every call, so a wrong shape fails *at the layer that
+    cannot take it*, with a message naming that layer and both shapes.
+    """
+
+    def __init__(self, ndim=None, min_ndim=None, axes=None):
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.axes = axes or {}
+
+    def check(self, layer, shape, index=0):
+        where = f'Input {index} of layer "{layer.name}" is incompatible with the layer'
+        rank = len(shape)
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(
+                f"{where}: expected ndim={self.ndim}, found ndim={rank}. "
+                f"Full shape received: {format_shape(shape)}.{_rank_hint(layer, shape)}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(
+                f"{where}: expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                f"Full shape received: {format_shape(shape)}.{_rank_hint(layer, shape)}")
+        for axis, size in self.axes.items():
+            if shape[axis] is not None and shape[axis] != size:
+                raise ValueError(
+                    f"{where}: expected axis {axis} of input shape to have value {size}, "
+                    f"but received input with shape {format_shape(shape)}."
+                    f"{_rank_hint(layer, shape)}")
+
+
+def _rank_hint(layer, shape):
+    """A guess at the usual cause of a shape error, for the message."""
+    if type(layer).__name__ == "Dense" and len(shape) > 2:
+        return (" Hint: Dense works on the last axis; to feed it images or other "
+                "multi-axis data add a Flatten() layer before it.")
+    return (" Hint: input shapes given to keras.Input(shape=...) or input_shape= exclude "
+            "the batch size; check model.summary() for the shape each layer produces.")
+
+
+class Layer:
+    """Base class of every layer.
+
+    Subclasses write, in this order (the order a reader learns them):
+
+    * ``build(input_shape)`` -- create weights with :meth:`add_weight`;
+    * ``forward(x, training)`` -- return ``(y, cache)``;
+    * ``backward(cache, grad_out)`` -- return ``grad_in`` and **add** into
+      each weight's ``.grad`` (adding, not assigning, is what makes shared
+      layers correct: each use contributes its part);
+    * ``compute_output_shape(input_shape)`` and ``get_config()``.
+
+    ``has_kinks`` tells the gradient checker that the layer's derivative
+    jumps somewhere (ReLU, max), so a looser tolerance applies.
+    """
+
+    has_kinks = False
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
+                 input_dim=None, batch_size=None, batch_input_shape=None,
+                 activity_regularizer=None, autocast=True, **kwargs):
+        if kwargs:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
+                f"{_closest_kwarg_hint(self, kwargs)}")
+        self.name = name or backend.unique_name(snake_case(type(self).__name__))
+        self._trainable = trainable
+        self.dtype = _dtype_name(dtype)
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = _lookup("regularizers", activity_regularizer)
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._inbound_nodes = []
+        # Keras 2 habit: Dense(32, input_shape=(784,)) on the first layer.
+        self._batch_input_shape = None
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        elif input_dim is not None:
+            self._batch_input_shape = (batch_size, int(input_dim))
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   name=None):
+        """Create a :class:`~kerastutor.weight.Weight`, initialise it and track it.
+
+        Keras's signature: ``initializer=None`` means ``"glorot_uniform"``;
+        ``shape=None`` means a scalar.
+        """
+        shape = () if shape is None else shape
+        initializer = "glorot_uniform" if initializer is None else initializer
+        init = initializers.get(initializer)
+        regularizer = _lookup("regularizers", regularizer)
+        constraint = _lookup("constraints", constraint)
+        dtype = _dtype_name(dtype) if dtype is not None else self.dtype
+        value = np.asarray(init(tuple(shape), dtype=dtype), dtype=dtype)
+        weight = Weight(value, name=name or "weight", trainable=trainable,
+                        regularizer=regularizer, constraint=constraint,
+                        path=f"{self.name}/{name}")
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
+        return weight
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def _sublayers(self):
+        """Layers this layer owns: those assigned as attributes (``self.dense = Dense(4)``)."""
+        return list(self.__dict__.get("_tracked_layers", []))
+
+    def __setattr__(self, name, value):
+        # Keras tracks sub-layers assigned in __init__/build, so their weights
+        # count as this layer's weights.
+        if isinstance(value, Layer) and value is not self and not name.startswith("_"):
+            tracked = self.__dict__.setdefault("_tracked_layers", [])
+            if not any(layer is value for layer in tracked):
+                tracked.append(value)
+        object.__setattr__(self, name, value)
+
+    @property
+    def weights(self):
+        """All weights, trainable first (Keras's ``get_weights()`` order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        own = list(self._trainable_weights)
+        for layer in self._sublayers():
+            own += [w for w in layer.trainable_weights if w not in own]
+        return own
+
+    @property
+    def non_trainable_weights(self):
+        own = list(self._non_trainable_weights)
+        if not self._trainable:
+            own = list(self._trainable_weights) + own
+        for layer in self._sublayers():
+            own += [w for w in layer.non_trainable_weights if w not in own]
+        return own
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def get_weights(self):
+        """The weight values as a list of NumPy arrays (copies)."""
+        return [w.value.copy() for w in self.weights]
+
+    def set_weights(self, values):
+        """Set the weights from a list of arrays, in :attr:`weights` order."""
+        weights = self.weights
+        if len(values) != len(weights):
+            raise ValueError(
+                f'Layer "{self.name}": set_weights() expected a list of {len(weights)} '
+                f"arrays ({[w.name for w in weights]}), but received {len(values)}.")
+        for weight, value in zip(weights, values):
+            value = np.asarray(value)
+            if value.shape != weight.shape:
+                raise ValueError(
+                    f'Layer "{self.name}": weight "{weight.name}" has shape {weight.shape}, '
+                    f"but set_weights() received an array of shape {value.shape}.")
+            weight.assign(value)
+
+    def count_params(self):
+        """How many numbers the layer learns or keeps (all its weights)."""
+        return int(sum(w.size for w in self.weights))
+
+    # --------------------------------------------------------------- the maths
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape``. No weights by default."""
+        self.built = True
+
+    def forward(self, x, training=False):
+        """Layers written the Keras way (``call`` with keras.ops) run on a tape."""
+        if not self._defines_call():
+            raise NotImplementedError(
+                f"Layer {type(self).__name__} has neither forward() nor call(). Write "
+                "call(self, inputs) with keras.ops (trained through the op tape), or "
+                "forward(x, training) -> (y, cache) with its backward.")
+        return self._forward_on_tape(x, training)
+
+    def backward(self, cache, grad_out):
+        if isinstance(cache, _TapeCache):
+            return self._backward_on_tape(cache, grad_out)
+        raise NotImplementedError(
+            f'Layer "{self.name}" ({type(self).__name__}) has no backward(), so it cannot be '
+            "trained. Two ways out: compute call() with keras.ops, whose ops record their "
+            "own derivatives, or write backward(cache, grad_out) -> grad_in next to "
+            "forward.")
+
+    # ------------------------------------------------- layers that define call()
+    def _defines_call(self):
+        return callable(getattr(type(self), "call", None))
+
+    def _forward_on_tape(self, x, training):
+        """Run ``call`` while a tape records every keras.ops operation it performs."""
+        from kerastutor import ops
+        tape = ops.Tape()
+        inputs = [tape.watch(a) for a in x] if isinstance(x, (list, tuple)) else tape.watch(x)
+        kwargs = {"training": training} if _accepts(self.call, "training") else {}
+        tape.training = training
+        try:
+            with tape:
+                outputs = self.call(inputs, **kwargs)
+        except TypeError as err:
+            if str(err) == ops.RAW_NUMPY_HINT:
+                raise TypeError(f'Layer "{self.name}": {err}') from None
+            raise
+        values = ([ops._value(o) for o in outputs] if isinstance(outputs, (list, tuple))
+                  else ops._value(outputs))
+        return values, _TapeCache(tape, inputs, outputs)
+
+    def _backward_on_tape(self, cache, grad_out):
+        from kerastutor import ops
+        outputs = cache.outputs if isinstance(cache.outputs, (list, tuple)) else [cache.outputs]
+        grads_out = grad_out if isinstance(grad_out, (list, tuple)) else [grad_out]
+        if not any(isinstance(o, ops.Traced) for o in outputs):
+            raise TypeError(f'Layer "{self.name}": call() returned a value that was not '
+                            f"computed with keras.ops, so it has no derivative. "
+                            f"{ops.RAW_NUMPY_HINT}")
+        grads = {}
+        for output, g in zip(outputs, grads_out):
+            if isinstance(output, ops.Traced):
+                for key, value in cache.tape.backward(output, g).items():
+                    grads[key] = value if key not in grads else grads[key] + value
+        inputs = cache.inputs if isinstance(cache.inputs, list) else [cache.inputs]
+        grad_in = [grads.get(id(t), np.zeros_like(t.value)) for t in inputs]
+        return grad_in if isinstance(cache.inputs, list) else grad_in[0]
+
+    def backward_weights(self, cache, grad_out):
+        """Only the weight gradients, for a layer fed straight from the data.
+
+        dL/dx of the *data* is never needed in training, so the model calls
+        this instead of :meth:`backward` for its first layers. By default it
+        runs ``backward`` and drops the result; Dense skips that matmul.
+        """
+        self.backward(cache, grad_out)
+
+    def compute_output_shape(self, input_shape):
+        """Shape of the output for ``input_shape``.
+
+        The same shape by default; a layer written with ``call`` is run once on
+        a zero batch of one sample to find out (as Keras traces ``call``).
+        """
+        if not self._defines_call():
+            return input_shape
+        multi = isinstance(input_shape, list)
+        shapes = input_shape if multi else [input_shape]
+        probes = [np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype)
+                  for shape in shapes]
+        out, _ = self.forward(probes if multi else probes[0], training=False)
+        if isinstance(out, list):
+            return [(None,) + tuple(o.shape[1:]) for o in out]
+        return (None,) + tuple(np.shape(out)[1:])
+
+    @property
+    def has_backward(self):
+        return type(self).backward is not Layer.backward or self._defines_call()
+
+    # ------------------------------------------------------------- calling
+    def _maybe_build(self, input_shape):
+        if not self.built:
+            self.build(input_shape)
+            self.built = True
+
+    def _check_input(self, shapes):
+        if self.input_spec is None:
+            return
+        specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
+        for index, (spec, shape) in enumerate(zip(specs, shapes)):
+            spec.check(self, tuple(shape), index)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        if kwargs:
+            raise ValueError(f'Layer "{self.name}" got unexpected call arguments {list(kwargs)}.')
+        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if any(isinstance(t, KerasTensor) for t in flat):
+            return self._call_symbolic(inputs, flat)
+        from kerastutor import ops
+        if any(isinstance(t, ops.Traced) for t in flat):
+            return self._call_on_tape(inputs, flat, training)
+        return self._call_eager(inputs, flat, training)
+
+    def _call_on_tape(self, inputs, flat, training):
+        """Called inside another layer's ``call``: this whole layer becomes one op.
+
+        Its forward runs now; its backward (hand-written or taped) is what the
+        tape calls on the way back -- which also adds into this layer's weight
+        gradients.
+        """
+        from kerastutor import ops
+        values = [ops._value(t) for t in flat]
+        self._maybe_build(self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values],
+                                               inputs))
+        self._check_input([v.shape for v in values])
+        if training is None:
+            training = ops.current_training()
+        multi = isinstance(inputs, (list, tuple))
+        y, cache = self.forward(values if multi else values[0], training=bool(training))
+
+        def vjp(g):
+            grad_in = self.backward(cache, g)
+            return tuple(grad_in) if multi else (grad_in,)
+        return ops._record(y, tuple(flat), vjp)
+
+    def _input_shape_of(self, flat, shapes, inputs):
+        return shapes if isinstance(inputs, (list, tuple)) else shapes[0]
+
+    def _call_symbolic(self, inputs, flat):
+        shapes = [t.shape for t in flat]
+        input_shape = self._input_shape_of(flat, shapes, inputs)
+        self._maybe_build(input_shape)
+        self._check_input(shapes)
+        out_shape = self.compute_output_shape(input_shape)
+        multi = isinstance(out_shape, list)
+        out_shapes = out_shape if multi else [out_shape]
+        node_index = len(self._inbound_nodes)
+        outputs = [KerasTensor(s, dtype=self.dtype, history=(self, node_index, i),
+                               name=self.name)
+                   for i, s in enumerate(out_shapes)]
+        self._inbound_nodes.append(Node(self, list(flat), outputs))
+        return outputs if multi else outputs[0]
+
+    def _call_eager(self, inputs, flat, training):
+        arrays = [_as_float_array(a, self.dtype) for a in flat]
+        shapes = [a.shape for a in arrays]
+        self._maybe_build(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
+                                               inputs))
+        self._check_input(shapes)
+        x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
+        y, _ = self.forward(x, training=bool(training))
+        return y
+
+    # --------------------------------------------------------- serialization
+    def get_config(self):
+        """The constructor arguments that rebuild this layer (Keras's keys)."""
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policy_config(self.dtype)}
+        if self.activity_regularizer is not None:
+            from kerastutor import regularizers
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def get_build_config(self):
+        shape = getattr(self, "_build_input_shape", None)
+        return {"input_shape": list(shape)} if shape is not None else None
+
+    # ---------------------------------------------------------- conveniences
+    def _node_output_shape(self):
+        if not self._inbound_nodes:
+            return None
+        outs = self._inbound_nodes[-1].outputs
+        return outs[0].shape if len(outs) == 1 else [t.shape for t in outs]
+
+    @property
+    def output_shape(self):
+        shape = self._node_output_shape()
+        if shape is None:
+            raise AttributeError(f'Layer "{self.name}" has never been called and thus has '
+                                 "no defined output shape.")
+        return shape
+
+    @property
+    def output(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self.name}" has never been called on a tensor.')
+        outs = self._inbound_nodes[-1].outputs
+        return outs[0] if len(outs) == 1 else outs
+
+    @property
+    def input(self):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self.name}" has never been called on a tensor.')
+        ins = self._inbound_nodes[-1].inputs
+        return ins[0] if len(ins) == 1 else ins
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _lookup(module_name, identifier):
+    """``"l2"`` -> ``L2()`` (regularizers), ``"non_neg"`` -> ``NonNeg()`` (constraints)."""
+    if identifier is None or not isinstance(identifier, (str, dict)):
+        return identifier
+    import importlib
+    return importlib.import_module(f"kerastutor.{module_name}").get(identifier)
+
+
+class _TapeCache:
+    """What backward needs from a taped call: the tape, the watched inputs, the outputs."""
+
+    __slots__ = ("tape", "inputs", "outputs")
+
+    def __init__(self, tape, inputs, outputs):
+        self.tape, self.inputs, self.outputs = tape, inputs, outputs
+
+
+def _accepts(function, name):
+    import inspect
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_float_array(value, dtype):
+    """Eager calls cast float inputs to the layer's dtype (Keras's autocast)."""
+    array = np.asarray(value)
+    if array.dtype.kind == "f" and array.dtype != dtype:
+        return array.astype(dtype)
+    if array.dtype.kind in "biu" and dtype is not None:
+        return array  # integer inputs (token ids, labels) stay integers
+    return array
+
+
+def _closest_kwarg_hint(layer, kwargs):
+    import inspect
+    params = set()
+    for cls in type(layer).__mro__:
+        if "__init__" in vars(cls):
+            params |= set(inspect.signature(cls.__init__).parameters)
+    params -= {"self", "kwargs"}
+    hints = []
+    for key in kwargs:
+        close = difflib.get_close_matches(key, sorted(params), n=1)
+        if close:
+            hints.append(f"did you mean {close[0]!r} instead of {key!r}?")
+    return ("Hint: " + "; ".join(hints)) if hints else \
+        f"Accepted arguments: {sorted(params)}."

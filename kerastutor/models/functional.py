@@ -1,0 +1,472 @@
+"""The functional ``Model``: a graph of layers walked forwards, then backwards.
+
+``Model(inputs, outputs)`` follows the symbolic tensors back from
+``outputs`` to ``inputs`` and lists the layer calls (nodes) in an order
+where every node comes after the nodes that feed it (a *topological*
+order). Then
+
+* ``forward`` runs the nodes in that order, keeping each node's cache on a
+  *tape* (a list, one entry per node);
+* ``backward`` runs them in reverse, handing each node the gradient of its
+  outputs and collecting the gradient of its inputs. A tensor that feeds
+  several nodes receives the **sum** of their gradients -- the multivariable
+  chain rule.
+
+Training (``compile``/``fit``/``evaluate``/``predict``) lives in
+:mod:`kerastutor.models.training`; the methods here only delegate.
+"""
+import numpy as np
+
+from kerastutor import backend, events
+from kerastutor.layers.base import KerasTensor, Layer, format_shape
+from kerastutor.layers.core import InputLayer
+
+
+class _Step:
+    """One node of the compiled graph: which slots it reads and writes."""
+
+    __slots__ = ("layer", "in_slots", "out_slots", "multi_in", "multi_out", "out_shapes",
+                 "in_tensors", "reads_only_inputs")
+
+    def __init__(self, layer, in_slots, out_slots, multi_in, multi_out, out_shapes,
+                 in_tensors):
+        self.layer = layer
+        self.in_slots = in_slots
+        self.out_slots = out_slots
+        self.multi_in = multi_in
+        self.multi_out = multi_out
+        self.out_shapes = out_shapes
+        self.in_tensors = in_tensors
+        self.reads_only_inputs = False
+
+
+def _flatten(structure):
+    if isinstance(structure, dict):
+        return list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return list(structure)
+    return [structure]
+
+
+class Model(Layer):
+    """A graph of layers with ``compile``/``fit``/``evaluate``/``predict``.
+
+    ``Model(inputs, outputs)`` builds a functional model from symbolic
+    tensors; inputs and outputs may be single tensors, lists or dicts.
+    A model is itself a layer, so it can be called inside another model.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        subclassed = type(self) not in (Model,) and inputs is None and \
+            callable(getattr(type(self), "call", None))
+        default = backend.snake_case(type(self).__name__) if subclassed else "functional"
+        super().__init__(name=name or backend.unique_name(default), trainable=trainable,
+                         **kwargs)
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._steps = []
+        self._layers = []
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model(inputs, outputs): give both the input tensor(s) "
+                                 "(from keras.Input) and the output tensor(s).")
+            self._init_graph(inputs, outputs)
+
+    # ------------------------------------------------------------ the graph
+    def _init_graph(self, inputs, outputs):
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs = _flatten(inputs)
+        self.outputs = _flatten(outputs)
+        for t in self.inputs + self.outputs:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(
+                    f"Model {self.name!r}: inputs and outputs must be symbolic tensors made "
+                    f"with keras.Input and layer calls, got {type(t).__name__}.")
+        nodes = self._topological_nodes()
+        slot_of = {}
+
+        def slot(tensor):
+            return slot_of.setdefault(id(tensor), len(slot_of))
+
+        self._input_slots = [slot(t) for t in self.inputs]
+        self._steps = []
+        layers = []
+        for node in nodes:
+            if node.layer not in layers:
+                layers.append(node.layer)
+            if isinstance(node.layer, InputLayer):
+                continue
+            self._steps.append(_Step(
+                node.layer, [slot(t) for t in node.inputs], [slot(t) for t in node.outputs],
+                multi_in=len(node.inputs) > 1 or isinstance(node.layer, _MULTI_INPUT_TYPES),
+                multi_out=len(node.outputs) > 1,
+                out_shapes=[t.shape for t in node.outputs], in_tensors=node.inputs))
+        missing = [t for t in self.outputs if id(t) not in slot_of]
+        if missing:
+            raise ValueError(f"Model {self.name!r}: output {missing[0]} is not computed "
+                             "from the model inputs.")
+        for step in self._steps:
+            step.reads_only_inputs = all(s in self._input_slots for s in step.in_slots)
+        self._output_slots = [slot_of[id(t)] for t in self.outputs]
+        self._n_slots = len(slot_of)
+        self._layers = layers
+        self.built = True
+        self._build_input_shape = (self.inputs[0].shape if len(self.inputs) == 1
+                                   else [t.shape for t in self.inputs])
+
+    def _topological_nodes(self):
+        """Nodes from the inputs to the outputs, each after everything it reads."""
+        input_ids = {id(t) for t in self.inputs}
+        order, visiting, done = [], set(), set()
+
+        def visit(tensor):
+            layer, node_index, _ = tensor.history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in done:
+                return
+            if id(node) in visiting:
+                raise ValueError(f"Model {self.name!r}: the graph has a cycle at "
+                                 f"layer {layer.name!r}.")
+            visiting.add(id(node))
+            if id(tensor) not in input_ids:
+                if isinstance(layer, InputLayer):
+                    raise ValueError(
+                        f"Graph disconnected: model {self.name!r} needs the value of input "
+                        f"{layer.name!r} {format_shape(tensor.shape)}, which is not among "
+                        f"the model's inputs {[t.name for t in self.inputs]}. Hint: pass "
+                        "every keras.Input the outputs depend on to Model(inputs=[...]).")
+                for parent in node.inputs:
+                    visit(parent)
+            visiting.discard(id(node))
+            done.add(id(node))
+            order.append(node)
+
+        for tensor in self.inputs:
+            visit(tensor)
+        for tensor in self.outputs:
+            visit(tensor)
+        return order
+
+    @property
+    def layers(self):
+        """The model's layers in graph order (input layers included, as Keras)."""
+        return list(self._sublayers())
+
+    def _sublayers(self):
+        # A subclassed model has no graph: its layers are the ones it assigned.
+        return self._layers if self._layers else Layer._sublayers(self)
+
+    def _is_subclassed(self):
+        """Written the Keras subclassing way: layers in __init__, the maths in call()."""
+        return not self._steps and self._defines_call()
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by position ``index`` in :attr:`layers`."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        names = [layer.name for layer in self.layers]
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {names}.")
+
+    # --------------------------------------------------------------- weights
+    @property
+    def weights(self):
+        """Every weight, layer by layer (Keras's ``get_weights()`` order)."""
+        seen, out = set(), []
+        for layer in self.layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for w in self.weights if w.trainable and _owner_trainable(self, w)]
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    # ------------------------------------------------------ forward/backward
+    def forward(self, x, training=False):
+        """Run every node in order; return ``(outputs, tape)``."""
+        if self._is_subclassed():
+            return Layer.forward(self, x, training)      # call() on the op tape
+        xs = x if isinstance(x, (list, tuple)) else [x]
+        if len(xs) != len(self._input_slots):
+            raise ValueError(f"Model {self.name!r} expects {len(self._input_slots)} input(s), "
+                             f"but received {len(xs)}.")
+        values = [None] * self._n_slots
+        for slot, array in zip(self._input_slots, xs):
+            values[slot] = array
+        tape = Tape()
+        listening = events.listening()
+        for index, step in enumerate(self._steps):
+            args = [values[s] for s in step.in_slots]
+            y, cache = step.layer.forward(args if step.multi_in else args[0], training)
+            if step.layer.activity_regularizer is not None:
+                tape.add_activity_penalty(index, step.layer.activity_regularizer, y)
+            if step.multi_out:
+                for s, v in zip(step.out_slots, y):
+                    values[s] = v
+            else:
+                values[step.out_slots[0]] = y
+            tape.append(cache)
+            if listening:
+                events.emit("layer_forward", model=self, layer=step.layer,
+                            inputs=args if step.multi_in else args[0], output=y)
+        outputs = [values[s] for s in self._output_slots]
+        return (outputs[0] if len(outputs) == 1 else outputs), tape
+
+    def backward(self, tape, grad_out, input_grads=True):
+        """Run the nodes in reverse; return dL/d(inputs) and fill every ``W.grad``.
+
+        With ``input_grads=False`` (training: the inputs are data, nobody
+        needs their gradient) the nodes fed only by model inputs compute
+        their weight gradients and stop there.
+        """
+        if self._is_subclassed():
+            return Layer.backward(self, tape, grad_out)
+        grads_out = grad_out if isinstance(grad_out, (list, tuple)) else [grad_out]
+        grads = [None] * self._n_slots
+        for slot, g in zip(self._output_slots, grads_out):
+            grads[slot] = g if grads[slot] is None else grads[slot] + g
+        listening = events.listening()
+        activity = getattr(tape, "activity", {})
+        for index in reversed(range(len(self._steps))):
+            step, cache = self._steps[index], tape[index]
+            g_out = [grads[s] for s in step.out_slots]
+            if index in activity:             # d(activity penalty)/dy joins the upstream
+                g_out[0] = activity[index] if g_out[0] is None else g_out[0] + activity[index]
+            if all(g is None for g in g_out):
+                continue                      # this node does not reach the loss
+            if step.multi_out:
+                g_out = [np.zeros((1,) + tuple(shape[1:])) if g is None else g
+                         for g, shape in zip(g_out, step.out_shapes)]
+            g = g_out if step.multi_out else g_out[0]
+            if not input_grads and step.reads_only_inputs:
+                step.layer.backward_weights(cache, g)        # dL/d(data) is never used
+                g_in = None
+            else:
+                g_in = step.layer.backward(cache, g)
+                for s, g_s in zip(step.in_slots, g_in if step.multi_in else [g_in]):
+                    if g_s is not None:                      # sum over every use
+                        grads[s] = g_s if grads[s] is None else grads[s] + g_s
+            if listening:
+                events.emit("layer_backward", model=self, layer=step.layer,
+                            grad_output=g, grad_input=g_in)
+        grad_inputs = [grads[s] for s in self._input_slots]
+        return grad_inputs[0] if len(grad_inputs) == 1 else grad_inputs
+
+    def zero_grad(self):
+        """Reset every weight's gradient before a backward pass."""
+        for w in self.weights:
+            w.zero_grad()
+
+    def compute_output_shape(self, input_shape):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _input_shape_of(self, flat, shapes, inputs):
+        return shapes if len(self._input_slots) > 1 else shapes[0]
+
+    def _check_input(self, shapes):
+        for index, (tensor, shape) in enumerate(zip(self.inputs, shapes)):
+            expected = tensor.shape
+            if len(shape) != len(expected) or any(
+                    e is not None and s is not None and e != s
+                    for e, s in zip(expected[1:], shape[1:])):
+                raise ValueError(
+                    f'Input {index} of model "{self.name}" is incompatible: expected shape '
+                    f"{format_shape(expected)}, but received input with shape "
+                    f"{format_shape(tuple(shape))}.{_batch_hint(expected, shape)}")
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_names(self):
+        return [t.history[0].name for t in self.outputs]
+
+    # ------------------------------------------------------ training API
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, the loss and the metrics (see :mod:`.training`)."""
+        from kerastutor.models import training
+        training.compile_model(self, optimizer=optimizer, loss=loss, loss_weights=loss_weights,
+                               metrics=metrics, weighted_metrics=weighted_metrics)
+        self._compile_args = dict(run_eagerly=run_eagerly,
+                                  steps_per_execution=steps_per_execution,
+                                  jit_compile=jit_compile)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train the model; returns a :class:`~kerastutor.callbacks.History`."""
+        from kerastutor.models import training
+        return training.fit(
+            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+            callbacks=callbacks, validation_split=validation_split,
+            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+            sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics on ``(x, y)``: a scalar, a list, or a dict."""
+        from kerastutor.models import training
+        return training.evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
+                                 sample_weight=sample_weight, steps=steps,
+                                 callbacks=callbacks, return_dict=return_dict)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x``, computed batch by batch with ``training=False``."""
+        from kerastutor.models import training
+        return training.predict(self, x, batch_size=batch_size, verbose=verbose,
+                                steps=steps, callbacks=callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        from kerastutor.models import training
+        return training.train_on_batch(self, x, y, sample_weight=sample_weight,
+                                       class_weight=class_weight, return_dict=return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        from kerastutor.models import training
+        return training.test_on_batch(self, x, y, sample_weight=sample_weight,
+                                      return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        from kerastutor.models import training
+        return training.predict_on_batch(self, x)
+
+    @property
+    def metrics_names(self):
+        from kerastutor.models import training
+        return training.metrics_names(self)
+
+    @property
+    def metrics(self):
+        from kerastutor.models import training
+        return training.metric_objects(self)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        self._ensure_built_for(inputs)
+        return super().__call__(inputs, training=training, **kwargs)
+
+    def _ensure_built_for(self, inputs):
+        """Subclassed models build on their first data (Sequential overrides this)."""
+        if self.built or not self._is_subclassed():
+            return
+        xs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        if any(isinstance(t, KerasTensor) for t in xs):
+            raise ValueError(f"Model {self.name!r} is subclassed: call it on data (or fit "
+                             "it) before using it on symbolic tensors.")
+        sample = [np.asarray(a)[:1] for a in xs]
+        y, _ = Layer.forward(self, sample if len(sample) > 1 else sample[0], False)
+        outs = y if isinstance(y, list) else [y]
+        # Symbolic stand-ins so fit/evaluate/summary know the shapes.
+        self.inputs = [KerasTensor((None,) + a.shape[1:]) for a in sample]
+        self.outputs = [KerasTensor((None,) + np.shape(o)[1:], history=(self, 0, i),
+                                    name=self.name) for i, o in enumerate(outs)]
+        self._input_slots = list(range(len(sample)))
+        self.built = True
+
+    # ------------------------------------------------------------- summary
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print the Keras-style table of layers, output shapes and parameter counts."""
+        from kerastutor.utils.summary import summary_text
+        text = summary_text(self, line_length=line_length, positions=positions,
+                            show_trainable=show_trainable)
+        (print_fn or print)(text)
+
+    # ------------------------------------------------------- serialization
+    def get_config(self):
+        from kerastutor.models.serialization import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerastutor.models.serialization import functional_from_config
+        return functional_from_config(config, custom_objects=custom_objects)
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        from kerastutor import saving
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        from kerastutor import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        from kerastutor import saving
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        import json
+        from kerastutor.layers import serialize
+        return json.dumps(serialize(self), **kwargs)
+
+
+def _owner_trainable(model, weight):
+    """A weight is trainable only if every layer that holds it is trainable."""
+    for layer in model.layers:
+        if not layer.trainable and any(w is weight for w in layer.weights):
+            return False
+    return True
+
+
+def _batch_hint(expected, shape):
+    if len(shape) == len(expected) + 1:
+        return (" Hint: the data has one axis more than the model input. If you wrote "
+                "input_shape=x.shape, drop the batch size: input_shape=x.shape[1:].")
+    if len(shape) == len(expected) - 1:
+        return (" Hint: the data has one axis fewer than the model input; did the input "
+                "shape include the batch size? keras.Input(shape=...) takes one sample's shape.")
+    return ""
+
+
+class Tape(list):
+    """The caches of one forward pass, one per node, plus activity penalties.
+
+    A layer built with ``activity_regularizer=R`` adds :math:`R(y)/N` to the
+    loss (Keras divides by the batch size :math:`N`); its gradient
+    :math:`R'(y)/N` is added to the layer's upstream gradient in backward.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.penalty = 0.0
+        self.activity = {}          # node index -> dR/dy / N
+
+    def add_activity_penalty(self, index, regularizer, y):
+        batch = y.shape[0] if np.ndim(y) else 1
+        self.penalty += float(regularizer(y)) / batch
+        self.activity[index] = regularizer.gradient(y) / batch
+
+
+class _MultiInputMarker:
+    """Layers that always take a list (merging layers) subclass this marker."""
+
+
+_MULTI_INPUT_TYPES = (_MultiInputMarker,)

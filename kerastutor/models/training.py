@@ -1,0 +1,667 @@
+"""Training, read top to bottom: ``compile`` -> ``fit`` -> ``train_step``.
+
+The whole of ``fit`` is one loop you can read in a minute::
+
+    for epoch in range(initial_epoch, epochs):
+        for batch in batches:
+            train_step(batch)       # forward, loss, backward, update, metrics
+        validation, callbacks
+
+and ``train_step`` is the five lines every deep-learning course draws::
+
+    y_pred, tape = model.forward(x, training=True)    # 1. forward
+    loss, dloss  = loss_fn.value_and_gradient(y, y_pred)   # 2. loss and dL/dy_pred
+    model.backward(tape, dloss)                       # 3. backward: fills W.grad
+    optimizer.apply(weights)                          # 4. update
+    metric.update_state(y, y_pred)                    # 5. bookkeeping
+
+Everything else here is the Keras behaviour a user relies on: batch size 32,
+``validation_split`` taking the *last* fraction of the data before shuffling,
+the running-mean loss in the progress bar, ``class_weight``, History keys in
+alphabetical order.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from kerastutor import backend, events
+from kerastutor import callbacks as callbacks_module
+
+
+# ============================================================== compile
+class CompiledState:
+    """What ``compile`` chose, resolved against the first data seen.
+
+    Keras resolves ``"accuracy"`` and ``"crossentropy"`` from the *shapes*
+    of the targets and predictions, so this happens at the first
+    ``fit``/``evaluate`` call, not in ``compile`` itself.
+    """
+
+    def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics):
+        self.loss_spec = loss
+        self.loss_weights_spec = loss_weights
+        self.metrics_spec = metrics
+        self.weighted_metrics_spec = weighted_metrics
+        self.resolved = False
+        self.losses = []           # one Loss per output
+        self.loss_weights = []     # one float per output
+        self.metrics = []          # (output index, Metric) pairs, unweighted
+        self.weighted = []         # (output index, Metric) pairs, get sample weights
+        self.loss_tracker = RunningMean("loss")
+        self.output_loss_trackers = []
+
+
+class RunningMean:
+    """The epoch loss Keras shows: a mean of batch losses weighted by batch size.
+
+    .. math:: \\bar L = \\frac{\\sum_b n_b L_b}{\\sum_b n_b}
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.reset_state()
+
+    def update_state(self, value, weight):
+        self.total += float(value) * weight
+        self.count += weight
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0
+
+
+def compile_model(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                  weighted_metrics=None):
+    """Attach an optimizer, loss(es) and metrics to ``model``."""
+    from kerastutor import optimizers
+    if loss is None:
+        warnings.warn(f"Model {model.name!r} was compiled without a loss; fit() will fail "
+                      "until you compile(loss=...).", stacklevel=3)
+    _require_backward(model)
+    _check_names(loss, metrics, weighted_metrics)
+    model.optimizer = optimizers.get(optimizer)
+    model._compiled = CompiledState(model.optimizer, loss, loss_weights, metrics,
+                                    weighted_metrics)
+    model._compile_config = {"optimizer": optimizer, "loss": loss,
+                             "loss_weights": loss_weights, "metrics": metrics,
+                             "weighted_metrics": weighted_metrics}
+    model.compiled = True
+
+
+def _check_names(loss, metrics, weighted_metrics):
+    """Unknown loss or metric names fail in compile, with a suggestion (as in Keras)."""
+    from kerastutor import losses
+    from kerastutor import metrics as metrics_module
+    loss_specs = loss.values() if isinstance(loss, dict) else \
+        (loss if isinstance(loss, (list, tuple)) else [loss])
+    for spec in loss_specs:
+        if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
+            losses.get(spec)
+    for group in (metrics, weighted_metrics):
+        specs = group.values() if isinstance(group, dict) else (group or [])
+        for spec in specs:
+            for item in (spec if isinstance(spec, (list, tuple)) else [spec]):
+                if isinstance(item, str) and item.lower() not in ("accuracy", "acc"):
+                    metrics_module.get(item)
+
+
+def _require_backward(model):
+    """Training needs every layer's derivative: fail now, not with a wrong gradient later."""
+    for layer in model.layers:
+        if not layer.has_backward:
+            layer.backward(None, None)      # raises the layer's own explanation
+
+
+def _require_compiled(model, what):
+    state = getattr(model, "_compiled", None)
+    if state is None:
+        raise RuntimeError(
+            f"You must call compile() before using the model in {what}(). For example: "
+            f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+            f"metrics=['accuracy']).")
+    if state.loss_spec is None and what != "predict":
+        raise ValueError(f"Model {model.name!r} was compiled without a loss; {what}() needs "
+                         "one: model.compile(..., loss='mse') for example.")
+    return state
+
+
+def _per_output(spec, names, what):
+    """Spread a loss/metrics spec over the outputs: one value, a list, or a dict."""
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(f"compile({what}=...): keys {sorted(unknown)} are not output "
+                             f"names; the model's outputs are {names}.")
+        return [spec.get(name) for name in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1 and what != "metrics":
+        if len(spec) != len(names):
+            raise ValueError(f"compile({what}=...): got {len(spec)} entries for "
+                             f"{len(names)} outputs {names}.")
+        return list(spec)
+    return [spec] * len(names)
+
+
+def _metrics_per_output(spec, names):
+    if spec is None:
+        return [[] for _ in names]
+    if isinstance(spec, dict):
+        return [_as_list(spec.get(name)) for name in names]
+    spec = list(spec)
+    if len(names) > 1 and len(spec) == len(names) and all(
+            isinstance(s, (list, tuple)) or s is None for s in spec):
+        return [_as_list(s) for s in spec]
+    return [spec for _ in names]
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _resolve_compiled(model, state, ys):
+    """Turn the compile spec into loss and metric objects, now that shapes are known."""
+    if state.resolved:
+        return
+    from kerastutor import losses, metrics
+    names = model.output_names
+    pred_shapes = [tuple(t.shape) for t in model.outputs]
+    loss_specs = _per_output(state.loss_spec, names, "loss")
+    for index, (spec, y, pred_shape) in enumerate(zip(loss_specs, ys, pred_shapes)):
+        if isinstance(spec, str) and spec.lower() in ("crossentropy", "ce"):
+            spec = losses.resolve_crossentropy(np.shape(y), pred_shape)
+        loss = losses.get(spec)
+        state.losses.append(loss)
+        _warn_logits_mismatch(model, index, loss)
+    weights = _per_output(state.loss_weights_spec, names, "loss_weights")
+    state.loss_weights = [1.0 if w is None else float(w) for w in weights]
+    multi = len(names) > 1
+    taken = {"loss"}
+    for index, specs in enumerate(_metrics_per_output(state.metrics_spec, names)):
+        for spec in specs:
+            metric = metrics.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            if multi:
+                metric.name = f"{names[index]}_{metric.name}"
+            taken.add(metric.name)
+            state.metrics.append((index, metric))
+    for index, specs in enumerate(_metrics_per_output(state.weighted_metrics_spec, names)):
+        for spec in specs:
+            metric = metrics.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            if multi:
+                metric.name = f"{names[index]}_{metric.name}"
+            if metric.name in taken:
+                metric.name = f"weighted_{metric.name}"
+            state.weighted.append((index, metric))
+    if multi:
+        state.output_loss_trackers = [RunningMean(f"{name}_loss") for name in names]
+    state.resolved = True
+
+
+def _warn_logits_mismatch(model, index, loss):
+    """Softmax output + from_logits=True (or linear + from_logits=False) never trains well."""
+    from_logits = getattr(loss, "from_logits", None)
+    if from_logits is None:
+        return
+    layer = model.outputs[index].history[0]
+    act = getattr(getattr(layer, "activation", None), "name", None)
+    if from_logits and act in ("softmax", "sigmoid"):
+        warnings.warn(
+            f'Output layer "{layer.name}" applies {act}, but the loss {loss.name} has '
+            f"from_logits=True, so it applies {act} a second time. Use from_logits=False, "
+            f"or remove the activation from the last layer.", stacklevel=4)
+
+
+# ============================================================== data
+def _to_arrays(model, data, what, kind):
+    """``x`` or ``y`` as a list of arrays, one per model input/output."""
+    if data is None:
+        return None
+    names = ([t.history[0].name if t.history else f"input_{i}"
+              for i, t in enumerate(model.inputs)] if kind == "input"
+             else model.output_names) if model.built else None
+    if isinstance(data, dict):
+        if names is None:
+            raise ValueError(f"{what}: a dict needs a model with named inputs/outputs.")
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"{what}: the dict has no entry for {missing}; "
+                             f"expected keys {names}.")
+        data = [data[n] for n in names]
+    arrays = [np.asarray(a) for a in (data if isinstance(data, (list, tuple)) else [data])]
+    if isinstance(data, (list, tuple)) and names is not None and len(names) == 1 \
+            and len(arrays) != 1:
+        arrays = [np.asarray(data)]          # a plain Python list of samples
+    return [_cast(a) for a in arrays]
+
+
+def _cast(array):
+    if array.dtype.kind == "f" and array.dtype != backend.floatx():
+        return array.astype(backend.floatx())
+    if array.dtype == object:
+        raise ValueError("Data of dtype object (ragged lists?) cannot be used; give "
+                         "NumPy arrays of numbers with one fixed shape.")
+    return array
+
+
+def _check_finite(arrays, what):
+    for index, array in enumerate(arrays or []):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))
+            count = len(bad)
+            raise ValueError(
+                f"{what}{'' if len(arrays) == 1 else f'[{index}]'} contains {count} NaN or "
+                f"infinite value(s), the first at index {tuple(int(i) for i in bad[0])}. "
+                "Hint: clean or impute them (np.nan_to_num, dropping rows) before training; "
+                "a single NaN turns every weight into NaN.")
+
+
+def _num_samples(arrays, what):
+    sizes = {len(a) for a in arrays}
+    if len(sizes) > 1:
+        raise ValueError(f"{what}: all arrays must have the same number of samples, "
+                         f"got {[len(a) for a in arrays]}.")
+    return sizes.pop()
+
+
+def _check_xy(xs, ys):
+    n_x, n_y = _num_samples(xs, "x"), _num_samples(ys, "y")
+    if n_x != n_y:
+        raise ValueError(f"x has {n_x} samples but y has {n_y}. Each input sample needs "
+                         "exactly one target.")
+
+
+def class_weight_to_sample_weights(y, class_weight):
+    """Keras's rule: a class index per sample (argmax of one-hot), then a lookup."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        classes = y.argmax(axis=1)
+    else:
+        classes = np.round(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
+    weights = np.ones(len(y), dtype=backend.floatx())
+    for cls, weight in class_weight.items():
+        weights[classes == int(cls)] = weight
+    return weights
+
+
+def _split_validation(xs, ys, sw, validation_split):
+    """Keras takes the LAST fraction as validation, before any shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be between 0 and 1, got {validation_split}.")
+    n = len(xs[0])
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} on {n} samples leaves "
+            f"{split_at} for training and {n - split_at} for validation; both must be > 0.")
+    head = ([a[:split_at] for a in xs], [a[:split_at] for a in ys],
+            None if sw is None else sw[:split_at])
+    tail = ([a[split_at:] for a in xs], [a[split_at:] for a in ys],
+            None if sw is None else sw[split_at:])
+    return head, tail
+
+
+class BatchIterator:
+    """Hands out batches of indices; reshuffles each time the data runs out.
+
+    With ``steps_per_epoch`` smaller than a full pass, an epoch takes only
+    that many batches and the next epoch continues where it stopped (as
+    Keras does).
+    """
+
+    def __init__(self, n, batch_size, shuffle):
+        self.n, self.batch_size, self.shuffle = n, batch_size, shuffle
+        self.position = n            # forces a fresh order on first use
+
+    def _new_order(self):
+        if self.shuffle is True:
+            self.order = backend.rng().permutation(self.n)
+        else:
+            self.order = None        # contiguous slices: views, no copies
+        self.position = 0
+
+    def next(self):
+        if self.position >= self.n:
+            self._new_order()
+        start, stop = self.position, min(self.position + self.batch_size, self.n)
+        self.position = stop
+        if self.order is not None:
+            return self.order[start:stop]
+        if self.shuffle == "batch":
+            return start + backend.rng().permutation(stop - start)
+        return slice(start, stop)
+
+
+# ============================================================== one step
+def train_step(model, state, x, y, sample_weight, weights):
+    """Forward, loss, backward, update, metrics: one step of gradient descent."""
+    listening = events.listening()
+    if listening:
+        events.emit("train_batch_begin", model=model, x=x, y=y)
+    y_pred, tape = model.forward(x if len(x) > 1 else x[0], training=True)     # 1. forward
+    preds = y_pred if len(model.outputs) > 1 else [y_pred]
+    total, grads = _losses_and_gradients(state, y, preds, sample_weight)       # 2. loss
+    total += _regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+    if listening:
+        events.emit("loss", model=model, value=total, y_true=y, y_pred=preds, grads=grads)
+    model.zero_grad()
+    model.backward(tape, grads if len(grads) > 1 else grads[0], input_grads=False)  # 3. backward
+    _add_regularization_gradients(weights)
+    model.optimizer.apply(weights)                                             # 4. update
+    if listening:
+        events.emit("update", model=model, weights=weights, optimizer=model.optimizer)
+    _update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))    # 5. metrics
+    if listening:
+        events.emit("train_batch_end", model=model, loss=total)
+
+
+def _losses_and_gradients(state, ys, preds, sample_weight):
+    """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output."""
+    total, grads = 0.0, []
+    for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
+        value, grad = loss.value_and_gradient(ys[index], preds[index], sample_weight)
+        if weight != 1.0:
+            value, grad = value * weight, grad * weight
+        total += float(value)
+        grads.append(grad)
+        if state.output_loss_trackers:
+            state.output_loss_trackers[index].update_state(value, len(ys[index]))
+    return total, grads
+
+
+def _regularization_penalty(weights):
+    penalty = 0.0
+    for w in weights:
+        if w.regularizer is not None:
+            penalty += float(w.regularizer(w.value))
+    return penalty
+
+
+def _add_regularization_gradients(weights):
+    for w in weights:
+        if w.regularizer is not None:
+            w.grad += w.regularizer.gradient(w.value)
+
+
+def _update_metrics(state, total, ys, preds, sample_weight, batch):
+    state.loss_tracker.update_state(total, batch)
+    for index, metric in state.metrics:
+        metric.update_state(ys[index], preds[index])
+    for index, metric in state.weighted:
+        metric.update_state(ys[index], preds[index], sample_weight=sample_weight)
+
+
+def _current_logs(state):
+    """Loss and metric results, keys sorted as Keras's History/progress bar show them."""
+    logs = {"loss": state.loss_tracker.result()}
+    for tracker in state.output_loss_trackers:
+        logs[tracker.name] = tracker.result()
+    for _, metric in state.metrics + state.weighted:
+        logs[metric.name] = float(metric.result())
+    return dict(sorted(logs.items()))
+
+
+def _reset_metrics(state):
+    state.loss_tracker.reset_state()
+    for tracker in state.output_loss_trackers:
+        tracker.reset_state()
+    for _, metric in state.metrics + state.weighted:
+        metric.reset_state()
+
+# ============================================================== fit
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1):
+    """Train ``model`` on ``(x, y)`` and return the History."""
+    state = _require_compiled(model, "fit")
+    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "fit")
+    if class_weight is not None:
+        if sample_weight is not None:
+            raise ValueError("fit: give class_weight or sample_weight, not both.")
+        if len(ys) > 1:
+            raise ValueError("fit: class_weight only works for single-output models.")
+        sw = class_weight_to_sample_weights(ys[0], class_weight)
+
+    val = None
+    if validation_data is not None:
+        val = _unpack_validation(model, state, validation_data)
+    elif validation_split:
+        (xs, ys, sw), val = _split_validation(xs, ys, sw, validation_split)
+
+    n = len(xs[0])
+    batch_size = _batch_size(batch_size, n, steps_per_epoch)
+    steps = steps_per_epoch or math.ceil(n / batch_size)
+    verbose = 1 if verbose == "auto" else int(verbose)
+    history = callbacks_module.History()
+    cbs = callbacks_module.CallbackList(
+        callbacks, add_history=history, add_progbar=verbose != 0, model=model,
+        verbose=verbose, epochs=epochs, steps=steps)
+    weights = model.trainable_weights
+    batches = BatchIterator(n, batch_size, shuffle)
+    model.stop_training = False
+    cbs.on_train_begin()
+    logs = {}
+    for epoch in range(initial_epoch, epochs):
+        _reset_metrics(state)
+        cbs.on_epoch_begin(epoch)
+        for step in range(steps):
+            index = batches.next()
+            cbs.on_train_batch_begin(step)
+            train_step(model, state, [a[index] for a in xs], [a[index] for a in ys],
+                       None if sw is None else sw[index], weights)
+            cbs.on_train_batch_end(step, _current_logs(state))
+            if model.stop_training:
+                break
+        logs = _current_logs(state)
+        if val is not None and _validate_now(epoch, validation_freq):
+            val_logs = _run_evaluation(model, state, *val,
+                                       batch_size=validation_batch_size or batch_size,
+                                       steps=validation_steps)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            logs = dict(sorted(logs.items()))
+        cbs.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cbs.on_train_end(logs)
+    model.history = history
+    return history
+
+
+def _batch_size(batch_size, n, steps_per_epoch):
+    if batch_size is None:
+        return math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
+    if int(batch_size) <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    return int(batch_size)
+
+
+def _validate_now(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _prepare_data(model, state, x, y, sample_weight, what):
+    """Arrays in, checked: same lengths, finite, labels matching the loss."""
+    if x is None:
+        raise ValueError(f"{what}: x is required (the input data).")
+    xs = _to_arrays(model, x, "x", "input")
+    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
+    xs = _to_arrays(model, x, "x", "input")
+    if len(xs) != len(model.inputs):
+        raise ValueError(f"{what}: model {model.name!r} has {len(model.inputs)} input(s) "
+                         f"but x provides {len(xs)} array(s).")
+    model._check_input([a.shape for a in xs])
+    _check_finite(xs, "x")
+    if y is None:
+        if what in ("fit", "evaluate"):
+            raise ValueError(f"{what}: y (the targets) is required.")
+        return xs, None, None
+    ys = _to_arrays(model, y, "y", "output")
+    if len(ys) != len(model.outputs):
+        raise ValueError(f"{what}: model {model.name!r} has {len(model.outputs)} output(s) "
+                         f"but y provides {len(ys)} array(s).")
+    _check_finite(ys, "y")
+    _check_xy(xs, ys)
+    _resolve_compiled(model, state, ys)
+    for loss, y_true, tensor in zip(state.losses, ys, model.outputs):
+        check = getattr(loss, "check_targets", None)
+        if check is not None:
+            check(y_true, tuple(tensor.shape))
+    sw = None
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight, dtype=backend.floatx())
+        if len(sw) != len(xs[0]):
+            raise ValueError(f"sample_weight has {len(sw)} entries for {len(xs[0])} samples.")
+    return xs, ys, sw
+
+
+def _unpack_validation(model, state, validation_data):
+    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
+                         "(x_val, y_val, val_sample_weight).")
+    x_val, y_val = validation_data[0], validation_data[1]
+    sw_val = validation_data[2] if len(validation_data) == 3 else None
+    return _prepare_data(model, state, x_val, y_val, sw_val, "validation_data")
+
+
+# ============================================================== evaluate
+def _run_evaluation(model, state, xs, ys, sw, batch_size=None, steps=None, callbacks=None):
+    """Loss and metrics over the data with training=False (weights do not change)."""
+    _reset_metrics(state)
+    n = len(xs[0])
+    batch_size = batch_size or 32
+    total_steps = math.ceil(n / batch_size)
+    if steps is not None:
+        total_steps = min(total_steps, steps)
+    weights = model.trainable_weights
+    for step in range(total_steps):
+        index = slice(step * batch_size, min((step + 1) * batch_size, n))
+        if callbacks is not None:
+            callbacks.on_test_batch_begin(step)
+        x_batch = [a[index] for a in xs]
+        y_batch = [a[index] for a in ys]
+        y_pred, tape = model.forward(x_batch if len(xs) > 1 else x_batch[0], training=False)
+        preds = y_pred if len(model.outputs) > 1 else [y_pred]
+        total = 0.0
+        sw_batch = None if sw is None else sw[index]
+        for i, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
+            value = weight * float(loss(y_batch[i], preds[i], sw_batch))
+            total += value
+            if state.output_loss_trackers:
+                state.output_loss_trackers[i].update_state(value, len(y_batch[i]))
+        total += _regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+        _update_metrics(state, total, y_batch, preds, sw_batch, batch=len(y_batch[0]))
+        if callbacks is not None:
+            callbacks.on_test_batch_end(step, _current_logs(state))
+    return _current_logs(state)
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+             steps=None, callbacks=None, return_dict=False):
+    """Keras's evaluate: the loss alone, or ``[loss, metric1, ...]``, or a dict."""
+    state = _require_compiled(model, "evaluate")
+    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "evaluate")
+    verbose = 1 if verbose == "auto" else int(verbose)
+    batch_size = batch_size or 32
+    total_steps = math.ceil(len(xs[0]) / batch_size)
+    if steps is not None:
+        total_steps = min(total_steps, steps)
+    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
+                                        verbose=verbose, epochs=1, steps=total_steps)
+    cbs.on_test_begin()
+    logs = _run_evaluation(model, state, xs, ys, sw, batch_size=batch_size, steps=steps,
+                           callbacks=cbs)
+    cbs.on_test_end(logs)
+    if return_dict:
+        return logs
+    ordered = _in_compile_order(state, logs)
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def _in_compile_order(state, logs):
+    """``[loss, per-output losses, metrics in the order given to compile]``."""
+    names = ["loss"] + [t.name for t in state.output_loss_trackers] + \
+        [m.name for _, m in state.metrics + state.weighted]
+    return [logs[name] for name in names]
+
+
+def metrics_names(model):
+    state = getattr(model, "_compiled", None)
+    if state is None or not state.resolved:
+        return ["loss"] if state is not None else []
+    has_metrics = bool(state.metrics or state.weighted)
+    return ["loss", "compile_metrics"] if has_metrics else ["loss"]
+
+
+def metric_objects(model):
+    state = getattr(model, "_compiled", None)
+    if state is None:
+        return []
+    return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted]
+
+
+# ============================================================== predict
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """Outputs for ``x``, batch by batch, concatenated."""
+    xs = _to_arrays(model, x, "x", "input")
+    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
+    model._check_input([a.shape for a in xs])
+    n = _num_samples(xs, "x")
+    batch_size = batch_size or 32
+    total_steps = math.ceil(n / batch_size)
+    if steps is not None:
+        total_steps = min(total_steps, steps)
+    verbose = 1 if verbose == "auto" else int(verbose)
+    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
+                                        verbose=verbose, epochs=1, steps=total_steps)
+    cbs.on_predict_begin()
+    outputs = []
+    for step in range(total_steps):
+        index = slice(step * batch_size, min((step + 1) * batch_size, n))
+        cbs.on_predict_batch_begin(step)
+        batch = [a[index] for a in xs]
+        y, _ = model.forward(batch if len(xs) > 1 else batch[0], training=False)
+        outputs.append(y if isinstance(y, list) else [y])
+        cbs.on_predict_batch_end(step, {"outputs": y})
+    cbs.on_predict_end()
+    joined = [np.concatenate([o[i] for o in outputs]) for i in range(len(outputs[0]))]
+    return joined[0] if len(joined) == 1 else joined
+
+
+# ============================================================== *_on_batch
+def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    """One training step on exactly this batch; returns the logs (metrics not reset)."""
+    state = _require_compiled(model, "train_on_batch")
+    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "fit")
+    if class_weight is not None:
+        sw = class_weight_to_sample_weights(ys[0], class_weight)
+    _reset_metrics(state)
+    train_step(model, state, xs, ys, sw, model.trainable_weights)
+    logs = _current_logs(state)
+    if return_dict:
+        return logs
+    ordered = _in_compile_order(state, logs)
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
+    """Loss and metrics on exactly this batch, without training."""
+    state = _require_compiled(model, "test_on_batch")
+    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "evaluate")
+    logs = _run_evaluation(model, state, xs, ys, sw, batch_size=len(xs[0]))
+    if return_dict:
+        return logs
+    ordered = _in_compile_order(state, logs)
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
+def predict_on_batch(model, x):
+    xs = _to_arrays(model, x, "x", "input")
+    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
+    y, _ = model.forward(xs if len(xs) > 1 else xs[0], training=False)
+    return y

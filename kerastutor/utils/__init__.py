@@ -1,0 +1,18 @@
+"""``keras.utils``: to_categorical, normalize, set_random_seed, get_file, Progbar."""
+from kerastutor.backend import set_random_seed
+from kerastutor.utils.numerical import normalize, to_categorical
+
+
+def __getattr__(name):
+    # Imported on first use so that `import kerastutor.utils` stays light.
+    if name in ("get_file", "validate_file"):
+        from kerastutor.utils import file_utils
+        return getattr(file_utils, name)
+    if name == "Progbar":
+        from kerastutor.utils.progbar import Progbar
+        return Progbar
+    raise AttributeError(f"module 'kerastutor.utils' has no attribute {name!r}")
+
+
+__all__ = ["to_categorical", "normalize", "set_random_seed", "get_file", "validate_file",
+           "Progbar"]

@@ -1,0 +1,144 @@
+"""``Weight``: a named array that learns.
+
+A weight is the simplest object in the library and the one everything
+else talks about:
+
+* ``value`` -- the NumPy array the layer computes with;
+* ``grad`` -- an array of the same shape that ``backward`` *adds* into
+  (so a layer used twice in a graph receives the sum of both gradients);
+* ``trainable`` -- whether the optimizer updates it;
+* ``regularizer`` / ``constraint`` -- optional penalty added to the loss and
+  projection applied after each optimizer step.
+
+The model zeroes every ``grad`` before a backward pass; the optimizer reads
+``grad`` and updates ``value`` in place.
+"""
+import numpy as np
+
+
+class Weight:
+    """A named, trainable (or not) array with a gradient buffer.
+
+    Parameters
+    ----------
+    value : array
+        Initial value.
+    name : str
+        Short name such as ``"kernel"``.
+    trainable : bool
+        Whether optimizers update this weight.
+    regularizer, constraint : callable or None
+        ``regularizer(value) -> float`` penalty; ``constraint(value) -> value``.
+    path : str or None
+        Full name such as ``"sequential/dense/kernel"`` (Keras's ``variable.path``).
+    """
+
+    def __init__(self, value, name="weight", trainable=True, regularizer=None,
+                 constraint=None, path=None):
+        self.value = np.asarray(value)
+        self.name = name
+        self.path = path or name
+        self.trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self._grad = None
+        self._grad_is_zero = True
+
+    def _buffer(self):
+        if self._grad is None or self._grad.shape != self.value.shape \
+                or self._grad.dtype != self.value.dtype:
+            self._grad = np.zeros_like(self.value)
+        return self._grad
+
+    @property
+    def grad(self):
+        """The gradient buffer (zeros until a backward pass adds to it)."""
+        buffer = self._buffer()
+        if self._grad_is_zero:
+            buffer.fill(0)
+            self._grad_is_zero = False
+        return buffer
+
+    @grad.setter
+    def grad(self, new):
+        self._grad = np.array(new, dtype=self.value.dtype)
+        self._grad_is_zero = False
+
+    def zero_grad(self):
+        """Mark the gradient as zero (the buffer is reused, and only filled if read)."""
+        self._grad_is_zero = True
+
+    def add_matmul_to_grad(self, a, b):
+        """``grad += a @ b`` -- the first contribution of a step is written in place.
+
+        Most weight gradients are a matrix product (``x.T @ delta`` for a
+        Dense kernel). Writing the first one straight into the gradient
+        buffer saves a temporary array and a pass over memory every step.
+        """
+        if self._grad_is_zero:
+            np.matmul(a, b, out=self._buffer())
+            self._grad_is_zero = False
+        else:
+            self._grad += a @ b
+
+    def add_sum_to_grad(self, values, axis):
+        """``grad += values.sum(axis)``, in place on the first contribution (a bias)."""
+        if self._grad_is_zero:
+            np.sum(values, axis=axis, out=self._buffer())
+            self._grad_is_zero = False
+        else:
+            self._grad += values.sum(axis=axis)
+
+    @property
+    def shape(self):
+        return self.value.shape
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def size(self):
+        return self.value.size
+
+    def numpy(self):
+        """The value as a NumPy array (Keras ``Variable.numpy()``)."""
+        return self.value
+
+    def assign(self, new_value):
+        """Overwrite the value in place, checking the shape."""
+        new_value = np.asarray(new_value)
+        if new_value.shape != self.value.shape:
+            raise ValueError(
+                f"Weight '{self.path}': cannot assign a value of shape "
+                f"{new_value.shape}; expected shape {self.value.shape}.")
+        self.value[...] = new_value
+
+    # Arithmetic, as on a Keras variable: through kerastutor.ops, so inside a
+    # custom layer's call() it is recorded on the tape (w * 2.0, x @ w, ...).
+    def _op(name):
+        def method(self, *other):
+            from kerastutor import ops
+            return getattr(ops, name)(self, *other)
+        return method
+
+    def _reflected(name):
+        def method(self, other):
+            from kerastutor import ops
+            return getattr(ops, name)(other, self)
+        return method
+
+    __add__, __radd__ = _op("add"), _reflected("add")
+    __sub__, __rsub__ = _op("subtract"), _reflected("subtract")
+    __mul__, __rmul__ = _op("multiply"), _reflected("multiply")
+    __truediv__, __rtruediv__ = _op("divide"), _reflected("divide")
+    __matmul__, __rmatmul__ = _op("matmul"), _reflected("matmul")
+    __pow__, __neg__ = _op("power"), _op("negative")
+    del _op, _reflected
+
+    def __array__(self, dtype=None, copy=None):
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    def __repr__(self):
+        return (f"<Weight path={self.path!r} shape={self.value.shape} "
+                f"dtype={self.value.dtype} trainable={self.trainable}>")

@@ -1,0 +1,25 @@
+"""Shared test settings: a hypothesis profile for CI, fresh names per test."""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# tests/oracle compares with real Keras; only the `keras` tox env installs it.
+collect_ignore_glob = [] if os.environ.get("KERASTUTOR_ORACLE") else ["oracle/*"]
+
+settings.register_profile("ci", deadline=None, max_examples=25, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=15)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session(monkeypatch):
+    """Names reset, float32, a fixed seed, and an 80-column 'terminal' (summary width)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    from kerastutor import backend
+    backend.clear_session()
+    backend.set_floatx("float32")
+    backend.set_random_seed(1234)
+    yield

@@ -1,0 +1,69 @@
+"""OrthogonalRegularizer: Keras's formula, its gradient, and its use in training."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kerastutor as keras
+from kerastutor import regularizers
+from kerastutor.gradcheck import numerical_gradient
+
+
+def test_penalty_is_the_mean_absolute_cosine_between_rows():
+    value = np.random.default_rng(0).random((4, 4))
+    rows = value / np.linalg.norm(value, axis=1, keepdims=True)
+    off_diagonal = np.abs(rows @ rows.T) * (1 - np.eye(4))
+    expected = 0.1 * 0.5 * off_diagonal.sum() / (4 * 3 / 2)
+    assert regularizers.OrthogonalRegularizer(0.1)(value) == pytest.approx(expected)
+    assert regularizers.OrthogonalRegularizer(0.1)(np.eye(3)) == 0.0
+    assert isinstance(regularizers.get("orthogonal_regularizer"),
+                      regularizers.OrthogonalRegularizer)
+    assert regularizers.orthogonal_regularizer is regularizers.OrthogonalRegularizer
+
+
+@given(rows=st.integers(2, 5), cols=st.integers(2, 5), seed=st.integers(0, 999),
+       mode=st.sampled_from(["rows", "columns"]))
+def test_gradient_matches_central_differences(rows, cols, seed, mode):
+    w = np.random.default_rng(seed).normal(size=(rows, cols))
+    reg = regularizers.OrthogonalRegularizer(factor=0.5, mode=mode)
+    numerical = numerical_gradient(lambda v: np.asarray(reg(v)), w.copy())
+    np.testing.assert_allclose(reg.gradient(w), numerical, rtol=1e-5, atol=1e-9)
+
+
+def test_errors_and_config():
+    with pytest.raises(ValueError, match="rank-2"):
+        regularizers.OrthogonalRegularizer()(np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="'rows' or 'columns'"):
+        regularizers.OrthogonalRegularizer(mode="diagonal")
+    clone = regularizers.deserialize(regularizers.serialize(
+        regularizers.OrthogonalRegularizer(0.2, "columns")))
+    assert clone.get_config() == {"factor": 0.2, "mode": "columns"}
+
+
+def test_training_makes_columns_more_orthogonal():
+    keras.utils.set_random_seed(0)
+    reg = regularizers.OrthogonalRegularizer(factor=1.0, mode="columns")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
+        3, kernel_regularizer=reg, kernel_initializer=keras.initializers.RandomUniform(0.4, 0.6, seed=1))])
+    model.compile(keras.optimizers.SGD(0.5), "mse")
+    before = reg(model.layers[0].kernel.value)
+    x = np.zeros((8, 4), "float32")              # the data term has no gradient: only R acts
+    model.fit(x, np.zeros((8, 3), "float32"), epochs=20, verbose=0)
+    assert reg(model.layers[0].kernel.value) < 0.5 * before
+
+
+def test_activity_regularizer_adds_its_penalty_and_gradient():
+    from kerastutor import gradcheck
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
+        2, activation="tanh", activity_regularizer=regularizers.L2(0.5)), keras.layers.Dense(1)])
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    y = np.zeros((4, 1), "float32")
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    hidden = np.tanh(x @ model.layers[0].kernel.value)
+    mse = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
+    expected = mse + 0.5 * float((hidden ** 2).sum()) / 4          # Keras divides by batch
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-5)
+    assert gradcheck.check_model(model, x.astype(float), y=y.astype(float),
+                                 loss=keras.losses.MeanSquaredError()).passed
+    config = model.layers[0].get_config()
+    assert config["activity_regularizer"]["class_name"] == "L2"
