@@ -116,9 +116,13 @@ def make_rng(seed=None):
 
 
 def snake_case(name):
-    """``BatchNormalization`` -> ``batch_normalization`` (Keras's naming rule)."""
+    """``BatchNormalization`` -> ``batch_normalization`` (Keras's naming rule).
+
+    A digit does not start a new word, so ``Conv2D`` -> ``conv2d`` and
+    ``ReLU`` -> ``re_lu``, exactly as Keras names them.
+    """
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def did_you_mean(name, known):

@@ -796,6 +796,9 @@ def check_model(model, x, y=None, loss=None, training=False, h=DEFAULT_STEP, see
         given, missing = ("loss", "y") if y is None else ("y", "loss")
         raise ValueError(f"check_model: `{given}` was given without `{missing}`. Pass both "
                          "to check through a loss, or neither for a random projection.")
+    if isinstance(loss, str) or (loss is not None and not hasattr(loss, "gradient")):
+        from kerastutor import losses
+        loss = losses.get(loss)          # "mse", a Keras-style function, ... as compile takes
     _ensure_built(model, x)
     inputs, input_names, is_list = _prepare_inputs(x)
     if y is not None:

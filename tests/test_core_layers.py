@@ -6,13 +6,11 @@ from hypothesis import strategies as st
 
 import kerastutor as keras
 from kerastutor import gradcheck, layers
+from helpers import random_array
 
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus",
                "gelu", "swish", "mish", "softsign"]
 
-
-def random_array(seed, shape, scale=1.0):
-    return np.random.default_rng(seed).normal(scale=scale, size=shape)
 
 
 # ----------------------------------------------------------------- Dense

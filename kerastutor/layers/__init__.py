@@ -7,11 +7,59 @@ names up in this package: a file can name a layer class, never run code.
 
 from kerastutor.backend import did_you_mean
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, snake_case
+from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D,
+                                             Convolution2D, Convolution3D)
 from kerastutor.layers.core import (Activation, Dense, Dropout, Flatten, Input,
                                     InputLayer, Lambda, Reshape)
+from kerastutor.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum,
+                                       Multiply, Subtract, add, average, concatenate, dot,
+                                       maximum, minimum, multiply, subtract)
+from kerastutor.layers.normalization import (BatchNormalization, GroupNormalization,
+                                             LayerNormalization, UnitNormalization)
+from kerastutor.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,
+                                       AvgPool1D, AvgPool2D, AvgPool3D,
+                                       GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                       GlobalAveragePooling3D, GlobalAvgPool1D,
+                                       GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
+                                       GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
+                                       MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
+                                       MaxPooling3D)
+from kerastutor.layers.recurrent import GRU, LSTM, SimpleRNN
+from kerastutor.layers.regularization import (ActivityRegularization, AlphaDropout,
+                                              GaussianDropout, GaussianNoise,
+                                              SpatialDropout1D, SpatialDropout2D,
+                                              SpatialDropout3D)
+from kerastutor.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute,
+                                         RepeatVector, UpSampling1D, UpSampling2D,
+                                         UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+                                         ZeroPadding3D)
 
-__all__ = ["Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Dropout",
-           "Flatten", "Reshape", "Lambda", "serialize", "deserialize", "get_layer_class"]
+__all__ = [
+    # engine and core
+    "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Dropout",
+    "Flatten", "Reshape", "Lambda",
+    # convolution and pooling
+    "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+    "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
+    "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+    # reshaping
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+    "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D", "RepeatVector", "Permute",
+    # merging
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+    # normalization, regularization, recurrent
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
+    "GaussianNoise", "AlphaDropout", "ActivityRegularization",
+    "SimpleRNN", "LSTM", "GRU",
+    # (de)serialization
+    "serialize", "deserialize", "get_layer_class"]
 
 
 def _registry():

@@ -136,6 +136,9 @@ class Layer:
     """
 
     has_kinks = False
+    # Merging layers always take a list of tensors, even a list of one; the
+    # model graph then passes them a list rather than a single array.
+    takes_a_list = False
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  input_dim=None, batch_size=None, batch_input_shape=None,

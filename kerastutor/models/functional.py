@@ -101,7 +101,7 @@ class Model(Layer):
                 continue
             self._steps.append(_Step(
                 node.layer, [slot(t) for t in node.inputs], [slot(t) for t in node.outputs],
-                multi_in=len(node.inputs) > 1 or isinstance(node.layer, _MULTI_INPUT_TYPES),
+                multi_in=len(node.inputs) > 1 or node.layer.takes_a_list,
                 multi_out=len(node.outputs) > 1,
                 out_shapes=[t.shape for t in node.outputs], in_tensors=node.inputs))
         missing = [t for t in self.outputs if id(t) not in slot_of]
@@ -464,9 +464,3 @@ class Tape(list):
         self.penalty += float(regularizer(y)) / batch
         self.activity[index] = regularizer.gradient(y) / batch
 
-
-class _MultiInputMarker:
-    """Layers that always take a list (merging layers) subclass this marker."""
-
-
-_MULTI_INPUT_TYPES = (_MultiInputMarker,)

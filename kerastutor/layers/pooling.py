@@ -1,0 +1,477 @@
+r"""Pooling layers: max and average over sliding windows, and over the whole image.
+
+A pooling layer has no weights. It slides a window of ``pool_size`` over the
+spatial axes with step ``strides`` and summarises each window by one number,
+its maximum or its mean, independently for every channel.
+
+One generic N-d core (:func:`_pool_forward`, :func:`_pool_backward`) does the
+work for the 1D, 2D and 3D classes, which only fix the number of spatial axes:
+
+* **forward** pads the spatial axes (``"same"`` only), takes every window at
+  once with :func:`numpy.lib.stride_tricks.sliding_window_view`, keeps every
+  ``s``-th one, flattens the window to one axis of length
+  :math:`K = \prod_d k_d` and reduces that axis;
+* **backward** loops over the :math:`K` offsets *inside* a window (never over
+  samples or pixels): for offset :math:`o` the window at output position
+  :math:`i` reads input position :math:`i s + o`, so the gradient for offset
+  :math:`o` is added into the strided slice ``o : o + s (n_out - 1) + 1 : s``.
+  Within one offset those positions are distinct; across offsets they can
+  coincide (overlapping windows, ``strides < pool_size``) and the ``+=``
+  sums them.
+
+Padding follows Keras (TF "SAME"): :math:`n_{out} = \lceil n/s \rceil`,
+:math:`p = \max((n_{out}-1)s + k - n, 0)`, :math:`\lfloor p/2 \rfloor` before and
+the rest (the extra one) after, i.e. on the right/bottom. ``"valid"`` takes
+only whole windows: :math:`n_{out} = \lfloor (n-k)/s \rfloor + 1`, the remainder
+is dropped. Max pooling pads with :math:`-\infty` (a pad never wins); average
+pooling divides by the number of *real* (non-pad) elements in each window.
+"""
+import itertools
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from kerastutor import backend
+from kerastutor.layers.base import InputSpec, Layer, format_shape
+
+
+# ---------------------------------------------------------------- arguments
+def _standardize_tuple(value, n, arg, cls_name):
+    """``2`` -> ``(2, 2)`` for a 2D layer; checks every entry is a positive int."""
+    if isinstance(value, (int, np.integer)):
+        value = (int(value),) * n
+    try:
+        value = tuple(int(v) for v in value)
+    except TypeError:
+        raise ValueError(f"{cls_name}: `{arg}` must be an integer or a tuple of {n} integers, "
+                         f"got {value!r}.") from None
+    if len(value) != n or any(v <= 0 for v in value):
+        raise ValueError(f"{cls_name}: `{arg}` must be a positive integer or a tuple of {n} "
+                         f"positive integers, got {value!r}. Hint: a {n}D layer takes "
+                         f"{n} value{'s' if n > 1 else ''}, one per spatial axis.")
+    return value
+
+
+def _standardize_data_format(value, cls_name):
+    value = backend.image_data_format() if value is None else str(value).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(f"{cls_name}: `data_format` must be 'channels_last' or "
+                         f"'channels_first', got {value!r}.")
+    return value
+
+
+def _standardize_padding(value, cls_name):
+    padding = str(value).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{cls_name}: `padding` must be 'valid' or 'same', got {value!r}. "
+                         "Hint: 'same' keeps ceil(n / strides) outputs, 'valid' only whole "
+                         "windows.")
+    return padding
+
+
+# ------------------------------------------------------------ the N-d core
+def _output_length(n, k, s, padding):
+    """Outputs along one axis (``None`` stays ``None``); negative means 'too small'."""
+    if n is None:
+        return None
+    if padding == "same":
+        return -(-n // s)                                   # ceil(n / s)
+    return (n - k) // s + 1 if n >= k else 0        # floor((n - k) / s) + 1
+
+
+def _same_pads(n, k, s):
+    """(before, after) of TF "SAME" padding: the extra pad goes after."""
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def _spatial_output_shape(layer, spatial):
+    """Output spatial shape, with a kind error when a window does not fit."""
+    out = []
+    for n, k, s in zip(spatial, layer.pool_size, layer.strides):
+        m = _output_length(n, k, s, layer.padding)
+        if m is not None and m <= 0:
+            raise ValueError(
+                f'Layer "{layer.name}" ({type(layer).__name__}): the input is smaller than the '
+                f"pooling window. Expected every spatial size >= pool_size "
+                f"{layer.pool_size} with padding='valid', got spatial shape "
+                f"{format_shape(tuple(spatial))}. Hint: use padding='same', a smaller "
+                "pool_size, or fewer pooling layers before this one.")
+        out.append(m)
+    return tuple(out)
+
+
+def _pool_forward(x, pool_size, strides, padding, mode):
+    """Pool a channels_last array ``(N, *spatial, C)``; returns ``(y, cache)``.
+
+    The cache holds what :func:`_pool_backward` needs: the input's (padded)
+    shape, the pads, and the argmax of each window (max) or the count of
+    real elements in each window (average).
+    """
+    nd = len(pool_size)
+    spatial = x.shape[1:-1]
+    if padding == "same":
+        pads = [_same_pads(n, k, s) for n, k, s in zip(spatial, pool_size, strides)]
+    else:
+        pads = [(0, 0)] * nd
+    width = [(0, 0)] + pads + [(0, 0)]
+    fill = -np.inf if mode == "max" else 0.0
+    xp = np.pad(x, width, constant_values=fill) if padding == "same" else x
+    axes = tuple(range(1, nd + 1))
+    # windows: (N, *positions, C, *pool); keep every s-th position
+    win = sliding_window_view(xp, pool_size, axis=axes)
+    win = win[(slice(None),) + tuple(slice(None, None, s) for s in strides)]
+    out_spatial = win.shape[1:nd + 1]
+    win = win.reshape(win.shape[:nd + 2] + (-1,))       # (N, *out, C, K)
+    if mode == "max":
+        arg = win.argmax(axis=-1)                       # first max of each window
+        y = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+        aux = arg
+    else:
+        # count of real elements per window: the same pooling of a ones image
+        ones = np.pad(np.ones(spatial, dtype=x.dtype), pads)
+        cwin = sliding_window_view(ones, pool_size)
+        cwin = cwin[tuple(slice(None, None, s) for s in strides)]
+        count = cwin.reshape(cwin.shape[:nd] + (-1,)).sum(axis=-1)[..., None]  # (*out, 1)
+        y = win.sum(axis=-1) / count
+        aux = count
+    return y, (xp.shape, pads, out_spatial, aux)
+
+
+def _pool_backward(cache, grad_out, pool_size, strides, mode):
+    """Scatter ``grad_out`` ``(N, *out, C)`` back onto the input's windows."""
+    padded_shape, pads, out_spatial, aux = cache
+    nd = len(pool_size)
+    if mode == "max":
+        contribution = None
+    else:
+        contribution = grad_out / aux                   # g / count, same for every offset
+    gp = np.zeros(padded_shape, dtype=grad_out.dtype)
+    for flat, offset in enumerate(itertools.product(*(range(k) for k in pool_size))):
+        # input position of output position i at this offset: i * s + o
+        where = (slice(None),) + tuple(slice(o, o + s * (m - 1) + 1, s)
+                                       for o, s, m in zip(offset, strides, out_spatial))
+        if mode == "max":
+            gp[where] += np.where(aux == flat, grad_out, 0)   # only where o was the argmax
+        else:
+            gp[where] += contribution
+    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n
+                                  in zip(pads, padded_shape[1:nd + 1]))
+    return gp[crop]
+
+
+def _as_float(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(backend.floatx())
+
+
+# ------------------------------------------------------------ base classes
+class _Pooling(Layer):
+    """Shared page of the windowed pooling layers (see the module docstring)."""
+
+    rank = None
+    mode = None
+
+    def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        self.pool_size = _standardize_tuple(pool_size, self.rank, "pool_size", name)
+        self.strides = _standardize_tuple(pool_size if strides is None else strides,
+                                          self.rank, "strides", name)
+        self.padding = _standardize_padding(padding, name)
+        self.data_format = _standardize_data_format(data_format, name)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _channels_last(self, x):
+        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+
+    def _back_to_format(self, x):
+        return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
+
+    def forward(self, x, training=False):
+        x = self._channels_last(_as_float(x))
+        _spatial_output_shape(self, x.shape[1:-1])      # kind error if a window cannot fit
+        y, cache = _pool_forward(x, self.pool_size, self.strides, self.padding, self.mode)
+        return self._back_to_format(y), cache
+
+    def backward(self, cache, grad_out):
+        g = self._channels_last(grad_out)
+        grad = _pool_backward(cache, g, self.pool_size, self.strides, self.mode)
+        return self._back_to_format(grad)
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.data_format == "channels_first":
+            return input_shape[:2] + _spatial_output_shape(self, input_shape[2:])
+        return ((input_shape[0],) + _spatial_output_shape(self, input_shape[1:-1])
+                + (input_shape[-1],))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"pool_size": self.pool_size, "padding": self.padding,
+                       "strides": self.strides, "data_format": self.data_format})
+        return config
+
+
+class _MaxPooling(_Pooling):
+    r"""Max pooling: each output is the largest input of its window.
+
+    .. math::
+
+        y_{n,i,c} = \max_{o \in \text{window}} x_{n,\, i s + o,\, c}
+
+    **Backward.** The max is a selector: its derivative is 1 for the
+    winning input and 0 for the others, so the whole upstream gradient goes to
+    the argmax of each window,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,j,c}} = \sum_{i,\,o:\ i s + o = j}
+        [\,o = \arg\max_{o'} x_{n,\, i s + o',\, c}\,]\;
+        \frac{\partial L}{\partial y_{n,i,c}},
+
+    summed over every window whose argmax is ``j`` (windows overlap when
+    ``strides < pool_size``). **Ties:** the first maximum in row-major window
+    order (``argmax``) gets the gradient, the other tied entries get none --
+    a subgradient, since the max has a kink there (``has_kinks = True``).
+    "same" padding uses :math:`-\infty`, so a pad never wins.
+    """
+
+    mode = "max"
+    has_kinks = True
+
+
+class _AveragePooling(_Pooling):
+    r"""Average pooling: each output is the mean of its window.
+
+    .. math::
+
+        y_{n,i,c} = \frac{1}{|W_i|} \sum_{o \in W_i} x_{n,\, i s + o,\, c}
+
+    where :math:`|W_i|` counts only the real (non-pad) elements of window
+    :math:`i`: with ``padding="same"`` the border windows divide by fewer
+    (2x2 "same" pooling of the 5x5 ramp ``arange(25)`` ends its last column
+    with ``24 / 1 = 24``).
+
+    **Backward.** Every element of a window gets an equal share,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,j,c}} = \sum_{i,\,o:\ i s + o = j}
+        \frac{1}{|W_i|} \frac{\partial L}{\partial y_{n,i,c}} .
+    """
+
+    mode = "average"
+
+
+class MaxPooling1D(_MaxPooling):
+    __doc__ = (_MaxPooling.__doc__ + "\n    1D: inputs ``(batch, steps, features)`` "
+               "(``channels_last``) or ``(batch, features, steps)``.\n")
+    rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling2D(_MaxPooling):
+    __doc__ = (_MaxPooling.__doc__ + "\n    2D: inputs ``(batch, height, width, channels)`` "
+               "(``channels_last``) or ``(batch, channels, height, width)``.\n")
+    rank = 2
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class MaxPooling3D(_MaxPooling):
+    __doc__ = (_MaxPooling.__doc__ + "\n    3D: inputs ``(batch, d1, d2, d3, channels)`` "
+               "(``channels_last``) or ``(batch, channels, d1, d2, d3)``.\n")
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling1D(_AveragePooling):
+    __doc__ = (_AveragePooling.__doc__ + "\n    1D: inputs ``(batch, steps, features)`` "
+               "(``channels_last``) or ``(batch, features, steps)``.\n")
+    rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(_AveragePooling):
+    __doc__ = (_AveragePooling.__doc__ + "\n    2D: inputs ``(batch, height, width, channels)`` "
+               "(``channels_last``) or ``(batch, channels, height, width)``.\n")
+    rank = 2
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_AveragePooling):
+    __doc__ = (_AveragePooling.__doc__ + "\n    3D: inputs ``(batch, d1, d2, d3, channels)`` "
+               "(``channels_last``) or ``(batch, channels, d1, d2, d3)``.\n")
+    rank = 3
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+# ------------------------------------------------------------ global pooling
+class _GlobalPooling(Layer):
+    """Shared page of the global pooling layers: one window covering all spatial axes."""
+
+    rank = None
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _standardize_data_format(data_format, type(self).__name__)
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _spatial_axes(self, ndim):
+        if self.data_format == "channels_first":
+            return tuple(range(2, ndim))
+        return tuple(range(1, ndim - 1))
+
+    def _expand(self, grad_out, ndim):
+        """Give ``grad_out`` back the size-1 spatial axes that keepdims=False removed."""
+        if self.keepdims:
+            return grad_out
+        return np.expand_dims(grad_out, self._spatial_axes(ndim))
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        if self.data_format == "channels_first":
+            keep = input_shape[:2]
+            return keep + (1,) * self.rank if self.keepdims else keep
+        keep = (input_shape[0], input_shape[-1])
+        return ((keep[0],) + (1,) * self.rank + (keep[1],)) if self.keepdims else keep
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "keepdims": self.keepdims})
+        return config
+
+
+class _GlobalMaxPooling(_GlobalPooling):
+    r"""Global max pooling: the largest value of each channel over all positions.
+
+    .. math::
+
+        y_{n,c} = \max_{j} x_{n,j,c}
+
+    (``j`` runs over every spatial position). ``keepdims=True`` keeps the
+    spatial axes with size 1.
+
+    **Backward.** The gradient goes to the winning position only,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,j,c}} =
+        [\,j = \arg\max_{j'} x_{n,j',c}\,]\; \frac{\partial L}{\partial y_{n,c}} .
+
+    **Ties:** the first maximum in row-major order (``argmax`` over the
+    flattened spatial axes) gets the gradient (``has_kinks = True``).
+    """
+
+    has_kinks = True
+
+    def forward(self, x, training=False):
+        x = _as_float(x)
+        axes = self._spatial_axes(x.ndim)
+        # spatial axes last, flattened: (N, C, P) whatever the data format
+        flat = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
+        flat = flat.reshape(flat.shape[:2] + (-1,))
+        arg = flat.argmax(axis=-1)                                  # first max
+        mask = np.arange(flat.shape[-1]) == arg[..., None]          # (N, C, P) one-hot
+        mask = mask.reshape(flat.shape[:2] + tuple(x.shape[a] for a in axes))
+        mask = np.moveaxis(mask, range(2, x.ndim), axes)            # back to x's layout
+        y = x.max(axis=axes, keepdims=self.keepdims)
+        return y, mask
+
+    def backward(self, cache, grad_out):
+        mask = cache
+        return np.where(mask, self._expand(grad_out, mask.ndim), 0).astype(grad_out.dtype)
+
+
+class _GlobalAveragePooling(_GlobalPooling):
+    r"""Global average pooling: the mean of each channel over all positions.
+
+    .. math::
+
+        y_{n,c} = \frac{1}{P} \sum_{j} x_{n,j,c}
+
+    with :math:`P` the number of spatial positions. ``keepdims=True`` keeps
+    the spatial axes with size 1.
+
+    **Backward.** Every position gets an equal share,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,j,c}} = \frac{1}{P}\,
+        \frac{\partial L}{\partial y_{n,c}} .
+    """
+
+    def forward(self, x, training=False):
+        x = _as_float(x)
+        axes = self._spatial_axes(x.ndim)
+        y = x.mean(axis=axes, keepdims=self.keepdims)
+        positions = int(np.prod([x.shape[a] for a in axes]))
+        return y, (x.shape, positions)
+
+    def backward(self, cache, grad_out):
+        shape, positions = cache
+        g = self._expand(grad_out, len(shape)) / positions
+        return np.broadcast_to(g, shape).copy()
+
+
+class GlobalMaxPooling1D(_GlobalMaxPooling):
+    __doc__ = _GlobalMaxPooling.__doc__ + "\n    1D: inputs ``(batch, steps, features)``.\n"
+    rank = 1
+
+
+class GlobalMaxPooling2D(_GlobalMaxPooling):
+    __doc__ = (_GlobalMaxPooling.__doc__
+               + "\n    2D: inputs ``(batch, height, width, channels)``.\n")
+    rank = 2
+
+
+class GlobalMaxPooling3D(_GlobalMaxPooling):
+    __doc__ = (_GlobalMaxPooling.__doc__
+               + "\n    3D: inputs ``(batch, d1, d2, d3, channels)``.\n")
+    rank = 3
+
+
+class GlobalAveragePooling1D(_GlobalAveragePooling):
+    __doc__ = (_GlobalAveragePooling.__doc__
+               + "\n    1D: inputs ``(batch, steps, features)``.\n")
+    rank = 1
+
+
+class GlobalAveragePooling2D(_GlobalAveragePooling):
+    __doc__ = (_GlobalAveragePooling.__doc__
+               + "\n    2D: inputs ``(batch, height, width, channels)``.\n")
+    rank = 2
+
+
+class GlobalAveragePooling3D(_GlobalAveragePooling):
+    __doc__ = (_GlobalAveragePooling.__doc__
+               + "\n    3D: inputs ``(batch, d1, d2, d3, channels)``.\n")
+    rank = 3
+
+
+# Keras's exported aliases
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                                     GlobalMaxPooling3D)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D,
+                                                     GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
