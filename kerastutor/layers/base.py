@@ -67,16 +67,71 @@ class KerasTensor:
 
 
 class Node:
-    """One application of a layer in a graph: ``outputs = layer(inputs)``."""
+    """One application of a layer in a graph: ``outputs = layer(inputs, **kwargs)``.
 
-    def __init__(self, layer, inputs, outputs):
+    ``inputs`` lists the main input tensors first, then any tensors given as
+    keyword arguments (``initial_state=[h, c]``); ``arguments`` remembers which
+    keyword each of those belongs to, and the plain options of the call.
+    """
+
+    def __init__(self, layer, inputs, outputs, arguments=None, n_main=None):
         self.layer = layer
-        self.inputs = inputs          # list of KerasTensor
+        self.inputs = inputs          # list of KerasTensor: main inputs, then keyword tensors
         self.outputs = outputs        # list of KerasTensor
+        self.arguments = arguments or CallArguments()
+        self.n_main = len(inputs) if n_main is None else n_main
 
     def __repr__(self):
         return f"<Node {self.layer.name}: {[t.shape for t in self.inputs]} -> " \
                f"{[t.shape for t in self.outputs]}>"
+
+
+class CallArguments:
+    """The keyword arguments of one layer call, split the way a graph needs them.
+
+    ``options`` are plain values (``return_attention_scores=True``), handed to
+    ``forward`` unchanged at every run of the graph. ``tensors`` are keyword
+    arguments that hold tensors (``initial_state=[h, c]``, ``mask=m``): in a
+    graph they are extra inputs of the node, so they get values -- and
+    gradients -- like any other input. A list value may contain ``None``.
+    """
+
+    def __init__(self, options=None, tensors=None):
+        self.options = dict(options or {})
+        self.tensors = dict(tensors or {})
+
+    def __bool__(self):
+        return bool(self.options or self.tensors)
+
+    def flat_tensors(self):
+        """Every tensor in the keyword arguments, in a fixed order."""
+        return [item for value in self.tensors.values() for item in _items(value)
+                if item is not None]
+
+    def rebuild(self, flat):
+        """The keyword arguments again, with ``flat``'s values in the tensors' places."""
+        values = iter(flat)
+        kwargs = dict(self.options)
+        for name, value in self.tensors.items():
+            if isinstance(value, (list, tuple)):
+                kwargs[name] = [None if v is None else next(values) for v in value]
+            else:
+                kwargs[name] = None if value is None else next(values)
+        return kwargs
+
+    def flat_grads(self, grads_by_name):
+        """``{"initial_state": [dh, dc]}`` -> one gradient per flat tensor (or None)."""
+        out = []
+        for name, value in self.tensors.items():
+            got = (grads_by_name or {}).get(name)
+            items = _items(value)
+            gots = list(got) if isinstance(got, (list, tuple)) else [got] * len(items)
+            out.extend(g for v, g in zip(items, gots) if v is not None)
+        return out
+
+
+def _items(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 class InputSpec:
@@ -139,6 +194,12 @@ class Layer:
     # Merging layers always take a list of tensors, even a list of one; the
     # model graph then passes them a list rather than a single array.
     takes_a_list = False
+    # Keyword arguments of forward that carry tensors (``initial_state``): in a
+    # graph they become inputs of the node and receive gradients.
+    call_tensor_arguments = ()
+    # A layer that passes a mask through unchanged (Dense, Dropout, ...) sets this;
+    # see compute_mask.
+    supports_masking = False
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  input_dim=None, batch_size=None, batch_input_shape=None,
@@ -265,14 +326,14 @@ class Layer:
         """Create the weights for inputs of ``input_shape``. No weights by default."""
         self.built = True
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, **kwargs):
         """Layers written the Keras way (``call`` with keras.ops) run on a tape."""
         if not self._defines_call():
             raise NotImplementedError(
                 f"Layer {type(self).__name__} has neither forward() nor call(). Write "
                 "call(self, inputs) with keras.ops (trained through the op tape), or "
                 "forward(x, training) -> (y, cache) with its backward.")
-        return self._forward_on_tape(x, training)
+        return self._forward_on_tape(x, training, kwargs)
 
     def backward(self, cache, grad_out):
         if isinstance(cache, _TapeCache):
@@ -287,12 +348,14 @@ class Layer:
     def _defines_call(self):
         return callable(getattr(type(self), "call", None))
 
-    def _forward_on_tape(self, x, training):
+    def _forward_on_tape(self, x, training, kwargs=None):
         """Run ``call`` while a tape records every keras.ops operation it performs."""
         from kerastutor import ops
         tape = ops.Tape()
         inputs = [tape.watch(a) for a in x] if isinstance(x, (list, tuple)) else tape.watch(x)
-        kwargs = {"training": training} if _accepts(self.call, "training") else {}
+        kwargs = dict(kwargs or {})
+        if _accepts(self.call, "training"):
+            kwargs["training"] = training
         tape.training = training
         try:
             with tape:
@@ -331,6 +394,19 @@ class Layer:
         """
         self.backward(cache, grad_out)
 
+    def compute_mask(self, inputs, mask=None):
+        """The mask of this layer's output, given its input and the input's mask.
+
+        A mask is a boolean array marking the real time steps of a padded
+        sequence (``Embedding(mask_zero=True)`` and ``Masking`` make one).
+        Layers that act on each step alone pass it on (``supports_masking``);
+        a layer that changes the time axis (Flatten, an RNN returning one
+        vector) drops it by default. The model graph calls this after
+        ``forward`` and hands the result to the next layers' ``forward(...,
+        mask=...)`` when they accept one.
+        """
+        return mask if self.supports_masking else None
+
     def compute_output_shape(self, input_shape):
         """Shape of the output for ``input_shape``.
 
@@ -365,18 +441,45 @@ class Layer:
         for index, (spec, shape) in enumerate(zip(specs, shapes)):
             spec.check(self, tuple(shape), index)
 
-    def __call__(self, inputs, training=None, **kwargs):
-        if kwargs:
-            raise ValueError(f'Layer "{self.name}" got unexpected call arguments {list(kwargs)}.')
+    def __call__(self, inputs, training=None, mask=None, **kwargs):
+        arguments = self._call_arguments(kwargs, mask)
         flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-        if any(isinstance(t, KerasTensor) for t in flat):
-            return self._call_symbolic(inputs, flat)
+        every = flat + arguments.flat_tensors()
+        if any(isinstance(t, KerasTensor) for t in every):
+            return self._call_symbolic(inputs, flat, arguments)
         from kerastutor import ops
-        if any(isinstance(t, ops.Traced) for t in flat):
-            return self._call_on_tape(inputs, flat, training)
-        return self._call_eager(inputs, flat, training)
+        if any(isinstance(t, ops.Traced) for t in every):
+            return self._call_on_tape(inputs, flat, training, arguments)
+        return self._call_eager(inputs, flat, training, arguments)
 
-    def _call_on_tape(self, inputs, flat, training):
+    def _call_arguments(self, kwargs, mask):
+        """Check the call's keyword arguments against ``forward`` (or ``call``) and split them."""
+        if mask is not None:
+            kwargs = dict(kwargs, mask=mask)
+        if not kwargs:
+            return CallArguments()
+        import inspect
+        target = self.call if self._defines_call() else self.forward
+        params = inspect.signature(target).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values()) and \
+            self._defines_call()
+        accepted = [n for n in params if n not in ("self", "x", "inputs", "training")
+                    and params[n].kind not in (inspect.Parameter.VAR_KEYWORD,
+                                               inspect.Parameter.VAR_POSITIONAL)]
+        unknown = [k for k in kwargs if k not in accepted and not takes_any]
+        if unknown:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) got unexpected call arguments '
+                f"{unknown}. It accepts: {accepted or 'only the input (and training=)'}."
+                + (" Hint: only layers that use a mask (RNNs, attention, Softmax, ...) take "
+                   "mask=; masks made by Embedding(mask_zero=True) or Masking reach them "
+                   "on their own." if "mask" in unknown else ""))
+        tensor_names = set(self.call_tensor_arguments) | {"mask"}
+        return CallArguments(
+            options={k: v for k, v in kwargs.items() if k not in tensor_names},
+            tensors={k: v for k, v in kwargs.items() if k in tensor_names})
+
+    def _call_on_tape(self, inputs, flat, training, arguments):
         """Called inside another layer's ``call``: this whole layer becomes one op.
 
         Its forward runs now; its backward (hand-written or taped) is what the
@@ -385,45 +488,59 @@ class Layer:
         """
         from kerastutor import ops
         values = [ops._value(t) for t in flat]
+        extra = arguments.flat_tensors()
         self._maybe_build(self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values],
                                                inputs))
         self._check_input([v.shape for v in values])
         if training is None:
             training = ops.current_training()
         multi = isinstance(inputs, (list, tuple))
-        y, cache = self.forward(values if multi else values[0], training=bool(training))
+        kwargs = arguments.rebuild([ops._value(t) for t in extra])
+        y, cache = self.forward(values if multi else values[0], training=bool(training),
+                                **kwargs)
 
         def vjp(g):
-            grad_in = self.backward(cache, g)
-            return tuple(grad_in) if multi else (grad_in,)
-        return ops._record(y, tuple(flat), vjp)
+            grad_in, extra_grads = _split_backward(self.backward(cache, g), bool(extra))
+            main = tuple(grad_in) if multi else (grad_in,)
+            return main + tuple(arguments.flat_grads(extra_grads))
+        return ops._record(y, tuple(flat) + tuple(extra), vjp)
 
     def _input_shape_of(self, flat, shapes, inputs):
         return shapes if isinstance(inputs, (list, tuple)) else shapes[0]
 
-    def _call_symbolic(self, inputs, flat):
+    def _call_symbolic(self, inputs, flat, arguments):
         shapes = [t.shape for t in flat]
         input_shape = self._input_shape_of(flat, shapes, inputs)
         self._maybe_build(input_shape)
         self._check_input(shapes)
-        out_shape = self.compute_output_shape(input_shape)
+        options = {k: v for k, v in arguments.options.items()
+                   if _accepts(self.compute_output_shape, k)}
+        out_shape = self.compute_output_shape(input_shape, **options)
         multi = isinstance(out_shape, list)
         out_shapes = out_shape if multi else [out_shape]
         node_index = len(self._inbound_nodes)
         outputs = [KerasTensor(s, dtype=self.dtype, history=(self, node_index, i),
                                name=self.name)
                    for i, s in enumerate(out_shapes)]
-        self._inbound_nodes.append(Node(self, list(flat), outputs))
+        extra = arguments.flat_tensors()
+        if not all(isinstance(t, KerasTensor) for t in flat + extra):
+            raise ValueError(
+                f'Layer "{self.name}": in a model, every tensor given to a layer call must '
+                "come from keras.Input or another layer; got a mix of symbolic tensors and "
+                "arrays. Hint: make the array an input of the model.")
+        self._inbound_nodes.append(Node(self, list(flat) + extra, outputs, arguments,
+                                        n_main=len(flat)))
         return outputs if multi else outputs[0]
 
-    def _call_eager(self, inputs, flat, training):
+    def _call_eager(self, inputs, flat, training, arguments=None):
         arrays = [_as_float_array(a, self.dtype) for a in flat]
         shapes = [a.shape for a in arrays]
         self._maybe_build(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
                                                inputs))
         self._check_input(shapes)
         x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
-        y, _ = self.forward(x, training=bool(training))
+        kwargs = arguments.rebuild(arguments.flat_tensors()) if arguments else {}
+        y, _ = self.forward(x, training=bool(training), **kwargs)
         return y
 
     # --------------------------------------------------------- serialization
@@ -494,6 +611,14 @@ class _TapeCache:
 
     def __init__(self, tape, inputs, outputs):
         self.tape, self.inputs, self.outputs = tape, inputs, outputs
+
+
+def _split_backward(result, has_keyword_tensors):
+    """A layer given tensor keyword arguments may return ``(dx, {name: grads})``."""
+    if has_keyword_tensors and isinstance(result, tuple) and len(result) == 2 \
+            and isinstance(result[1], dict):
+        return result
+    return result, {}
 
 
 def _accepts(function, name):

@@ -105,6 +105,8 @@ class Dense(Layer):
     ``bias_initializer="zeros"``, no activation.
     """
 
+    supports_masking = True   # works on each time step alone: a mask passes through
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -191,6 +193,8 @@ class Activation(Layer):
     (for softmax, the Jacobian-vector product along its axis).
     """
 
+    supports_masking = True   # works on each time step alone: a mask passes through
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -223,6 +227,8 @@ class Dropout(Layer):
     ``noise_shape`` draws one mask value per position of a smaller shape and
     broadcasts it (``(batch, 1, features)`` drops whole features across time).
     """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

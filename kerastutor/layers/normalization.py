@@ -75,6 +75,8 @@ def _weight_config(layer):
 class _AffineNormalization(Layer):
     """What the gamma/beta layers share: the arguments and the config entries."""
 
+    supports_masking = True   # works on each time step alone: a mask passes through
+
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                  beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
                  **kwargs):
@@ -536,6 +538,8 @@ class UnitNormalization(Layer):
     itself does not change :math:`y`); where the clamp is active :math:`s` is a
     constant and :math:`\partial L/\partial x = g/\epsilon`.
     """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
 
     epsilon = 1e-12
 

@@ -146,6 +146,8 @@ class GaussianDropout(Layer):
     rate :math:`p`, so both disturb the signal by the same amount.
     """
 
+    supports_masking = True   # works on each time step alone: a mask passes through
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = _check_rate("GaussianDropout", "rate", rate, allow_one=False)
@@ -181,6 +183,8 @@ class GaussianNoise(Layer):
     **Backward:** the noise does not depend on :math:`x`, so
     :math:`\partial L/\partial x = \partial L/\partial y`.
     """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -224,6 +228,8 @@ class AlphaDropout(Layer):
 
     ``noise_shape`` broadcasts one draw over axes of size 1, as in Dropout.
     """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -294,6 +300,8 @@ class ActivityRegularization(Layer):
     as well would count it twice). ``last_penalty`` keeps :math:`P` of the
     latest training forward, for inspection.
     """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         kwargs.pop("activity_regularizer", None)

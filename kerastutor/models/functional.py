@@ -18,26 +18,48 @@ Training (``compile``/``fit``/``evaluate``/``predict``) lives in
 import numpy as np
 
 from kerastutor import backend, events
-from kerastutor.layers.base import KerasTensor, Layer, format_shape
+from kerastutor.layers.base import KerasTensor, Layer, _split_backward, format_shape
 from kerastutor.layers.core import InputLayer
 
 
 class _Step:
-    """One node of the compiled graph: which slots it reads and writes."""
+    """One node of the compiled graph: which slots it reads and writes.
+
+    ``in_slots`` holds the main inputs first (``n_main`` of them), then the
+    tensors of keyword arguments such as ``initial_state``.
+    """
 
     __slots__ = ("layer", "in_slots", "out_slots", "multi_in", "multi_out", "out_shapes",
-                 "in_tensors", "reads_only_inputs")
+                 "in_tensors", "reads_only_inputs", "n_main", "arguments", "takes_mask",
+                 "makes_mask")
 
-    def __init__(self, layer, in_slots, out_slots, multi_in, multi_out, out_shapes,
-                 in_tensors):
+    def __init__(self, layer, in_slots, out_slots, multi_out, out_shapes, node):
         self.layer = layer
         self.in_slots = in_slots
         self.out_slots = out_slots
-        self.multi_in = multi_in
+        self.n_main = node.n_main
+        self.multi_in = node.n_main > 1 or layer.takes_a_list
         self.multi_out = multi_out
         self.out_shapes = out_shapes
-        self.in_tensors = in_tensors
+        self.in_tensors = node.inputs
+        self.arguments = node.arguments
         self.reads_only_inputs = False
+        self.takes_mask = _accepts_mask(layer)
+        self.makes_mask = type(layer).compute_mask is not Layer.compute_mask
+
+    def call_kwargs(self, values):
+        """The keyword arguments of this call, with this run's tensor values."""
+        if not self.arguments:
+            return {}
+        return self.arguments.rebuild([values[s] for s in self.in_slots[self.n_main:]])
+
+
+def _accepts_mask(layer):
+    import inspect
+    try:
+        return "mask" in inspect.signature(layer.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _flatten(structure):
@@ -101,9 +123,8 @@ class Model(Layer):
                 continue
             self._steps.append(_Step(
                 node.layer, [slot(t) for t in node.inputs], [slot(t) for t in node.outputs],
-                multi_in=len(node.inputs) > 1 or node.layer.takes_a_list,
                 multi_out=len(node.outputs) > 1,
-                out_shapes=[t.shape for t in node.outputs], in_tensors=node.inputs))
+                out_shapes=[t.shape for t in node.outputs], node=node))
         missing = [t for t in self.outputs if id(t) not in slot_of]
         if missing:
             raise ValueError(f"Model {self.name!r}: output {missing[0]} is not computed "
@@ -209,22 +230,38 @@ class Model(Layer):
         for slot, array in zip(self._input_slots, xs):
             values[slot] = array
         tape = Tape()
+        masks = None           # slot -> mask, once some layer has made a mask
         listening = events.listening()
         for index, step in enumerate(self._steps):
-            args = [values[s] for s in step.in_slots]
-            y, cache = step.layer.forward(args if step.multi_in else args[0], training)
+            args = [values[s] for s in step.in_slots[:step.n_main]]
+            x = args if step.multi_in else args[0]
+            kwargs = step.call_kwargs(values)
+            in_mask = None
+            if masks is not None:            # the masks of the inputs, if any
+                found = [masks[s] for s in step.in_slots[:step.n_main]]
+                if any(m is not None for m in found):
+                    in_mask = found if step.multi_in else found[0]
+            if in_mask is not None and step.takes_mask and kwargs.get("mask") is None:
+                kwargs["mask"] = in_mask
+            y, cache = step.layer.forward(x, training, **kwargs)
             if step.layer.activity_regularizer is not None:
                 tape.add_activity_penalty(index, step.layer.activity_regularizer, y)
-            if step.multi_out:
-                for s, v in zip(step.out_slots, y):
-                    values[s] = v
-            else:
-                values[step.out_slots[0]] = y
+            outs = y if step.multi_out else [y]
+            for s, v in zip(step.out_slots, outs):
+                values[s] = v
+            if in_mask is not None or step.makes_mask:    # what the next layers see
+                out_mask = step.layer.compute_mask(x, kwargs.get("mask", in_mask))
+                if masks is None:
+                    masks = [None] * self._n_slots
+                for s, m in zip(step.out_slots, _as_list_of(out_mask, len(outs))):
+                    masks[s] = m
             tape.append(cache)
             if listening:
                 events.emit("layer_forward", model=self, layer=step.layer,
                             inputs=args if step.multi_in else args[0], output=y)
         outputs = [values[s] for s in self._output_slots]
+        if masks is not None:          # Keras weights the loss by the outputs' masks
+            tape.output_masks = [masks[s] for s in self._output_slots]
         return (outputs[0] if len(outputs) == 1 else outputs), tape
 
     def backward(self, tape, grad_out, input_grads=True):
@@ -258,7 +295,11 @@ class Model(Layer):
                 g_in = None
             else:
                 g_in = step.layer.backward(cache, g)
-                for s, g_s in zip(step.in_slots, g_in if step.multi_in else [g_in]):
+                extra = []
+                if len(step.in_slots) > step.n_main:        # initial_state=..., mask=...
+                    g_in, by_name = _split_backward(g_in, True)
+                    extra = step.arguments.flat_grads(by_name)
+                for s, g_s in zip(step.in_slots, (g_in if step.multi_in else [g_in]) + extra):
                     if g_s is not None:                      # sum over every use
                         grads[s] = g_s if grads[s] is None else grads[s] + g_s
             if listening:
@@ -428,6 +469,13 @@ class Model(Layer):
         return json.dumps(serialize(self), **kwargs)
 
 
+def _as_list_of(mask, count):
+    """A layer's output mask as one entry per output."""
+    if count > 1:
+        return list(mask) if isinstance(mask, (list, tuple)) else [mask] * count
+    return [mask[0] if isinstance(mask, (list, tuple)) else mask]
+
+
 def _owner_trainable(model, weight):
     """A weight is trainable only if every layer that holds it is trainable."""
     for layer in model.layers:
@@ -458,6 +506,7 @@ class Tape(list):
         super().__init__()
         self.penalty = 0.0
         self.activity = {}          # node index -> dR/dy / N
+        self.output_masks = None    # masks of the model outputs, when a layer made one
 
     def add_activity_penalty(self, index, regularizer, y):
         batch = y.shape[0] if np.ndim(y) else 1

@@ -76,13 +76,23 @@ def functional_config(model):
         for node in _own_nodes(model, layer):
             if isinstance(layer, InputLayer):
                 continue
-            args = [_keras_tensor(model, t) for t in node.inputs]
-            inbound.append({"args": [args] if len(args) > 1 else args, "kwargs": {}})
+            args = [_keras_tensor(model, t) for t in node.inputs[:node.n_main]]
+            if len(args) > 1 or layer.takes_a_list:
+                args = [args]
+            inbound.append({"args": args, "kwargs": _node_kwargs(model, node)})
         entry["inbound_nodes"] = inbound
         layers.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
             "input_layers": [_tensor_ref(model, t) for t in model.inputs],
             "output_layers": [_tensor_ref(model, t) for t in model.outputs]}
+
+
+def _node_kwargs(model, node):
+    """The call's keyword arguments, tensors written as Keras's ``__keras_tensor__`` refs."""
+    tensors = node.inputs[node.n_main:]
+    refs = [_keras_tensor(model, t) for t in tensors]
+    kwargs = node.arguments.rebuild(refs)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}
 
 
 def _in_graph(model, node):
@@ -109,11 +119,11 @@ def functional_from_config(config, custom_objects=None):
         progress = False
         for item in list(pending):
             name, node_index, node = item
-            refs = _refs(node["args"])
+            refs = _refs(node["args"]) + _refs_in(node.get("kwargs") or {})
             if all(tuple(r) in made for r in refs):
-                tensors = [made[tuple(r)] for r in refs]
-                is_list = isinstance(node["args"][0], list)
-                out = layers[name](tensors if is_list else tensors[0])
+                args = _replace_refs(node["args"], made)
+                kwargs = _replace_refs(node.get("kwargs") or {}, made)
+                out = layers[name](args[0] if len(args) == 1 else args, **kwargs)
                 for t_index, tensor in enumerate(out if isinstance(out, list) else [out]):
                     made[(name, node_index, t_index)] = tensor
                 pending.remove(item)
@@ -127,6 +137,32 @@ def functional_from_config(config, custom_objects=None):
                  outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
 
 
+def _is_ref(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
 def _refs(args):
     flat = args[0] if args and isinstance(args[0], list) else args
     return [a["config"]["keras_history"] for a in flat]
+
+
+def _refs_in(value):
+    """Every tensor reference inside a (nested) kwargs value."""
+    if _is_ref(value):
+        return [value["config"]["keras_history"]]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _refs_in(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs_in(v)]
+    return []
+
+
+def _replace_refs(value, made):
+    """The same structure with each tensor reference replaced by its KerasTensor."""
+    if _is_ref(value):
+        return made[tuple(value["config"]["keras_history"])]
+    if isinstance(value, dict):
+        return {k: _replace_refs(v, made) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_refs(v, made) for v in value]
+    return value

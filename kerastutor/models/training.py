@@ -343,7 +343,8 @@ def train_step(model, state, x, y, sample_weight, weights):
         events.emit("train_batch_begin", model=model, x=x, y=y)
     y_pred, tape = model.forward(x if len(x) > 1 else x[0], training=True)     # 1. forward
     preds = y_pred if len(model.outputs) > 1 else [y_pred]
-    total, grads = _losses_and_gradients(state, y, preds, sample_weight)       # 2. loss
+    total, grads = _losses_and_gradients(state, y, preds, sample_weight,      # 2. loss
+                                         getattr(tape, "output_masks", None))
     total += _regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
     if listening:
         events.emit("loss", model=model, value=total, y_true=y, y_pred=preds, grads=grads)
@@ -358,11 +359,14 @@ def train_step(model, state, x, y, sample_weight, weights):
         events.emit("train_batch_end", model=model, loss=total)
 
 
-def _losses_and_gradients(state, ys, preds, sample_weight):
+def _losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
     """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output."""
     total, grads = 0.0, []
     for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
-        value, grad = loss.value_and_gradient(ys[index], preds[index], sample_weight)
+        weights = sample_weight
+        if output_masks is not None and output_masks[index] is not None:
+            weights = masked_sample_weight(sample_weight, output_masks[index], loss)
+        value, grad = loss.value_and_gradient(ys[index], preds[index], weights)
         if weight != 1.0:
             value, grad = value * weight, grad * weight
         total += float(value)
@@ -370,6 +374,23 @@ def _losses_and_gradients(state, ys, preds, sample_weight):
         if state.output_loss_trackers:
             state.output_loss_trackers[index].update_state(value, len(ys[index]))
     return total, grads
+
+
+def masked_sample_weight(sample_weight, mask, loss):
+    r"""Keras's rule for a masked output (padded time steps): they weigh nothing.
+
+    With the mean reductions a kept step weighs :math:`T/V` (``T`` steps in
+    all, ``V`` kept), so the mean runs over the kept steps only:
+    :math:`\frac{1}{T}\sum_t \frac{T}{V} m_t \ell_t = \frac{1}{V}\sum_{t\,kept} \ell_t`.
+    """
+    mask = np.asarray(mask, dtype=backend.floatx())
+    if getattr(loss, "reduction", None) in ("sum_over_batch_size", "mean"):
+        mask = mask * (mask.size / (mask.sum() + backend.epsilon()))
+    if sample_weight is None:
+        return mask
+    sample_weight = np.asarray(sample_weight, dtype=mask.dtype)
+    extra = mask.ndim - sample_weight.ndim
+    return sample_weight.reshape(sample_weight.shape + (1,) * max(extra, 0)) * mask
 
 
 def _regularization_penalty(weights):
@@ -549,8 +570,11 @@ def _run_evaluation(model, state, xs, ys, sw, batch_size=None, steps=None, callb
         preds = y_pred if len(model.outputs) > 1 else [y_pred]
         total = 0.0
         sw_batch = None if sw is None else sw[index]
+        masks = getattr(tape, "output_masks", None) or [None] * len(preds)
         for i, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
-            value = weight * float(loss(y_batch[i], preds[i], sw_batch))
+            weights_i = sw_batch if masks[i] is None else \
+                masked_sample_weight(sw_batch, masks[i], loss)
+            value = weight * float(loss(y_batch[i], preds[i], weights_i))
             total += value
             if state.output_loss_trackers:
                 state.output_loss_trackers[i].update_state(value, len(y_batch[i]))
