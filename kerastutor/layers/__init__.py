@@ -7,10 +7,12 @@ names up in this package: a file can name a layer class, never run code.
 
 from kerastutor.backend import did_you_mean
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, snake_case
+from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D,
                                              Convolution2D, Convolution3D)
 from kerastutor.layers.core import (Activation, Dense, Dropout, Flatten, Input,
                                     InputLayer, Lambda, Reshape)
+from kerastutor.layers.embedding import Embedding, Masking
 from kerastutor.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum,
                                        Multiply, Subtract, add, average, concatenate, dot,
                                        maximum, minimum, multiply, subtract)
@@ -38,7 +40,9 @@ from kerastutor.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Per
 __all__ = [
     # engine and core
     "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Dropout",
-    "Flatten", "Reshape", "Lambda",
+    "Flatten", "Reshape", "Lambda", "Embedding", "Masking",
+    # activation layers
+    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",

@@ -200,6 +200,8 @@ class Layer:
     # A layer that passes a mask through unchanged (Dense, Dropout, ...) sets this;
     # see compute_mask.
     supports_masking = False
+    # Embedding reads integer ids; every other layer gets integer data as floats.
+    accepts_integer_inputs = False
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  input_dim=None, batch_size=None, batch_input_shape=None,
@@ -533,7 +535,7 @@ class Layer:
         return outputs if multi else outputs[0]
 
     def _call_eager(self, inputs, flat, training, arguments=None):
-        arrays = [_as_float_array(a, self.dtype) for a in flat]
+        arrays = [_as_float_array(a, self.dtype, self.accepts_integer_inputs) for a in flat]
         shapes = [a.shape for a in arrays]
         self._maybe_build(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
                                                inputs))
@@ -629,13 +631,16 @@ def _accepts(function, name):
         return False
 
 
-def _as_float_array(value, dtype):
-    """Eager calls cast float inputs to the layer's dtype (Keras's autocast)."""
+def _as_float_array(value, dtype, keep_integers=False):
+    """Eager calls cast inputs to the layer's float dtype (Keras's autocast).
+
+    Integer ids stay integers for the layers that read ids (Embedding).
+    """
     array = np.asarray(value)
-    if array.dtype.kind == "f" and array.dtype != dtype:
+    if array.dtype.kind in "biu" and keep_integers:
+        return array
+    if array.dtype.kind in "fbiu" and dtype is not None and array.dtype != dtype:
         return array.astype(dtype)
-    if array.dtype.kind in "biu" and dtype is not None:
-        return array  # integer inputs (token ids, labels) stay integers
     return array
 
 
