@@ -17,7 +17,9 @@ a callback may add entries (``learning_rate``) that they then record and print.
 Ready-made callbacks: :class:`EarlyStopping` and :class:`ReduceLROnPlateau`
 (both watch one logged value, see :class:`MonitorCallback`),
 :class:`LearningRateScheduler`, :class:`CSVLogger`, :class:`TerminateOnNaN`,
-:class:`LambdaCallback` and :class:`LivePlot` (learning curves while training).
+:class:`LambdaCallback`, :class:`LivePlot` (learning curves while training), and
+:class:`ModelCheckpoint` and :class:`BackupAndRestore`, which save through the atomic
+writers of :mod:`kerastutor.saving`.
 """
 import csv
 import os
@@ -813,6 +815,269 @@ class LivePlot(Callback):
         return {"metrics": self.metrics, "save_to": self.save_to}
 
 
+# ====================================================================== checkpoints
+class ModelCheckpoint(MonitorCallback):
+    r"""Save the model (or its weights) during training.
+
+    At each epoch end -- or every ``save_freq`` batches -- the model is saved
+    to ``filepath``, which may hold format fields filled from the epoch
+    number and the logs: ``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``.
+    Saves go through :func:`kerastutor.saving.save_model`, so they are
+    atomic: a crash while saving leaves the previous checkpoint intact.
+
+    With ``save_best_only=True`` the model is saved only when ``monitor``
+    improves on the best value so far (strictly: :math:`v < b` in min mode,
+    :math:`v > b` in max mode), starting from ``initial_value_threshold``.
+
+    Parameters
+    ----------
+    filepath : str
+        Must end in ``.keras`` -- or ``.weights.h5`` with ``save_weights_only``.
+    monitor : str, default "val_loss"
+    verbose : int, default 0
+        1 prints a line whenever a checkpoint is written (or skipped as no better).
+    save_best_only : bool, default False
+    save_weights_only : bool, default False
+    mode : {"auto", "min", "max"}, default "auto"
+    save_freq : "epoch" or int, default "epoch"
+        An integer saves every that many batches.
+    initial_value_threshold : float or None
+        The value to beat before the first save (with ``save_best_only``).
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
+        super().__init__(monitor, mode, baseline=initial_value_threshold)
+        filepath = os.fspath(filepath)
+        if save_weights_only and not filepath.endswith(".weights.h5"):
+            raise ValueError(
+                "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
+                f"provided must end in `.weights.h5` (Keras weights format). Received: "
+                f"filepath={filepath}")
+        if not save_weights_only and not filepath.endswith(".keras"):
+            raise ValueError(
+                "The filepath provided must end in `.keras` (Keras model format). Received: "
+                f"filepath={filepath}. Hint: 'best.keras' saves the whole model; with "
+                "save_weights_only=True use 'best.weights.h5'.")
+        if save_freq != "epoch" and (isinstance(save_freq, bool)
+                                     or not isinstance(save_freq, (int, np.integer))
+                                     or save_freq <= 0):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected 'epoch' or a "
+                             "positive integer (a number of batches).")
+        self.filepath = filepath
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
+        self.initial_value_threshold = initial_value_threshold
+        self._batches_since_save = 0
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_since_save += 1
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._save(self._current_epoch, batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs)
+
+    def _save(self, epoch, batch, logs):
+        logs = dict(logs or {})
+        path = self._path_for(epoch, batch, logs)
+        if self.save_best_only:
+            if self.monitor_op is None:
+                self._set_monitor_op()
+            current = logs.get(self.monitor)
+            if current is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available, "
+                              "skipping.", stacklevel=2)
+                return
+            if not self._is_improvement(float(current), self.best):
+                if self.verbose > 0:
+                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.best:.5f}")
+                return
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} "
+                      f"to {float(current):.5f}, saving model to {path}")
+            self.best = float(current)
+        elif self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path, overwrite=True)
+        else:
+            self.model.save(path, overwrite=True)
+
+    def _path_for(self, epoch, batch, logs):
+        try:
+            if batch is None or "batch" not in self.filepath:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as err:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
+                           f"Reason: the logs have no {err}; available: {sorted(logs)} and "
+                           "'epoch'.") from None
+
+
+class BackupAndRestore(Callback):
+    r"""Resume an interrupted ``fit`` where it stopped.
+
+    At every epoch end (or every ``save_freq`` batches) the callback writes
+    into ``backup_dir``:
+
+    * ``latest.weights.h5`` -- the weights *and* the optimizer's state
+      (its moments and step count), atomically;
+    * ``training_metadata.json`` -- ``{"epoch": ..., "batch": ...}`` as Keras
+      writes it, plus the states of the random generators (kerastutor's
+      and each layer's own), so that shuffling and dropout continue exactly
+      as they would have.
+
+    When ``fit`` starts and a backup exists, it is loaded and training goes
+    on from the saved epoch: a run killed after epoch 3 and restarted ends
+    with bit-for-bit the weights of a run that was never interrupted. A
+    completed ``fit`` deletes the backup (``delete_checkpoint=True``).
+
+    Parameters
+    ----------
+    backup_dir : str
+        A directory used only by this training run.
+    save_freq : "epoch" or int, default "epoch"
+    double_checkpoint : bool, default False
+        Keep the previous backup too (``*.bkp``), in case the latest is damaged.
+    delete_checkpoint : bool, default True
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False,
+                 delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError("BackupAndRestore: empty `backup_dir` is invalid. Give a "
+                             "directory path reserved for this training run.")
+        if save_freq != "epoch" and (isinstance(save_freq, bool)
+                                     or not isinstance(save_freq, (int, np.integer))
+                                     or save_freq <= 0):
+            raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq="
+                             f"{save_freq}. Expected either 'epoch' or an integer value > 0")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
+        self.delete_checkpoint = delete_checkpoint
+        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._current_epoch = 0
+        self._batches_since_save = 0
+
+    def on_train_begin(self, logs=None):
+        import json
+        if not os.path.exists(self._weights_path):
+            return
+        if not os.path.exists(self._metadata_path):
+            raise ValueError(f"BackupAndRestore: {self._weights_path} exists but "
+                             f"{self._metadata_path} does not; the backup is incomplete. "
+                             "Hint: delete the backup directory to start afresh.")
+        if not self.model.optimizer.built:          # so its saved state has a place to go
+            self.model.optimizer.build(self.model.trainable_weights)
+        self.model.load_weights(self._weights_path)
+        with open(self._metadata_path, encoding="utf-8") as handle:
+            try:
+                metadata = json.load(handle)
+                epoch = int(metadata["epoch"])
+            except (ValueError, KeyError, TypeError) as err:
+                raise ValueError(f"BackupAndRestore: {self._metadata_path} is damaged "
+                                 f"({err}).") from None
+        _restore_generators(self.model, metadata.get("kerastutor_random_states"))
+        self._current_epoch = epoch
+        self.model._initial_epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._batches_since_save += 1
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            # Mid-epoch: resuming restarts this epoch (Keras resumes at the epoch too).
+            self._save(self._current_epoch, batch + 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
+        if self.save_freq == "epoch":
+            self._save(epoch + 1, 0)
+
+    def _save(self, epoch, batch):
+        import json
+
+        from kerastutor.saving.atomic import atomic_write
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.exists(self._weights_path):
+            os.replace(self._weights_path, self._weights_path + ".bkp")
+            os.replace(self._metadata_path, self._metadata_path + ".bkp")
+        metadata = {"epoch": epoch, "batch": batch,
+                    "kerastutor_random_states": _generator_states(self.model)}
+        # Weights first, then the metadata that points at them: a crash between the two
+        # leaves metadata of the previous epoch with newer weights only if both exist;
+        # each file on its own is always complete.
+        self.model.save_weights(self._weights_path, overwrite=True)
+        with atomic_write(self._metadata_path) as temporary:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump(metadata, handle)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint:
+            for path in (self._weights_path, self._metadata_path,
+                         self._weights_path + ".bkp", self._metadata_path + ".bkp"):
+                if os.path.exists(path):
+                    os.remove(path)
+
+
+def _generators(model):
+    """``(name, Generator)``: kerastutor's own and each layer's private one."""
+    from kerastutor import backend
+    found = [("backend", backend.rng())]
+    seen = set()
+    stack = list(model.layers)
+    while stack:
+        layer = stack.pop(0)
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        generator = getattr(layer, "_rng", None)
+        if isinstance(generator, np.random.Generator):
+            found.append((f"layer:{layer.name}", generator))
+        stack.extend(layer._sublayers())
+    return found
+
+
+def _generator_states(model):
+    return {name: generator.bit_generator.state for name, generator in _generators(model)}
+
+
+def _restore_generators(model, states):
+    """Put the random generators back where the backup left them (data, never code)."""
+    if not isinstance(states, dict):
+        return
+    for name, generator in _generators(model):
+        state = states.get(name)
+        if isinstance(state, dict) and \
+                state.get("bit_generator") == type(generator.bit_generator).__name__:
+            try:
+                generator.bit_generator.state = state
+            except (TypeError, ValueError, KeyError):
+                warnings.warn(f"BackupAndRestore: could not restore the random state of "
+                              f"{name}; training resumes with a different random stream.",
+                              stacklevel=3)
+
+
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback",
            "MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "LearningRateScheduler",
-           "CSVLogger", "TerminateOnNaN", "LivePlot"]
+           "CSVLogger", "TerminateOnNaN", "LivePlot", "ModelCheckpoint", "BackupAndRestore"]

@@ -8,10 +8,17 @@ names up in this package: a file can name a layer class, never run code.
 from kerastutor.backend import did_you_mean
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, snake_case
 from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from kerastutor.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from kerastutor.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose,
+                                              Conv3DTranspose, Convolution1DTranspose,
+                                              Convolution2DTranspose, Convolution3DTranspose)
 from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D,
                                              Convolution2D, Convolution3D)
 from kerastutor.layers.core import (Activation, Dense, Dropout, Flatten, Input,
                                     InputLayer, Lambda, Reshape)
+from kerastutor.layers.depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                         SeparableConv2D, SeparableConvolution1D,
+                                         SeparableConvolution2D)
 from kerastutor.layers.embedding import Embedding, Masking
 from kerastutor.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum,
                                        Multiply, Subtract, add, average, concatenate, dot,
@@ -45,6 +52,9 @@ __all__ = [
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     # convolution and pooling
     "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
+    "Convolution2DTranspose", "Convolution3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D",
+    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
     "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
     "GlobalMaxPooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
@@ -62,6 +72,8 @@ __all__ = [
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
     "GaussianNoise", "AlphaDropout", "ActivityRegularization",
     "SimpleRNN", "LSTM", "GRU",
+    # attention
+    "Attention", "AdditiveAttention", "MultiHeadAttention",
     # (de)serialization
     "serialize", "deserialize", "get_layer_class"]
 
@@ -81,8 +93,12 @@ def _registry():
 
 def get_layer_class(class_name, custom_objects=None):
     """Look up a layer class by its Keras name (``"Dense"``), with a hint if unknown."""
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name]
+    from kerastutor.saving.object_registration import get_registered_object
+    if not isinstance(class_name, str):
+        raise ValueError(f"A layer config names its class with a string, got {class_name!r}.")
+    own = get_registered_object(class_name, custom_objects)
+    if own is not None:
+        return own
     import kerastutor.models  # noqa: F401  (registers Sequential / Functional)
     registry = _registry()
     registry.setdefault("Functional", registry.get("Model"))
@@ -96,14 +112,26 @@ def get_layer_class(class_name, custom_objects=None):
 
 def serialize(layer):
     """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``."""
+    registered = getattr(type(layer), "_registered_name", None)
     return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": None}
+            "config": layer.get_config(), "registered_name": registered}
 
 
 def deserialize(config, custom_objects=None):
     """Rebuild a layer from :func:`serialize`'s dict."""
-    cls = get_layer_class(config["class_name"], custom_objects)
-    inner = dict(config.get("config", {}))
+    from kerastutor.saving.object_registration import get_registered_object
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
+                         f"{str(config)[:80]!r}.")
+    registered = config.get("registered_name")
+    name = registered if isinstance(registered, str) and \
+        get_registered_object(registered, custom_objects) is not None else config["class_name"]
+    cls = get_layer_class(name, custom_objects)
+    inner = config.get("config", {})
+    if not isinstance(inner, dict):
+        raise ValueError(f"The config of layer class {name!r} must be a dict, got "
+                         f"{type(inner).__name__}.")
+    inner = dict(inner)
     if hasattr(cls, "from_config"):
         try:
             return cls.from_config(inner, custom_objects=custom_objects)

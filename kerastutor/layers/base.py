@@ -243,7 +243,12 @@ class Layer:
         regularizer = _lookup("regularizers", regularizer)
         constraint = _lookup("constraints", constraint)
         dtype = _dtype_name(dtype) if dtype is not None else self.dtype
-        value = np.asarray(init(tuple(shape), dtype=dtype), dtype=dtype)
+        shape = tuple(int(d) for d in shape)
+        if any(d < 0 for d in shape):
+            raise ValueError(f'Layer "{self.name}": weight {name!r} cannot have the negative '
+                             f"shape {shape}.")
+        _WEIGHT_BUDGET.spend(self, name, shape, dtype)
+        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
         weight = Weight(value, name=name or "weight", trainable=trainable,
                         regularizer=regularizer, constraint=constraint,
                         path=f"{self.name}/{name}")
@@ -596,6 +601,33 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class _WeightBudget:
+    """While a file is loaded, weights may not outgrow what the file can hold.
+
+    A model config is data from outside: ``Dense(units=10**12)`` in a hostile
+    file would allocate terabytes before any weight is read. The loader sets
+    a budget -- the size of the weights in the file -- and every
+    ``add_weight`` draws its bytes from it *before* allocating.
+    """
+
+    def __init__(self):
+        self.remaining = None            # None: no limit (the normal case)
+
+    def spend(self, layer, name, shape, dtype):
+        if self.remaining is None:
+            return
+        size = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+        if size > self.remaining:
+            raise ValueError(
+                f'Layer "{layer.name}": the model config asks for weight {name!r} of shape '
+                f"{shape} ({size:,} bytes), more than the file's weights can hold. The "
+                "config does not match its weights (a damaged or hostile file).")
+        self.remaining -= size
+
+
+_WEIGHT_BUDGET = _WeightBudget()
 
 
 def _lookup(module_name, identifier):

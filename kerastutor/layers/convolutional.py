@@ -12,6 +12,13 @@ Backward is the same three steps in reverse: the kernel gradient is one
 matrix product ``patches^T delta``; the input gradient multiplies ``delta`` by
 the kernel transposed and scatters each patch row back to the pixels it came
 from (*col2im*: one vectorised add per kernel offset), then drops the padding.
+
+The two bookkeeping steps, :func:`im2col` and :func:`col2im`, are plain
+functions here because the other convolutions are built from them too: a
+depthwise convolution is a grouped one with one group per channel
+(``kerastutor/layers/depthwise.py``), and a transposed convolution *is* the
+input gradient of a convolution, so its forward is a col2im and its
+backward an im2col (``kerastutor/layers/conv_transpose.py``).
 """
 import itertools
 
@@ -24,7 +31,7 @@ from kerastutor.layers.core import _constraint, _regularizer, _serialize
 
 
 # ------------------------------------------------------------------ helpers
-def _tuple(value, rank, name, layer_name):
+def _tuple(value, rank, name, layer_name, allow_zero=False):
     """``3 -> (3, 3)``; a tuple/list of the right length passes through."""
     if isinstance(value, (int, np.integer)):
         values = (int(value),) * rank
@@ -39,10 +46,19 @@ def _tuple(value, rank, name, layer_name):
                              f"{rank} integers, got {value!r} ({len(values)} values). "
                              f"Hint: {layer_name} slides over {rank} spatial "
                              f"ax{'is' if rank == 1 else 'es'}.")
-    if any(v <= 0 for v in values):
-        raise ValueError(f"{layer_name}: every entry of `{name}` must be a positive "
+    if any(v < 0 or (v == 0 and not allow_zero) for v in values):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{layer_name}: every entry of `{name}` must be a {kind} "
                          f"integer, got {value!r}.")
     return values
+
+
+def _positive_int(value, name, layer_name, meaning):
+    """Check a count such as ``filters`` or ``depth_multiplier``; return it as an int."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer_name}: `{name}` must be a positive integer ({meaning}), "
+                         f"got {name}={value!r}.")
+    return int(value)
 
 
 def conv_output_length(n, k, padding, stride, dilation):
@@ -75,8 +91,226 @@ def conv_padding(n, k, padding, stride, dilation):
     return (total // 2, total - total // 2)
 
 
+# ------------------------------------------------------- im2col and col2im
+def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
+    """The patch matrix of a padded channels_last input ``xp``.
+
+    Returns ``(groups, n * prod(out), prod(kernel_size) * cin/groups)``: one
+    row per (sample, output position), holding the window
+    :math:`\\tilde x_{n,\\, s p + d k,\\, c}` ordered by kernel offset ``k``,
+    then channel ``c`` (the order of a Keras kernel reshaped to a matrix).
+    """
+    rank, n, cin = len(kernel_size), xp.shape[0], xp.shape[-1]
+    # windows: (n, *positions, cin, *extent), a view; keep every s-th position
+    # and every d-th pixel of each window (dilation)
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation_rate)]
+    view = sliding_window_view(xp, extents, axis=tuple(range(1, rank + 1)))
+    view = view[(slice(None),)
+                + tuple(slice(0, s * (o - 1) + 1, s) for s, o in zip(strides, out))
+                + (slice(None),)
+                + tuple(slice(None, None, d) for d in dilation_rate)]
+    # one copy into (groups, n, *positions, *offsets, cin/g)
+    view = view.reshape(view.shape[:rank + 1] + (groups, cin // groups)
+                        + view.shape[rank + 2:])
+    order = ((rank + 1,) + tuple(range(rank + 1))
+             + tuple(range(rank + 3, 2 * rank + 3)) + (rank + 2,))
+    rows = n * int(np.prod(out))
+    return np.ascontiguousarray(view.transpose(order)).reshape(groups, rows, -1)
+
+
+def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, groups=1):
+    """The adjoint of :func:`im2col`: add every patch row back where it was read.
+
+    ``dpatches`` is ``(groups, n * prod(out), prod(kernel_size) * cin/groups)``;
+    the result has ``padded_shape`` (channels_last). Overlapping windows add
+    up: one vectorised ``+=`` per kernel offset, no loop over pixels.
+    """
+    rank, n, cin = len(kernel_size), padded_shape[0], padded_shape[-1]
+    dpatches = dpatches.reshape((groups, n) + tuple(out) + tuple(kernel_size)
+                                + (cin // groups,))
+    dxp = np.zeros(tuple(padded_shape[:-1]) + (groups, cin // groups), dtype=dpatches.dtype)
+    for offset in itertools.product(*(range(k) for k in kernel_size)):
+        where = (slice(None),) + tuple(
+            slice(d * k, d * k + s * (o - 1) + 1, s)
+            for k, s, d, o in zip(offset, strides, dilation_rate, out))
+        piece = dpatches[(slice(None), slice(None)) + (slice(None),) * rank + offset]
+        dxp[where] += np.moveaxis(piece, 0, -2)        # (n, *out, g, cin/g)
+    return dxp.reshape(padded_shape)
+
+
+def crop(xp, pads):
+    """Cut ``pads = [(before, after), ...]`` off the spatial axes (channels_last)."""
+    return xp[(slice(None),) + tuple(slice(b, size - a) for (b, a), size
+                                     in zip(pads, xp.shape[1:-1]))]
+
+
+def kernel_as_groups(w, groups):
+    """A ``(*kernel_size, cin/g, filters)`` kernel as ``(g, window * cin/g, filters/g)``."""
+    window = int(np.prod(w.shape[:-2]))
+    cg, filters = w.shape[-2:]
+    w = w.reshape(window, cg, groups, filters // groups)      # split filters by group
+    return w.transpose(2, 0, 1, 3).reshape(groups, window * cg, filters // groups)
+
+
+def groups_as_kernel(wg, shape):
+    """The inverse of :func:`kernel_as_groups`: back to ``shape = (*k, cin/g, filters)``."""
+    groups, cg = wg.shape[0], shape[-2]
+    wg = wg.reshape(groups, -1, cg, wg.shape[-1]).transpose(1, 2, 0, 3)
+    return wg.reshape(shape)
+
+
+# ------------------------------------------------- what every conv shares
+class SlidingWindowLayer(Layer):
+    """The parts every convolution layer shares (not a Keras class).
+
+    Argument checks for the window (``kernel_size``, ``strides``,
+    ``padding``, ``data_format``, ``dilation_rate``); channels_first handled
+    by computing in channels_last; and the last two steps of every forward,
+    :math:`y = \\phi(z + b)`, with their backward
+    :math:`\\delta = \\phi'(z) \\odot \\partial L/\\partial y`,
+    :math:`\\partial L/\\partial b = \\sum \\delta`.
+    """
+
+    rank = None
+    _paddings = ("valid", "same")
+    # the weights each subclass configures: "kernel" -> kernel_initializer, ...
+    _weight_prefixes = ("kernel", "bias")
+
+    def _window_arguments(self, kernel_size, strides, padding, data_format, dilation_rate,
+                          activation, use_bias, **weight_options):
+        """Check and store the arguments; ``weight_options``: ``kernel_initializer=...``."""
+        cls, rank = type(self).__name__, self.rank
+        self.kernel_size = _tuple(kernel_size, rank, "kernel_size", cls)
+        self.strides = _tuple(strides, rank, "strides", cls)
+        self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate", cls)
+        padding = str(padding).lower()
+        if padding not in self._paddings:
+            raise ValueError(f"{cls}: `padding` must be one of {list(self._paddings)}, got "
+                             f"{padding!r}." + (" Hint: 'causal' padding exists for Conv1D "
+                                                "only." if padding == "causal" else ""))
+        self.padding = padding
+        self.data_format = data_format or backend.image_data_format()
+        if self.data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"{cls}: `data_format` must be 'channels_last' or "
+                             f"'channels_first', got {data_format!r}.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{cls}: `strides > 1` together with `dilation_rate > 1` is not "
+                             f"supported (as in Keras); got strides={self.strides}, "
+                             f"dilation_rate={self.dilation_rate}. Hint: use one of them, "
+                             "or add a pooling layer for the downsampling.")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        for prefix in self._weight_prefixes:
+            setattr(self, f"{prefix}_initializer",
+                    initializers.get(weight_options.pop(f"{prefix}_initializer")))
+            setattr(self, f"{prefix}_regularizer",
+                    _regularizer(weight_options.pop(f"{prefix}_regularizer")))
+            setattr(self, f"{prefix}_constraint",
+                    _constraint(weight_options.pop(f"{prefix}_constraint")))
+        self.input_spec = InputSpec(ndim=rank + 2)
+        self.has_kinks = getattr(self.activation, "has_kinks", False)
+
+    def _conv_arguments(self, filters, kernel_size, strides, padding, data_format,
+                        dilation_rate, activation, use_bias, kernel_initializer,
+                        bias_initializer, kernel_regularizer, bias_regularizer,
+                        kernel_constraint, bias_constraint):
+        """``filters`` and the window, for the layers with one ``kernel`` and a bias."""
+        self.filters = _positive_int(filters, "filters", type(self).__name__,
+                                     "the number of output channels")
+        self._window_arguments(
+            kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+
+    # ------------------------------------------------------------- channels
+    @property
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def _input_channels(self, input_shape):
+        """The number of input channels, with a kind error when it is unknown."""
+        cin = input_shape[self._channel_axis]
+        if cin is None:
+            raise ValueError(f'Layer "{self.name}": the channel axis of the input must be '
+                             f"known to build {type(self).__name__}, got input shape "
+                             f"{format_shape(input_shape)} ({self.data_format}).")
+        return cin
+
+    def _add_bias(self, size):
+        """The bias weight ``(size,)`` (or None without ``use_bias``)."""
+        if not self.use_bias:
+            return None
+        return self.add_weight((size,), self.bias_initializer, name="bias",
+                               regularizer=self.bias_regularizer,
+                               constraint=self.bias_constraint)
+
+    def _finish_build(self, input_shape, cin):
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: cin})
+        self._build_input_shape = tuple(input_shape)
+        self.built = True
+
+    def _channels_last(self, x):
+        """Compute in channels_last: move the channel axis of x to the end."""
+        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+
+    def _channels_back(self, x):
+        """The inverse of :meth:`_channels_last` (for the output, or dL/dx)."""
+        return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
+
+    # ------------------------------------------------------- bias, activation
+    def _activate(self, z):
+        """``y = phi(z + b)``, back in the layer's data_format; returns ``(y, act_cache)``."""
+        if self.bias is not None:
+            z += self.bias.value                        #     + b
+        y, act_cache = self.activation.forward(z)       # y = phi(z)
+        return self._channels_back(y), act_cache
+
+    def _delta(self, act_cache, grad_out):
+        """``delta = phi'(z) * dL/dy`` (channels_last), and ``dL/db += sum(delta)``."""
+        dz = self.activation.backward(act_cache, self._channels_last(grad_out))
+        if self.bias is not None:
+            self.bias.add_sum_to_grad(dz.reshape(-1, dz.shape[-1]), axis=0)
+        return dz
+
+    # ------------------------------------------------------------- config
+    def _window_config(self, head, middle=None):
+        """Keras's key order: ``head``, the window, ``middle``, then weight settings."""
+        from kerastutor import constraints, regularizers
+        config = super().get_config()
+        config.update(head)
+        config.update({"kernel_size": self.kernel_size, "strides": self.strides,
+                       "padding": self.padding, "data_format": self.data_format,
+                       "dilation_rate": self.dilation_rate})
+        config.update(middle or {})
+        config["activation"] = activations.serialize(self.activation)
+        config["use_bias"] = self.use_bias
+        prefixes = self._weight_prefixes
+        for p in prefixes:
+            config[f"{p}_initializer"] = initializers.serialize(getattr(self, f"{p}_initializer"))
+        for p in prefixes:
+            config[f"{p}_regularizer"] = _serialize(getattr(self, f"{p}_regularizer"),
+                                                    regularizers)
+        config["activity_regularizer"] = _serialize(self.activity_regularizer, regularizers)
+        for p in prefixes:
+            config[f"{p}_constraint"] = _serialize(getattr(self, f"{p}_constraint"),
+                                                   constraints)
+        return config
+
+    def _output_spatial(self, input_shape):
+        """``(batch, spatial, channels)`` of a shape, whatever its data_format."""
+        if self.data_format == "channels_first":
+            return input_shape[0], tuple(input_shape[2:]), input_shape[1]
+        return input_shape[0], tuple(input_shape[1:-1]), input_shape[-1]
+
+    def _shape_out(self, batch, spatial, channels):
+        if self.data_format == "channels_first":
+            return (batch, channels) + tuple(spatial)
+        return (batch,) + tuple(spatial) + (channels,)
+
+
 # ------------------------------------------------------------ the N-d layer
-class BaseConv(Layer):
+class BaseConv(SlidingWindowLayer):
     r"""N-dimensional convolution (really cross-correlation: the kernel is not flipped).
 
     For one output position :math:`p` (a tuple of ``rank`` indices) and filter
@@ -112,9 +346,6 @@ class BaseConv(Layer):
     each see only their own ``cin/g`` inputs and make ``filters/g`` outputs.
     """
 
-    rank = None
-    _paddings = ("valid", "same")
-
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -123,57 +354,20 @@ class BaseConv(Layer):
                  lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
-        rank = self.rank
-        if not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"{cls}: `filters` must be a positive integer (the number of "
-                             f"output channels), got filters={filters!r}.")
-        self.filters = int(filters)
-        self.kernel_size = _tuple(kernel_size, rank, "kernel_size", cls)
-        self.strides = _tuple(strides, rank, "strides", cls)
-        self.dilation_rate = _tuple(dilation_rate, rank, "dilation_rate", cls)
-        padding = str(padding).lower()
-        if padding not in self._paddings:
-            raise ValueError(f"{cls}: `padding` must be one of {list(self._paddings)}, got "
-                             f"{padding!r}." + (" Hint: 'causal' padding exists for Conv1D "
-                                                "only." if padding == "causal" else ""))
-        self.padding = padding
-        self.data_format = data_format or backend.image_data_format()
-        if self.data_format not in ("channels_last", "channels_first"):
-            raise ValueError(f"{cls}: `data_format` must be 'channels_last' or "
-                             f"'channels_first', got {data_format!r}.")
+        self._conv_arguments(filters, kernel_size, strides, padding, data_format, dilation_rate,
+                             activation, use_bias, kernel_initializer, bias_initializer,
+                             kernel_regularizer, bias_regularizer, kernel_constraint,
+                             bias_constraint)
         if not isinstance(groups, (int, np.integer)) or groups <= 0:
             raise ValueError(f"{cls}: `groups` must be a positive integer, got {groups!r}.")
         self.groups = int(groups)
         if self.filters % self.groups:
             raise ValueError(f"{cls}: the number of filters must be divisible by `groups`; "
                              f"got filters={self.filters}, groups={self.groups}.")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{cls}: `strides > 1` together with `dilation_rate > 1` is not "
-                             f"supported (as in Keras); got strides={self.strides}, "
-                             f"dilation_rate={self.dilation_rate}. Hint: use one of them, "
-                             "or add a pooling layer for the downsampling.")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
-        self.kernel_constraint = _constraint(kernel_constraint)
-        self.bias_constraint = _constraint(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-        self.has_kinks = getattr(self.activation, "has_kinks", False)
 
     # ------------------------------------------------------------- build
-    @property
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
-        cin = input_shape[self._channel_axis]
-        if cin is None:
-            raise ValueError(f'Layer "{self.name}": the channel axis of the input must be '
-                             f"known to build {type(self).__name__}, got input shape "
-                             f"{format_shape(input_shape)} ({self.data_format}).")
+        cin = self._input_channels(input_shape)
         if cin % self.groups:
             raise ValueError(
                 f'Layer "{self.name}": the number of input channels must be divisible by '
@@ -184,28 +378,17 @@ class BaseConv(Layer):
         self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
-        self.bias = (self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                     regularizer=self.bias_regularizer,
-                                     constraint=self.bias_constraint)
-                     if self.use_bias else None)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: cin})
-        self._build_input_shape = tuple(input_shape)
-        self.built = True
+        self.bias = self._add_bias(self.filters)
+        self._finish_build(input_shape, cin)
 
     # ------------------------------------------------------------- forward
     def _grouped_kernel(self):
-        """``W`` as ``(groups, window * cin/g, filters/g)``: one matrix per group."""
-        w = self.kernel.value
-        g, cg = self.groups, w.shape[-2]
-        window = int(np.prod(self.kernel_size))
-        w = w.reshape(window, cg, g, self.filters // g)          # split filters by group
-        return w.transpose(2, 0, 1, 3).reshape(g, window * cg, self.filters // g)
+        """The kernel as ``(*kernel_size, cin/groups, filters)``, and ``groups``."""
+        return self.kernel.value, self.groups
 
-    def forward(self, x, training=False):
-        if self.data_format == "channels_first":
-            x = np.moveaxis(x, 1, -1)                  # compute in channels_last
-        n, spatial, cin = x.shape[0], x.shape[1:-1], x.shape[-1]
-        g, rank = self.groups, self.rank
+    def _correlate(self, x, kernel, groups):
+        """``Z = P W`` without bias: ``x`` channels_last, ``kernel (*k, cin/g, f)``."""
+        n, spatial = x.shape[0], x.shape[1:-1]
         geometry = [(conv_padding(size, k, self.padding, s, d),
                      conv_output_length(size, k, self.padding, s, d))
                     for size, k, s, d in zip(spatial, self.kernel_size, self.strides,
@@ -220,77 +403,52 @@ class BaseConv(Layer):
                 f"output shape {out}. Hint: use padding='same' or a smaller kernel.")
         if any(any(p) for p in pads):                  # zero padding: x -> x~
             x = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-        padded_shape = x.shape
-        # windows: (n, *positions, cin, *extent), a view; keep every s-th position
-        # and every d-th pixel of each window (dilation)
-        extents = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation_rate)]
-        view = sliding_window_view(x, extents, axis=tuple(range(1, rank + 1)))
-        view = view[(slice(None),)
-                    + tuple(slice(0, s * (o - 1) + 1, s) for s, o in zip(self.strides, out))
-                    + (slice(None),)
-                    + tuple(slice(None, None, d) for d in self.dilation_rate)]
-        # im2col: one copy into (groups, n*positions, window*cin/g)
-        view = view.reshape(view.shape[:rank + 1] + (g, cin // g) + view.shape[rank + 2:])
-        order = ((rank + 1,) + tuple(range(rank + 1))
-                 + tuple(range(rank + 3, 2 * rank + 3)) + (rank + 2,))
-        rows = n * int(np.prod(out))
-        patches = np.ascontiguousarray(view.transpose(order)).reshape(g, rows, -1)
-        z = np.matmul(patches, self._grouped_kernel())  # Z = P W   (g, rows, filters/g)
-        z = z.transpose(1, 0, 2).reshape((n,) + out + (self.filters,))
-        if self.bias is not None:
-            z += self.bias.value                        #     + b
-        y, act_cache = self.activation.forward(z)       # y = phi(z)
-        if self.data_format == "channels_first":
-            y = np.moveaxis(y, -1, 1)
-        return y, (patches, act_cache, padded_shape, pads, out)
+        patches = im2col(x, self.kernel_size, self.strides, self.dilation_rate, out, groups)
+        z = np.matmul(patches, kernel_as_groups(kernel, groups))  # Z = P W  (g, rows, f/g)
+        z = z.transpose(1, 0, 2).reshape((n,) + out + (kernel.shape[-1],))
+        return z, (patches, x.shape, pads, out)
+
+    def forward(self, x, training=False):
+        kernel, groups = self._grouped_kernel()
+        z, conv_cache = self._correlate(self._channels_last(x), kernel, groups)  # Z = P W
+        y, act_cache = self._activate(z)                                        # phi(Z + b)
+        return y, (conv_cache, act_cache)
 
     # ------------------------------------------------------------ backward
-    def backward_weights(self, cache, grad_out):
-        """dL/dW and dL/db only; returns delta_z as ``(groups, rows, filters/g)``."""
-        patches, act_cache, _, _, _ = cache
-        if self.data_format == "channels_first":
-            grad_out = np.moveaxis(grad_out, 1, -1)
-        dz = self.activation.backward(act_cache, grad_out)     # delta = phi'(z) * dL/dy
-        g, rows = self.groups, patches.shape[1]
-        dz2 = dz.reshape(rows, self.filters)
-        if self.bias is not None:
-            self.bias.add_sum_to_grad(dz2, axis=0)             # dL/db += sum over n, p
-        dzg = dz2.reshape(rows, g, self.filters // g).transpose(1, 0, 2)
+    def _correlate_weights(self, cache, dz, kernel, weight, groups):
+        """``dL/dW += P^T delta`` into ``weight``; returns delta as ``(g, rows, f/g)``."""
+        patches = cache[0]
+        rows, filters = patches.shape[1], dz.shape[-1]
+        dzg = dz.reshape(rows, groups, filters // groups).transpose(1, 0, 2)
         dw = np.matmul(patches.transpose(0, 2, 1), dzg)        # dL/dW = P^T delta
-        cg = self.kernel.shape[-2]
-        window = int(np.prod(self.kernel_size))
-        dw = dw.reshape(g, window, cg, self.filters // g).transpose(1, 2, 0, 3)
-        self.kernel.grad += dw.reshape(self.kernel.shape)
+        weight.grad += groups_as_kernel(dw, kernel.shape).reshape(weight.shape)
         return dzg
 
+    def _correlate_input(self, cache, dzg, kernel, groups):
+        """``dL/dx``: the rows of ``delta W^T`` put back by col2im, padding dropped."""
+        _, padded_shape, pads, out = cache
+        dpatches = np.matmul(dzg, kernel_as_groups(kernel, groups).transpose(0, 2, 1))
+        dxp = col2im(dpatches, padded_shape, self.kernel_size, self.strides,
+                     self.dilation_rate, out, groups)
+        return crop(dxp, pads)
+
+    def backward_weights(self, cache, grad_out):
+        """dL/dW and dL/db only; returns delta as ``(groups, rows, filters/groups)``."""
+        conv_cache, act_cache = cache
+        dz = self._delta(act_cache, grad_out)    # delta = phi'(z) * dL/dy; dL/db = sum delta
+        kernel, groups = self._grouped_kernel()
+        return self._correlate_weights(conv_cache, dz, kernel, self.kernel, groups)
+
     def backward(self, cache, grad_out):
-        dzg = self.backward_weights(cache, grad_out)
-        _, _, padded_shape, pads, out = cache
-        n, cin, g, rank = padded_shape[0], padded_shape[-1], self.groups, self.rank
-        # rows of delta W^T: the gradient of every patch entry, (g, n, *out, *k, cin/g)
-        dpatches = np.matmul(dzg, self._grouped_kernel().transpose(0, 2, 1))
-        dpatches = dpatches.reshape((g, n) + out + self.kernel_size + (cin // g,))
-        # col2im: add each kernel offset's gradient back at the pixels it read
-        dxp = np.zeros(padded_shape[:-1] + (g, cin // g), dtype=dpatches.dtype)
-        for offset in itertools.product(*(range(k) for k in self.kernel_size)):
-            where = (slice(None),) + tuple(
-                slice(d * k, d * k + s * (o - 1) + 1, s)
-                for k, s, d, o in zip(offset, self.strides, self.dilation_rate, out))
-            piece = dpatches[(slice(None), slice(None)) + (slice(None),) * rank + offset]
-            dxp[where] += np.moveaxis(piece, 0, -2)    # (n, *out, g, cin/g)
-        dxp = dxp.reshape(padded_shape)
-        dx = dxp[(slice(None),) + tuple(slice(b, size - a) for (b, a), size
-                                        in zip(pads, padded_shape[1:-1]))]
-        if self.data_format == "channels_first":
-            dx = np.moveaxis(dx, -1, 1)
-        return dx
+        dzg = self.backward_weights(cache, grad_out)             # dL/db, dL/dW = P^T delta
+        kernel, groups = self._grouped_kernel()
+        dx = self._correlate_input(cache[0], dzg, kernel, groups)  # col2im(delta W^T)
+        return self._channels_back(dx)
 
     # --------------------------------------------------------------- shapes
-    def compute_output_shape(self, input_shape):
-        if self.data_format == "channels_first":
-            spatial = input_shape[2:]
-        else:
-            spatial = input_shape[1:-1]
+    def _conv_output_shape(self, input_shape, channels):
+        """The output shape of :meth:`_correlate` with ``channels`` output channels."""
+        batch, spatial, _ = self._output_spatial(input_shape)
         out = tuple(conv_output_length(size, k, self.padding, s, d)
                     for size, k, s, d in zip(spatial, self.kernel_size, self.strides,
                                              self.dilation_rate))
@@ -300,32 +458,13 @@ class BaseConv(Layer):
                 f"for kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate}, "
                 f"padding='{self.padding}' (output would be {out}). Hint: use "
                 "padding='same' or a smaller kernel.")
-        if self.data_format == "channels_first":
-            return (input_shape[0], self.filters) + out
-        return (input_shape[0],) + out + (self.filters,)
+        return self._shape_out(batch, out, channels)
+
+    def compute_output_shape(self, input_shape):
+        return self._conv_output_shape(input_shape, self.filters)
 
     def get_config(self):
-        from kerastutor import constraints, regularizers
-        config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
-            "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
-            "activity_regularizer": _serialize(self.activity_regularizer, regularizers),
-            "kernel_constraint": _serialize(self.kernel_constraint, constraints),
-            "bias_constraint": _serialize(self.bias_constraint, constraints),
-        })
-        return config
+        return self._window_config({"filters": self.filters}, {"groups": self.groups})
 
 
 class Conv1D(BaseConv):

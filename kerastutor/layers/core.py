@@ -397,7 +397,17 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         name = config.pop("function")
-        function = (custom_objects or {}).get(name)
+        if isinstance(name, dict) and name.get("class_name") == "__lambda__":
+            raise ValueError(
+                "Requested the deserialization of a Lambda layer whose function is a Python "
+                "lambda stored as bytecode. kerastutor never executes code from a file, not "
+                "even with safe_mode=False. Hint: give the function a name (def f(x): ...), "
+                "and pass it at load time: custom_objects={'f': f}.")
+        if isinstance(name, dict):                 # Keras's {"class_name": "function", ...}
+            name = name.get("config")
+        from kerastutor.saving.object_registration import get_registered_object
+        function = get_registered_object(name, custom_objects) if isinstance(name, str) \
+            else None
         if function is None:
             raise ValueError(
                 f"Lambda layer: cannot rebuild the function {name!r} from a config. "

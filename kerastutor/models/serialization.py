@@ -10,7 +10,8 @@ from kerastutor.layers.core import InputLayer
 
 def _layer_entry(layer, build_shape=None):
     entry = {"module": "keras.layers", "class_name": type(layer).__name__,
-             "config": layer.get_config(), "registered_name": None}
+             "config": layer.get_config(),
+             "registered_name": getattr(type(layer), "_registered_name", None)}
     if build_shape is not None:
         entry["build_config"] = {"input_shape": list(build_shape)}
     return entry

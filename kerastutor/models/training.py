@@ -464,7 +464,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     weights = model.trainable_weights
     batches = BatchIterator(n, batch_size, shuffle)
     model.stop_training = False
-    cbs.on_train_begin()
+    model._initial_epoch = None
+    cbs.on_train_begin()                 # BackupAndRestore may set where to start
+    initial_epoch = model._initial_epoch or initial_epoch
+    model._initial_epoch = None
     logs = {}
     for epoch in range(initial_epoch, epochs):
         _reset_metrics(state)

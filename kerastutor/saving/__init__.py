@@ -1,0 +1,333 @@
+"""Saving and loading models: ``model.save``, ``keras.models.load_model``, weights files.
+
+Three promises, in order of importance:
+
+1. **A save never destroys what was there.** Every file is written beside its
+   target and renamed into place only when complete (:mod:`.atomic`).
+2. **A load never runs code from the file.** Layer, loss and optimizer
+   classes are looked up by name -- among kerastutor's own, the ones you
+   registered with :func:`register_keras_serializable`, and the
+   ``custom_objects`` you pass. Keras can store a Python lambda's bytecode;
+   kerastutor refuses to execute it even with ``safe_mode=False``.
+3. **The formats are Keras 3's**, so models move between Keras and
+   kerastutor: ``.keras`` archives (:mod:`.keras_archive`) and
+   ``.weights.h5`` files (:mod:`.weights_h5`).
+"""
+import contextlib
+import io
+import os
+
+import numpy as np
+
+from kerastutor.saving.atomic import atomic_write, check_overwrite
+from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
+    write_archive
+from kerastutor.saving.object_registration import (get_registered_name,
+                                                   get_registered_object,
+                                                   register_keras_serializable)
+from kerastutor.saving.weights_h5 import WeightsFileError, read_weights, write_weights
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights",
+           "register_keras_serializable", "get_registered_object", "get_registered_name",
+           "model_to_config", "model_from_config"]
+
+
+# ================================================================ whole models
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """Write ``model`` -- architecture, weights, compile settings, optimizer state.
+
+    ``filepath`` must end in ``.keras`` (Keras 3's format).
+    """
+    filepath = os.fspath(filepath)
+    if kwargs:
+        raise ValueError(f"save_model: unexpected arguments {sorted(kwargs)}.")
+    if filepath.endswith((".h5", ".hdf5")):
+        raise ValueError(
+            f"save_model: {filepath!r}: the legacy HDF5 model format is not written by "
+            "kerastutor yet. Hint: save as 'name.keras' (Keras 3's format, which Keras also "
+            "loads), or weights only with model.save_weights('name.weights.h5').")
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"save_model: the file name must end in .keras, got {filepath!r}. "
+                         "Hint: model.save('my_model.keras').")
+    _require_built(model, "save")
+    check_overwrite(filepath, overwrite)
+    config = model_to_config(model)
+    weights = io.BytesIO()
+    _write_h5(model, weights)
+    with atomic_write(filepath) as temporary:
+        write_archive(temporary, config, metadata(), weights.getvalue())
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Rebuild a model saved by ``model.save`` (here or in Keras 3).
+
+    Parameters
+    ----------
+    filepath : str or path
+        A ``.keras`` file.
+    custom_objects : dict, optional
+        Your own classes and functions by name: ``{"MyLayer": MyLayer}``.
+    compile : bool
+        Restore the compile settings and the optimizer's state (default).
+    safe_mode : bool
+        Kept for Keras compatibility. kerastutor is always safe: it never
+        executes code stored in a file.
+    """
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"load_model: no file at {filepath!r}.")
+    if filepath.endswith((".h5", ".hdf5")):
+        raise ValueError(f"load_model: {filepath!r} is a legacy HDF5 model; kerastutor does "
+                         "not read that format yet. Hint: in Keras, load it and save it again "
+                         "as .keras.")
+    reader = ArchiveReader(filepath)
+    try:
+        config = reader.read_json("config.json")
+        weights_size = reader.members["model.weights.h5"].file_size
+        with _malformed_file_errors(filepath), _weight_budget(weights_size):
+            model = model_from_config(config, custom_objects, safe_mode, source=filepath)
+        with _malformed_file_errors(filepath), \
+                reader.weights_file(_weights_size_limit(model)) as h5file:
+            _read_h5(model, h5file, source=f"{filepath} (model.weights.h5)", skip=False)
+            if compile and config.get("compile_config"):
+                _compile_from_config(model, config["compile_config"], custom_objects)
+                optimizer_state = "optimizer/vars"
+                if optimizer_state in h5file:
+                    read_weights_only_optimizer(model, h5file, filepath)
+    finally:
+        reader.close()
+    return model
+
+
+def read_weights_only_optimizer(model, h5file, source):
+    """The optimizer state of a freshly compiled model, from the ``optimizer`` group."""
+    from kerastutor.saving.weights_h5 import _optimizer_arrays
+    state = _optimizer_arrays(h5file, "optimizer", model.optimizer, model, source)
+    if state is not None:
+        model.optimizer.load_own_variables(state)
+
+
+# ================================================================ weights only
+def save_weights(model, filepath, overwrite=True):
+    """Write the weights (and a built optimizer's state) to ``name.weights.h5``."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5`. Received: "
+                         f"filepath={filepath}. Hint: model.save_weights('model.weights.h5'); "
+                         "to save the whole model use model.save('model.keras').")
+    _require_built(model, "save_weights")
+    check_overwrite(filepath, overwrite)
+    with atomic_write(filepath) as temporary:
+        _write_h5(model, temporary)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Load weights saved by ``save_weights`` (``.weights.h5``) or inside a ``.keras`` file."""
+    import h5py
+    filepath = os.fspath(filepath)
+    if kwargs:
+        raise ValueError(f"load_weights: unexpected arguments {sorted(kwargs)}.")
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"load_weights: no file at {filepath!r}.")
+    _require_built(model, "load_weights")
+    if filepath.endswith(".keras"):
+        reader = ArchiveReader(filepath)
+        try:
+            with _malformed_file_errors(filepath), \
+                    reader.weights_file(_weights_size_limit(model)) as h5file:
+                _read_h5(model, h5file, f"{filepath} (model.weights.h5)", skip_mismatch)
+        finally:
+            reader.close()
+        return
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"load_weights: expected a .weights.h5 or .keras file, got "
+                         f"{filepath!r}. (Legacy .h5 weight files are not read yet.)")
+    try:
+        h5file = h5py.File(filepath, "r")
+    except (OSError, ValueError) as err:
+        raise WeightsFileError(f"{filepath} is not a readable HDF5 weights file ({err}).") \
+            from None
+    with h5file, _malformed_file_errors(filepath):
+        _read_h5(model, h5file, filepath, skip_mismatch)
+
+
+# ================================================================ configs
+def model_to_config(model):
+    """``config.json``'s content: the model's Keras config with build and compile configs."""
+    from kerastutor.models.sequential import Sequential
+    if isinstance(model, Sequential):
+        module, class_name, registered = "keras", "Sequential", None
+    elif model._steps:
+        module, class_name, registered = "keras.src.models.functional", "Functional", None
+    else:
+        module, class_name = type(model).__module__, type(model).__name__
+        registered = get_registered_name(type(model))
+    config = {"module": module, "class_name": class_name, "config": model.get_config(),
+              "registered_name": registered}
+    shape = getattr(model, "_build_input_shape", None)
+    if shape is not None:
+        config["build_config"] = {"input_shape": _as_json_shape(shape)}
+    if getattr(model, "compiled", False):
+        config["compile_config"] = _compile_config(model)
+    return config
+
+
+def model_from_config(config, custom_objects=None, safe_mode=True, source="config"):
+    """Rebuild (and build) the model ``config.json`` describes, looking classes up by name."""
+    from kerastutor.models.functional import Model
+    from kerastutor.models.sequential import Sequential
+    if "class_name" not in config or not isinstance(config.get("config"), dict):
+        raise ArchiveError(f"{source}: config.json has no model config (expected keys "
+                           "'class_name' and 'config').")
+    class_name = config["class_name"]
+    builtin = {"Sequential": Sequential, "Functional": Model, "Model": Model}
+    cls = builtin.get(class_name) or get_registered_object(
+        config.get("registered_name") or class_name, custom_objects) or \
+        get_registered_object(class_name, custom_objects)
+    if cls is None:
+        raise ValueError(
+            f"{source}: the model class {class_name!r} is not a kerastutor class. If it is "
+            f"your own, pass custom_objects={{{class_name!r}: {class_name}}} or decorate it "
+            "with @keras.saving.register_keras_serializable().")
+    try:
+        model = cls.from_config(config["config"], custom_objects=custom_objects) \
+            if cls in (Sequential, Model) else cls.from_config(config["config"])
+    except (KeyError, TypeError, IndexError, AttributeError) as err:
+        raise ArchiveError(f"{source}: the model config is incomplete or malformed "
+                           f"({type(err).__name__}: {err}).") from None
+    build = config.get("build_config") or {}
+    if not model.built and build.get("input_shape") is not None:
+        _build(model, build["input_shape"], source)
+    return model
+
+
+def _build(model, shape, source):
+    from kerastutor.models.sequential import Sequential
+    if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
+        raise ArchiveError(f"{source}: build_config input_shape {shape!r} is not a shape.")
+    if isinstance(model, Sequential):
+        model.build(tuple(shape))
+    else:
+        model._ensure_built_for(np.zeros(tuple(1 if d is None else d for d in shape),
+                                         dtype="float32"))
+
+
+def _compile_config(model):
+    from kerastutor import losses, metrics, optimizers
+    spec = model._compile_config
+
+    def loss_entry(loss):
+        return loss if loss is None or isinstance(loss, str) else losses.serialize(
+            losses.get(loss))
+
+    def metric_entry(metric):
+        if isinstance(metric, str) or metric is None:
+            return metric
+        if isinstance(metric, (list, tuple)):
+            return [metric_entry(m) for m in metric]
+        if isinstance(metric, dict):
+            return {k: metric_entry(v) for k, v in metric.items()}
+        return metrics.serialize(metrics.get(metric))
+
+    loss = spec["loss"]
+    if isinstance(loss, dict):
+        loss = {k: loss_entry(v) for k, v in loss.items()}
+    elif isinstance(loss, (list, tuple)):
+        loss = [loss_entry(v) for v in loss]
+    else:
+        loss = loss_entry(loss)
+    extra = getattr(model, "_compile_args", {})
+    return {"optimizer": optimizers.serialize(model.optimizer), "loss": loss,
+            "loss_weights": spec["loss_weights"], "metrics": metric_entry(spec["metrics"]),
+            "weighted_metrics": metric_entry(spec["weighted_metrics"]),
+            "run_eagerly": extra.get("run_eagerly", False),
+            "steps_per_execution": extra.get("steps_per_execution", 1),
+            "jit_compile": extra.get("jit_compile", False)}
+
+
+def _compile_from_config(model, compile_config, custom_objects):
+    from kerastutor import losses, metrics, optimizers
+
+    def loss_entry(value):
+        return losses.deserialize(value, custom_objects) if isinstance(value, dict) else value
+
+    def metric_entry(value):
+        if isinstance(value, list):
+            return [metric_entry(v) for v in value]
+        if isinstance(value, dict) and "class_name" in value:
+            return metrics.deserialize(value, custom_objects)
+        if isinstance(value, dict):
+            return {k: metric_entry(v) for k, v in value.items()}
+        return value
+
+    loss = compile_config.get("loss")
+    if isinstance(loss, dict) and "class_name" not in loss:
+        loss = {k: loss_entry(v) for k, v in loss.items()}
+    elif isinstance(loss, list):
+        loss = [loss_entry(v) for v in loss]
+    else:
+        loss = loss_entry(loss)
+    optimizer = compile_config.get("optimizer", "rmsprop")
+    model.compile(optimizer=optimizers.deserialize(optimizer) if isinstance(optimizer, dict)
+                  else optimizer, loss=loss, loss_weights=compile_config.get("loss_weights"),
+                  metrics=metric_entry(compile_config.get("metrics")),
+                  weighted_metrics=metric_entry(compile_config.get("weighted_metrics")))
+
+
+# ================================================================ helpers
+#: What a damaged or hostile file can make the rebuilding code raise, besides the
+#: ValueErrors with their own explanations: reported as "damaged file", never as a crash.
+_MALFORMED = (TypeError, KeyError, IndexError, AttributeError, RecursionError,
+              OverflowError, OSError, EOFError, ZeroDivisionError, UnicodeError,
+              RuntimeError)        # h5py reports some damaged structures as RuntimeError
+
+
+@contextlib.contextmanager
+def _malformed_file_errors(filepath):
+    try:
+        yield
+    except (FileNotFoundError, FileExistsError):
+        raise
+    except _MALFORMED as err:
+        raise ArchiveError(f"{filepath}: the file is damaged, or was not written by Keras or "
+                           f"kerastutor ({type(err).__name__}: {err}).") from None
+
+
+@contextlib.contextmanager
+def _weight_budget(n_bytes):
+    """Weights created while rebuilding may total at most what the file stores."""
+    from kerastutor.layers import base
+    base._WEIGHT_BUDGET.remaining = n_bytes
+    try:
+        yield
+    finally:
+        base._WEIGHT_BUDGET.remaining = None
+
+
+def _write_h5(model, target):
+    import h5py
+    with h5py.File(target, "w") as h5file:
+        write_weights(model, h5file)
+
+
+def _read_h5(model, h5file, source, skip):
+    read_weights(model, h5file, skip_mismatch=skip, source=source)
+
+
+def _weights_size_limit(model):
+    """The most bytes a weights file for this model can need: weights, optimizer slots, slack."""
+    weight_bytes = sum(np.asarray(w.value).nbytes for w in model.weights)
+    return 6 * weight_bytes + 16 * 2**20
+
+
+def _require_built(model, what):
+    if not model.built:
+        raise ValueError(f"{what}: model {model.name!r} has not been built yet, so it has no "
+                         "weights. Hint: build it first -- call it on data, fit it, or give "
+                         "its first layer an input shape (keras.Input(shape=...)).")
+
+
+def _as_json_shape(shape):
+    if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
+        return [_as_json_shape(s) for s in shape]
+    return [None if d is None else int(d) for d in shape]

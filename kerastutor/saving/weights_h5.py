@@ -1,0 +1,252 @@
+"""Weights in Keras 3's HDF5 layout (``.weights.h5``, and ``model.weights.h5`` in ``.keras``).
+
+Keras does not file weights under the layers' names (``dense_7`` changes
+from run to run) but under the *path* by which the model reaches each
+object. It walks the model:
+
+* a Sequential or functional model first lists its ``layers``; each layer
+  gets the key of its class name in snake case, numbered in order when it
+  repeats (``layers/dense``, ``layers/dense_1``, ...) -- a Sequential leaves
+  its input layer out, a functional model keeps it;
+* then every public attribute holding a layer or an optimizer, in sorted
+  order (``optimizer``; an LSTM's ``cell``; a Bidirectional's
+  ``backward_layer`` and ``forward_layer``);
+* an object reached twice is written once, at the first path.
+
+Each object gets a group ``<path>/vars`` (attribute ``name``) with one
+dataset per variable it owns, ``"0"``, ``"1"``, ... in the order trainable
+then non-trainable; the optimizer's are ``iteration``, ``learning_rate`` and
+its slots. A model with two Dense layers and Adam::
+
+    vars                      {name: sequential}
+    layers/dense/vars/0, 1    kernel (8, 16), bias (16,)
+    layers/dense_1/vars/0, 1  kernel (16, 3), bias (3,)
+    optimizer/vars/0 .. 9     iteration, learning_rate, m and v of each weight
+
+**Reading is careful.** A file is data from outside: before any weight
+changes, every dataset is checked -- present, a real dataset (not a link to
+another file), numeric, exactly the expected shape (checked before the data
+is read, so a file claiming a huge array costs nothing) -- and only when
+every check passed are the values assigned. A bad file gives an error that
+names the layer and the path and leaves the model as it was.
+"""
+import warnings
+
+import numpy as np
+
+from kerastutor.backend import snake_case
+
+
+# ---------------------------------------------------------------- the walk
+def _is_saveable(value):
+    from kerastutor.layers.base import Layer
+    from kerastutor.optimizers import Optimizer
+    return isinstance(value, (Layer, Optimizer))
+
+
+def _graph_layers(model):
+    """``model.layers`` as Keras saves them (a Sequential without its input layer)."""
+    from kerastutor.layers.core import InputLayer
+    from kerastutor.models.sequential import Sequential
+    layers = list(model.layers)
+    if isinstance(model, Sequential):
+        layers = [layer for layer in layers if not isinstance(layer, InputLayer)]
+    return layers
+
+
+def children(obj):
+    """``(key, child)`` pairs in Keras's order; a child is an object or a list of them."""
+    from kerastutor.models.functional import Model
+    if isinstance(obj, Model) and obj._steps or type(obj).__name__ == "Sequential":
+        yield "layers", _graph_layers(obj)
+    for attr in sorted(vars(obj)):
+        if attr.startswith("_"):
+            continue
+        value = getattr(obj, attr)
+        if _is_saveable(value):
+            yield attr, value
+        elif isinstance(value, (list, tuple)) and value and all(map(_is_saveable, value)):
+            yield attr, list(value)
+
+
+def own_variables(obj):
+    """The arrays an object stores under its own ``vars`` group, in Keras's order."""
+    from kerastutor.optimizers import Optimizer
+    if isinstance(obj, Optimizer):
+        return None                      # the optimizer reads and writes its own state
+    return list(obj._trainable_weights) + list(obj._non_trainable_weights)
+
+
+def walk(root):
+    """Every ``(path, object)`` of the saved tree, each object once, parents first."""
+    visited = set()
+
+    def visit(obj, path):
+        if id(obj) in visited:
+            return
+        visited.add(id(obj))
+        yield path, obj
+        for key, child in children(obj):
+            if isinstance(child, list):
+                yield from visit_container(child, _join(path, key))
+            else:
+                yield from visit(child, _join(path, key))
+
+    def visit_container(items, path):
+        used = {}
+        for item in items:
+            name = snake_case(type(item).__name__)
+            if name in used:
+                used[name] += 1
+                name = f"{name}_{used[name]}"
+            else:
+                used[name] = 0
+            yield from visit(item, _join(path, name))
+
+    yield from visit(root, "")
+
+
+def _join(path, key):
+    return f"{path}/{key}" if path else key
+
+
+def _vars_path(path):
+    return _join(path, "vars")
+
+
+# ---------------------------------------------------------------- writing
+def write_weights(model, h5file):
+    """Write ``model``'s weights (and its optimizer's state, once built) to an open h5py File."""
+    from kerastutor.optimizers import Optimizer
+    for path, obj in walk(model):
+        if isinstance(obj, Optimizer) and not obj.built:
+            continue
+        group = h5file.create_group(_vars_path(path))
+        group.attrs["name"] = obj.name
+        if isinstance(obj, Optimizer):
+            obj.save_own_variables(group)
+            continue
+        for index, weight in enumerate(own_variables(obj)):
+            group.create_dataset(str(index), data=np.asarray(weight.value))
+
+
+# ---------------------------------------------------------------- reading
+class WeightsFileError(ValueError):
+    """The weights file does not fit the model, or is not a sound weights file."""
+
+
+def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
+    """Check every weight in ``h5file`` against ``model``, then assign them all.
+
+    With ``skip_mismatch=True`` a layer whose weights do not fit is left as
+    it is (with a warning) instead of failing the whole load.
+    """
+    from kerastutor.optimizers import Optimizer
+    assignments, optimizer_states = [], []
+    for path, obj in walk(model):        # 1. read and check everything ...
+        if isinstance(obj, Optimizer):
+            state = _optimizer_arrays(h5file, path, obj, model, source)
+            if state is not None:
+                optimizer_states.append((obj, state))
+            continue
+        expected = own_variables(obj)
+        try:
+            assignments += _checked_arrays(h5file, path, obj, expected, source)
+        except WeightsFileError as err:
+            if not skip_mismatch:
+                raise
+            warnings.warn(f"Skipping loading weights for layer '{obj.name}': {err}",
+                          stacklevel=3)
+    for weight, array in assignments:    # 2. ... and only then change the model
+        weight.assign(array)
+    for optimizer, state in optimizer_states:
+        optimizer.load_own_variables(state)
+
+
+def _checked_arrays(h5file, path, obj, expected, source):
+    where = _vars_path(path)
+    group = _hard_child(h5file, where, source) if where in h5file else None
+    stored = sorted(group.keys(), key=_as_index(where, source)) if group is not None else []
+    if len(stored) != len(expected):
+        if not expected and not stored:
+            return []
+        built = "" if getattr(obj, "built", True) else \
+            " The layer was never built, so it has no variables yet: build the model first."
+        raise WeightsFileError(
+            f"Layer '{obj.name}' expected {len(expected)} variables "
+            f"({[w.name for w in expected]}), but {source} has {len(stored)} at '{where}'."
+            f"{built} Hint: the file must come from a model with the same architecture.")
+    pairs = []
+    for key, weight in zip(stored, expected):
+        dataset = _hard_child(group, key, source, path=f"{where}/{key}")
+        if not hasattr(dataset, "shape") or not hasattr(dataset, "dtype"):
+            raise WeightsFileError(f"{source}: '{where}/{key}' should be an array (dataset), "
+                                   f"found a group, for layer '{obj.name}'.")
+        if tuple(dataset.shape) != tuple(weight.shape):
+            raise WeightsFileError(
+                f"Layer '{obj.name}': weight '{weight.name}' has shape {tuple(weight.shape)}, "
+                f"but {source} holds shape {tuple(dataset.shape)} at '{where}/{key}'. Hint: "
+                "the saved model had different layer sizes.")
+        if dataset.dtype.kind not in "fiub":
+            raise WeightsFileError(f"{source}: '{where}/{key}' holds {dataset.dtype} data, "
+                                   f"not numbers, for weight '{weight.name}' of layer "
+                                   f"'{obj.name}'.")
+        array = np.asarray(dataset[()], dtype=weight.value.dtype)
+        if not np.all(np.isfinite(array)):
+            raise WeightsFileError(f"Layer '{obj.name}': weight '{weight.name}' in {source} "
+                                   "contains NaN or infinity; refusing to load it.")
+        pairs.append((weight, array))
+    return pairs
+
+
+def _optimizer_arrays(h5file, path, optimizer, model, source):
+    """The optimizer's saved state, read and checked (``None`` if the file has none).
+
+    A count mismatch is left to ``load_own_variables``, which warns as Keras does.
+    """
+    where = _vars_path(path)
+    if where not in h5file:
+        return None
+    group = _hard_child(h5file, where, source)
+    if not optimizer.built:
+        optimizer.build(model.trainable_weights)
+    datasets = {}
+    for key in sorted(group.keys(), key=_as_index(where, source)):
+        dataset = _hard_child(group, key, source, path=f"{where}/{key}")
+        if not hasattr(dataset, "shape") or dataset.dtype.kind not in "fiub":
+            raise WeightsFileError(f"{source}: optimizer variable '{where}/{key}' is not a "
+                                   "numeric array.")
+        datasets[key] = dataset
+    expected = optimizer.variables
+    if len(datasets) != len(expected):
+        return {key: np.zeros(0) for key in datasets}     # only the count matters then
+    state = {}
+    for key, current in zip(sorted(datasets, key=int), expected):
+        if tuple(datasets[key].shape) != tuple(np.shape(current)):
+            raise WeightsFileError(
+                f"{source}: optimizer variable {key} has shape {tuple(datasets[key].shape)}, "
+                f"expected {tuple(np.shape(current))}. Hint: the optimizer state belongs "
+                "to a model with different weights.")
+        state[key] = np.asarray(datasets[key][()])
+    return state
+
+
+def _as_index(where, source):
+    def key(name):
+        if not name.isdigit():
+            raise WeightsFileError(f"{source}: unexpected entry '{where}/{name}'; variables "
+                                   "are stored as '0', '1', ...")
+        return int(name)
+    return key
+
+
+def _hard_child(group, name, source, path=None):
+    """``group[name]``, refusing soft and external links (they could point anywhere)."""
+    import h5py
+    link = group.get(name, getlink=True)
+    if link is None:
+        raise WeightsFileError(f"{source}: '{path or name}' is missing.")
+    if not isinstance(link, h5py.HardLink):
+        raise WeightsFileError(f"{source}: '{path or name}' is a link to somewhere else "
+                               f"({type(link).__name__}); refusing to follow it.")
+    return group[name]
