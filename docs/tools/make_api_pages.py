@@ -149,6 +149,12 @@ PAGES = [
          "shown below. ``compile``/``fit``/``evaluate``/``predict`` live in "
          "``kerastutor/models/training.py`` (see :ref:`training-loop`).",
          formula="layer", members=True, extra_modules=("kerastutor.models.training",)),
+    Page("saving", "Saving and loading", "kerastutor.saving", "keras.saving",
+         "Whole models in Keras 3's ``.keras`` archive, weights in its ``.weights.h5`` "
+         "layout; every write atomic, every read checked. See :ref:`saving`.",
+         members=True, extra_modules=("kerastutor.saving.keras_archive",
+                                      "kerastutor.saving.weights_h5",
+                                      "kerastutor.saving.atomic")),
     Page("utils", "Utilities", "kerastutor.utils", "keras.utils",
          "Helpers a tutorial needs around the model.", members=True),
     Page("datasets", "Datasets", "kerastutor.datasets", "keras.datasets",
