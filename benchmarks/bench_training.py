@@ -9,6 +9,7 @@ Cases (the networks of lessons 1 and 2, trained with Adam and crossentropy):
 * ``mlp32`` -- 784-512-512-10 (ReLU, dropout 0.2), batch 32
 * ``mlp128``-- the same, batch 128
 * ``cnn``   -- lesson 3's Conv2D(32, 3x3) -> MaxPool -> Dense 128 -> 10, batch 128
+* ``cifar`` -- lesson 4's three-conv network on 32x32x3 images, batch 64
 * ``lstm``  -- lesson 5's LSTM(50) -> Dense(1) on 20 steps, batch 32
 
 kerastutor is timed through ``model.fit`` (the real loop, progress bar off);
@@ -34,6 +35,7 @@ CASES = {
     "mlp128": dict(sizes=[784, 512, 512, 10], dropout=0.2, batch=128, samples=16384),
     # lesson 3's CNN and lesson 5's LSTM (need the conv/pool/recurrent layers)
     "cnn": dict(kind="cnn", batch=128, samples=2048),
+    "cifar": dict(kind="cifar", batch=64, samples=1024),
     "lstm": dict(kind="lstm", batch=32, samples=2048),
 }
 
@@ -61,6 +63,9 @@ def make_case_data(case):
     if case.get("kind") == "cnn":
         return (rng.random((case["samples"], 28, 28, 1), dtype=np.float32),
                 rng.integers(0, 10, case["samples"]))
+    if case.get("kind") == "cifar":
+        return (rng.random((case["samples"], 32, 32, 3), dtype=np.float32),
+                rng.integers(0, 10, case["samples"]))
     if case.get("kind") == "lstm":
         return (rng.random((case["samples"], 20, 1), dtype=np.float32),
                 rng.random((case["samples"], 1), dtype=np.float32))
@@ -76,6 +81,18 @@ def kerastutor_case_model(case):
                                   layers.Dense(128, activation="relu"),
                                   layers.Dense(10, activation="softmax")])
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+    if case.get("kind") == "cifar":
+        model = keras.Sequential([keras.Input((32, 32, 3)),
+                                  layers.Conv2D(32, (3, 3), activation="relu"),
+                                  layers.MaxPooling2D((2, 2)),
+                                  layers.Conv2D(64, (3, 3), activation="relu"),
+                                  layers.MaxPooling2D((2, 2)),
+                                  layers.Conv2D(64, (3, 3), activation="relu"),
+                                  layers.Flatten(), layers.Dense(64, activation="relu"),
+                                  layers.Dense(10)])
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
         return model
     if case.get("kind") == "lstm":
         model = keras.Sequential([keras.Input((20, 1)), layers.LSTM(50), layers.Dense(1)])
@@ -119,6 +136,12 @@ def torch_case_model(case, torch):
             torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
             torch.nn.Flatten(), torch.nn.Linear(32 * 13 * 13, 128), torch.nn.ReLU(),
             torch.nn.Linear(128, 10)), torch.nn.CrossEntropyLoss()
+    if case.get("kind") == "cifar":
+        nn = torch.nn
+        return nn.Sequential(
+            nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(),
+            nn.Linear(64 * 4 * 4, 64), nn.ReLU(), nn.Linear(64, 10)), nn.CrossEntropyLoss()
     if case.get("kind") == "lstm":
         return _TorchLSTM.build(torch), torch.nn.MSELoss()
     modules = []
@@ -134,7 +157,7 @@ def torch_case_model(case, torch):
 def time_torch(case, repeats):
     import torch
     x, y = make_case_data(case)
-    if case.get("kind") == "cnn":
+    if case.get("kind") in ("cnn", "cifar"):
         x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))      # torch is channels_first
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     model, loss_fn = torch_case_model(case, torch)
@@ -165,7 +188,8 @@ def time_torch(case, repeats):
 
 
 def _has_layers(case):
-    needed = {"cnn": ("Conv2D", "MaxPooling2D"), "lstm": ("LSTM",)}[case["kind"]]
+    needed = {"cnn": ("Conv2D", "MaxPooling2D"), "cifar": ("Conv2D", "MaxPooling2D"),
+              "lstm": ("LSTM",)}[case["kind"]]
     return all(hasattr(keras.layers, name) for name in needed)
 
 

@@ -92,6 +92,18 @@ def conv_padding(n, k, padding, stride, dilation):
 
 
 # ------------------------------------------------------- im2col and col2im
+def _group_matmul(a, b):
+    """``a[g] @ b[g]`` for every group ``g``, one BLAS call each.
+
+    ``np.matmul`` on stacks whose matrices are transposed views can fall back
+    to a slow loop that bypasses BLAS; 2-D products of (transposed) views
+    always go to BLAS, which handles the transposition itself.
+    """
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return np.stack([a_g @ b_g for a_g, b_g in zip(a, b)])
+
+
 def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
     """The patch matrix of a padded channels_last input ``xp``.
 
@@ -404,7 +416,7 @@ class BaseConv(SlidingWindowLayer):
         if any(any(p) for p in pads):                  # zero padding: x -> x~
             x = np.pad(x, [(0, 0)] + pads + [(0, 0)])
         patches = im2col(x, self.kernel_size, self.strides, self.dilation_rate, out, groups)
-        z = np.matmul(patches, kernel_as_groups(kernel, groups))  # Z = P W  (g, rows, f/g)
+        z = _group_matmul(patches, kernel_as_groups(kernel, groups))  # Z = P W (g, rows, f/g)
         z = z.transpose(1, 0, 2).reshape((n,) + out + (kernel.shape[-1],))
         return z, (patches, x.shape, pads, out)
 
@@ -420,14 +432,14 @@ class BaseConv(SlidingWindowLayer):
         patches = cache[0]
         rows, filters = patches.shape[1], dz.shape[-1]
         dzg = dz.reshape(rows, groups, filters // groups).transpose(1, 0, 2)
-        dw = np.matmul(patches.transpose(0, 2, 1), dzg)        # dL/dW = P^T delta
+        dw = _group_matmul(patches.transpose(0, 2, 1), dzg)    # dL/dW = P^T delta
         weight.grad += groups_as_kernel(dw, kernel.shape).reshape(weight.shape)
         return dzg
 
     def _correlate_input(self, cache, dzg, kernel, groups):
         """``dL/dx``: the rows of ``delta W^T`` put back by col2im, padding dropped."""
         _, padded_shape, pads, out = cache
-        dpatches = np.matmul(dzg, kernel_as_groups(kernel, groups).transpose(0, 2, 1))
+        dpatches = _group_matmul(dzg, kernel_as_groups(kernel, groups).transpose(0, 2, 1))
         dxp = col2im(dpatches, padded_shape, self.kernel_size, self.strides,
                      self.dilation_rate, out, groups)
         return crop(dxp, pads)
