@@ -132,10 +132,15 @@ def functional_from_config(config, custom_objects=None):
         if not progress:
             raise ValueError("Model config: some layer inputs are never produced; the "
                              "config is incomplete or corrupt.")
-    inputs = [made[tuple(r)] for r in config["input_layers"]]
-    outputs = [made[tuple(r)] for r in config["output_layers"]]
+    inputs = [made[tuple(r)] for r in _ref_list(config["input_layers"])]
+    outputs = [made[tuple(r)] for r in _ref_list(config["output_layers"])]
     return Model(inputs=inputs if len(inputs) > 1 else inputs[0],
                  outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
+
+
+def _ref_list(refs):
+    """Keras writes one model input/output as ``[name, 0, 0]``, several as a list of those."""
+    return [refs] if refs and isinstance(refs[0], str) else refs
 
 
 def _is_ref(value):
