@@ -442,3 +442,71 @@ def test_backup_and_restore_refuses_a_damaged_backup(tmp_path):
     with pytest.raises(ValueError, match="damaged"):
         small_model().fit(X, Y, epochs=1, verbose=0,
                           callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+
+
+# ------------------------------------------------------------------ legacy HDF5
+def test_legacy_h5_round_trip_with_optimizer_state(tmp_path):
+    model = small_model()
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5") as f:
+        assert json.loads(f.attrs["model_config"])["class_name"] == "Sequential"
+        assert [n.decode() for n in f["model_weights"].attrs["layer_names"]] == \
+            [layer.name for layer in model.layers]
+        assert "optimizer_config" in json.loads(f.attrs["training_config"])
+    clone = keras.models.load_model(tmp_path / "m.h5")
+    np.testing.assert_array_equal(clone.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert model.fit(X, Y, epochs=1, verbose=0, shuffle=False).history == \
+        clone.fit(X, Y, epochs=1, verbose=0, shuffle=False).history
+
+
+def write_keras2_file(path, kernel, bias):
+    """A model.h5 as tf.keras 2 wrote it: TF variable names, batch_input_shape, str dtype."""
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4],
+                                                "dtype": "float32", "sparse": False,
+                                                "ragged": False, "name": "dense_input"}},
+        {"class_name": "Dense", "config": {"name": "dense", "trainable": True,
+                                           "dtype": "float32", "units": 3,
+                                           "activation": "softmax", "use_bias": True}}]}}
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.15.0"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode()
+        weights = f.create_group("model_weights")
+        weights.attrs["layer_names"] = np.array([b"dense"])
+        layer = weights.create_group("dense")
+        layer.attrs["weight_names"] = np.array([b"dense/kernel:0", b"dense/bias:0"])
+        layer.create_dataset("dense/kernel:0", data=kernel)
+        layer.create_dataset("dense/bias:0", data=bias)
+
+
+def test_keras2_h5_file_loads(tmp_path):
+    kernel = random_array(6, (4, 3)).astype("float32")
+    bias = random_array(7, (3,)).astype("float32")
+    write_keras2_file(tmp_path / "old.h5", kernel, bias)
+    model = keras.models.load_model(tmp_path / "old.h5")
+    logits = X @ kernel + bias
+    expected = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-5)
+    other = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    other.load_weights(tmp_path / "old.h5")              # weights only, by layer order
+    np.testing.assert_array_equal(other.layers[0].kernel.value, kernel)
+
+
+def test_fuzzed_legacy_h5_files_fail_kindly(tmp_path):
+    good = tmp_path / "m.h5"
+    model = small_model()
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save(good)
+    data = good.read_bytes()
+    target = tmp_path / "fuzz.h5"
+    rng = np.random.default_rng(2)
+    failures = 0
+    for blob in _mutations(data, rng, 2000):
+        target.write_bytes(blob)
+        try:
+            keras.models.load_model(target)
+        except ALLOWED:
+            failures += 1
+    assert failures > 0

@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from kerastutor.saving import h5_guard, legacy_h5
 from kerastutor.saving.atomic import atomic_write, check_overwrite
 from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
     write_archive
@@ -36,16 +37,17 @@ __all__ = ["save_model", "load_model", "save_weights", "load_weights",
 def save_model(model, filepath, overwrite=True, **kwargs):
     """Write ``model`` -- architecture, weights, compile settings, optimizer state.
 
-    ``filepath`` must end in ``.keras`` (Keras 3's format).
+    ``filepath`` ends in ``.keras`` (Keras 3's format) or ``.h5`` (the legacy
+    HDF5 format of Keras 2, which Keras 3 still reads and writes).
     """
     filepath = os.fspath(filepath)
     if kwargs:
         raise ValueError(f"save_model: unexpected arguments {sorted(kwargs)}.")
     if filepath.endswith((".h5", ".hdf5")):
-        raise ValueError(
-            f"save_model: {filepath!r}: the legacy HDF5 model format is not written by "
-            "kerastutor yet. Hint: save as 'name.keras' (Keras 3's format, which Keras also "
-            "loads), or weights only with model.save_weights('name.weights.h5').")
+        _require_built(model, "save")
+        check_overwrite(filepath, overwrite)
+        _save_legacy_h5(model, filepath)
+        return
     if not filepath.endswith(".keras"):
         raise ValueError(f"save_model: the file name must end in .keras, got {filepath!r}. "
                          "Hint: model.save('my_model.keras').")
@@ -64,7 +66,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Parameters
     ----------
     filepath : str or path
-        A ``.keras`` file.
+        A ``.keras`` file, or a legacy ``.h5`` model file.
     custom_objects : dict, optional
         Your own classes and functions by name: ``{"MyLayer": MyLayer}``.
     compile : bool
@@ -77,9 +79,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"load_model: no file at {filepath!r}.")
     if filepath.endswith((".h5", ".hdf5")):
-        raise ValueError(f"load_model: {filepath!r} is a legacy HDF5 model; kerastutor does "
-                         "not read that format yet. Hint: in Keras, load it and save it again "
-                         "as .keras.")
+        return _load_legacy_h5(filepath, custom_objects, compile, safe_mode)
     reader = ArchiveReader(filepath)
     try:
         config = reader.read_json("config.json")
@@ -139,16 +139,59 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         finally:
             reader.close()
         return
-    if not filepath.endswith(".weights.h5"):
-        raise ValueError(f"load_weights: expected a .weights.h5 or .keras file, got "
-                         f"{filepath!r}. (Legacy .h5 weight files are not read yet.)")
+    if not filepath.endswith((".weights.h5", ".h5", ".hdf5")):
+        raise ValueError(f"load_weights: expected a .weights.h5, .keras or legacy .h5 file, "
+                         f"got {filepath!r}.")
+    with _open_h5(filepath) as h5file, _malformed_file_errors(filepath):
+        if filepath.endswith(".weights.h5"):
+            _read_h5(model, h5file, filepath, skip_mismatch)
+        else:                        # legacy: weights by layer order, under model_weights
+            group = h5file["model_weights"] if "layer_names" not in h5file.attrs and \
+                "model_weights" in h5file else h5file
+            legacy_h5.read_layer_weights(model, group, filepath)
+
+
+def _open_h5(filepath):
+    """Open an HDF5 file from outside, after a child process read it safely (h5_guard)."""
+    import h5py
+
+    def open_file():
+        return h5py.File(filepath, "r")
+
+    h5_guard.probe(open_file, filepath, os.path.getsize(filepath))
     try:
-        h5file = h5py.File(filepath, "r")
+        return open_file()
     except (OSError, ValueError) as err:
-        raise WeightsFileError(f"{filepath} is not a readable HDF5 weights file ({err}).") \
-            from None
-    with h5file, _malformed_file_errors(filepath):
-        _read_h5(model, h5file, filepath, skip_mismatch)
+        raise WeightsFileError(f"{filepath} is not a readable HDF5 file ({err}).") from None
+
+
+def _save_legacy_h5(model, filepath):
+    import h5py
+    config = model_to_config(model)
+    with atomic_write(filepath) as temporary, h5py.File(temporary, "w") as h5file:
+        legacy_h5.write_model(model, h5file, config, config.get("compile_config"))
+
+
+def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
+    """A Keras 2/3 ``model.h5``: config in attributes, weights in ``model_weights`` by order."""
+    with _open_h5(filepath) as h5file, _malformed_file_errors(filepath):
+        model_config = legacy_h5.read_json_attribute(h5file, "model_config", filepath)
+        if model_config is None or "model_weights" not in h5file:
+            raise WeightsFileError(
+                f"{filepath} holds no model (no model_config attribute or model_weights "
+                "group); it may be a weights-only file. Hint: build the model in code and "
+                "call model.load_weights() on it.")
+        with _weight_budget(os.path.getsize(filepath)):
+            model = model_from_config(model_config, custom_objects, safe_mode,
+                                      source=filepath)
+        legacy_h5.read_layer_weights(model, h5file["model_weights"], filepath)
+        training = legacy_h5.read_json_attribute(h5file, "training_config", filepath)
+        if compile and training:
+            training = dict(training)
+            optimizer = training.pop("optimizer_config", None) or "rmsprop"
+            _compile_from_config(model, dict(training, optimizer=optimizer), custom_objects)
+            legacy_h5.read_optimizer_weights(model, h5file, filepath)
+    return model
 
 
 # ================================================================ configs

@@ -108,9 +108,16 @@ class ArchiveReader:
     def weights_file(self, limit):
         """``model.weights.h5`` as an open read-only h5py File (in memory)."""
         import h5py
+
+        from kerastutor.saving import h5_guard
         data = self.read("model.weights.h5", limit)
-        try:
+
+        def open_file():
             return h5py.File(io.BytesIO(data), "r")
+
+        h5_guard.probe(open_file, f"{self.path} (model.weights.h5)", len(data))
+        try:
+            return open_file()
         except (OSError, ValueError) as err:
             raise ArchiveError(f"{self.path}: model.weights.h5 is not a readable HDF5 file "
                                f"({err}).") from None

@@ -88,3 +88,22 @@ def test_weights_files_both_ways(tmp_path, build, x, y):
     theirs.load_weights(tmp_path / "t.weights.h5")
     np.testing.assert_allclose(theirs.predict(x, verbose=0), fresh.predict(x, verbose=0),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("build, x, y", CASES)
+def test_legacy_h5_both_ways(tmp_path, build, x, y):
+    theirs = compile_and_fit(build(keras), keras, x, y)
+    theirs.save(tmp_path / "k.h5")
+    ours = kerastutor.models.load_model(tmp_path / "k.h5")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    mine = compile_and_fit(build(kerastutor), kerastutor, x, y)
+    mine.save(tmp_path / "t.h5")
+    loaded = keras.saving.load_model(tmp_path / "t.h5")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), mine.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    # (Keras 3.15.1 cannot fit a model it loaded from a legacy .h5 with optimizer state --
+    # "Unknown variable" -- even for its own files, so only predictions are compared there;
+    # our side continues training from the Keras file exactly.)
+    assert next_epoch_loss(ours, x, y) == pytest.approx(next_epoch_loss(theirs, x, y),
+                                                         rel=1e-4)
