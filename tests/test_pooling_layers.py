@@ -181,13 +181,13 @@ def test_global_pooling_forward_and_gradients(nd, mode, keepdims, data_format, s
     assert report.passed, str(report)
 
 
-def test_global_max_ties_send_the_gradient_to_the_first_max():
+def test_global_max_ties_share_the_gradient_as_keras_ops_max_does():
     layer = GlobalMaxPooling1D()
     x = np.array([[[1.0, 7.0], [3.0, 7.0], [3.0, 2.0]]])          # (1, 3, 2)
     y, cache = layer.forward(x)
     np.testing.assert_allclose(y, [[3.0, 7.0]])
     np.testing.assert_allclose(layer.backward(cache, np.array([[10.0, 20.0]])),
-                               [[[0, 20], [10, 0], [0, 0]]])
+                               [[[0, 10], [5, 10], [5, 0]]])
 
 
 # ------------------------------------------------------------- configs, errors

@@ -328,8 +328,9 @@ class LayerNormalization(_AffineNormalization):
 
     def build(self, input_shape):
         ndim = len(input_shape)
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        axes = sorted(_check_axis(self, a, ndim, input_shape) for a in axes)
+        if not isinstance(self.axis, list):
+            self.axis = [self.axis]          # Keras's build makes it a list (and so its config)
+        axes = sorted(_check_axis(self, a, ndim, input_shape) for a in self.axis)
         if len(set(axes)) != len(axes):
             raise ValueError(f'Layer "{self.name}" (LayerNormalization): repeated axis in '
                              f"axis={self.axis!r}.")

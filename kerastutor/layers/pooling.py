@@ -370,15 +370,17 @@ class _GlobalMaxPooling(_GlobalPooling):
     (``j`` runs over every spatial position). ``keepdims=True`` keeps the
     spatial axes with size 1.
 
-    **Backward.** The gradient goes to the winning position only,
+    **Backward.** The gradient goes to the winning position,
 
     .. math::
 
         \frac{\partial L}{\partial x_{n,j,c}} =
-        [\,j = \arg\max_{j'} x_{n,j',c}\,]\; \frac{\partial L}{\partial y_{n,c}} .
+        \frac{[\,x_{n,j,c} = y_{n,c}\,]}{\#\{j' : x_{n,j',c} = y_{n,c}\}}\;
+        \frac{\partial L}{\partial y_{n,c}} .
 
-    **Ties:** the first maximum in row-major order (``argmax`` over the
-    flattened spatial axes) gets the gradient (``has_kinks = True``).
+    **Ties** share it equally, as the gradient of Keras's ``ops.max`` does on
+    every backend (``has_kinks = True``: the derivative jumps where the winner
+    changes).
     """
 
     has_kinks = True
@@ -386,19 +388,14 @@ class _GlobalMaxPooling(_GlobalPooling):
     def forward(self, x, training=False):
         x = _as_float(x)
         axes = self._spatial_axes(x.ndim)
-        # spatial axes last, flattened: (N, C, P) whatever the data format
-        flat = np.moveaxis(x, axes, range(x.ndim - len(axes), x.ndim))
-        flat = flat.reshape(flat.shape[:2] + (-1,))
-        arg = flat.argmax(axis=-1)                                  # first max
-        mask = np.arange(flat.shape[-1]) == arg[..., None]          # (N, C, P) one-hot
-        mask = mask.reshape(flat.shape[:2] + tuple(x.shape[a] for a in axes))
-        mask = np.moveaxis(mask, range(2, x.ndim), axes)            # back to x's layout
-        y = x.max(axis=axes, keepdims=self.keepdims)
-        return y, mask
+        y = x.max(axis=axes, keepdims=True)
+        winners = (x == y).astype(x.dtype)                           # 1 at every maximum
+        share = winners / winners.sum(axis=axes, keepdims=True)     # ties split the gradient
+        return (y if self.keepdims else np.squeeze(y, axis=axes)), share
 
     def backward(self, cache, grad_out):
-        mask = cache
-        return np.where(mask, self._expand(grad_out, mask.ndim), 0).astype(grad_out.dtype)
+        share = cache
+        return share * self._expand(grad_out, share.ndim)
 
 
 class _GlobalAveragePooling(_GlobalPooling):
