@@ -217,8 +217,6 @@ def test_errors_are_kind():
         Permute((1, 3))
     with pytest.raises(ValueError, match="positive"):
         RepeatVector(0)
-    with pytest.raises(NotImplementedError, match="nearest"):
-        UpSampling2D(interpolation="bilinear")
     with pytest.raises(ValueError, match="ndim=4"):
         UpSampling2D()(np.ones((1, 2, 2)))
 
@@ -266,3 +264,24 @@ def test_model_gradcheck_through_reshaping():
     model = keras.Model(inputs, outputs)
     report = gradcheck.check_model(model, _x((2, 3, 2)))
     assert report.passed, str(report)
+
+
+# ------------------------------------------------------------- bilinear upsampling
+def test_upsampling2d_bilinear_by_hand():
+    """Half-pixel centres: output 0 sits at input -0.25 (clipped to 0), output 1 at 0.25."""
+    x = np.array([0.0, 4.0, 8.0], dtype="float32").reshape(1, 3, 1, 1)
+    y = UpSampling2D(size=(2, 1), interpolation="bilinear")(x)
+    np.testing.assert_allclose(y.ravel(), [0, 1, 3, 5, 7, 8])
+
+
+@given(seed=st.integers(0, 999), sh=st.integers(1, 3), sw=st.integers(1, 3),
+       data_format=st.sampled_from(["channels_last", "channels_first"]))
+def test_upsampling2d_bilinear_gradients(seed, sh, sw, data_format):
+    layer = UpSampling2D(size=(sh, sw), interpolation="bilinear", data_format=data_format)
+    report = gradcheck.check_layer(layer, np.random.default_rng(seed).normal(size=(2, 3, 2, 2)))
+    assert report.passed, str(report)
+
+
+def test_upsampling2d_unknown_interpolation_is_named():
+    with pytest.raises(NotImplementedError, match="'bicubic' is not implemented"):
+        UpSampling2D(interpolation="bicubic")

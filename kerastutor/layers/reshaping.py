@@ -396,9 +396,9 @@ class UpSampling1D(_UpSampling):
 
 
 class UpSampling2D(_UpSampling):
-    r"""Repeats rows ``size[0]`` times and columns ``size[1]`` times.
+    r"""Enlarges images ``size[0]`` times in height and ``size[1]`` times in width.
 
-    Only ``interpolation="nearest"`` (Keras's default) is implemented.
+    ``interpolation="nearest"`` (the default) repeats rows and columns:
 
     .. math::
 
@@ -406,24 +406,72 @@ class UpSampling2D(_UpSampling):
 
     **Backward:** :math:`\partial L/\partial x_{n,i,j,c} =
     \sum_{r<s_h} \sum_{q<s_w} \partial L/\partial y_{n, s_h i + r, s_w j + q, c}`.
+
+    ``interpolation="bilinear"`` blends the two nearest rows, then the two
+    nearest columns. Output row :math:`i` sits at input position
+    :math:`u = (i + \tfrac12)/s_h - \tfrac12` (pixel centres line up), clipped
+    to the image, and takes :math:`(1 - \{u\})\,x_{\lfloor u\rfloor} +
+    \{u\}\,x_{\lfloor u\rfloor + 1}`. Each axis is thus a fixed matrix
+    :math:`A` (``out x in``, two non-zeros per row) and
+
+    .. math::
+
+        y_{n,:,:,c} = A_h\, x_{n,:,:,c}\, A_w^\top, \qquad
+        \frac{\partial L}{\partial x_{n,:,:,c}} = A_h^\top\,
+        \frac{\partial L}{\partial y_{n,:,:,c}}\, A_w .
     """
 
     rank = 2
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         interpolation = str(interpolation).lower()
-        if interpolation != "nearest":
+        if interpolation not in ("nearest", "bilinear"):
             raise NotImplementedError(
-                f"UpSampling2D: interpolation={interpolation!r} is not implemented; only "
-                "'nearest' is. Hint: use UpSampling2D(interpolation='nearest'), optionally "
-                "followed by a Conv2D, which learns a smoothing of its own.")
+                f"UpSampling2D: interpolation={interpolation!r} is not implemented; 'nearest' "
+                "and 'bilinear' are. Hint: use one of those, optionally followed by a "
+                "Conv2D, which learns a smoothing of its own.")
         super().__init__(size, data_format=data_format, **kwargs)
         self.interpolation = interpolation
+
+    def _matrices(self, x_shape):
+        axes = _spatial_axes(self.rank, self.data_format)
+        return [(axis, _linear_resize_matrix(x_shape[axis], s, self.dtype))
+                for axis, s in zip(axes, self.size)]
+
+    def forward(self, x, training=False):
+        if self.interpolation == "nearest":
+            return super().forward(x, training)
+        y = x
+        for axis, matrix in self._matrices(x.shape):     # y = A_h x A_w^T
+            y = np.moveaxis(np.tensordot(matrix, y, axes=([1], [axis])), 0, axis)
+        return y.astype(x.dtype, copy=False), x.shape
+
+    def backward(self, cache, grad_out):
+        if self.interpolation == "nearest":
+            return super().backward(cache, grad_out)
+        grad = grad_out
+        for axis, matrix in self._matrices(cache):       # dL/dx = A_h^T g A_w
+            grad = np.moveaxis(np.tensordot(matrix.T, grad, axes=([1], [axis])), 0, axis)
+        return grad.astype(grad_out.dtype, copy=False)
 
     def get_config(self):
         config = super().get_config()
         config["interpolation"] = self.interpolation
         return config
+
+
+def _linear_resize_matrix(n_in, scale, dtype):
+    """``(n_in * scale, n_in)``: each output row mixes the two nearest inputs (half-pixel)."""
+    n_out = n_in * scale
+    position = np.clip((np.arange(n_out) + 0.5) / scale - 0.5, 0, n_in - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, n_in - 1)
+    fraction = position - low
+    matrix = np.zeros((n_out, n_in), dtype=dtype or "float32")
+    rows = np.arange(n_out)
+    np.add.at(matrix, (rows, low), 1 - fraction)
+    np.add.at(matrix, (rows, high), fraction)
+    return matrix
 
 
 class UpSampling3D(_UpSampling):

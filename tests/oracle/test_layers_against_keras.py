@@ -405,11 +405,12 @@ def test_reshaping_matches_keras(cls, kwargs, shape):
     compare(cls, kwargs, [shape])
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                   reason="UpSampling2D(interpolation='bilinear') raises NotImplementedError "
-                          "(only 'nearest' is written); Keras resizes bilinearly")
-def test_upsampling2d_bilinear_matches_keras():
-    compare("UpSampling2D", dict(size=(2, 3), interpolation="bilinear"), [(2, 3, 4, 2)])
+@pytest.mark.parametrize("kwargs, shape", [
+    (dict(size=(2, 3), interpolation="bilinear"), (2, 3, 4, 2)),
+    (dict(size=(3, 2), interpolation="bilinear", data_format="channels_first"), (2, 2, 3, 4)),
+])
+def test_upsampling2d_bilinear_matches_keras(kwargs, shape):
+    compare("UpSampling2D", kwargs, [shape])
 
 
 # ---------------------------------------------------------------------- merging
