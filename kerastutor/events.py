@@ -8,8 +8,8 @@ event altogether, so training pays nothing for the feature.
 Event names (in the order one training step emits them):
 
 ``train_batch_begin`` -> ``layer_forward`` (one per layer) -> ``loss`` ->
-``layer_backward`` (one per layer, in reverse) -> ``update`` ->
-``train_batch_end``.
+``layer_backward`` (one per layer, in reverse) -> ``gradients`` (every weight's
+final ``grad``, before the optimizer moves it) -> ``update`` -> ``train_batch_end``.
 """
 
 _LISTENERS = []

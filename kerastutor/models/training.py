@@ -351,6 +351,8 @@ def train_step(model, state, x, y, sample_weight, weights):
     model.zero_grad()
     model.backward(tape, grads if len(grads) > 1 else grads[0], input_grads=False)  # 3. backward
     _add_regularization_gradients(weights)
+    if listening:                        # every gradient is final; the values not yet updated
+        events.emit("gradients", model=model, weights=weights)
     model.optimizer.apply(weights)                                             # 4. update
     if listening:
         events.emit("update", model=model, weights=weights, optimizer=model.optimizer)
