@@ -279,5 +279,5 @@ def test_events_reach_a_listener_in_training_order():
         events.unsubscribe(listener)
     assert seen == [("train_batch_begin", None), ("layer_forward", "a"),
                     ("layer_forward", "b"), ("loss", None), ("layer_backward", "b"),
-                    ("layer_backward", "a"), ("update", None), ("train_batch_end", None)]
+                    ("layer_backward", "a"), ("gradients", None), ("update", None), ("train_batch_end", None)]
     assert not events.listening()
