@@ -34,11 +34,13 @@ from kerastutor.layers.pooling import (AveragePooling1D, AveragePooling2D, Avera
                                        GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
                                        MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
                                        MaxPooling3D)
-from kerastutor.layers.recurrent import GRU, LSTM, SimpleRNN
+from kerastutor.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,
+                                         SimpleRNNCell, StackedRNNCells)
 from kerastutor.layers.regularization import (ActivityRegularization, AlphaDropout,
                                               GaussianDropout, GaussianNoise,
                                               SpatialDropout1D, SpatialDropout2D,
                                               SpatialDropout3D)
+from kerastutor.layers.wrappers import Bidirectional, TimeDistributed
 from kerastutor.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute,
                                          RepeatVector, UpSampling1D, UpSampling2D,
                                          UpSampling3D, ZeroPadding1D, ZeroPadding2D,
@@ -71,7 +73,8 @@ __all__ = [
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
     "GaussianNoise", "AlphaDropout", "ActivityRegularization",
-    "SimpleRNN", "LSTM", "GRU",
+    "SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+    "StackedRNNCells", "Bidirectional", "TimeDistributed",
     # attention
     "Attention", "AdditiveAttention", "MultiHeadAttention",
     # (de)serialization

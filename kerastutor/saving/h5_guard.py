@@ -90,7 +90,8 @@ def _read_everything(h5file):
     def read_attributes(obj):
         for key in obj.attrs:
             attribute = h5py.h5a.open(obj.id, key.encode("utf-8"))
-            if attribute.get_storage_size() > MAX_OBJECT_BYTES:
+            count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1
+            if count * attribute.dtype.itemsize > MAX_OBJECT_BYTES:
                 raise ValueError("attribute too large")
             obj.attrs[key]
 

@@ -73,14 +73,16 @@ def write_layer_weights(model, group):
 
 
 def _legacy(config):
-    """Layer entries lose ``module``, ``registered_name`` and ``build_config`` (legacy config)."""
-    if isinstance(config, dict):
-        if "class_name" in config and "config" in config and "module" in config:
-            return {k: _legacy(v) for k, v in config.items()
-                    if k not in ("module", "registered_name", "build_config")}
-        return {k: _legacy(v) for k, v in config.items()}
-    if isinstance(config, list):
-        return [_legacy(v) for v in config]
+    """Keras's legacy config: the model's layer entries lose ``module``,
+    ``registered_name`` and ``build_config``; what is inside each layer's own
+    config (its DTypePolicy, a wrapped layer) stays as it is."""
+    config = dict(config)
+    if isinstance(config.get("layers"), list):
+        config["layers"] = [
+            {k: v for k, v in entry.items()
+             if k not in ("module", "registered_name", "build_config")}
+            if isinstance(entry, dict) else entry
+            for entry in config["layers"]]
     return config
 
 
@@ -112,12 +114,15 @@ def _attribute(group, key, source):
     import h5py
     try:
         attribute = h5py.h5a.open(group.id, key.encode("utf-8"))
-        declared = attribute.get_storage_size()
         count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1
         itemsize = attribute.dtype.itemsize
     except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
         raise WeightsFileError(f"{source}: attribute {key!r} cannot be read ({err}).") \
             from None
+    try:
+        declared = attribute.get_storage_size()
+    except (OSError, RuntimeError, ValueError):
+        declared = 0                     # HDF5 reports an empty attribute's size as an error
     if declared > MAX_ATTRIBUTE_BYTES or count * itemsize > MAX_ATTRIBUTE_BYTES:
         raise WeightsFileError(f"{source}: attribute {key!r} claims {max(declared, count):,} "
                                "bytes; refusing to read it (a damaged file).")

@@ -620,12 +620,8 @@ ALL_CASES = ([(c, k, [s]) for c, k, s in CONV_CASES + POOL_CASES + RESHAPE_CASES
              + [(c, k, [s]) for c, k, s, _ in NORM_CASES]
              + [(c, k, [(2, 5, 4)]) for c, k in RNN_CASES])
 
-# Config keys in which ours is known to differ from Keras's (see the xfail tests below).
-KNOWN_CONFIG_DIFFS = {
-    "SimpleRNN": {"activity_regularizer", "seed"},
-    "LSTM": {"activity_regularizer", "use_cudnn"},
-    "GRU": {"activity_regularizer", "use_cudnn"},
-}
+# Config keys in which ours is known to differ from Keras's (none at the moment).
+KNOWN_CONFIG_DIFFS = {}
 
 
 def _plain(value):
@@ -664,17 +660,11 @@ def test_config_matches_keras_and_loads_both_ways(case):
 
 @pytest.mark.parametrize("cls, shape", [
     ("LayerNormalization", (3, 4)),
-    xfail("SimpleRNN", (2, 5, 4),
-          reason="SimpleRNN config: Keras writes 'activity_regularizer': None, ours leaves "
-                 "the key out; ours writes 'seed', which Keras's SimpleRNN config lacks"),
-    xfail("LSTM", (2, 5, 4),
-          reason="LSTM config: Keras writes 'activity_regularizer': None, ours leaves the "
-                 "key out; ours writes 'use_cudnn', which Keras's config lacks"),
-    xfail("GRU", (2, 5, 4),
-          reason="GRU config: Keras writes 'activity_regularizer': None, ours leaves the "
-                 "key out; ours writes 'use_cudnn', which Keras's config lacks"),
+    ("SimpleRNN", (2, 5, 4)),
+    ("LSTM", (2, 5, 4)),
+    ("GRU", (2, 5, 4)),
 ])
-def test_known_config_differences(cls, shape):
+def test_configs_match_keras(cls, shape):
     kwargs = {} if cls == "LayerNormalization" else dict(units=3)
     theirs, ours, _, _ = make_pair(cls, kwargs, [shape], copy_weights=False)
     diffs = _config_diffs(theirs, ours)

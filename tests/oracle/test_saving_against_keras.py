@@ -38,8 +38,16 @@ def functional_model(lib):
     return lib.Model([a, b], lib.layers.Dense(3, activation="softmax")(merged))
 
 
+def recurrent_model(lib):
+    return lib.Sequential([lib.Input((5, 3)),
+                           lib.layers.Bidirectional(lib.layers.LSTM(4, return_sequences=True)),
+                           lib.layers.GRU(3), lib.layers.Dense(3, activation="softmax")])
+
+
+SEQUENCES = RNG.normal(size=(16, 5, 3)).astype("float32")
+
 CASES = [(dense_model, X, Y), (conv_model, IMAGES, IMAGE_Y),
-         (functional_model, [X, X[::-1].copy()], Y)]
+         (functional_model, [X, X[::-1].copy()], Y), (recurrent_model, SEQUENCES, IMAGE_Y)]
 
 
 def compile_and_fit(model, lib, x, y):
