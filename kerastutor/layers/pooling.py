@@ -118,6 +118,8 @@ def _pool_forward(x, pool_size, strides, padding, mode):
     width = [(0, 0)] + pads + [(0, 0)]
     fill = -np.inf if mode == "max" else 0.0
     xp = np.pad(x, width, constant_values=fill) if padding == "same" else x
+    if _tiled(pool_size, strides, pads):
+        return _pool_tiles(x, pool_size, mode)
     axes = tuple(range(1, nd + 1))
     # windows: (N, *positions, C, *pool); keep every s-th position
     win = sliding_window_view(xp, pool_size, axis=axes)
@@ -139,6 +141,59 @@ def _pool_forward(x, pool_size, strides, padding, mode):
     return y, (xp.shape, pads, out_spatial, aux)
 
 
+# ------------------------------------------------- non-overlapping windows, fast
+# The common case -- MaxPooling2D((2, 2)) with its default strides -- has windows
+# that tile the image. Then the image reshaped to (N, o1, k1, o2, k2, ..., C) is a
+# *view* in which ``[:, :, u, :, v, :]`` holds offset (u, v) of every window: the
+# pooling becomes a few elementwise operations over K = k1*k2 such slices, with no
+# copy of the windows.
+def _tiled(pool_size, strides, pads):
+    return tuple(strides) == tuple(pool_size) and not any(any(p) for p in pads)
+
+
+def _offsets(pool_size):
+    return list(itertools.product(*(range(k) for k in pool_size)))
+
+
+def _at(offset):
+    """Index of one window offset in the (N, o1, k1, o2, k2, ..., C) tile view."""
+    return (slice(None),) + tuple(i for o in offset for i in (slice(None), o)) + (slice(None),)
+
+
+def _tile_shape(out_shape, pool_size):
+    """(N, o1, ..., C) -> (N, o1, k1, o2, k2, ..., C)."""
+    nd = len(pool_size)
+    return (out_shape[0],) + tuple(d for o, k in zip(out_shape[1:nd + 1], pool_size)
+                                   for d in (o, k)) + (out_shape[-1],)
+
+
+def _whole_windows(out_spatial, pool_size):
+    """The part of the image the windows cover (valid pooling drops a remainder)."""
+    return (slice(None),) + tuple(slice(0, o * k) for o, k in zip(out_spatial, pool_size))
+
+
+def _pool_tiles(x, pool_size, mode):
+    out_spatial = tuple(n // k for n, k in zip(x.shape[1:-1], pool_size))
+    covered = x[_whole_windows(out_spatial, pool_size)]
+    out_shape = (x.shape[0],) + out_spatial + (x.shape[-1],)
+    tiles = covered.reshape(_tile_shape(out_shape, pool_size))
+    offsets = _offsets(pool_size)
+    if mode == "max":
+        # the running maximum; a later offset wins only if strictly larger, so ties
+        # keep the first maximum, as argmax would
+        best = tiles[_at(offsets[0])].copy()
+        winner = np.zeros(best.shape, dtype=np.int16)
+        for flat, offset in enumerate(offsets[1:], start=1):
+            candidate = tiles[_at(offset)]
+            better = candidate > best
+            np.copyto(best, candidate, where=better)
+            np.copyto(winner, flat, where=better)
+        return best, (x.shape, [(0, 0)] * len(pool_size), out_spatial, winner)
+    total = sum(tiles[_at(offset)] for offset in offsets)
+    count = np.array(len(offsets), dtype=x.dtype)
+    return total / count, (x.shape, [(0, 0)] * len(pool_size), out_spatial, count)
+
+
 def _pool_backward(cache, grad_out, pool_size, strides, mode):
     """Scatter ``grad_out`` ``(N, *out, C)`` back onto the input's windows."""
     padded_shape, pads, out_spatial, aux = cache
@@ -148,6 +203,17 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
     else:
         contribution = grad_out / aux                   # g / count, same for every offset
     gp = np.zeros(padded_shape, dtype=grad_out.dtype)
+    if _tiled(pool_size, strides, pads):               # windows tile the input: no overlap
+        tiles = np.zeros(_tile_shape(grad_out.shape, pool_size), dtype=grad_out.dtype)
+        for flat, offset in enumerate(_offsets(pool_size)):
+            if mode == "max":                          # g where this offset won, else 0
+                np.multiply(grad_out, aux == flat, out=tiles[_at(offset)])
+            else:
+                tiles[_at(offset)] = contribution
+        gp[_whole_windows(out_spatial, pool_size)] = tiles.reshape(
+            (tiles.shape[0],) + tuple(o * k for o, k in zip(out_spatial, pool_size))
+            + (tiles.shape[-1],))
+        return gp
     for flat, offset in enumerate(itertools.product(*(range(k) for k in pool_size))):
         # input position of output position i at this offset: i * s + o
         where = (slice(None),) + tuple(slice(o, o + s * (m - 1) + 1, s)
@@ -156,9 +222,12 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
             gp[where] += np.where(aux == flat, grad_out, 0)   # only where o was the argmax
         else:
             gp[where] += contribution
-    crop = (slice(None),) + tuple(slice(b, n - a) for (b, a), n
+    return gp[_crop(pads, padded_shape, nd)]
+
+
+def _crop(pads, padded_shape, nd):
+    return (slice(None),) + tuple(slice(b, n - a) for (b, a), n
                                   in zip(pads, padded_shape[1:nd + 1]))
-    return gp[crop]
 
 
 def _as_float(x):
