@@ -862,3 +862,109 @@ def test_conv1d_batchnorm_classifier_trains_like_keras():
     y = (x[:, :, 0].mean(axis=1, keepdims=True) > 0).astype("float32")
     _train_both(_conv1d_bn, x, y, "binary_crossentropy",
                 lambda lib: lib.optimizers.RMSprop(0.01), "accuracy")
+
+
+# ------------------------------------------- transposed, depthwise, separable convolution
+MORE_CONV_CASES = [
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3, strides=2), (2, 5, 4)),
+    ("Conv1DTranspose", dict(filters=2, kernel_size=4, strides=3, padding="same"), (2, 4, 3)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 4, 5, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=(2, 3), strides=(2, 1),
+                             output_padding=(1, 0)), (2, 3, 4, 3)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=3, dilation_rate=2,
+                             data_format="channels_first"), (2, 3, 4, 4)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2), (1, 2, 3, 2, 2)),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 7, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, strides=2, padding="same"), (2, 6, 5, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=(2, 3), depth_multiplier=2, dilation_rate=2),
+     (2, 7, 7, 2)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, depth_multiplier=2, padding="same"),
+     (2, 8, 3)),
+    ("SeparableConv2D", dict(filters=3, kernel_size=3, strides=2), (2, 7, 6, 2)),
+    ("SeparableConv2D", dict(filters=2, kernel_size=2, data_format="channels_first"),
+     (2, 3, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs, shape", MORE_CONV_CASES)
+def test_more_convolutions_match_keras(cls, kwargs, shape):
+    compare(cls, kwargs, [shape])
+
+
+# ------------------------------------------------------------ activation layers
+@pytest.mark.parametrize("cls, kwargs, shape", [
+    ("ReLU", dict(max_value=1.5, negative_slope=0.1, threshold=0.2), (3, 7)),
+    ("LeakyReLU", dict(negative_slope=0.2), (3, 7)),
+    ("PReLU", dict(), (3, 4, 5)),
+    ("PReLU", dict(shared_axes=[1]), (3, 4, 5)),
+    ("ELU", dict(alpha=0.7), (3, 7)),
+    ("Softmax", dict(axis=1), (3, 4, 5)),
+])
+def test_activation_layers_match_keras(cls, kwargs, shape):
+    compare(cls, kwargs, [shape])
+
+
+# ------------------------------------------------------------------- attention
+@pytest.mark.parametrize("cls, kwargs, shapes", [
+    ("Attention", dict(), [(2, 3, 4), (2, 5, 4)]),
+    ("Attention", dict(use_scale=True), [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
+    ("Attention", dict(score_mode="concat", use_scale=True), [(2, 3, 4), (2, 5, 4)]),
+    ("AdditiveAttention", dict(), [(2, 3, 4), (2, 5, 4)]),
+    ("AdditiveAttention", dict(use_scale=False), [(2, 3, 4), (2, 5, 4), (2, 5, 4)]),
+])
+def test_attention_matches_keras(cls, kwargs, shapes):
+    compare(cls, kwargs, shapes)
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    (dict(num_heads=2, key_dim=3), False),
+    (dict(num_heads=3, key_dim=2, value_dim=4, use_bias=False), True),
+    (dict(num_heads=2, key_dim=2, output_shape=5), False),
+])
+def test_multi_head_attention_matches_keras(kwargs, key):
+    rng = np.random.default_rng(1)
+    q, v = rng.normal(size=(2, 3, 4)).astype("float32"), rng.normal(size=(2, 5, 6))
+    v = v.astype("float32")
+    k = rng.normal(size=(2, 5, 6)).astype("float32") if key else None
+    theirs = keras.layers.MultiHeadAttention(**kwargs)
+    ours = kerastutor.layers.MultiHeadAttention(**kwargs)
+    theirs(q, v, k)
+    ours(q, v, k)
+    theirs.set_weights(_random_weights(theirs, rng))
+    ours.set_weights(theirs.get_weights())
+    tq, tv = torch.tensor(q, requires_grad=True), torch.tensor(v, requires_grad=True)
+    tk = torch.tensor(k, requires_grad=True) if key else None
+    y = theirs(tq, tv, tk)
+    g = rng.normal(size=tuple(y.shape)).astype("float32")
+    (torch.tensor(g) * y).sum().backward()
+    inputs = [q, v] + ([k] if key else [])
+    out, cache = ours.forward(inputs)
+    for w in ours.weights:
+        w.zero_grad()
+    grads = ours.backward(cache, g)
+    _close(out, y.detach().numpy(), "MHA forward")
+    for ours_grad, tensor in zip(grads, [tq, tv] + ([tk] if key else [])):
+        _close(ours_grad, tensor.grad.numpy(), "MHA input gradient")
+    for w_ours, w_theirs in zip(ours.trainable_weights, theirs.trainable_weights):
+        _close(w_ours.grad, w_theirs.value.grad.numpy(), f"MHA d{w_theirs.path}")
+
+
+# ------------------------------------------------------------------- embedding
+def test_embedding_matches_keras():
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 7, (3, 5))
+    theirs, ours = keras.layers.Embedding(7, 4), kerastutor.layers.Embedding(7, 4)
+    theirs(ids)
+    ours(ids)
+    ours.set_weights(theirs.get_weights())
+    y = theirs(torch.tensor(ids))
+    g = rng.normal(size=tuple(y.shape)).astype("float32")
+    (torch.tensor(g) * y).sum().backward()
+    out, cache = ours.forward(ids)
+    ours.embeddings.zero_grad()
+    ours.backward(cache, g)
+    _close(out, y.detach().numpy(), "Embedding forward")
+    _close(ours.embeddings.grad, theirs.embeddings.value.grad.numpy(), "Embedding dW")
+    mask = kerastutor.layers.Embedding(7, 4, mask_zero=True).compute_mask(ids)
+    keras_mask = keras.layers.Embedding(7, 4, mask_zero=True).compute_mask(torch.tensor(ids))
+    np.testing.assert_array_equal(mask, keras_mask.numpy())
