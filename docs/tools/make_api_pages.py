@@ -163,6 +163,11 @@ PAGES = [
     Page("gradcheck", "Gradient checking", "kerastutor.gradcheck", "keras.gradcheck",
          "Numerical checks of every hand-written backward pass; see "
          ":ref:`gradient-checking` for the method.", members=True),
+    Page("trace", "Tracing and tutor hints", "kerastutor.trace", "keras.trace",
+         "Record training steps (forward, loss, backward, update) layer by layer, step "
+         "through one step event by event, and read the tutor's hints.", members=True,
+         extra_modules=("kerastutor.trace.recorder", "kerastutor.trace.hints",
+                        "kerastutor.trace.stepping", "kerastutor.trace.views")),
     Page("backend", "Backend", "kerastutor.backend", "keras.config",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
          "the random generator.", members=True),

@@ -1,0 +1,562 @@
+r"""Recording training steps: what every layer saw and what the optimizer did.
+
+A :class:`Recorder` is a listener on :mod:`kerastutor.events`. One training
+step sends it, in order::
+
+    train_batch_begin
+    layer_forward    (one per layer, inputs -> output)
+    loss             (the value and dL/dy_pred)
+    layer_backward   (one per layer, reversed: dL/dy -> dL/dx)
+    gradients        (every weight's dL/dW, before the optimizer moves it)
+    update           (the weights after the optimizer step)
+    train_batch_end
+
+and it keeps a :class:`StepRecord` per step: the loss, one :class:`LayerRecord`
+per layer call (shapes and :class:`Stats` of the activations and of the
+gradients flowing back) and one :class:`WeightRecord` per trainable weight,
+with the update :math:`\Delta W = W_{after} - W_{before}` and the ratio
+
+.. math::
+
+    r = \frac{\lVert \Delta W \rVert}{\lVert W_{before} \rVert},
+
+the single most useful number for judging a learning rate (around
+:math:`10^{-3}` per step is the usual healthy range, Karpathy's rule of thumb).
+"""
+import contextlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kerastutor import events
+from kerastutor.callbacks import Callback
+
+#: Bins of the histogram kept for every recorded array (enough for a plot).
+HISTOGRAM_BINS = 30
+#: A sigmoid output below this or above 1 minus this (a tanh beyond it in size) is saturated.
+SATURATION_MARGIN = 0.01
+
+_RELU_NAMES = ("relu", "relu6")
+_SQUASHING = ("sigmoid", "tanh")
+
+
+# ============================================================ summary statistics
+@dataclass
+class Stats:
+    """Summary of one array: shape, mean, std, min, max, fraction of zeros, RMS, histogram."""
+
+    shape: tuple
+    mean: float
+    std: float
+    min: float
+    max: float
+    zeros: float
+    rms: float
+    nonfinite: int
+    histogram: tuple = None          # (counts, bin edges) of the finite entries
+
+    @classmethod
+    def of(cls, array):
+        """Stats of an array, or of a list of arrays taken together (``None`` -> ``None``)."""
+        arrays = _arrays(array)
+        if not arrays:
+            return None
+        flat = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
+        shape = tuple(arrays[0].shape) if len(arrays) == 1 else [a.shape for a in arrays]
+        finite = flat[np.isfinite(flat)]
+        if finite.size == 0:
+            nan = float("nan")
+            return cls(shape, nan, nan, nan, nan, 0.0, nan, int(flat.size))
+        return cls(shape=shape, mean=float(finite.mean()), std=float(finite.std()),
+                   min=float(finite.min()), max=float(finite.max()),
+                   zeros=float(np.mean(flat == 0)),
+                   rms=float(np.sqrt(np.mean(np.square(finite)))),
+                   nonfinite=int(flat.size - finite.size),
+                   histogram=np.histogram(finite, bins=HISTOGRAM_BINS))
+
+    def __str__(self):
+        return (f"mean {self.mean:+.3g}  std {self.std:.3g}  min {self.min:+.3g}  "
+                f"max {self.max:+.3g}  zeros {self.zeros:.0%}")
+
+
+def _arrays(value):
+    """``value`` as a list of NumPy arrays (a layer may have several inputs/outputs)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [np.asarray(v) for v in value if v is not None]
+    return [np.asarray(value)]
+
+
+def _copy(value):
+    arrays = _arrays(value)
+    if isinstance(value, (list, tuple)):
+        return [a.copy() for a in arrays]
+    return arrays[0].copy() if arrays else None
+
+
+def _norm(array):
+    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
+
+
+# ============================================================ what a layer does
+def activation_name(layer):
+    """The activation a layer applies last (``"relu"``, ``"softmax"``, ...), or ``None``.
+
+    Dense-like layers and ``Activation`` hold an activation object with a
+    Keras ``name``; ``ReLU`` and ``Softmax`` layers *are* the activation.
+    """
+    if layer is None:
+        return None
+    activation = getattr(layer, "activation", None)
+    name = getattr(activation, "name", None) or getattr(activation, "__name__", None)
+    if isinstance(name, str):
+        return name
+    kind = type(layer).__name__
+    if kind == "ReLU":
+        return "relu" if not getattr(layer, "negative_slope", 0) else "leaky_relu"
+    return {"Softmax": "softmax"}.get(kind)
+
+
+def dead_unit_fraction(output):
+    """Fraction of units (last axis) that are zero for *every* sample of the batch."""
+    output = np.asarray(output)
+    if output.ndim < 2 or output.shape[-1] == 0:
+        return 0.0
+    active = (output > 0).reshape(-1, output.shape[-1]).any(axis=0)
+    return float(np.mean(~active))
+
+
+def saturated_fraction(output, activation):
+    """Fraction of outputs within :data:`SATURATION_MARGIN` of a sigmoid/tanh asymptote."""
+    output = np.asarray(output, dtype=np.float64)
+    if activation == "sigmoid":
+        flat = (output < SATURATION_MARGIN) | (output > 1 - SATURATION_MARGIN)
+    else:
+        flat = np.abs(output) > 1 - SATURATION_MARGIN
+    return float(np.mean(flat))
+
+
+# ============================================================ the records
+@dataclass
+class LayerRecord:
+    """One call of one layer in one step: forward statistics, then backward ones.
+
+    ``output`` holds the activations' :class:`Stats`; ``grad_output`` is the
+    upstream gradient :math:`\\partial L/\\partial y` arriving from above and
+    ``grad_input`` the gradient :math:`\\partial L/\\partial x` the layer sends
+    down (``None`` for a layer fed straight from the data: nobody needs it).
+    The ``*_array`` fields hold copies when recording with ``keep_arrays=True``.
+    """
+
+    name: str
+    kind: str
+    activation: str
+    input_shapes: list
+    output: Stats
+    dead_fraction: float = None      # ReLU layers: units never active over the batch
+    saturated_fraction: float = None  # sigmoid/tanh layers: outputs near an asymptote
+    grad_output: Stats = None
+    grad_input: Stats = None
+    layer: object = field(default=None, repr=False)
+    input_array: object = field(default=None, repr=False)
+    output_array: object = field(default=None, repr=False)
+    grad_output_array: object = field(default=None, repr=False)
+    grad_input_array: object = field(default=None, repr=False)
+
+
+@dataclass
+class WeightRecord:
+    r"""One trainable weight in one step: its gradient and the update the optimizer made.
+
+    ``ratio`` is :math:`\lVert \Delta W\rVert / \lVert W\rVert` (``inf`` for a
+    weight that was all zeros, such as a fresh bias).
+    """
+
+    path: str
+    shape: tuple
+    norm: float
+    grad: Stats
+    grad_norm: float
+    update_norm: float = None
+    ratio: float = None
+    weight: object = field(default=None, repr=False)
+    before: object = field(default=None, repr=False)    # always kept: needed for the update
+    grad_array: object = field(default=None, repr=False)
+    update_array: object = field(default=None, repr=False)
+
+
+@dataclass
+class OutputRecord:
+    """What the loss was given for one model output, and how the loss reads it."""
+
+    loss: str
+    from_logits: bool                # None when the loss has no such option
+    categorical: bool
+    activation: str                  # of the layer producing the output, if known
+    layer_name: str
+    in_unit_interval: bool           # every prediction in [0, 1]
+    rows_sum_to_one: bool            # along the last axis (a softmax's signature)
+
+
+@dataclass
+class StepRecord:
+    """Everything recorded during one training step (``index`` counts every step seen)."""
+
+    index: int
+    loss: float = None
+    layers: list = field(default_factory=list)
+    weights: list = field(default_factory=list)
+    outputs: list = field(default_factory=list)
+    epoch: int = None
+    metrics: dict = field(default_factory=dict)   # the logs after the step (fit: epoch means)
+
+    def layer(self, name):
+        """The (first) record of the layer called ``name``."""
+        for record in self.layers:
+            if record.name == name:
+                return record
+        raise KeyError(f"No layer named {name!r} in step {self.index}; recorded layers: "
+                       f"{[r.name for r in self.layers]}.")
+
+    def weight(self, path):
+        """The record of the weight whose path (or name) is ``path``."""
+        for record in self.weights:
+            if record.path == path or record.path.endswith("/" + path):
+                return record
+        raise KeyError(f"No weight {path!r} in step {self.index}; recorded weights: "
+                       f"{[r.path for r in self.weights]}.")
+
+
+# ============================================================ the listener
+class Recorder:
+    """Turns the events of training steps into :class:`StepRecord` objects.
+
+    ``keep_arrays=True`` also keeps copies of activations and gradients (memory
+    grows with the model and the batch: use it for a few steps, not for a whole
+    ``fit``). The update needs the values before the step, so those are always
+    copied -- on the recorded steps only.
+    """
+
+    def __init__(self, model, keep_arrays=False):
+        self.model = model
+        self.keep_arrays = bool(keep_arrays)
+        self.steps = []
+        self.current = None
+        self.seen = 0                # training steps started while recording
+
+    # The event bus calls the recorder itself: recorder(name, data).
+    def __call__(self, name, data):
+        handler = getattr(self, "_on_" + name, None)
+        if handler is not None:
+            handler(**data)
+
+    def _on_train_batch_begin(self, model, **_):
+        if model is not self.model:
+            return
+        self.current = StepRecord(index=self.seen)
+        self.seen += 1
+
+    def _on_layer_forward(self, layer, inputs, output, **_):
+        if self.current is None:
+            return
+        act = activation_name(layer)
+        record = LayerRecord(
+            name=layer.name, kind=type(layer).__name__, activation=act,
+            input_shapes=[tuple(a.shape) for a in _arrays(inputs)],
+            output=Stats.of(output), layer=layer)
+        if act in _RELU_NAMES and not isinstance(output, (list, tuple)):
+            record.dead_fraction = dead_unit_fraction(output)
+        if act in _SQUASHING and not isinstance(output, (list, tuple)):
+            record.saturated_fraction = saturated_fraction(output, act)
+        if self.keep_arrays:
+            record.input_array, record.output_array = _copy(inputs), _copy(output)
+        self.current.layers.append(record)
+
+    def _on_loss(self, model, value, y_pred, **_):
+        if self.current is None or model is not self.model:
+            return
+        self.current.loss = float(value)
+        self.current.outputs = describe_outputs(model, y_pred, self.current.layers)
+
+    def _on_layer_backward(self, layer, grad_output, grad_input, **_):
+        if self.current is None:
+            return
+        # Backward runs in reverse, so the latest forward call still waiting for
+        # its gradient is this one (it matters for a layer shared by several nodes).
+        for record in reversed(self.current.layers):
+            if record.layer is layer and record.grad_output is None:
+                record.grad_output, record.grad_input = (Stats.of(grad_output),
+                                                         Stats.of(grad_input))
+                if self.keep_arrays:
+                    record.grad_output_array = _copy(grad_output)
+                    record.grad_input_array = _copy(grad_input)
+                return
+
+    def _on_gradients(self, model, weights, **_):
+        if self.current is None or model is not self.model:
+            return
+        for w in weights:
+            record = WeightRecord(path=w.path, shape=tuple(w.value.shape), norm=_norm(w.value),
+                                  grad=Stats.of(w.grad), grad_norm=_norm(w.grad), weight=w,
+                                  before=np.array(w.value, copy=True))
+            if self.keep_arrays:
+                record.grad_array = np.array(w.grad, copy=True)
+            self.current.weights.append(record)
+
+    def _on_update(self, model, **_):
+        if self.current is None or model is not self.model:
+            return
+        for record in self.current.weights:
+            update = np.asarray(record.weight.value, dtype=np.float64) - record.before
+            record.update_norm = _norm(update)
+            record.ratio = (record.update_norm / record.norm if record.norm > 0
+                            else (0.0 if record.update_norm == 0 else float("inf")))
+            if self.keep_arrays:
+                record.update_array = update
+            else:
+                record.before = None          # the copy served its purpose
+
+    def _on_train_batch_end(self, model, **_):
+        if self.current is None or model is not self.model:
+            return
+        self.steps.append(self.current)
+        self.current = None
+
+
+def describe_outputs(model, y_pred, layers):
+    """One :class:`OutputRecord` per model output: the loss, its ``from_logits``, the values."""
+    compiled = getattr(model, "_compiled", None)
+    losses = list(getattr(compiled, "losses", []) or [])
+    records = []
+    for index, (loss, pred) in enumerate(zip(losses, y_pred)):
+        layer = _output_layer(model, index, layers)
+        pred = np.asarray(pred, dtype=np.float64)
+        in_unit = bool(np.all((pred >= 0) & (pred <= 1)))
+        sums = bool(pred.ndim >= 1 and pred.shape[-1] > 1
+                    and np.allclose(pred.sum(axis=-1), 1.0, atol=1e-3))
+        records.append(OutputRecord(
+            loss=getattr(loss, "name", type(loss).__name__),
+            from_logits=getattr(loss, "from_logits", None),
+            categorical="Categorical" in type(loss).__name__,
+            activation=activation_name(layer), layer_name=getattr(layer, "name", None),
+            in_unit_interval=in_unit, rows_sum_to_one=sums))
+    return records
+
+
+def _output_layer(model, index, layers):
+    """The layer whose output is model output ``index`` (graph models), else the last called."""
+    outputs = getattr(model, "outputs", None) or []
+    if index < len(outputs):
+        history = getattr(outputs[index], "history", None)
+        if history and history[0] is not model:       # a subclassed model is one node
+            return history[0]
+    return layers[-1].layer if layers and len(outputs) <= 1 else None
+
+
+# ============================================================ subclassed models
+@contextlib.contextmanager
+def announce_sublayers(model):
+    """Make the sub-layers of a subclassed model announce their forward and backward.
+
+    A functional or Sequential model walks its own graph and emits
+    ``layer_forward``/``layer_backward`` for every layer. A subclassed model
+    runs its ``call`` on the op tape instead, where the sub-layers are ops,
+    so nobody announces them. While this context is open, each sub-layer's
+    ``forward`` and ``backward`` are wrapped (on the instance, restored on
+    exit) to emit the same two events.
+    """
+    if not _is_subclassed(model):
+        yield
+        return
+    wrapped = [layer for layer in getattr(model, "layers", [])
+               if not hasattr(layer, "layers")]      # nested models announce themselves
+    for layer in wrapped:
+        layer.forward = _announcing_forward(model, layer, layer.forward)
+        layer.backward = _announcing_backward(model, layer, layer.backward)
+    try:
+        yield
+    finally:
+        for layer in wrapped:
+            del layer.forward, layer.backward          # the class methods show again
+
+
+def _is_subclassed(model):
+    check = getattr(model, "_is_subclassed", None)
+    return bool(check and check())
+
+
+def _announcing_forward(model, layer, forward):
+    def announced(x, training=False, **kwargs):
+        y, cache = forward(x, training, **kwargs)
+        if events.listening():
+            events.emit("layer_forward", model=model, layer=layer, inputs=x, output=y)
+        return y, cache
+    return announced
+
+
+def _announcing_backward(model, layer, backward):
+    def announced(cache, grad_out):
+        grad_in = backward(cache, grad_out)
+        if events.listening():
+            events.emit("layer_backward", model=model, layer=layer, grad_output=grad_out,
+                        grad_input=grad_in)
+        return grad_in
+    return announced
+
+
+@contextlib.contextmanager
+def listening_to(model, listener):
+    """Subscribe ``listener`` (and announce a subclassed model's layers) for the block."""
+    events.subscribe(listener)
+    try:
+        with announce_sublayers(model):
+            yield listener
+    finally:
+        events.unsubscribe(listener)
+
+
+# ============================================================ the public API
+class Trace:
+    """The recorded steps of a training run, with views and tutor hints.
+
+    ``print(trace)`` shows a table per step, a notebook shows the same as
+    HTML, :meth:`hints` says what looks wrong and why, and the ``plot_*``
+    methods draw histograms and update ratios (with matplotlib).
+    """
+
+    def __init__(self, steps=None, model=None):
+        self.steps = list(steps or [])
+        self.model = model
+
+    def __len__(self):
+        return len(self.steps)
+
+    def __getitem__(self, index):
+        return self.steps[index]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    @property
+    def losses(self):
+        """The loss of every recorded step, in order."""
+        return [step.loss for step in self.steps]
+
+    def table(self, step=None):
+        """The text tables: every step, or only ``step`` (an index into :attr:`steps`)."""
+        from kerastutor.trace import views
+        return views.text(self, step)
+
+    def __str__(self):
+        return self.table()
+
+    def __repr__(self):
+        return f"<Trace of {len(self.steps)} step(s) of {getattr(self.model, 'name', '?')}>"
+
+    def _repr_html_(self):
+        from kerastutor.trace import views
+        return views.html(self)
+
+    def hints(self):
+        """What the recorded numbers suggest is wrong: a list of :class:`Hint` objects."""
+        from kerastutor.trace import hints
+        return hints.find_hints(self)
+
+    def plot_histograms(self, what="activations", step=-1, save_to=None):
+        """One histogram per layer of its activations (or ``what="gradients"``: dL/dy)."""
+        from kerastutor.trace import views
+        return views.plot_histograms(self, what, step, save_to)
+
+    def plot_update_ratios(self, save_to=None):
+        """``||update|| / ||weight||`` of every weight over the recorded steps (log scale)."""
+        from kerastutor.trace import views
+        return views.plot_update_ratios(self, save_to)
+
+
+def record(model, x, y, steps=1, keep_arrays=True, sample_weight=None):
+    """Run ``steps`` calls of ``model.train_on_batch(x, y)`` and record each one.
+
+    The model must be compiled; it *is* trained by these steps (a trace shows
+    real training, not a simulation). Returns a :class:`Trace`::
+
+        trace = keras.trace.record(model, x, y)
+        print(trace)
+        trace.hints()
+    """
+    _check_model(model, "record")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"record: `steps` must be a positive integer, got {steps!r}.")
+    recorder = Recorder(model, keep_arrays=keep_arrays)
+    with listening_to(model, recorder):
+        for _ in range(int(steps)):
+            logs = model.train_on_batch(x, y, sample_weight=sample_weight, return_dict=True)
+            if recorder.steps:
+                recorder.steps[-1].metrics = dict(logs)
+    return Trace(recorder.steps, model)
+
+
+def _check_model(model, what):
+    if not callable(getattr(model, "train_on_batch", None)):
+        raise TypeError(f"{what}: `model` must be a kerastutor model (Sequential, functional "
+                        f"or subclassed Model), got {type(model).__name__}.")
+    if getattr(model, "_compiled", None) is None:
+        raise RuntimeError(f"{what}: the model is not compiled, so it cannot train. Call "
+                           "model.compile(optimizer=..., loss=...) first.")
+
+
+class TraceCallback(Callback):
+    """Record every ``every``-th training step of ``fit`` into :attr:`trace`.
+
+    The recorder is subscribed only around the sampled steps, so the steps in
+    between run exactly as without the callback (nobody listens, no event is
+    built). ``max_steps`` caps how many steps are kept::
+
+        tracer = keras.trace.TraceCallback(every=50)
+        model.fit(x, y, epochs=10, callbacks=[tracer])
+        tracer.trace.hints()
+    """
+
+    def __init__(self, every=50, keep_arrays=False, max_steps=None):
+        super().__init__()
+        if not isinstance(every, (int, np.integer)) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"TraceCallback: `every` must be a positive integer (record one "
+                             f"step in every `every`), got {every!r}.")
+        self.every, self.keep_arrays, self.max_steps = int(every), keep_arrays, max_steps
+        self.trace = Trace()
+        self._recorder = None
+        self._step = 0                   # training steps since fit began
+        self._context = None
+
+    def on_train_begin(self, logs=None):
+        self._recorder = Recorder(self.model, keep_arrays=self.keep_arrays)
+        self.trace = Trace(model=self.model)
+        self._step = 0
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        full = self.max_steps is not None and len(self.trace.steps) >= self.max_steps
+        if self._step % self.every == 0 and not full:
+            self._context = listening_to(self.model, self._recorder)
+            self._context.__enter__()
+            self._recorder.seen = self._step
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._stop_listening()
+        if self._recorder is not None and self._recorder.steps:
+            for step in self._recorder.steps:
+                step.epoch, step.metrics = self._epoch, dict(logs or {})
+            self.trace.steps.extend(self._recorder.steps)
+            self._recorder.steps = []
+        self._step += 1
+
+    def on_train_end(self, logs=None):
+        self._stop_listening()          # a fit stopped mid-step leaves nobody subscribed
+
+    def _stop_listening(self):
+        if self._context is not None:
+            context, self._context = self._context, None
+            context.__exit__(None, None, None)
