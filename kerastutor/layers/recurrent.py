@@ -458,26 +458,27 @@ class LSTMCell(_GatedCell):
         h_prev, c_prev = states
         h_prev = _masked(h_prev, rmask)
         a = xw_t + h_prev @ self.recurrent_kernel.value
-        a_i, a_f, a_c, a_o = _split(a, 4)
-        i, ci = self.recurrent_activation.forward(a_i)
-        f, cf = self.recurrent_activation.forward(a_f)
-        g, cg = self.activation.forward(a_c)
-        o, co = self.recurrent_activation.forward(a_o)
+        # One call for the three gates: the recurrent activation runs over the whole
+        # [i f c o] block (the c column is recomputed with tanh below; at these sizes
+        # the call costs more than the arithmetic).
+        gates, cgates = self.recurrent_activation.forward(a)
+        i, f, _, o = _split(gates, 4)
+        g, cg = self.activation.forward(_split(a, 4)[2])
         c = f * c_prev + i * g                          # c_t = f c_{t-1} + i g
         tc, ctc = self.activation.forward(c)
         h = o * tc                                      # h_t = o tanh(c_t)
-        return [h, c], (h_prev, rmask, c_prev, i, f, g, o, tc, ci, cf, cg, co, ctc)
+        return [h, c], (h_prev, rmask, c_prev, i, f, g, o, tc, cgates, cg, ctc)
 
     def _step_backward(self, step_cache, dstates):
-        h_prev, rmask, c_prev, i, f, g, o, tc, ci, cf, cg, co, ctc = step_cache
+        h_prev, rmask, c_prev, i, f, g, o, tc, cgates, cg, ctc = step_cache
         dh, dc = dstates
         do = dh * tc
         dc = dc + self.activation.backward(ctc, dh * o)     # total dL/dc_t
-        ract = self.recurrent_activation
-        delta = np.concatenate([ract.backward(ci, dc * g),          # through i
-                                ract.backward(cf, dc * c_prev),     # through f
-                                self.activation.backward(cg, dc * i),  # through g
-                                ract.backward(co, do)], axis=-1)    # through o
+        # through i, f and o in one call (the c column is replaced just after)
+        delta = self.recurrent_activation.backward(
+            cgates, np.concatenate([dc * g, dc * c_prev, dc * i, do], axis=-1))
+        u = self.units
+        delta[:, 2 * u:3 * u] = self.activation.backward(cg, dc * i)   # through g
         self.recurrent_kernel.add_matmul_to_grad(h_prev.T, delta)
         dh_prev = _masked(delta @ self.recurrent_kernel.value.T, rmask)
         return delta, [dh_prev, dc * f]
