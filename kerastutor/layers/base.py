@@ -188,6 +188,11 @@ class Layer:
 
     ``has_kinks`` tells the gradient checker that the layer's derivative
     jumps somewhere (ReLU, max), so a looser tolerance applies.
+
+    A layer never modifies its input array in place: caches may hold views
+    of their inputs (max pooling keeps a view of its input to find each
+    window's winner in backward), so the previous layer's output must stay
+    as it was until the backward pass is over.
     """
 
     has_kinks = False

@@ -179,19 +179,24 @@ def _pool_tiles(x, pool_size, mode):
     tiles = covered.reshape(_tile_shape(out_shape, pool_size))
     offsets = _offsets(pool_size)
     if mode == "max":
-        # the running maximum; a later offset wins only if strictly larger, so ties
-        # keep the first maximum, as argmax would
         best = tiles[_at(offsets[0])].copy()
-        winner = np.zeros(best.shape, dtype=np.int16)
-        for flat, offset in enumerate(offsets[1:], start=1):
-            candidate = tiles[_at(offset)]
-            better = candidate > best
-            np.copyto(best, candidate, where=better)
-            np.copyto(winner, flat, where=better)
-        return best, (x.shape, [(0, 0)] * len(pool_size), out_spatial, winner)
+        for offset in offsets[1:]:                   # the maximum over the K offsets
+            np.maximum(best, tiles[_at(offset)], out=best)
+        # which offset won is worked out only if backward runs (not at inference)
+        return best, (x.shape, [(0, 0)] * len(pool_size), out_spatial, (tiles, best))
     total = sum(tiles[_at(offset)] for offset in offsets)
     count = np.array(len(offsets), dtype=x.dtype)
     return total / count, (x.shape, [(0, 0)] * len(pool_size), out_spatial, count)
+
+
+def _route_to_first_maximum(grad_tiles, grad_out, pool_size, input_tiles, best):
+    """Put each window's gradient on its maximum; on ties, the first in window order."""
+    unclaimed = np.ones(best.shape, dtype=bool)      # windows whose winner is still open
+    for offset in _offsets(pool_size):
+        won = input_tiles[_at(offset)] == best
+        won &= unclaimed
+        np.multiply(grad_out, won, out=grad_tiles[_at(offset)])
+        unclaimed &= ~won
 
 
 def _pool_backward(cache, grad_out, pool_size, strides, mode):
@@ -205,10 +210,10 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
     gp = np.zeros(padded_shape, dtype=grad_out.dtype)
     if _tiled(pool_size, strides, pads):               # windows tile the input: no overlap
         tiles = np.zeros(_tile_shape(grad_out.shape, pool_size), dtype=grad_out.dtype)
-        for flat, offset in enumerate(_offsets(pool_size)):
-            if mode == "max":                          # g where this offset won, else 0
-                np.multiply(grad_out, aux == flat, out=tiles[_at(offset)])
-            else:
+        if mode == "max":
+            _route_to_first_maximum(tiles, grad_out, pool_size, *aux)
+        else:
+            for offset in _offsets(pool_size):
                 tiles[_at(offset)] = contribution
         gp[_whole_windows(out_spatial, pool_size)] = tiles.reshape(
             (tiles.shape[0],) + tuple(o * k for o, k in zip(out_spatial, pool_size))
