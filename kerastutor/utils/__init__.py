@@ -1,4 +1,4 @@
-"""``keras.utils``: to_categorical, normalize, set_random_seed, get_file, Progbar."""
+"""``keras.utils``: to_categorical, normalize, set_random_seed, get_file, Progbar, plot_model."""
 from kerastutor.backend import set_random_seed
 from kerastutor.utils.numerical import normalize, to_categorical
 
@@ -8,6 +8,9 @@ def __getattr__(name):
     if name in ("get_file", "validate_file"):
         from kerastutor.utils import file_utils
         return getattr(file_utils, name)
+    if name == "plot_model":
+        from kerastutor.utils.model_plot import plot_model
+        return plot_model
     if name == "Progbar":
         from kerastutor.utils.progbar import Progbar
         return Progbar
@@ -15,4 +18,4 @@ def __getattr__(name):
 
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "get_file", "validate_file",
-           "Progbar"]
+           "Progbar", "plot_model"]
