@@ -415,3 +415,51 @@ def test_output_checks_read_the_values_when_the_activation_is_unknown():
     assert kinds_of(as_logits) == ["softmax_with_from_logits"]
     assert kinds_of(as_probabilities) == ["linear_output_for_probabilities"]
     assert kinds_of(healthy) == []
+
+
+# ------------------------------------------------- the tracer on every lesson's model
+def _lesson_models():
+    """The architectures of lessons 1-5 (small inputs), and one with attention."""
+    layers = keras.layers
+    rng = np.random.default_rng(0)
+    yield "iris", keras.Sequential([keras.Input((4,)), layers.Dense(4, activation="relu"),
+                                    layers.Dense(3, activation="softmax")]), \
+        rng.random((8, 4)), np.arange(8) % 3
+    yield "mnist_mlp", keras.Sequential([keras.Input((64,)), layers.Dense(16, activation="relu"),
+                                         layers.Dropout(0.2),
+                                         layers.Dense(10, activation="softmax")]), \
+        rng.random((8, 64)), np.arange(8) % 10
+    yield "mnist_cnn", keras.Sequential([keras.Input((8, 8, 1)),
+                                         layers.Conv2D(4, 3, activation="relu"),
+                                         layers.MaxPooling2D(), layers.Flatten(),
+                                         layers.Dense(10, activation="softmax")]), \
+        rng.random((8, 8, 8, 1)), np.arange(8) % 10
+    yield "cifar_cnn", keras.Sequential([keras.Input((10, 10, 3)),
+                                         layers.Conv2D(4, 3, activation="relu"),
+                                         layers.MaxPooling2D(),
+                                         layers.Conv2D(4, 3, activation="relu"),
+                                         layers.Flatten(), layers.Dense(10)]), \
+        rng.random((8, 10, 10, 3)), np.arange(8) % 10
+    yield "lstm", keras.Sequential([keras.Input((6, 1)), layers.LSTM(5), layers.Dense(1)]), \
+        rng.random((8, 6, 1)), rng.random((8, 1))
+    inputs = keras.Input((5, 4))
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=3)(inputs, inputs)
+    pooled = layers.GlobalAveragePooling1D()(attended)
+    yield "attention", keras.Model(inputs, layers.Dense(2, activation="softmax")(pooled)), \
+        rng.random((8, 5, 4)), np.arange(8) % 2
+
+
+@pytest.mark.parametrize("name, model, x, y", list(_lesson_models()),
+                         ids=[case[0] for case in _lesson_models()])
+def test_the_tracer_records_every_lesson_model(name, model, x, y):
+    loss = "mse" if name == "lstm" else keras.losses.SparseCategoricalCrossentropy(
+        from_logits=name == "cifar_cnn")
+    model.compile("adam", loss)
+    trace = keras.trace.record(model, x, y)
+    step = trace[0]
+    recorded = [r.name for r in step.layers]
+    assert recorded == [layer.name for layer in model.layers
+                        if not isinstance(layer, keras.layers.InputLayer)]
+    assert {w.path for w in step.weights} == {w.path for w in model.trainable_weights}
+    assert all(w.update_norm > 0 and w.ratio > 0 for w in step.weights)   # every weight moved
+    assert isinstance(trace.hints(), list) and str(trace)
