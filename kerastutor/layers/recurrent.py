@@ -57,6 +57,8 @@ Weights follow Keras 3's layout (``kernel``, ``recurrent_kernel``, ``bias``,
 gates side by side in the columns, on ``layer.cell``), so weights load from
 Keras files as they are.
 """
+import contextlib
+
 import numpy as np
 
 from kerastutor import activations, backend, initializers
@@ -171,6 +173,8 @@ class _DropoutRNNCell(Layer):
     :class:`RNN` calls it before and after every sequence). Keras draws one
     mask per gate when ``recurrent_dropout > 0``; here one mask serves all gates.
     """
+
+    _collected = None          # (h_{t-1}, delta_t) pairs while BPTT defers dL/dU
 
     _gates = 1
 
@@ -299,6 +303,33 @@ class _DropoutRNNCell(Layer):
         new_states, cache = self._step(xw_t, list(states), rmask)
         return (new_states[0], new_states), cache
 
+    # ----------------------------------------- dL/dU: one product, not one per step
+    def _add_recurrent_grad(self, h_prev, delta):
+        r""":math:`\partial L/\partial U \mathrel{+}= h_{t-1}^\top \delta_t` for one step.
+
+        Inside :meth:`collect_recurrent_grads` the pairs are kept instead and
+        summed over all steps at the end as one product,
+        :math:`H^\top \Delta` with the steps stacked as rows -- the same
+        sum, but one large matrix product instead of ``T`` tiny ones.
+        """
+        if self._collected is not None:
+            self._collected.append((h_prev, delta))
+        else:
+            self.recurrent_kernel.add_matmul_to_grad(h_prev.T, delta)
+
+    @contextlib.contextmanager
+    def collect_recurrent_grads(self):
+        """Backpropagation through time adds dL/dU once, after the last step."""
+        self._collected = []
+        try:
+            yield
+            if self._collected:
+                lefts, rights = zip(*self._collected)
+                self.recurrent_kernel.add_matmul_to_grad(np.concatenate(lefts).T,
+                                                         np.concatenate(rights))
+        finally:
+            self._collected = None
+
     def step_backward(self, cache, grad_output, grad_states):
         """Reverse of :meth:`step`: ``(d xw_t, [dL/d state_{t-1}, ...])``."""
         dstates = list(grad_states)
@@ -406,7 +437,7 @@ class SimpleRNNCell(_DropoutRNNCell):
     def _step_backward(self, step_cache, dstates):
         h_prev, rmask, act_cache = step_cache
         delta = self.activation.backward(act_cache, dstates[0])     # phi'(a_t) * g_t
-        self.recurrent_kernel.add_matmul_to_grad(h_prev.T, delta)   # dU += h_{t-1}^T delta
+        self._add_recurrent_grad(h_prev, delta)   # dU += h_{t-1}^T delta
         dh_prev = _masked(delta @ self.recurrent_kernel.value.T, rmask)  # delta U^T
         return delta, [dh_prev]
 
@@ -497,7 +528,7 @@ class LSTMCell(_GatedCell):
             cgates, np.concatenate([dc * g, dc * c_prev, dc * i, do], axis=-1))
         u = self.units
         delta[:, 2 * u:3 * u] = self.activation.backward(cg, dc * i)   # through g
-        self.recurrent_kernel.add_matmul_to_grad(h_prev.T, delta)
+        self._add_recurrent_grad(h_prev, delta)
         dh_prev = _masked(delta @ self.recurrent_kernel.value.T, rmask)
         return delta, [dh_prev, dc * f]
 
@@ -614,7 +645,7 @@ class GRUCell(_GatedCell):
             m_h = extra
             d_r = ract.backward(cr, d_h * m_h)
             d_rec = np.concatenate([d_z, d_r, d_h * r], axis=-1)
-            self.recurrent_kernel.add_matmul_to_grad(hr.T, d_rec)
+            self._add_recurrent_grad(hr, d_rec)
             if self.bias is not None:
                 self.bias.grad[1] += d_rec.sum(axis=0)
             dh_prev = dh_prev + _masked(d_rec @ U.T, rmask)
@@ -993,8 +1024,11 @@ class RNN(Layer):
         # what reaches the last step's states from outside the loop
         g_states = [_full(g, (batch, size), dtype)
                     for g, size in zip(grad_states, self.state_size)]
-        d_inputs, g_states = self._steps_backward(steps, grad_y, g_states, mask, fast,
-                                                  out_shape, dtype)
+        collecting = (cell.collect_recurrent_grads() if hasattr(cell, "collect_recurrent_grads")
+                      else contextlib.nullcontext())       # built-in cells: one dL/dU product
+        with collecting:
+            d_inputs, g_states = self._steps_backward(steps, grad_y, g_states, mask, fast,
+                                                      out_shape, dtype)
         dx = cell.project_backward(project_cache, d_inputs) if fast else d_inputs
         if self.go_backwards:
             dx = dx[:, ::-1]
