@@ -15,7 +15,8 @@ Cases (the networks of lessons 1 and 2, trained with Adam and crossentropy):
 kerastutor is timed through ``model.fit`` (the real loop, progress bar off);
 PyTorch through the usual hand-written loop (zero_grad, forward, loss,
 backward, step) with the same shapes, optimizer and batch size. Both use
-every core of the machine. Each figure is the best of ``--repeats`` runs.
+every core of the machine. Each figure is the best of ``--repeats`` epochs, the two
+libraries taking turns so that a drifting machine load hits both alike.
 When torch is not installed only kerastutor's numbers are printed.
 
 On this project's machines OPENBLAS_CORETYPE may be set for old OpenBLAS
@@ -101,17 +102,18 @@ def kerastutor_case_model(case):
     return kerastutor_model(case["sizes"], case["dropout"])
 
 
-def time_kerastutor(case, repeats):
+def kerastutor_runner(case):
+    """A function that trains one epoch with kerastutor and returns samples/s."""
     x, y = make_case_data(case)
     model = kerastutor_case_model(case)
     model.fit(x[:case["batch"] * 4], y[:case["batch"] * 4], batch_size=case["batch"],
               verbose=0)                                              # warm up
-    best = 0.0
-    for _ in range(repeats):
+
+    def run():
         start = time.perf_counter()
         model.fit(x, y, batch_size=case["batch"], epochs=1, verbose=0)
-        best = max(best, len(x) / (time.perf_counter() - start))
-    return best
+        return len(x) / (time.perf_counter() - start)
+    return run
 
 
 class _TorchLSTM:
@@ -154,7 +156,8 @@ def torch_case_model(case, torch):
     return torch.nn.Sequential(*modules), torch.nn.CrossEntropyLoss()
 
 
-def time_torch(case, repeats):
+def torch_runner(case):
+    """A function that trains one epoch with PyTorch and returns samples/s."""
     import torch
     x, y = make_case_data(case)
     if case.get("kind") in ("cnn", "cifar"):
@@ -178,13 +181,13 @@ def time_torch(case, repeats):
                 correct += (logits.argmax(1) == y[index]).sum().item()
         return correct
 
-    epoch(batch * 4)
-    best = 0.0
-    for _ in range(repeats):
+    epoch(batch * 4)                                                  # warm up
+
+    def run():
         start = time.perf_counter()
         epoch(len(x))
-        best = max(best, len(x) / (time.perf_counter() - start))
-    return best
+        return len(x) / (time.perf_counter() - start)
+    return run
 
 
 def _has_layers(case):
@@ -214,8 +217,14 @@ def main():
             continue
         if args.quick:
             case["samples"] //= 4
-        ours = time_kerastutor(case, args.repeats)
-        theirs = time_torch(case, args.repeats) if torch is not None else None
+        # The two take turns, and each keeps its best epoch: a machine whose load
+        # drifts during the run then slows both alike, not whichever ran second.
+        runners = [kerastutor_runner(case)] + ([torch_runner(case)] if torch else [])
+        best = [0.0] * len(runners)
+        for _ in range(args.repeats):
+            for index, run in enumerate(runners):
+                best[index] = max(best[index], run())
+        ours, theirs = best[0], (best[1] if torch is not None else None)
         ratio = f"{ours / theirs:6.2f}x" if theirs else "    -"
         theirs_text = f"{theirs:10.0f} s/s" if theirs else f"{'-':>14}"
         print(f"{name:8} {ours:10.0f} s/s {theirs_text} {ratio}", flush=True)

@@ -511,8 +511,9 @@ class LSTMCell(_GatedCell):
         # [i f c o] block (the c column is recomputed with tanh below; at these sizes
         # the call costs more than the arithmetic).
         gates, cgates = self.recurrent_activation.forward(a)
-        i, f, _, o = _split(gates, 4)
-        g, cg = self.activation.forward(_split(a, 4)[2])
+        u = self.units
+        i, f, o = gates[:, :u], gates[:, u:2 * u], gates[:, 3 * u:]
+        g, cg = self.activation.forward(a[:, 2 * u:3 * u])
         c = f * c_prev + i * g                          # c_t = f c_{t-1} + i g
         tc, ctc = self.activation.forward(c)
         h = o * tc                                      # h_t = o tanh(c_t)
@@ -521,13 +522,17 @@ class LSTMCell(_GatedCell):
     def _step_backward(self, step_cache, dstates):
         h_prev, rmask, c_prev, i, f, g, o, tc, cgates, cg, ctc = step_cache
         dh, dc = dstates
-        do = dh * tc
-        dc = dc + self.activation.backward(ctc, dh * o)     # total dL/dc_t
-        # through i, f and o in one call (the c column is replaced just after)
-        delta = self.recurrent_activation.backward(
-            cgates, np.concatenate([dc * g, dc * c_prev, dc * i, do], axis=-1))
         u = self.units
-        delta[:, 2 * u:3 * u] = self.activation.backward(cg, dc * i)   # through g
+        dc = dc + self.activation.backward(ctc, dh * o)     # total dL/dc_t
+        # dL/d(gate outputs), side by side as [i f g o] (written in place, no concatenate)
+        upstream = np.empty(cgates.shape, dtype=dh.dtype)
+        np.multiply(dc, g, out=upstream[:, :u])             # through i
+        np.multiply(dc, c_prev, out=upstream[:, u:2 * u])   # through f
+        np.multiply(dc, i, out=upstream[:, 2 * u:3 * u])    # through g
+        np.multiply(dh, tc, out=upstream[:, 3 * u:])        # through o
+        # i, f and o in one call (the g column is replaced just after)
+        delta = self.recurrent_activation.backward(cgates, upstream)
+        delta[:, 2 * u:3 * u] = self.activation.backward(cg, upstream[:, 2 * u:3 * u])
         self._add_recurrent_grad(h_prev, delta)
         dh_prev = _masked(delta @ self.recurrent_kernel.value.T, rmask)
         return delta, [dh_prev, dc * f]
