@@ -1,0 +1,313 @@
+"""The CUDA driver API through ctypes: the few calls a deep learning framework needs.
+
+A GPU program has four moving parts, and each has its calls here:
+
+* **device and context** -- ``cuInit``, ``cuDeviceGet``, the compute capability from
+  ``cuDeviceGetAttribute``, and a context (the GPU-side "process" that owns memory
+  and modules). We use the device's *primary* context, the one the CUDA runtime and
+  other libraries share (``cuDevicePrimaryCtxRetain`` + ``cuCtxSetCurrent``); it
+  also avoids ``cuCtxCreate``, whose signature changed in CUDA 13.
+* **memory** -- ``cuMemAlloc``/``cuMemFree`` and copies host <-> device.
+* **code** -- ``cuModuleLoadData`` takes PTX (or CUBIN) from :mod:`.nvrtc`,
+  ``cuModuleGetFunction`` finds a kernel, ``cuLaunchKernel`` runs it on a grid.
+* **time** -- streams order work; events recorded on a stream give the elapsed
+  milliseconds between two points (``cuEventElapsedTime``).
+
+Every call goes through :func:`check`, which turns an error code into a
+:class:`CudaError` named as CUDA names it (``CUDA_ERROR_OUT_OF_MEMORY``).
+"""
+import ctypes
+import threading
+
+import numpy as np
+
+from .errors import CudaError
+from .libraries import load_driver
+
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
+CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
+CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16
+CU_EVENT_DEFAULT = 0
+_state = {}
+_lock = threading.Lock()
+
+_p, _int, _uint, _size = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_size_t
+_ptr = ctypes.POINTER
+CUdeviceptr = ctypes.c_uint64
+_SIGNATURES = {
+    "cuInit": [_uint],
+    "cuDriverGetVersion": [_ptr(_int)],
+    "cuDeviceGetCount": [_ptr(_int)],
+    "cuDeviceGet": [_ptr(_int), _int],
+    "cuDeviceGetName": [ctypes.c_char_p, _int, _int],
+    "cuDeviceGetAttribute": [_ptr(_int), _int, _int],
+    "cuDeviceTotalMem_v2": [_ptr(_size), _int],
+    "cuDevicePrimaryCtxRetain": [_ptr(_p), _int],
+    "cuDevicePrimaryCtxRelease_v2": [_int],
+    "cuCtxSetCurrent": [_p],
+    "cuCtxSynchronize": [],
+    "cuMemAlloc_v2": [_ptr(CUdeviceptr), _size],
+    "cuMemFree_v2": [CUdeviceptr],
+    "cuMemcpyHtoD_v2": [CUdeviceptr, _p, _size],
+    "cuMemcpyDtoH_v2": [_p, CUdeviceptr, _size],
+    "cuMemcpyDtoD_v2": [CUdeviceptr, CUdeviceptr, _size],
+    "cuMemsetD8_v2": [CUdeviceptr, ctypes.c_ubyte, _size],
+    "cuModuleLoadData": [_ptr(_p), _p],
+    "cuModuleUnload": [_p],
+    "cuModuleGetFunction": [_ptr(_p), _p, ctypes.c_char_p],
+    "cuLaunchKernel": [_p, _uint, _uint, _uint, _uint, _uint, _uint, _uint, _p,
+                       _ptr(_p), _ptr(_p)],
+    "cuStreamCreate": [_ptr(_p), _uint],
+    "cuStreamDestroy_v2": [_p],
+    "cuStreamSynchronize": [_p],
+    "cuEventCreate": [_ptr(_p), _uint],
+    "cuEventDestroy_v2": [_p],
+    "cuEventRecord": [_p, _p],
+    "cuEventSynchronize": [_p],
+    "cuEventElapsedTime": [_ptr(ctypes.c_float), _p, _p],
+}
+
+
+def _library():
+    """Open ``libcuda`` once, declare argument types, call ``cuInit(0)``."""
+    with _lock:
+        if "lib" not in _state:
+            lib, path = load_driver()
+            for name, argtypes in _SIGNATURES.items():
+                getattr(lib, name).argtypes = argtypes
+                getattr(lib, name).restype = _int
+            for name in ("cuGetErrorName", "cuGetErrorString"):
+                getattr(lib, name).argtypes = [_int, _ptr(ctypes.c_char_p)]
+                getattr(lib, name).restype = _int
+            _state["raw"] = lib                    # error names work from here on
+            check(lib.cuInit(0), "cuInit")         # fails on a machine without a GPU
+            _state.update(lib=lib, path=path)
+        return _state["lib"]
+
+
+def error_name(code):
+    """``(name, description)`` of a CUDA result code, as the driver spells them."""
+    lib, name, text = _state["raw"], ctypes.c_char_p(), ctypes.c_char_p()
+    if lib.cuGetErrorName(code, ctypes.byref(name)) != 0:
+        return f"CUDA_ERROR_{code}", "unknown error code"
+    lib.cuGetErrorString(code, ctypes.byref(text))
+    return name.value.decode(), (text.value or b"").decode()
+
+
+def check(result, call):
+    """Raise :class:`CudaError` for a non-zero CUDA result code."""
+    if result != 0:
+        raise CudaError(result, *error_name(result), call)
+
+
+def call(name, *args):
+    """``cu<name>(*args)``, checked; e.g. ``call("cuCtxSynchronize")``."""
+    check(getattr(_library(), name)(*args), name)
+
+
+# -- device and context -----------------------------------------------------------------
+
+def driver_version():
+    """The CUDA version the driver supports, e.g. ``12040`` for 12.4."""
+    value = _int()
+    call("cuDriverGetVersion", ctypes.byref(value))
+    return value.value
+
+
+def device_count():
+    value = _int()
+    call("cuDeviceGetCount", ctypes.byref(value))
+    return value.value
+
+
+def device(ordinal=0):
+    """The handle of GPU number ``ordinal``."""
+    handle = _int()
+    call("cuDeviceGet", ctypes.byref(handle), ordinal)
+    return handle.value
+
+
+def attribute(dev, attr):
+    value = _int()
+    call("cuDeviceGetAttribute", ctypes.byref(value), attr, dev)
+    return value.value
+
+
+def compute_capability(dev):
+    """``(major, minor)``, e.g. ``(9, 0)`` for H100: what NVRTC should compile for."""
+    return (attribute(dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR),
+            attribute(dev, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR))
+
+
+def device_name(dev):
+    buffer = ctypes.create_string_buffer(256)
+    call("cuDeviceGetName", buffer, len(buffer), dev)
+    return buffer.value.decode()
+
+
+def total_memory(dev):
+    value = _size()
+    call("cuDeviceTotalMem_v2", ctypes.byref(value), dev)
+    return value.value
+
+
+class Context:
+    """The primary context of one device, made current on this thread.
+
+    Use as ``with Context(device(0)) as ctx: ...``; leaving releases it.
+    """
+
+    def __init__(self, dev):
+        self.device, self.handle = dev, _p()
+        call("cuDevicePrimaryCtxRetain", ctypes.byref(self.handle), dev)
+        call("cuCtxSetCurrent", self.handle)
+
+    def synchronize(self):
+        """Wait until every kernel and copy queued so far has finished."""
+        call("cuCtxSynchronize")
+
+    def close(self):
+        if self.handle:
+            call("cuDevicePrimaryCtxRelease_v2", self.device)
+            self.handle = _p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# -- memory -------------------------------------------------------------------------------
+
+def mem_alloc(nbytes):
+    """``nbytes`` of device memory; returns the device address as an int."""
+    address = CUdeviceptr()
+    call("cuMemAlloc_v2", ctypes.byref(address), max(int(nbytes), 1))
+    return address.value
+
+
+def mem_free(address):
+    call("cuMemFree_v2", address)
+
+
+def memcpy_htod(address, host):
+    """Copy a C-contiguous NumPy array to device memory at ``address``."""
+    host = np.ascontiguousarray(host)
+    call("cuMemcpyHtoD_v2", address, host.ctypes.data, host.nbytes)
+
+
+def memcpy_dtoh(host, address):
+    """Fill the C-contiguous NumPy array ``host`` from device memory at ``address``."""
+    if not host.flags.c_contiguous or not host.flags.writeable:
+        raise ValueError("memcpy_dtoh: host must be a writeable C-contiguous array, "
+                         "e.g. np.empty(shape, dtype)")
+    call("cuMemcpyDtoH_v2", host.ctypes.data, address, host.nbytes)
+    return host
+
+
+def memcpy_dtod(dst, src, nbytes):
+    call("cuMemcpyDtoD_v2", dst, src, nbytes)
+
+
+def memset_zero(address, nbytes):
+    call("cuMemsetD8_v2", address, 0, nbytes)
+
+
+# -- code ---------------------------------------------------------------------------------
+
+class Module:
+    """Compiled code (PTX text or CUBIN bytes) loaded into the current context."""
+
+    def __init__(self, image):
+        data = image.encode() + b"\0" if isinstance(image, str) else bytes(image)
+        self._image = ctypes.create_string_buffer(data, len(data))   # kept alive
+        self.handle = _p()
+        call("cuModuleLoadData", ctypes.byref(self.handle), self._image)
+
+    def function(self, name):
+        """The kernel called ``name`` (declared ``extern "C"`` so its name is unmangled)."""
+        handle = _p()
+        call("cuModuleGetFunction", ctypes.byref(handle), self.handle, name.encode())
+        return handle
+
+    def unload(self):
+        if self.handle:
+            call("cuModuleUnload", self.handle)
+            self.handle = _p()
+
+
+def launch(function, grid, block, args, shared_bytes=0, stream=None):
+    """Run ``function`` on a ``grid`` of blocks of ``block`` threads each.
+
+    ``grid`` and ``block`` are 1 to 3 ints (x, y, z); ``args`` are ctypes values
+    (``c_uint64`` device addresses, ``c_int``, ``c_float``, ``Structure``s) in the
+    order of the kernel's parameters. The driver takes an array of *pointers* to
+    the argument values, copies them, and returns before the kernel finishes.
+    """
+    grid, block = _dim3(grid), _dim3(block)
+    values = [arg if isinstance(arg, (ctypes._SimpleCData, ctypes.Structure))
+              else _as_ctype(arg) for arg in args]
+    pointers = (_p * max(len(values), 1))(*(ctypes.addressof(v) for v in values))
+    call("cuLaunchKernel", function, *grid, *block, shared_bytes,
+         stream.handle if stream else None, pointers, None)
+
+
+def _dim3(dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return dims + (1,) * (3 - len(dims))
+
+
+def _as_ctype(value):
+    """Plain Python numbers as the C types kernels take: int -> int32, float -> float32."""
+    if isinstance(value, (bool, int, np.integer)):
+        return _int(int(value))
+    if isinstance(value, (float, np.floating)):
+        return ctypes.c_float(float(value))
+    raise TypeError(f"launch: cannot pass {type(value).__name__} {value!r} to a kernel; "
+                    f"use ctypes values (c_uint64 for device addresses, c_int, c_float)")
+
+
+# -- streams and events -------------------------------------------------------------------
+
+class Stream:
+    """A queue of GPU work that runs in order; different streams may overlap."""
+
+    def __init__(self):
+        self.handle = _p()
+        call("cuStreamCreate", ctypes.byref(self.handle), 0)
+
+    def synchronize(self):
+        call("cuStreamSynchronize", self.handle)
+
+    def destroy(self):
+        if self.handle:
+            call("cuStreamDestroy_v2", self.handle)
+            self.handle = _p()
+
+
+class Event:
+    """A time stamp the GPU writes when the stream reaches it."""
+
+    def __init__(self):
+        self.handle = _p()
+        call("cuEventCreate", ctypes.byref(self.handle), CU_EVENT_DEFAULT)
+
+    def record(self, stream=None):
+        call("cuEventRecord", self.handle, stream.handle if stream else None)
+
+    def synchronize(self):
+        call("cuEventSynchronize", self.handle)
+
+    def destroy(self):
+        if self.handle:
+            call("cuEventDestroy_v2", self.handle)
+            self.handle = _p()
+
+
+def elapsed_ms(start, end):
+    """Milliseconds of GPU time between two recorded events (waits for ``end``)."""
+    end.synchronize()
+    value = ctypes.c_float()
+    call("cuEventElapsedTime", ctypes.byref(value), start.handle, end.handle)
+    return value.value
