@@ -330,3 +330,59 @@ def test_layer_and_unit_norm_in_functional_model():
     out = model.predict(random_array(0, (5, 3, 4)).astype("float32"), verbose=0)
     assert out.shape == (5, 3, 4)
     np.testing.assert_allclose(np.linalg.norm(out, axis=-1), 1.0, rtol=1e-5)
+
+
+# ------------------------------------------------- BatchNormalization with a mask
+class _MaskedBatchNorm(keras.layers.Layer):
+    """BatchNormalization with a fixed time-step mask, for the gradient checker."""
+
+    def __init__(self, mask, **kwargs):
+        super().__init__()
+        self.bn = BatchNormalization(**kwargs)
+        self.fixed_mask = mask
+
+    def build(self, input_shape):
+        self.bn.build(input_shape)
+
+    def forward(self, x, training=False):
+        return self.bn.forward(x, training=training, mask=self.fixed_mask)
+
+    def backward(self, cache, grad_out):
+        return self.bn.backward(cache, grad_out)
+
+
+@given(seed=st.integers(0, 999), center=st.booleans(), scale=st.booleans())
+def test_masked_batchnorm_gradients(seed, center, scale):
+    rng = np.random.default_rng(seed)
+    mask = rng.random((3, 5)) < 0.7
+    mask[:, 0] = True                                  # at least one kept step per sample
+    layer = _MaskedBatchNorm(mask, center=center, scale=scale)
+    report = gradcheck.check_layer(layer, random_array(seed, (3, 5, 4), scale=2.0),
+                                   training=True, seed=seed)
+    assert report.passed, str(report)
+
+
+def test_masked_batchnorm_uses_only_kept_steps_for_its_statistics():
+    x = random_array(3, (2, 4, 3), scale=2.0, shift=1.0)
+    mask = np.array([[True, True, False, False], [True, False, True, False]])
+    bn = BatchNormalization(momentum=0.0, epsilon=1e-3)
+    bn.build((None, 4, 3))
+    y, _ = bn.forward(x, training=True, mask=mask)
+    kept = x[mask]                                     # (4 kept steps, 3 features)
+    np.testing.assert_allclose(bn.moving_mean.value, kept.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.value, kept.var(0), rtol=1e-4)
+    expected = (x - kept.mean(0)) / np.sqrt(kept.var(0) + 1e-3)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_masked_batchnorm_in_a_model_takes_the_embedding_mask():
+    ids = np.array([[3, 1, 0, 0], [2, 2, 4, 0]])
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Embedding(5, 3, mask_zero=True),
+                              BatchNormalization(momentum=0.0)])
+    model.compile("sgd", "mse")
+    embedded = model.layers[0](ids)                     # before the step moves them
+    model.train_on_batch(ids, np.zeros((2, 4, 3)))
+    kept = embedded[ids != 0]
+    # the moving statistics saw the kept steps only (momentum 0: exactly the batch's)
+    np.testing.assert_allclose(model.layers[1].moving_mean.value, kept.mean(0), rtol=1e-4,
+                               atol=1e-6)

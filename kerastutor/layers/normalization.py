@@ -48,6 +48,24 @@ def _normalized_input_grad(g_hat, x_hat, inv_std, axes):
     return inv_std * (g_hat - mean_g - x_hat * mean_gx)
 
 
+def _masked_input_grad(g_hat, x_hat, inv_std, axes, weights, total):
+    r"""The same backward when the statistics were taken over the kept steps only.
+
+    With mask weights :math:`w` (1 kept, 0 padded) and :math:`W = \sum w`,
+    :math:`\mu = \sum w x / W` and :math:`\sigma^2 = \sum w (x-\mu)^2 / W`, so
+    only kept steps move the statistics -- but every output used them:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}
+            \Big(\hat g - \frac{w}{W}\big(\textstyle\sum \hat g
+            + \hat x \sum \hat g\,\hat x\big)\Big)
+    """
+    sum_g = g_hat.sum(axis=axes, keepdims=True)                    # path through mu
+    sum_gx = (g_hat * x_hat).sum(axis=axes, keepdims=True)         # path through sigma^2
+    return inv_std * (g_hat - weights / total * (sum_g + x_hat * sum_gx))
+
+
 def _check_axis(layer, axis, ndim, input_shape):
     """``axis`` as a non-negative int, or a kind error naming the layer."""
     if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
@@ -219,12 +237,16 @@ class BatchNormalization(_AffineNormalization):
         shape[self._axis] = -1
         return v.reshape(shape)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self._check_built_for(x)
         use_batch = bool(training) and self.trainable
-        if use_batch:
+        weights = total = None
+        if use_batch and mask is not None:          # statistics of the kept steps only
+            mean, var, weights, total = self._masked_moments(x, mask)
+        elif use_batch:
             mean = x.mean(axis=self._reduce)                          # mu
             var = x.var(axis=self._reduce)                            # sigma^2 (biased)
+        if use_batch:
             m = self.momentum
             self.moving_mean.value[...] = self.moving_mean.value * m + mean * (1 - m)
             self.moving_variance.value[...] = self.moving_variance.value * m + var * (1 - m)
@@ -238,16 +260,33 @@ class BatchNormalization(_AffineNormalization):
             y = y * self._per_feature(self.gamma.value, x.ndim)       # gamma * x_hat
         if self.beta is not None:
             y = y + self._per_feature(self.beta.value, x.ndim)        #   + beta
-        return y.astype(x.dtype, copy=False), (x_hat, inv_std, use_batch)
+        return y.astype(x.dtype, copy=False), (x_hat, inv_std, use_batch, weights, total)
+
+    def _masked_moments(self, x, mask):
+        """Keras's masked moments: mean and variance over the steps the mask keeps."""
+        weights = np.asarray(mask, dtype=x.dtype)
+        if weights.shape != x.shape[:weights.ndim] or self._axis != x.ndim - 1:
+            raise ValueError(
+                f'Layer "{self.name}" (BatchNormalization): a mask of shape {weights.shape} '
+                f"does not fit inputs of shape {x.shape}. Hint: masks mark time steps, "
+                "(batch, time), and need the features on the last axis (axis=-1).")
+        weights = weights.reshape(weights.shape + (1,) * (x.ndim - weights.ndim))
+        # Keras adds epsilon to the count, so an all-padded batch gives zeros, not NaN
+        total = weights.sum(axis=self._reduce, keepdims=True) + np.asarray(1e-7, x.dtype)
+        mean = (weights * x).sum(axis=self._reduce, keepdims=True) / total
+        var = (weights * np.square(x - mean)).sum(axis=self._reduce, keepdims=True) / total
+        return mean.reshape(-1), var.reshape(-1), weights, total
 
     def backward(self, cache, grad_out):
-        x_hat, inv_std, use_batch = cache
+        x_hat, inv_std, use_batch, weights, total = cache
         g = grad_out
         if self.gamma is not None:
             self.gamma.add_sum_to_grad(g * x_hat, axis=self._reduce)   # dL/dgamma = sum g x_hat
         if self.beta is not None:
             self.beta.add_sum_to_grad(g, axis=self._reduce)            # dL/dbeta = sum g
         g_hat = g if self.gamma is None else g * self._per_feature(self.gamma.value, g.ndim)
+        if use_batch and weights is not None:          # masked statistics
+            return _masked_input_grad(g_hat, x_hat, inv_std, self._reduce, weights, total)
         if use_batch:                                                  # through mu and sigma^2
             return _normalized_input_grad(g_hat, x_hat, inv_std, self._reduce)
         return g_hat * inv_std                                         # affine map

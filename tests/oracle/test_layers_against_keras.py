@@ -968,3 +968,29 @@ def test_embedding_matches_keras():
     mask = kerastutor.layers.Embedding(7, 4, mask_zero=True).compute_mask(ids)
     keras_mask = keras.layers.Embedding(7, 4, mask_zero=True).compute_mask(torch.tensor(ids))
     np.testing.assert_array_equal(mask, keras_mask.numpy())
+
+
+def test_masked_batchnorm_matches_keras():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 5, 4)).astype("float32")
+    mask = rng.random((3, 5)) < 0.6
+    mask[:, 0] = True
+    theirs, ours = keras.layers.BatchNormalization(), kerastutor.layers.BatchNormalization()
+    theirs(x)
+    ours(x)
+    theirs.set_weights(_random_weights(theirs, rng))
+    ours.set_weights(theirs.get_weights())
+    tx = torch.tensor(x, requires_grad=True)
+    y = theirs(tx, training=True, mask=torch.tensor(mask))
+    g = rng.normal(size=x.shape).astype("float32")
+    (torch.tensor(g) * y).sum().backward()
+    out, cache = ours.forward(x, training=True, mask=mask)
+    for w in ours.weights:
+        w.zero_grad()
+    dx = ours.backward(cache, g)
+    _close(out, y.detach().numpy(), "masked BN forward")
+    _close(dx, tx.grad.numpy(), "masked BN dL/dx")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        _close(a, b, "masked BN moving statistics")
+    for w_ours, w_theirs in zip(ours.trainable_weights, theirs.trainable_weights):
+        _close(w_ours.grad, w_theirs.value.grad.numpy(), f"masked BN d{w_theirs.path}")
