@@ -860,11 +860,7 @@ class ModelCheckpoint(MonitorCallback):
                 "The filepath provided must end in `.keras` (Keras model format). Received: "
                 f"filepath={filepath}. Hint: 'best.keras' saves the whole model; with "
                 "save_weights_only=True use 'best.weights.h5'.")
-        if save_freq != "epoch" and (isinstance(save_freq, bool)
-                                     or not isinstance(save_freq, (int, np.integer))
-                                     or save_freq <= 0):
-            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected 'epoch' or a "
-                             "positive integer (a number of batches).")
+        _check_save_freq("ModelCheckpoint", save_freq)
         self.filepath = filepath
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -927,6 +923,16 @@ class ModelCheckpoint(MonitorCallback):
                            "'epoch'.") from None
 
 
+def _check_save_freq(owner, save_freq):
+    """``"epoch"`` or a positive number of batches, else a kind error."""
+    if save_freq == "epoch":
+        return
+    if isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer)) \
+            or save_freq <= 0:
+        raise ValueError(f"{owner}: unrecognized save_freq={save_freq!r}. Expected 'epoch' "
+                         "or a positive integer (a number of batches).")
+
+
 class BackupAndRestore(Callback):
     r"""Resume an interrupted ``fit`` where it stopped.
 
@@ -961,11 +967,7 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError("BackupAndRestore: empty `backup_dir` is invalid. Give a "
                              "directory path reserved for this training run.")
-        if save_freq != "epoch" and (isinstance(save_freq, bool)
-                                     or not isinstance(save_freq, (int, np.integer))
-                                     or save_freq <= 0):
-            raise ValueError(f"Invalid value for argument `save_freq`. Received: save_freq="
-                             f"{save_freq}. Expected either 'epoch' or an integer value > 0")
+        _check_save_freq("BackupAndRestore", save_freq)
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint

@@ -1264,7 +1264,21 @@ class CosineSimilarity(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
-class PearsonCorrelation(MeanMetricWrapper):
+class _CorrelationMetric(MeanMetricWrapper):
+    """Mean over samples of a per-sample correlation; Keras's config has the axis."""
+
+    _fn, _default_name = None, None
+
+    def __init__(self, name=None, dtype=None, axis=-1):
+        super().__init__(type(self)._fn, name=name or self._default_name, dtype=dtype,
+                         axis=axis)
+        self.axis = axis
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+
+
+class PearsonCorrelation(_CorrelationMetric):
     r"""Mean over samples of :func:`pearson_correlation` (higher is better).
 
     Parameters
@@ -1283,15 +1297,10 @@ class PearsonCorrelation(MeanMetricWrapper):
     0.9967
     """
 
-    def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
-        super().__init__(pearson_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+    _fn, _default_name = staticmethod(pearson_correlation), "pearson_correlation"
 
 
-class ConcordanceCorrelation(MeanMetricWrapper):
+class ConcordanceCorrelation(_CorrelationMetric):
     r"""Mean over samples of :func:`concordance_correlation` (higher is better).
 
     Parameters
@@ -1310,12 +1319,7 @@ class ConcordanceCorrelation(MeanMetricWrapper):
     0.9816
     """
 
-    def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
-        super().__init__(concordance_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+    _fn, _default_name = staticmethod(concordance_correlation), "concordance_correlation"
 
 
 class BinaryCrossentropy(_LossMetric):

@@ -230,6 +230,12 @@ def test_keras_aliases():
     assert pooling.GlobalAvgPool1D is GlobalAveragePooling1D
     assert pooling.GlobalAvgPool3D is GlobalAveragePooling3D
     assert pooling.GlobalMaxPool3D is GlobalMaxPooling3D
+    assert pooling.GlobalMaxPool1D is GlobalMaxPooling1D
+    assert pooling.GlobalAvgPool2D is GlobalAveragePooling2D
+    # the short names are what a Keras user writes: they reach the same layers
+    x = np.arange(24, dtype="float32").reshape(1, 2, 3, 4)
+    np.testing.assert_array_equal(keras.layers.GlobalAvgPool2D()(x), x.mean(axis=(1, 2)))
+    np.testing.assert_array_equal(keras.layers.GlobalMaxPool1D()(x[:, 0]), x[:, 0].max(1))
 
 
 def test_kind_errors():

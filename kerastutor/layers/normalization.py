@@ -66,6 +66,16 @@ def _masked_input_grad(g_hat, x_hat, inv_std, axes, weights, total):
     return inv_std * (g_hat - weights / total * (sum_g + x_hat * sum_gx))
 
 
+def _known_axis(layer, axis, input_shape):
+    """``(axis as a non-negative int, its size)``; the size must be known to build."""
+    axis = _check_axis(layer, axis, len(input_shape), input_shape)
+    if input_shape[axis] is None:
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}): axis {layer.axis} of the input '
+            f"must have a known size, got input shape {format_shape(input_shape)}.")
+    return axis, input_shape[axis]
+
+
 def _check_axis(layer, axis, ndim, input_shape):
     """``axis`` as a non-negative int, or a kind error naming the layer."""
     if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
@@ -210,12 +220,7 @@ class BatchNormalization(_AffineNormalization):
 
     def build(self, input_shape):
         ndim = len(input_shape)
-        axis = _check_axis(self, self.axis, ndim, input_shape)
-        dim = input_shape[axis]
-        if dim is None:
-            raise ValueError(
-                f'Layer "{self.name}" (BatchNormalization): axis {self.axis} of the input must '
-                f"have a known size, got input shape {format_shape(input_shape)}.")
+        axis, dim = _known_axis(self, self.axis, input_shape)
         shape = (dim,)
         if self.scale:
             self.gamma = self._add_gamma(shape)
@@ -480,12 +485,7 @@ class GroupNormalization(_AffineNormalization):
 
     def build(self, input_shape):
         ndim = len(input_shape)
-        axis = _check_axis(self, self.axis, ndim, input_shape)
-        dim = input_shape[axis]
-        if dim is None:
-            raise ValueError(
-                f'Layer "{self.name}" (GroupNormalization): axis {self.axis} of the input '
-                f"must have a known size, got input shape {format_shape(input_shape)}.")
+        axis, dim = _known_axis(self, self.axis, input_shape)
         if self.groups == -1:
             self.groups = dim
         if dim < self.groups or dim % self.groups:
