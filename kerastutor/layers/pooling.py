@@ -463,13 +463,14 @@ class _GlobalMaxPooling(_GlobalPooling):
         x = _as_float(x)
         axes = self._spatial_axes(x.ndim)
         y = x.max(axis=axes, keepdims=True)
-        winners = (x == y).astype(x.dtype)                           # 1 at every maximum
-        share = winners / winners.sum(axis=axes, keepdims=True)     # ties split the gradient
-        return (y if self.keepdims else np.squeeze(y, axis=axes)), share
+        # who won is worked out only if backward runs (not at inference)
+        return (y if self.keepdims else np.squeeze(y, axis=axes)), (x, y)
 
     def backward(self, cache, grad_out):
-        share = cache
-        return share * self._expand(grad_out, share.ndim)
+        x, y = cache
+        winners = (x == y).astype(grad_out.dtype)                    # 1 at every maximum
+        share = winners / winners.sum(axis=self._spatial_axes(x.ndim), keepdims=True)
+        return share * self._expand(grad_out, x.ndim)               # ties split it
 
 
 class _GlobalAveragePooling(_GlobalPooling):

@@ -1129,9 +1129,8 @@ class _CellLayer(RNN):
     _cell_class = None
     _cell_name = None
 
-    _takes_use_cudnn = False
-    # Keras 3.15's configs leave these out (use_cudnn is a speed switch; SimpleRNN keeps no
-    # seed), so files written here read exactly like Keras's.
+    # Keras 3.15's configs leave these out (use_cudnn is a speed switch LSTM and GRU
+    # accept; SimpleRNN keeps no seed), so files written here read exactly like Keras's.
     _config_keys_keras_omits = ()
     # what the layer itself takes; every other keyword argument is the cell's
     _layer_keys = ("name", "trainable", "dtype", "input_shape", "input_dim", "batch_size",
@@ -1142,7 +1141,7 @@ class _CellLayer(RNN):
                  activity_regularizer=None, **kwargs):
         owner = type(self).__name__
         layer_args = {k: kwargs.pop(k) for k in self._layer_keys if k in kwargs}
-        if self._takes_use_cudnn:
+        if "use_cudnn" in self._config_keys_keras_omits:
             self.use_cudnn = kwargs.pop("use_cudnn", "auto")   # accepted for Keras compat.
         _check_cell_args(owner, units, kwargs.get("dropout", 0.0),
                          kwargs.get("recurrent_dropout", 0.0))
@@ -1279,7 +1278,6 @@ class LSTM(_CellLayer):
 
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
-    _takes_use_cudnn = True
     _config_keys_keras_omits = ("use_cudnn",)
 
     recurrent_activation = _from_cell("recurrent_activation")
@@ -1321,7 +1319,6 @@ class GRU(_CellLayer):
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
-    _takes_use_cudnn = True
     _config_keys_keras_omits = ("use_cudnn",)
 
     recurrent_activation = _from_cell("recurrent_activation")

@@ -101,8 +101,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def read_weights_only_optimizer(model, h5file, source):
     """The optimizer state of a freshly compiled model, from the ``optimizer`` group."""
-    from kerastutor.saving.weights_h5 import _optimizer_arrays
-    state = _optimizer_arrays(h5file, "optimizer", model.optimizer, model, source)
+    from kerastutor.saving.weights_h5 import optimizer_arrays
+    state = optimizer_arrays(h5file, "optimizer", model.optimizer, model, source)
     if state is not None:
         model.optimizer.load_own_variables(state)
 

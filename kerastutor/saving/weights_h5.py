@@ -145,7 +145,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
     assignments, optimizer_states = [], []
     for path, obj in walk(model):        # 1. read and check everything ...
         if isinstance(obj, Optimizer):
-            state = _optimizer_arrays(h5file, path, obj, model, source)
+            state = optimizer_arrays(h5file, path, obj, model, source)
             if state is not None:
                 optimizer_states.append((obj, state))
             continue
@@ -199,10 +199,11 @@ def _checked_arrays(h5file, path, obj, expected, source):
     return pairs
 
 
-def _optimizer_arrays(h5file, path, optimizer, model, source):
-    """The optimizer's saved state, read and checked (``None`` if the file has none).
+def optimizer_arrays(h5file, path, optimizer, model, source):
+    """The optimizer's saved state, read and checked; ``None`` if there is none to load.
 
-    A count mismatch is left to ``load_own_variables``, which warns as Keras does.
+    A file whose optimizer has a different number of variables only warns, as
+    in Keras: the model loads and the optimizer starts afresh.
     """
     where = _vars_path(path)
     if where not in h5file:
@@ -219,7 +220,11 @@ def _optimizer_arrays(h5file, path, optimizer, model, source):
         datasets[key] = dataset
     expected = optimizer.variables
     if len(datasets) != len(expected):
-        return {key: np.zeros(0) for key in datasets}     # only the count matters then
+        warnings.warn(
+            f"Skipping variable loading for optimizer '{optimizer.name}': it has "
+            f"{len(expected)} variables but the saved one has {len(datasets)}.",
+            stacklevel=4)
+        return None
     state = {}
     for key, current in zip(sorted(datasets, key=int), expected):
         if tuple(datasets[key].shape) != tuple(np.shape(current)):
