@@ -10,7 +10,8 @@ import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D,
                                              Convolution2D, Convolution3D)
-from helpers import random_array
+from helpers import (assert_backward_weights_matches_backward, assert_config_round_trip,
+                     random_array)
 
 LAYERS = {1: Conv1D, 2: Conv2D, 3: Conv3D}
 
@@ -220,32 +221,15 @@ def test_backward_weights_equals_backward():
     conv = Conv2D(3, 3, strides=2, padding="same")
     x = random_array(4, (2, 6, 6, 2))
     conv.build((None, 6, 6, 2))
-    y, cache = conv.forward(x)
-    g = random_array(5, y.shape)
-    for w in conv.weights:
-        w.zero_grad()
-    conv.backward(cache, g)
-    full = [w.grad.copy() for w in conv.weights]
-    for w in conv.weights:
-        w.zero_grad()
-    conv.backward_weights(cache, g)
-    for a, w in zip(full, conv.weights):
-        np.testing.assert_allclose(w.grad, a)
+    assert_backward_weights_matches_backward(conv, x)
 
 
 # ------------------------------------------------------------------ config
 @given(case=conv_cases())
 def test_config_round_trip(case):
     layer = make_layer(case, activation="relu", kernel_regularizer="l2")
-    x = make_input(case).astype("float32")
-    y = layer(x)
-    config = layer.get_config()
+    config = assert_config_round_trip(layer, make_input(case).astype("float32"))
     assert config["kernel_size"] == case["kernel"]
-    clone = type(layer).from_config(config)
-    clone.build((None,) + x.shape[1:])
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(clone(x), y)
-    assert clone.get_config() == config
 
 
 # ------------------------------------------------------------------ errors

@@ -14,7 +14,8 @@ from kerastutor.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose,
                                               Convolution2DTranspose, Convolution3DTranspose,
                                               deconv_output_length)
 from kerastutor.layers.convolutional import Conv2D
-from helpers import random_array
+from helpers import (assert_backward_weights_matches_backward, assert_config_round_trip,
+                     random_array)
 
 LAYERS = {1: Conv1DTranspose, 2: Conv2DTranspose, 3: Conv3DTranspose}
 
@@ -243,33 +244,16 @@ def test_backward_weights_equals_backward():
     layer = Conv1DTranspose(3, 3, strides=2, output_padding=1, activation="tanh")
     x = random_array(4, (2, 5, 2))
     layer.build((None, 5, 2))
-    y, cache = layer.forward(x)
-    g = random_array(5, y.shape)
-    for w in layer.weights:
-        w.zero_grad()
-    layer.backward(cache, g)
-    full = [w.grad.copy() for w in layer.weights]
-    for w in layer.weights:
-        w.zero_grad()
-    layer.backward_weights(cache, g)
-    for a, w in zip(full, layer.weights):
-        np.testing.assert_allclose(w.grad, a)
+    assert_backward_weights_matches_backward(layer, x)
 
 
 # ------------------------------------------------------------------ config
 @given(case=transpose_cases())
 def test_config_round_trip(case):
     layer = make_layer(case, activation="relu", kernel_regularizer="l2")
-    x = make_input(case).astype("float32")
-    y = layer(x)
-    config = layer.get_config()
+    config = assert_config_round_trip(layer, make_input(case).astype("float32"))
     assert config["kernel_size"] == case["kernel"]
     assert config["output_padding"] == case["output_padding"]
-    clone = type(layer).from_config(config)
-    clone.build((None,) + x.shape[1:])
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_allclose(clone(x), y)
-    assert clone.get_config() == config
 
 
 # ------------------------------------------------------------------ errors
