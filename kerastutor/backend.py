@@ -12,10 +12,15 @@ kerastutor adds one more: the random generator. Every random draw in the
 library (initializers, dropout masks, shuffling) comes from :func:`rng`, so
 ``keras.utils.set_random_seed(s)`` makes a whole run repeatable bit for bit.
 
-``xp`` is the array namespace layer code computes with. It is NumPy; the
-optional GPU module provides the same subset of functions for device arrays.
+``xp`` is the array namespace layer code computes with: NumPy, always. On a
+GPU the *arrays* change, not the code: after ``set_device("cuda")`` weights
+and batches are :class:`kerastutor.gpu.array.DeviceArray` objects, and NumPy
+hands every function called on one to the GPU module (NumPy's
+``__array_ufunc__``/``__array_function__`` protocols). ``set_device("emulated")``
+runs the same path with each kernel's NumPy twin, for testing without a GPU.
 """
 import difflib
+import os
 import random
 import re
 
@@ -115,6 +120,78 @@ def make_rng(seed=None):
     return _RNG if seed is None else np.random.default_rng(seed)
 
 
+# ---------------------------------------------------------------- the device
+_DEVICES = ("cpu", "cuda", "emulated")
+_DEVICE = "cpu"
+
+
+def set_device(name):
+    """Where new weights and batches live: ``"cpu"`` (NumPy, the default), ``"cuda"``
+    (the first GPU, through :mod:`kerastutor.gpu`) or ``"emulated"`` (the GPU code path
+    with every kernel replaced by its NumPy twin -- slow; for tests and for reading).
+
+    Call it before building a model: weights stay where they were created. The
+    environment variable ``KERASTUTOR_DEVICE`` sets it at import time.
+    """
+    global _DEVICE
+    if name not in _DEVICES:
+        raise ValueError(f"set_device: unknown device {name!r}; expected one of "
+                         f"{_DEVICES}.{did_you_mean(name, _DEVICES)}")
+    if name != "cpu":
+        from kerastutor.gpu import array
+        array.use_runtime(_make_runtime(name))
+    _DEVICE = name
+
+
+def _make_runtime(name):
+    if name == "emulated":
+        from kerastutor.gpu.emulator import EmulatedRuntime
+        return EmulatedRuntime()
+    from kerastutor.gpu import available
+    from kerastutor.gpu.runtime import CudaRuntime
+    ok, reason = available()
+    if not ok:
+        raise RuntimeError(f"set_device('cuda'): {reason}. Hint: set_device('emulated') runs "
+                           f"the GPU code path on the CPU.")
+    return CudaRuntime()
+
+
+def get_device():
+    """The device set by :func:`set_device`: ``"cpu"``, ``"cuda"`` or ``"emulated"``."""
+    return _DEVICE
+
+
+def is_device_array(value):
+    """Whether ``value`` lives on a GPU (a :class:`kerastutor.gpu.array.DeviceArray`)."""
+    return type(value).__name__ == "DeviceArray" and hasattr(value, "buffer")
+
+
+def to_device(value):
+    """``value`` on the current device: unchanged on the CPU; uploaded once on a GPU
+    (float64 and other values the GPU cannot hold exactly stay in NumPy)."""
+    if _DEVICE == "cpu" or is_device_array(value):
+        return value
+    from kerastutor.gpu import array
+    return array.to_device(value)
+
+
+def to_host(value):
+    """A NumPy array for ``value``, wherever it lives."""
+    if is_device_array(value):
+        from kerastutor.gpu import array
+        return array.to_host(value)
+    return value
+
+
+def asarray(value, dtype=None):
+    """``np.asarray`` that leaves device arrays on their device (cast on the device if
+    ``dtype`` is given)."""
+    if is_device_array(value):
+        return value if dtype is None or value.dtype == np.dtype(dtype) \
+            else value.astype(dtype)
+    return np.asarray(value, dtype=dtype)
+
+
 def snake_case(name):
     """``BatchNormalization`` -> ``batch_normalization`` (Keras's naming rule).
 
@@ -148,3 +225,7 @@ def unique_name(base):
 def clear_session():
     """Forget automatic names, so the next Dense is called ``dense`` again."""
     _NAME_COUNTS.clear()
+
+
+if os.environ.get("KERASTUTOR_DEVICE", "cpu") != "cpu":
+    set_device(os.environ["KERASTUTOR_DEVICE"])

@@ -15,6 +15,8 @@ The model zeroes every ``grad`` before a backward pass; the optimizer reads
 """
 import numpy as np
 
+from kerastutor import backend
+
 
 class Weight:
     """A named, trainable (or not) array with a gradient buffer.
@@ -35,7 +37,7 @@ class Weight:
 
     def __init__(self, value, name="weight", trainable=True, regularizer=None,
                  constraint=None, path=None):
-        self.value = np.asarray(value)
+        self.value = backend.asarray(value)     # NumPy, or a DeviceArray on a GPU
         self.name = name
         self.path = path or name
         self.trainable = trainable
@@ -61,7 +63,7 @@ class Weight:
 
     @grad.setter
     def grad(self, new):
-        self._grad = np.array(new, dtype=self.value.dtype)
+        self._grad = backend.asarray(new, dtype=self.value.dtype).copy()
         self._grad_is_zero = False
 
     def zero_grad(self):
@@ -103,11 +105,11 @@ class Weight:
 
     def numpy(self):
         """The value as a NumPy array (Keras ``Variable.numpy()``)."""
-        return self.value
+        return backend.to_host(self.value)
 
     def assign(self, new_value):
         """Overwrite the value in place, checking the shape."""
-        new_value = np.asarray(new_value)
+        new_value = backend.asarray(new_value)
         if new_value.shape != self.value.shape:
             raise ValueError(
                 f"Weight '{self.path}': cannot assign a value of shape "

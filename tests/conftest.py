@@ -23,3 +23,25 @@ def _fresh_session(monkeypatch):
     backend.set_floatx("float32")
     backend.set_random_seed(1234)
     yield
+
+
+# -- the suite through the GPU path ---------------------------------------------------------
+# `KERASTUTOR_DEVICE=cuda pytest` (or `=emulated` on a machine without a GPU) runs every test
+# with weights and batches as DeviceArrays. The summary then lists which NumPy functions
+# had no kernel and ran on the host, so the next kernel to write is the most used one.
+
+def pytest_report_header(config):
+    from kerastutor import backend
+    return f"kerastutor device: {backend.get_device()}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    from kerastutor import backend
+    if backend.get_device() == "cpu":
+        return
+    from kerastutor.gpu import array
+    write = terminalreporter.write_line
+    write(f"device {backend.get_device()}: transfers {dict(array.transfers)}")
+    write("functions that ran on the host (no kernel yet), most used first:")
+    for name, count in array.fallbacks.most_common():
+        write(f"  {count:8d}  np.{name}")

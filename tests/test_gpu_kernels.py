@@ -45,9 +45,11 @@ needs_gpu = pytest.mark.skipif(not GPU_OK, reason=f"needs a CUDA GPU: {GPU_REASO
 def kernel_functions(source):
     """Names of the ``extern "C" __global__`` functions in a .cu text, macros expanded by hand."""
     direct = re.findall(r'extern "C" __global__ void (\w+)\(', source)
-    for macro in ("UNARY", "BINARY"):
+    for macro in ("UNARY", "REDUCE_EXTREME", "REDUCE_ARG"):
         direct += re.findall(rf"^{macro}\((\w+),", source, flags=re.MULTILINE)
-    return [name for name in direct if name != "name"]     # "name" is the macro parameter
+    for name in re.findall(r"^BINARY\((\w+),", source, flags=re.MULTILINE):
+        direct += [name, name + "_as", name + "_sa"]       # array-array, array-scalar, scalar-array
+    return [name for name in direct if not name.startswith("name")]   # the macro parameter
 
 
 @pytest.fixture(scope="module")

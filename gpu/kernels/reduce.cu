@@ -1,4 +1,4 @@
-// Reductions along one axis: sum, max and argmax.
+// Reductions along one axis: sum, max, min, argmax and argmin.
 //
 // Any axis of a C-ordered array splits the array into three parts:
 //     shape = (outer, length, inner),   x[o, k, i] at  (o * length + k) * inner + i
@@ -28,29 +28,40 @@ extern "C" __global__ void reduce_sum(const float* x, float* y,
     }
 }
 
-extern "C" __global__ void reduce_max(const float* x, float* y,
-                                      int outer, int length, int inner) {
-    OUTPUT_LOOP(t, outer, inner) {
-        long long o = t / inner, i = t % inner;
-        const float* row = x + o * length * (long long)inner + i;
-        float best = row[0];
-        for (int k = 1; k < length; ++k) best = fmaxf(best, row[(long long)k * inner]);
-        y[t] = best;
+// max and min differ only in the comparison, so one macro writes both.
+#define REDUCE_EXTREME(name, pick)                                                     \
+    extern "C" __global__ void name(const float* x, float* y,                         \
+                                    int outer, int length, int inner) {               \
+        OUTPUT_LOOP(t, outer, inner) {                                                 \
+            long long o = t / inner, i = t % inner;                                   \
+            const float* row = x + o * length * (long long)inner + i;                 \
+            float best = row[0];                                                       \
+            for (int k = 1; k < length; ++k) best = pick(best, row[(long long)k * inner]); \
+            y[t] = best;                                                               \
+        }                                                                              \
     }
-}
 
-// argmax keeps the FIRST index of the largest value, as NumPy does.
-extern "C" __global__ void reduce_argmax(const float* x, int* y,
-                                         int outer, int length, int inner) {
-    OUTPUT_LOOP(t, outer, inner) {
-        long long o = t / inner, i = t % inner;
-        const float* row = x + o * length * (long long)inner + i;
-        float best = row[0];
-        int where = 0;
-        for (int k = 1; k < length; ++k) {
-            float v = row[(long long)k * inner];
-            if (v > best) { best = v; where = k; }
-        }
-        y[t] = where;
+REDUCE_EXTREME(reduce_max, fmaxf)
+REDUCE_EXTREME(reduce_min, fminf)
+
+// argmax and argmin keep the FIRST index of the extreme value, as NumPy does.
+// The index is written as a float (exact up to 2**24): on the device every
+// array holds float32, and the Python side labels this one as integers.
+#define REDUCE_ARG(name, better)                                                       \
+    extern "C" __global__ void name(const float* x, float* y,                         \
+                                    int outer, int length, int inner) {               \
+        OUTPUT_LOOP(t, outer, inner) {                                                 \
+            long long o = t / inner, i = t % inner;                                   \
+            const float* row = x + o * length * (long long)inner + i;                 \
+            float best = row[0];                                                       \
+            int where = 0;                                                             \
+            for (int k = 1; k < length; ++k) {                                         \
+                float v = row[(long long)k * inner];                                   \
+                if (v better best) { best = v; where = k; }                            \
+            }                                                                          \
+            y[t] = (float)where;                                                       \
+        }                                                                              \
     }
-}
+
+REDUCE_ARG(reduce_argmax, >)
+REDUCE_ARG(reduce_argmin, <)

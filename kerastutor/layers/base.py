@@ -253,7 +253,7 @@ class Layer:
             raise ValueError(f'Layer "{self.name}": weight {name!r} cannot have the negative '
                              f"shape {shape}.")
         _WEIGHT_BUDGET.spend(self, name, shape, dtype)
-        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        value = backend.to_device(np.asarray(init(shape, dtype=dtype), dtype=dtype))
         weight = Weight(value, name=name or "weight", trainable=trainable,
                         regularizer=regularizer, constraint=constraint,
                         path=f"{self.name}/{name}")
@@ -312,7 +312,7 @@ class Layer:
 
     def get_weights(self):
         """The weight values as a list of NumPy arrays (copies)."""
-        return [w.value.copy() for w in self.weights]
+        return [np.array(w.value) for w in self.weights]   # host copies, wherever they live
 
     def set_weights(self, values):
         """Set the weights from a list of arrays, in :attr:`weights` order."""
@@ -673,7 +673,7 @@ def _as_float_array(value, dtype, keep_integers=False):
 
     Integer ids stay integers for the layers that read ids (Embedding).
     """
-    array = np.asarray(value)
+    array = backend.asarray(value)           # a GPU array stays on the GPU
     if array.dtype.kind in "biu" and keep_integers:
         return array
     if array.dtype.kind in "fbiu" and dtype is not None and array.dtype != dtype:

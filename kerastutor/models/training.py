@@ -338,6 +338,7 @@ class BatchIterator:
 # ============================================================== one step
 def train_step(model, state, x, y, sample_weight, weights):
     """Forward, loss, backward, update, metrics: one step of gradient descent."""
+    x, y, sample_weight = on_device(x), on_device(y), backend.to_device(sample_weight)  # 0.
     listening = events.listening()
     if listening:
         events.emit("train_batch_begin", model=model, x=x, y=y)
@@ -359,6 +360,11 @@ def train_step(model, state, x, y, sample_weight, weights):
     _update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))    # 5. metrics
     if listening:
         events.emit("train_batch_end", model=model, loss=total)
+
+
+def on_device(arrays):
+    """The batch on the current device: unchanged on the CPU, copied once to a GPU."""
+    return [backend.to_device(a) for a in arrays]
 
 
 def _losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
@@ -569,12 +575,12 @@ def _run_evaluation(model, state, xs, ys, sw, batch_size=None, steps=None, callb
         index = slice(step * batch_size, min((step + 1) * batch_size, n))
         if callbacks is not None:
             callbacks.on_test_batch_begin(step)
-        x_batch = [a[index] for a in xs]
-        y_batch = [a[index] for a in ys]
+        x_batch = on_device([a[index] for a in xs])
+        y_batch = on_device([a[index] for a in ys])
         y_pred, tape = model.forward(x_batch if len(xs) > 1 else x_batch[0], training=False)
         preds = y_pred if len(model.outputs) > 1 else [y_pred]
         total = 0.0
-        sw_batch = None if sw is None else sw[index]
+        sw_batch = None if sw is None else backend.to_device(sw[index])
         masks = getattr(tape, "output_masks", None) or [None] * len(preds)
         for i, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
             weights_i = sw_batch if masks[i] is None else \
@@ -653,12 +659,13 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     for step in range(total_steps):
         index = slice(step * batch_size, min((step + 1) * batch_size, n))
         cbs.on_predict_batch_begin(step)
-        batch = [a[index] for a in xs]
+        batch = on_device([a[index] for a in xs])
         y, _ = model.forward(batch if len(xs) > 1 else batch[0], training=False)
         outputs.append(y if isinstance(y, list) else [y])
         cbs.on_predict_batch_end(step, {"outputs": y})
     cbs.on_predict_end()
-    joined = [np.concatenate([o[i] for o in outputs]) for i in range(len(outputs[0]))]
+    joined = [backend.to_host(np.concatenate([o[i] for o in outputs]))
+              for i in range(len(outputs[0]))]
     return joined[0] if len(joined) == 1 else joined
 
 
@@ -692,5 +699,5 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
 def predict_on_batch(model, x):
     xs = _to_arrays(model, x, "x", "input")
     model._ensure_built_for(xs if len(xs) > 1 else xs[0])
-    y, _ = model.forward(xs if len(xs) > 1 else xs[0], training=False)
-    return y
+    y, _ = model.forward(on_device(xs) if len(xs) > 1 else on_device(xs)[0], training=False)
+    return [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
