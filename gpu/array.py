@@ -127,6 +127,9 @@ class Buffer:
             pass
 
 
+_Flags = collections.namedtuple("_Flags", "writeable c_contiguous")
+
+
 def _contiguous_strides(shape):
     strides, step = [], 1
     for size in reversed(shape):
@@ -175,6 +178,11 @@ class DeviceArray:
         return all(stride == expected for stride, expected, size in
                    zip(self.strides_elements, _contiguous_strides(self.shape), self.shape)
                    if size > 1)
+
+    @property
+    def flags(self):
+        """The two flags NumPy code here asks about."""
+        return _Flags(writeable=True, c_contiguous=self.is_contiguous)
 
     def pointer(self):
         """The device address of element 0, as the kernels take it."""
@@ -326,9 +334,19 @@ class DeviceArray:
 
     # ---- the NumPy protocols ----
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if _has_float64(inputs):
+        if out is None and _has_float64(inputs):     # (into a device `out=` it stays float32)
             return _in_float64(getattr(ufunc, method), inputs, dict(kwargs, out=out))
+        kwargs.pop("casting", None)          # every result is cast to float32 storage anyway
+        mask = kwargs.pop("where", True)
         handler = _ufunc_handler(ufunc, method, inputs, kwargs)
+        if handler is not None and not (mask is True or (method == "__call__" and out)):
+            handler = None                   # where= needs an out= to keep the rest from
+        if handler is not None and mask is not True:
+            # where=m: compute everywhere, keep the old `out` where m is False
+            target = out[0] if isinstance(out, tuple) else out
+            return _write_out(where(mask, handler(*inputs, **kwargs), target), out)
+        if mask is not True:
+            kwargs["where"] = mask
         if handler is None:
             return _on_host(getattr(ufunc, method), inputs, dict(kwargs, out=out),
                             name=f"{ufunc.__name__}.{method}" if method != "__call__"
@@ -585,7 +603,7 @@ UNARY_KERNELS = {
 BINARY_KERNELS = {
     np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div",
     np.power: "pow", np.float_power: "pow", np.remainder: "mod", np.maximum: "maximum",
-    np.minimum: "minimum", np.fmax: "maximum", np.fmin: "minimum",
+    np.minimum: "minimum", np.fmax: "fmax", np.fmin: "fmin",
     np.logaddexp: "logaddexp", np.copysign: "copysign", np.arctan2: "arctan2",
     np.greater: "greater", np.greater_equal: "greater_equal", np.less: "less",
     np.less_equal: "less_equal", np.equal: "equal", np.not_equal: "not_equal",
@@ -594,6 +612,10 @@ BINARY_KERNELS = {
 BOOL_RESULTS = {np.isfinite, np.isnan, np.isinf, np.logical_not, np.greater,
                 np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
                 np.logical_and, np.logical_or}
+# On booleans NumPy's + and * are "or" and "and" (True + True is True)
+BOOLEAN_FORMS = {np.add: np.logical_or, np.maximum: np.logical_or, np.fmax: np.logical_or,
+                 np.multiply: np.logical_and, np.minimum: np.logical_and,
+                 np.fmin: np.logical_and}
 KEEPS_INTEGERS = {np.negative, np.absolute, np.sign, np.square, np.positive, np.add,
                   np.subtract, np.multiply, np.maximum, np.minimum, np.remainder}
 
@@ -615,10 +637,18 @@ def _result_dtype(ufunc, operands):
 
 def _elementwise(ufunc):
     def run(*inputs, dtype=None):
+        rank = max(np.ndim(v) for v in inputs)
+        # a one-element host array that adds no axes is a scalar: no upload needed
+        inputs = [v.reshape(())[()] if isinstance(v, np.ndarray) and v.size == 1
+                  and v.ndim <= rank and any(isinstance(u, DeviceArray) and u.ndim == rank
+                                             for u in inputs) else v for v in inputs]
         operands = [v if _is_scalar(v) else _upload_operand(v) for v in inputs]
         result_dtype = _result_dtype(ufunc, inputs)
         if len(operands) == 1:
             return _unary("unary_" + UNARY_KERNELS[ufunc], operands[0], result_dtype)
+        if ufunc in BOOLEAN_FORMS and all(_dtype_of(v) == np.bool_ for v in inputs):
+            return _binary("binary_" + BINARY_KERNELS[BOOLEAN_FORMS[ufunc]], *operands,
+                           np.dtype(bool))
         return _binary("binary_" + BINARY_KERNELS[ufunc], *operands, result_dtype)
     return run
 
@@ -634,6 +664,8 @@ def _ufunc_handler(ufunc, method, inputs, kwargs):
         if (len(inputs) == 1 and ufunc in UNARY_KERNELS) or \
                 (len(inputs) == 2 and ufunc in BINARY_KERNELS):
             return _elementwise(ufunc)
+    if method == "at" and ufunc is np.add and len(inputs) == 3:
+        return _scatter_add
     if method == "reduce" and ufunc in REDUCE_UFUNCS:
         kernel = REDUCE_UFUNCS[ufunc]
         return lambda x, axis=0, keepdims=False, dtype=None: _reduce(kernel, x, axis, keepdims)
@@ -674,15 +706,16 @@ def _reduce(kind, x, axis=None, keepdims=False, dtype=None):
         (x.dtype if kind != "sum" or x.dtype.kind == "f" else np.dtype(np.int64))
     if x.dtype == np.bool_ and kind in ("max", "min"):
         result_dtype = np.dtype(bool)
+    kept_shape = [1 if i in axes else s for i, s in enumerate(x.shape)]
     if kind.startswith("arg") and axis is None:
         x, axes = x.reshape(-1), (0,)
-    if x.size == 0 and kind != "sum":
+    if kind != "sum" and any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
     result = x if x.is_contiguous else x.copy()
     for a in reversed(axes):
         result = _reduce_axis(kind, result, a)
     if keepdims:
-        result = result.reshape([1 if i in axes else s for i, s in enumerate(x.shape)])
+        result = result.reshape(kept_shape)
     return result._relabel(result_dtype)
 
 
@@ -787,17 +820,35 @@ def _advanced_getitem(x, index):
     """``table[ids]`` (integer ids along axis 0) is the gather kernel; the rest runs on the host."""
     if isinstance(index, (np.ndarray, DeviceArray)) and _dtype_of(index).kind in "iu" \
             and x.ndim >= 1:
+        if isinstance(index, np.ndarray):
+            _check_ids(index, x.shape[0])
+            index = index % max(x.shape[0], 1)          # -1 is the last row, as in NumPy
         ids = _upload_operand(index)
         ids = ids if ids.is_contiguous else ids.copy()
         table = x if x.is_contiguous else x.copy()
         width = _size(x.shape[1:])
         result = DeviceArray.empty(ids.shape + x.shape[1:], x.dtype)
         if result.size:
-            _check_ids(index, x.shape[0])
             _launch("gather_scatter", "gather_rows", result.size, table.pointer(),
                     ids.pointer(), result.pointer(), _i64(ids.size), _i32(width))
         return result
     return _on_host(operator.getitem, (x, index), {}, name="getitem")
+
+
+def _scatter_add(target, rows, values):
+    """``np.add.at(table, ids, values)``: repeated ids add up (atomicAdd in the kernel)."""
+    if not (isinstance(target, DeviceArray) and target.is_contiguous and np.ndim(rows) == 1
+            and _dtype_of(rows).kind in "iu"):
+        return _on_host(np.add.at, (target, rows, values), {}, name="add.at")
+    if isinstance(rows, np.ndarray):
+        _check_ids(rows, target.shape[0])
+        rows = rows % max(target.shape[0], 1)
+    ids = _upload_operand(rows).copy()
+    width = _size(target.shape[1:])
+    values = broadcast_to(_upload_operand(values), (ids.size,) + target.shape[1:]).copy()
+    if values.size:
+        _launch("gather_scatter", "scatter_add_rows", values.size, target.pointer(),
+                ids.pointer(), values.pointer(), _i64(ids.size), _i32(width))
 
 
 def _check_ids(ids, rows):
@@ -807,6 +858,13 @@ def _check_ids(ids, rows):
 
 
 def _advanced_setitem(x, index, value):
+    """``x[mask] = value`` with a boolean mask over leading axes is a where(); else: host."""
+    if isinstance(index, (np.ndarray, DeviceArray)) and _dtype_of(index) == np.bool_ \
+            and index.shape == x.shape[:index.ndim] and x.is_contiguous:
+        mask = _upload_operand(index).reshape(index.shape + (1,) * (x.ndim - index.ndim))
+        if _is_scalar(value):
+            _assign(x, where(mask, value, x))
+            return
     host = to_host(x)
     host[_tree(to_host, index)] = to_host(value)
     fallbacks["setitem"] += 1
@@ -859,8 +917,9 @@ def where(condition, x=None, y=None):
     operands = [_constant(float(v)) if _is_scalar(v) else _upload_operand(v)
                 for v in (condition, x, y)]
     shape = np.broadcast_shapes(*(o.shape for o in operands))
-    kinds = {_dtype_of(v).kind for v in (x, y) if not _is_scalar(v)}
-    result = DeviceArray.empty(shape, np.int64 if kinds and kinds <= set("iu") else np.float32)
+    kinds = {_dtype_of(v).kind for v in (x, y)}       # a Python int is an integer too
+    result = DeviceArray.empty(shape, np.int64 if kinds <= set("iu") else
+                               bool if kinds == {"b"} else np.float32)
     if result.size:
         _launch("elementwise", "where", result.size, *(o.pointer() for o in operands),
                 result.pointer(), _i64(result.size), _layout(shape, *operands))
@@ -1060,6 +1119,34 @@ def take_along_axis(arr, indices, axis):
     return result
 
 
+def take(a, indices, axis=None, out=None, mode="raise"):
+    """``np.take(table, ids, axis=0)`` is the gather kernel (an embedding lookup)."""
+    if axis == 0 and mode == "raise" and _dtype_of(indices).kind in "iu" and np.ndim(indices):
+        return _write_out(_advanced_getitem(_upload_operand(a), indices), out)
+    return _on_host(np.take, (a, indices), {"axis": axis, "out": out, "mode": mode})
+
+
+def put_along_axis(arr, indices, values, axis):
+    """Setting one entry per row of a matrix (the sparse-label gradient) is a kernel."""
+    if not isinstance(arr, DeviceArray) or arr.ndim != 2 or axis is None or axis % 2 != 1 \
+            or np.shape(indices) != (arr.shape[0], 1) or not arr.is_contiguous:
+        return _on_host(np.put_along_axis, (arr, indices, values, axis), {})
+    labels = _upload_operand(indices).reshape(-1).copy()
+    _check_ids(indices if not isinstance(indices, DeviceArray) else None, arr.shape[1])
+    row_values = broadcast_to(_constant(float(values)) if _is_scalar(values)
+                              else _upload_operand(values), (arr.shape[0], 1)).copy()
+    _launch("gather_scatter", "put_along_rows", arr.shape[0], arr.pointer(), labels.pointer(),
+            row_values.pointer(), _i64(arr.shape[0]), _i32(arr.shape[1]))
+
+
+def einsum(subscripts, *operands, out=None, **kwargs):
+    """Only the row-wise dot product ``"...k,...k->..."`` is done here (a multiply, then a sum
+    over the last axis); other contractions run on the host."""
+    if subscripts.replace(" ", "") == "...k,...k->..." and len(operands) == 2 and not kwargs:
+        return _write_out(_reduce("sum", np.multiply(*operands), -1), out)
+    return _on_host(np.einsum, (subscripts,) + operands, dict(kwargs, out=out))
+
+
 def shape(a):
     return tuple(a.shape)
 
@@ -1083,8 +1170,9 @@ def copy(a, order="K", subok=False):
 def pad(array, pad_width, mode="constant", constant_values=0, **kwargs):
     """Constant padding: a filled array, then the input assigned into its middle."""
     if mode != "constant" or kwargs or not _is_scalar(constant_values):
-        return _on_host(np.pad, (array, pad_width),
-                        dict(kwargs, mode=mode, constant_values=constant_values))
+        if mode == "constant":
+            kwargs = dict(kwargs, constant_values=constant_values)
+        return _on_host(np.pad, (array, pad_width), dict(kwargs, mode=mode))
     array = _upload_operand(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
                              if np.ndim(pad_width) else np.full((1, 2), pad_width),
@@ -1108,6 +1196,7 @@ FUNCTIONS = {
     np.expand_dims: expand_dims, np.squeeze: squeeze, np.ravel: ravel,
     np.broadcast_to: broadcast_to, sliding_window_view: _sliding_window_view,
     np.concatenate: concatenate, np.stack: stack, np.split: split, np.dot: dot,
-    np.copyto: copyto, np.take_along_axis: take_along_axis, np.shape: shape, np.ndim: ndim,
+    np.copyto: copyto, np.take_along_axis: take_along_axis, np.put_along_axis: put_along_axis,
+    np.einsum: einsum, np.take: take, np.shape: shape, np.ndim: ndim,
     np.size: size, np.may_share_memory: may_share_memory, np.copy: copy, np.pad: pad,
 }

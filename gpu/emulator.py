@@ -137,7 +137,7 @@ UNARY = {
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
     "pow": np.power, "mod": _floor_mod, "maximum": np.maximum, "minimum": np.minimum,
-    "logaddexp": np.logaddexp, "copysign": np.copysign, "arctan2": np.arctan2,
+    "fmax": np.fmax, "fmin": np.fmin, "logaddexp": np.logaddexp, "copysign": np.copysign, "arctan2": np.arctan2,
     "greater": np.greater, "greater_equal": np.greater_equal, "less": np.less,
     "less_equal": np.less_equal, "equal": np.equal, "not_equal": np.not_equal,
     "logical_and": np.logical_and, "logical_or": np.logical_or,
@@ -310,6 +310,13 @@ def _put_along_rows_add(rt, dx, labels, g, rows, classes):
         rt.floats(g, rows)
 
 
+def _put_along_rows(rt, x, labels, values, rows, classes):
+    rows, classes = _value(rows), _value(classes)
+    picked = rt.floats(labels, rows).astype(np.int64)
+    rt.floats(x, rows * classes).reshape(rows, classes)[np.arange(rows), picked] = \
+        rt.floats(values, rows)
+
+
 # ---- philox.cu -----------------------------------------------------------------------------
 
 def _philox_uniform(rt, out, n, seed0, seed1, offset, low, high):
@@ -374,6 +381,7 @@ TWINS = {
     "softmax_lastaxis": _softmax_rows, "softmax_lastaxis_backward": _softmax_rows_backward,
     "gather_rows": _gather_rows, "scatter_add_rows": _scatter_add_rows,
     "take_along_rows": _take_along_rows, "put_along_rows_add": _put_along_rows_add,
+    "put_along_rows": _put_along_rows,
     "philox_uniform": _philox_uniform, "philox_normal": _philox_normal, "dropout": _dropout,
     "sgd_update": _sgd_update, "sgd_momentum_update": _sgd_momentum_update,
     "adam_update": _adam_update,

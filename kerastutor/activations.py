@@ -37,7 +37,7 @@ from kerastutor import backend
 # ----------------------------------------------------------------- helpers
 def _as_float(x):
     """An ndarray of a float dtype: integer and list inputs become ``floatx()``."""
-    x = np.asarray(x)
+    x = backend.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(backend.floatx())
     return x

@@ -139,8 +139,13 @@ def set_device(name):
                          f"{_DEVICES}.{did_you_mean(name, _DEVICES)}")
     if name != "cpu":
         from kerastutor.gpu import array
-        array.use_runtime(_make_runtime(name))
+        if name not in _RUNTIMES:            # one per process: arrays keep their addresses
+            _RUNTIMES[name] = _make_runtime(name)
+        array.use_runtime(_RUNTIMES[name])
     _DEVICE = name
+
+
+_RUNTIMES = {}
 
 
 def _make_runtime(name):
@@ -190,6 +195,15 @@ def asarray(value, dtype=None):
         return value if dtype is None or value.dtype == np.dtype(dtype) \
             else value.astype(dtype)
     return np.asarray(value, dtype=dtype)
+
+
+def zeros(shape, dtype=None):
+    """``np.zeros`` made on the current device (a GPU fills it in place: nothing is copied)."""
+    dtype = np.dtype(dtype or _FLOATX)
+    if _DEVICE == "cpu" or (dtype.kind == "f" and dtype.itemsize != 4):
+        return np.zeros(shape, dtype=dtype)
+    from kerastutor.gpu import array
+    return array.zeros(shape, dtype)
 
 
 def snake_case(name):

@@ -302,7 +302,7 @@ class Loss:
         ValueError
             naming the loss, what it expected, what it got and how to fix it.
         """
-        y, shape = np.asarray(y_true), _output_shape(y_pred_shape)
+        y, shape = backend.asarray(y_true), _output_shape(y_pred_shape)
         self._check_finite(y)
         self._check_shapes(y, shape)
 
@@ -334,9 +334,9 @@ class Loss:
     # ------------------------------------------------------------- the pipeline
     def _as_array(self, y_pred):
         """Arrays keep their dtype; lists become arrays of the compute dtype, as in Keras."""
-        if isinstance(y_pred, np.ndarray):
+        if isinstance(y_pred, np.ndarray) or backend.is_device_array(y_pred):
             return y_pred
-        return np.asarray(y_pred, dtype=self.dtype)
+        return backend.asarray(y_pred, dtype=self.dtype)
 
     def _compute_dtype(self, y_pred):
         if y_pred.dtype == np.float64:
@@ -350,7 +350,7 @@ class Loss:
         moved (``None`` when it already was last).
         """
         y_pred = y_pred.astype(self._compute_dtype(y_pred), copy=False)
-        y_true, y_pred = self._align_targets(np.asarray(y_true), y_pred)
+        y_true, y_pred = self._align_targets(backend.asarray(y_true), y_pred)
         axis = self.axis % max(y_pred.ndim, 1)
         if y_pred.ndim == 0 or axis == y_pred.ndim - 1:
             return y_true, y_pred, None
@@ -375,7 +375,7 @@ class Loss:
                 return None, None
             weights = mask.astype(values.dtype)
             return weights, weights.sum()
-        given = np.asarray(sample_weight, dtype=values.dtype)
+        given = backend.asarray(sample_weight, dtype=values.dtype)
         if given.ndim == values.ndim + 1 and given.shape[-1] == 1:
             given = given[..., 0]
         weights = self._spread(given, values.shape)
@@ -776,7 +776,7 @@ class BinaryCrossentropy(_Crossentropy):
 
     def check_targets(self, y_true, y_pred_shape):
         """Targets in [0, 1], one per output unit."""
-        y, shape = np.asarray(y_true), _output_shape(y_pred_shape)
+        y, shape = backend.asarray(y_true), _output_shape(y_pred_shape)
         self._check_finite(y)
         if y.size and (y.min() < 0 or y.max() > 1):
             raise ValueError(f"{self.name} expects targets in [0, 1] (the probability of "
@@ -887,7 +887,7 @@ class CategoricalCrossentropy(_Crossentropy):
 
     def check_targets(self, y_true, y_pred_shape):
         """One-hot targets with one column per output unit (not integer labels)."""
-        y, shape = np.asarray(y_true), _output_shape(y_pred_shape)
+        y, shape = backend.asarray(y_true), _output_shape(y_pred_shape)
         self._check_finite(y)
         classes = shape[-1]
         if classes == 1:
@@ -1010,9 +1010,12 @@ class SparseCategoricalCrossentropy(_Crossentropy):
         return grad
 
     def _check_label_range(self, labels, classes):
-        if labels.size == 0 or (labels.min() >= 0 and labels.max() < classes):
+        if labels.size == 0:
             return
-        low, high = int(labels.min()), int(labels.max())
+        # both numbers in one read: on a GPU every read from the device waits for it
+        low, high = (int(v) for v in backend.to_host(np.stack([labels.min(), labels.max()])))
+        if low >= 0 and high < classes:
+            return
         if low == 1 and high == classes:
             hint = "these look like labels counted from 1; use y - 1."
         elif high >= classes:
@@ -1027,7 +1030,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
 
     def check_targets(self, y_true, y_pred_shape):
         """Integer labels in ``0..C-1`` (not one-hot rows), one per output row."""
-        y, shape = np.asarray(y_true), _output_shape(y_pred_shape)
+        y, shape = backend.asarray(y_true), _output_shape(y_pred_shape)
         self._check_finite(y)
         classes = shape[-1]
         labels, _ = _same_rank_shapes(y.shape, shape)
@@ -1272,7 +1275,7 @@ class CategoricalFocalCrossentropy(_Crossentropy):
         return _check_real(owner, "alpha", alpha)
 
     def _alpha(self, dtype, classes):
-        alpha = np.asarray(self.alpha, dtype=dtype)
+        alpha = backend.asarray(self.alpha, dtype=dtype)
         if alpha.ndim and alpha.shape[0] != classes:
             raise ValueError(f"{self.name}: `alpha` has {alpha.shape[0]} class weights but "
                              f"y_pred has {classes} classes. Hint: give one weight per "
@@ -1565,7 +1568,7 @@ class _Overlap(Loss):
     def _standardize(self, y_true, y_pred):
         """Cast and align ranks as usual, but move no axis: ``axis`` may name several."""
         y_pred = y_pred.astype(self._compute_dtype(y_pred), copy=False)
-        y_true, y_pred = self._align_targets(np.asarray(y_true), y_pred)
+        y_true, y_pred = self._align_targets(backend.asarray(y_true), y_pred)
         if y_true.shape != y_pred.shape:
             raise ValueError(f"{self.name}: y_true has shape {y_true.shape} but y_pred has "
                              f"shape {y_pred.shape}; they must be equal. Hint: one target "
@@ -1755,9 +1758,9 @@ class LossFunctionWrapper(Loss):
             if str(err) != ops.RAW_NUMPY_HINT:
                 raise
             # Raw NumPy: fine for the value, but there is nothing to differentiate.
-            values = np.asarray(self.fn(y_true, y_pred, **self.fn_kwargs), dtype=y_pred.dtype)
+            values = backend.asarray(self.fn(y_true, y_pred, **self.fn_kwargs), dtype=y_pred.dtype)
             return values, None
-        return np.asarray(ops._value(out), dtype=y_pred.dtype), (tape, traced, out)
+        return backend.asarray(ops._value(out), dtype=y_pred.dtype), (tape, traced, out)
 
     def backward(self, cache):
         from kerastutor import ops

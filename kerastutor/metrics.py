@@ -106,7 +106,7 @@ def _reduce_per_sample(owner, values, sample_weight, reduce):
     Returns ``(values, weights)``; ``weights`` is ``None`` without weights.
     """
     if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=values.dtype)
+        weights = backend.asarray(sample_weight, dtype=values.dtype)
         values, weights = _match_ranks(values, weights)
         if values.ndim > weights.ndim:
             values = reduce(values, axis=tuple(range(weights.ndim, values.ndim)))
@@ -123,14 +123,14 @@ def _reduce_per_sample(owner, values, sample_weight, reduce):
 
 def _divide_no_nan(numerator, denominator):
     """``numerator / denominator``, with 0 wherever the denominator is 0 (Keras's rule)."""
-    numerator, denominator = np.asarray(numerator), np.asarray(denominator)
+    numerator, denominator = backend.asarray(numerator), backend.asarray(denominator)
     safe = np.where(denominator == 0, 1, denominator)
     return np.where(denominator == 0, 0, numerator / safe).astype(numerator.dtype)
 
 
 def _to_python(value):
     """A 0-d result as a Python float, anything bigger as a NumPy array."""
-    value = np.asarray(value)
+    value = backend.asarray(value)
     return float(value) if value.ndim == 0 else value
 
 
@@ -202,7 +202,7 @@ class Metric:
             value = np.zeros(shape, dtype=dtype)
         else:
             from kerastutor import initializers
-            value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+            value = backend.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
         name = name or f"variable_{len(self._variables)}"
         variable = MetricVariable(value, name=name, path=f"{self.name}/{name}")
         self._variables.append(variable)
@@ -291,7 +291,7 @@ class Mean(Metric):
         self.count = self.add_variable(name="count")
 
     def update_state(self, values, sample_weight=None):
-        values = np.asarray(values, dtype=self.dtype)
+        values = backend.asarray(values, dtype=self.dtype)
         values, weights = _reduce_per_sample(self.name, values, sample_weight, np.mean)
         self.total.assign_add(np.sum(values))
         if weights is not None:
@@ -319,7 +319,7 @@ class Sum(Metric):
         self.total = self.add_variable(name="total")
 
     def update_state(self, values, sample_weight=None):
-        values = np.asarray(values, dtype=self.dtype)
+        values = backend.asarray(values, dtype=self.dtype)
         values, _ = _reduce_per_sample(self.name, values, sample_weight, np.sum)
         self.total.assign_add(np.sum(values))
 
@@ -388,8 +388,8 @@ def accuracy(y_true, y_pred):
     Meant for predictions that are already labels; a trailing axis of 1 on
     either side is lined up first.
     """
-    y_pred = np.asarray(y_pred)
-    y_true, y_pred = _match_ranks(np.asarray(y_true), y_pred)
+    y_pred = backend.asarray(y_pred)
+    y_true, y_pred = _match_ranks(backend.asarray(y_true), y_pred)
     return np.equal(y_true, y_pred).astype(backend.floatx())
 
 
@@ -401,7 +401,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     The comparison is *strict*: a prediction of exactly 0.5 counts as class 0.
     One value per prediction is returned; :class:`Mean` averages the rest.
     """
-    y_true, y_pred = _match_ranks(np.asarray(y_true), np.asarray(y_pred))
+    y_true, y_pred = _match_ranks(backend.asarray(y_true), backend.asarray(y_pred))
     return np.equal(y_pred > threshold, y_true).astype(backend.floatx())
 
 
@@ -412,7 +412,7 @@ def categorical_accuracy(y_true, y_pred):
 
     ``y_pred`` may be logits or probabilities: both have the same argmax.
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = backend.asarray(y_true), backend.asarray(y_pred)
     _check_same_batch("categorical_accuracy", y_true, y_pred)
     matches = np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)
     return matches.astype(backend.floatx())
@@ -426,8 +426,8 @@ def sparse_categorical_accuracy(y_true, y_pred):
     Labels may be integers or whole floats, shaped ``(N,)`` or ``(N, 1)``
     (the trailing 1 is squeezed).
     """
-    y_pred = np.asarray(y_pred)
-    labels = _squeeze_labels(np.asarray(y_true), y_pred)
+    y_pred = backend.asarray(y_pred)
+    labels = _squeeze_labels(backend.asarray(y_true), y_pred)
     _check_same_batch("sparse_categorical_accuracy", labels, y_pred)
     return np.equal(labels, np.argmax(y_pred, axis=-1)).astype(backend.floatx())
 
@@ -440,7 +440,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 
     Classes tied with the true class count in its favour.
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = backend.asarray(y_true), backend.asarray(y_pred)
     _check_same_batch("top_k_categorical_accuracy", y_true, y_pred)
     return _in_top_k(np.argmax(y_true, axis=-1), y_pred, k)
 
@@ -453,7 +453,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     Classes tied with the true class count in its favour. Labels outside
     ``0..C-1`` never count as a hit.
     """
-    labels, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels, y_pred = backend.asarray(y_true), backend.asarray(y_pred)
     _check_same_batch("sparse_top_k_categorical_accuracy", labels, y_pred)
     return _in_top_k(labels.astype(np.int64, copy=False), y_pred, k)
 
@@ -633,10 +633,10 @@ def mean_absolute_error(y_true, y_pred):
 
 def _regression_pair(y_true, y_pred):
     """Targets in the predictions' float dtype, ranks lined up."""
-    y_pred = np.asarray(y_pred)
+    y_pred = backend.asarray(y_pred)
     if y_pred.dtype.kind != "f":
         y_pred = y_pred.astype(backend.floatx())
-    y_true = np.asarray(y_true, dtype=y_pred.dtype)
+    y_true = backend.asarray(y_true, dtype=y_pred.dtype)
     return _match_ranks(y_true, y_pred)
 
 
@@ -673,8 +673,8 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = np.asarray(y_pred, dtype=self.dtype)
-        y_true, y_pred = _match_ranks(np.asarray(y_true, dtype=self.dtype), y_pred)
+        y_pred = backend.asarray(y_pred, dtype=self.dtype)
+        y_true, y_pred = _match_ranks(backend.asarray(y_true, dtype=self.dtype), y_pred)
         super().update_state(np.square(y_pred - y_true), sample_weight=sample_weight)
 
     def result(self):
@@ -689,8 +689,8 @@ def _confusion_inputs(owner, y_true, y_pred, sample_weight, dtype):
     of that sample's entries (a weight array as big as ``y_pred`` is kept
     as it is).
     """
-    y_true = np.asarray(y_true, dtype=dtype)
-    y_pred = np.asarray(y_pred, dtype=dtype)
+    y_true = backend.asarray(y_true, dtype=dtype)
+    y_pred = backend.asarray(y_pred, dtype=dtype)
     y_pred, y_true = _match_ranks(y_pred, y_true)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -699,7 +699,7 @@ def _confusion_inputs(owner, y_true, y_pred, sample_weight, dtype):
             "encode integer labels with keras.utils.to_categorical.")
     if sample_weight is None:
         return y_true, y_pred, np.ones(y_pred.shape, dtype=dtype)
-    weights = np.asarray(sample_weight, dtype=dtype)[..., None]
+    weights = backend.asarray(sample_weight, dtype=dtype)[..., None]
     _, weights = _match_ranks(y_true, weights, expand_rank_1=False)
     return y_true, y_pred, _broadcast_weights(owner, weights, y_pred.shape)
 
@@ -789,7 +789,7 @@ class _PrecisionRecallBase(Metric):
                     f"got shape {y_pred.shape}.")
             column = (..., slice(self.class_id, self.class_id + 1))
             y_true, y_pred, weights = y_true[column], y_pred[column], weights[column]
-        thresholds = np.asarray(self.thresholds, dtype=self.dtype)
+        thresholds = backend.asarray(self.thresholds, dtype=self.dtype)
         return _confusion_counts(y_true, y_pred, weights, thresholds)
 
     def get_config(self):
@@ -935,7 +935,7 @@ class AUC(Metric):
         self.multi_label = multi_label
         self.num_labels = num_labels
         self.label_weights = (None if label_weights is None
-                              else np.asarray(label_weights, dtype=self.dtype))
+                              else backend.asarray(label_weights, dtype=self.dtype))
         self.from_logits = from_logits
         self._built = False
         if not multi_label or num_labels:
@@ -1530,7 +1530,7 @@ class _ConfusionMatrixConditionCount(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred, weights = _confusion_inputs(self.name, y_true, y_pred, sample_weight,
                                                     self.dtype)
-        thresholds = np.asarray(self.thresholds, dtype=self.dtype)
+        thresholds = backend.asarray(self.thresholds, dtype=self.dtype)
         self.accumulator.assign_add(
             _confusion_counts(y_true, y_pred, weights, thresholds)[self._which])
 
@@ -1686,7 +1686,7 @@ class SensitivitySpecificityBase(Metric):
                     f"got shape {y_pred.shape}.")
             column = (..., slice(self.class_id, self.class_id + 1))
             y_true, y_pred, weights = y_true[column], y_pred[column], weights[column]
-        thresholds = np.asarray(self.thresholds, dtype=self.dtype)
+        thresholds = backend.asarray(self.thresholds, dtype=self.dtype)
         tp, fp, tn, fn = _confusion_counts(y_true, y_pred, weights, thresholds)
         self.true_positives.assign_add(tp)
         self.false_positives.assign_add(fp)
@@ -1917,8 +1917,8 @@ class FBetaScore(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = np.asarray(y_true, dtype=self.dtype)
-        y_pred = np.asarray(y_pred, dtype=self.dtype)
+        y_true = backend.asarray(y_true, dtype=self.dtype)
+        y_pred = backend.asarray(y_pred, dtype=self.dtype)
         if not self._built:
             self._build(y_true.shape, y_pred.shape)
         if y_true.shape != y_pred.shape:
@@ -1931,7 +1931,7 @@ class FBetaScore(Metric):
             predicted = y_pred > self.threshold
         predicted = predicted.astype(self.dtype)
         if sample_weight is not None:
-            weights = np.asarray(sample_weight, dtype=self.dtype)
+            weights = backend.asarray(sample_weight, dtype=self.dtype)
             weights = weights.reshape(weights.shape + (1,) * (y_true.ndim - weights.ndim))
             weights = _broadcast_weights(self.name, weights, y_true.shape)
         else:
@@ -1958,7 +1958,7 @@ class FBetaScore(Metric):
             score = np.sum(score * support / (np.sum(support) + eps))
         elif self.average is not None:
             score = np.mean(score)
-        return _to_python(np.asarray(score, dtype=self.dtype))
+        return _to_python(backend.asarray(score, dtype=self.dtype))
 
     def reset_state(self):
         if self._built:
@@ -2074,14 +2074,14 @@ class R2Score(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _match_ranks(np.asarray(y_true, dtype=self.dtype),
-                                      np.asarray(y_pred, dtype=self.dtype))
+        y_true, y_pred = _match_ranks(backend.asarray(y_true, dtype=self.dtype),
+                                      backend.asarray(y_pred, dtype=self.dtype))
         if not self._built:
             self._build(y_true.shape, y_pred.shape)
         if y_true.shape != y_pred.shape:
             raise ValueError(f"{self.name}: y_true of shape {y_true.shape} does not match "
                              f"y_pred of shape {y_pred.shape}.")
-        weights = np.asarray(1 if sample_weight is None else sample_weight, dtype=self.dtype)
+        weights = backend.asarray(1 if sample_weight is None else sample_weight, dtype=self.dtype)
         if weights.ndim == 1:
             weights = weights[:, None]
         weights = _broadcast_weights(self.name, weights, y_true.shape)
@@ -2115,7 +2115,7 @@ class R2Score(Metric):
                               "plain R^2.", stacklevel=2)
             else:
                 score = 1 - (1 - score) * (n - 1) / (n - p - 1)
-        return _to_python(np.asarray(score, dtype=self.dtype))
+        return _to_python(backend.asarray(score, dtype=self.dtype))
 
     def reset_state(self):
         if self._built:
@@ -2159,7 +2159,7 @@ class _IoUBase(Metric):
                                           name="total_confusion_matrix")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        y_true, y_pred = backend.asarray(y_true), backend.asarray(y_pred)
         if not self.sparse_y_true:
             y_true = np.argmax(y_true, axis=self.axis)
         if not self.sparse_y_pred:
@@ -2172,7 +2172,7 @@ class _IoUBase(Metric):
         if sample_weight is None:
             weights = np.ones(y_true.shape, dtype=self.dtype)
         else:
-            weights = np.asarray(sample_weight)
+            weights = backend.asarray(sample_weight)
             if np.dtype(self.dtype).kind in "iu" and np.any(weights != np.trunc(weights)):
                 import warnings
                 warnings.warn(f"{self.name}: fractional sample weights are truncated to "
@@ -2322,7 +2322,7 @@ class BinaryIoU(IoU):
         self.threshold = _check_number("BinaryIoU", "threshold", threshold)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        predicted = (np.asarray(y_pred, dtype=np.float32) >= self.threshold).astype(self.dtype)
+        predicted = (backend.asarray(y_pred, dtype=np.float32) >= self.threshold).astype(self.dtype)
         super().update_state(y_true, predicted, sample_weight)
 
     def get_config(self):

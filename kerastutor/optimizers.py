@@ -35,6 +35,7 @@ import warnings
 
 import numpy as np
 
+from kerastutor import backend
 from kerastutor.backend import did_you_mean, snake_case
 
 
@@ -713,9 +714,10 @@ class Optimizer:
         """
         if not self._clips():
             return grads
-        grads = [np.asarray(grad) for grad in grads]
+        grads = [backend.asarray(grad) for grad in grads]
         if out is None:
-            out = [np.empty(grad.shape, np.result_type(grad, np.float32)) for grad in grads]
+            out = [np.empty_like(grad, dtype=np.result_type(grad.dtype, np.float32))
+                   for grad in grads]
         if self.clipnorm and self.clipnorm > 0:
             c = self.clipnorm
             for grad, result in zip(grads, out):
@@ -1635,10 +1637,10 @@ class Adafactor(Optimizer):
     def _initial_slot(self, name, weight):
         shape = weight.value.shape
         if name == "r":                         # one mean per row (drops the last axis)
-            return np.zeros(shape[:-1] if len(shape) >= 2 else (), weight.value.dtype)
+            return np.zeros_like(weight.value, shape=shape[:-1] if len(shape) >= 2 else ())
         if name == "c":                         # one mean per column (drops axis -2)
-            return np.zeros(shape[:-2] + shape[-1:] if len(shape) >= 2 else (),
-                            weight.value.dtype)
+            return np.zeros_like(weight.value,
+                                 shape=shape[:-2] + shape[-1:] if len(shape) >= 2 else ())
         return super()._initial_slot(name, weight)
 
     def update_step(self, grad, weight, learning_rate):

@@ -111,6 +111,8 @@ BINARY(binary_pow, powf(u, v))
 BINARY(binary_mod, floor_mod(u, v))
 BINARY(binary_maximum, (u != u || u > v) ? u : v)    // NaN wins, as in np.maximum
 BINARY(binary_minimum, (u != u || u < v) ? u : v)
+BINARY(binary_fmax, fmaxf(u, v))                      // NaN loses, as in np.fmax
+BINARY(binary_fmin, fminf(u, v))
 BINARY(binary_logaddexp, log_add_exp(u, v))
 BINARY(binary_copysign, copysignf(u, v))
 BINARY(binary_arctan2, atan2f(u, v))

@@ -47,3 +47,9 @@ extern "C" __global__ void put_along_rows_add(float* dx, const float* labels, co
                                               long long rows, int classes) {
     GRID_STRIDE_LOOP(r, rows) { dx[r * classes + (long long)labels[r]] += g[r]; }
 }
+
+// put_along_rows:  x[r, labels[r]] = values[r]  (np.put_along_axis with one label per row)
+extern "C" __global__ void put_along_rows(float* x, const float* labels, const float* values,
+                                          long long rows, int classes) {
+    GRID_STRIDE_LOOP(r, rows) { x[r * classes + (long long)labels[r]] = values[r]; }
+}

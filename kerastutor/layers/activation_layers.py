@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from kerastutor import activations, initializers
+from kerastutor import activations, backend, initializers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
 from kerastutor.layers.core import Activation, _constraint, _regularizer, _serialize
 
@@ -251,7 +251,7 @@ class Softmax(Layer):
         (what Embedding(mask_zero=True) or Masking hand on): it gains that axis,
         so a padded step comes out as all zeros.
         """
-        mask = np.asarray(mask)
+        mask = backend.asarray(mask)
         if mask.ndim == len(shape) - 1 and mask.shape == tuple(shape[:-1]):
             return mask[..., None]
         try:

@@ -58,7 +58,7 @@ import math
 
 import numpy as np
 
-from kerastutor import activations, initializers
+from kerastutor import activations, backend, initializers
 from kerastutor.layers.base import Layer, format_shape
 from kerastutor.layers.convolutional import _positive_int
 from kerastutor.layers.core import Dropout, _constraint, _regularizer, _serialize
@@ -71,7 +71,7 @@ _SOFTMAX = activations.Softmax(axis=-1)
 # ------------------------------------------------------------------ helpers
 def _large_negative(dtype):
     """The bias of a masked score: -1e9, or -3e4 in float16 (whose largest value is 65504)."""
-    return np.asarray(-3e4 if np.dtype(dtype) == np.float16 else -1e9, dtype=dtype)
+    return backend.asarray(-3e4 if np.dtype(dtype) == np.float16 else -1e9, dtype=dtype)
 
 
 def _causal_mask(tq, tv):
@@ -95,7 +95,7 @@ def _full(grad, shape, dtype):
     for an output that does not reach the loss.
     """
     if grad is None:
-        return np.zeros(shape, dtype=dtype)
+        return backend.zeros(shape, dtype=dtype)
     return np.broadcast_to(grad, shape)
 
 
@@ -153,7 +153,7 @@ def _check_mask_shape(layer, mask, name, shape):
     """A boolean mask of exactly ``shape``, as a bool array (or None)."""
     if mask is None:
         return None
-    mask = np.asarray(mask).astype(bool, copy=False)
+    mask = backend.asarray(mask).astype(bool, copy=False)
     if mask.shape != tuple(shape):
         raise ValueError(
             f'Layer "{layer.name}" ({type(layer).__name__}): `{name}` must have shape '
@@ -741,7 +741,7 @@ class MultiHeadAttention(Layer):
         value_mask = _check_mask_shape(self, value_mask, "value_mask", (batch, s))
         key_mask = _check_mask_shape(self, key_mask, "key_mask", (batch, s))
         if attention_mask is not None:
-            attention_mask = np.asarray(attention_mask).astype(bool, copy=False)
+            attention_mask = backend.asarray(attention_mask).astype(bool, copy=False)
         return _combine_masks(
             attention_mask,
             None if query_mask is None else query_mask[:, :, None],     # (B, T, 1)

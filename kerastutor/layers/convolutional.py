@@ -127,7 +127,7 @@ def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
     order = ((rank + 1,) + tuple(range(rank + 1))
              + tuple(range(rank + 3, 2 * rank + 3)) + (rank + 2,))
     rows = n * int(np.prod(out))
-    return np.ascontiguousarray(view.transpose(order)).reshape(groups, rows, -1)
+    return view.transpose(order).copy().reshape(groups, rows, -1)     # .copy(): C order
 
 
 def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, groups=1):
@@ -140,7 +140,7 @@ def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, gro
     rank, n, cin = len(kernel_size), padded_shape[0], padded_shape[-1]
     dpatches = dpatches.reshape((groups, n) + tuple(out) + tuple(kernel_size)
                                 + (cin // groups,))
-    dxp = np.zeros(tuple(padded_shape[:-1]) + (groups, cin // groups), dtype=dpatches.dtype)
+    dxp = np.zeros_like(dpatches, shape=tuple(padded_shape[:-1]) + (groups, cin // groups))
     for offset in itertools.product(*(range(k) for k in kernel_size)):
         where = (slice(None),) + tuple(
             slice(d * k, d * k + s * (o - 1) + 1, s)

@@ -251,7 +251,8 @@ class Dropout(Layer):
             return np.zeros_like(x), np.zeros((1,) * x.ndim, dtype=x.dtype)
         rng = self._rng if self._rng is not None else backend.rng()
         keep = rng.random(self._mask_shape(x), dtype=np.float32) >= self.rate
-        mask = keep.astype(x.dtype)
+        # drawn by NumPy (the same numbers on every device), moved to x's device once
+        mask = backend.to_device(keep.astype(x.dtype))
         mask *= 1.0 / (1.0 - self.rate)                 # m / (1 - p)
         return x * mask, mask
 

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from kerastutor import initializers
+from kerastutor import backend, initializers
 from kerastutor.layers.base import Layer
 from kerastutor.layers.core import _constraint, _regularizer, _serialize
 from kerastutor.layers.activation_layers import _checked_number
@@ -43,6 +43,9 @@ def scatter_add_rows(target, rows, values):
     values : array of shape (m, d)
     """
     if rows.size == 0:
+        return
+    if backend.is_device_array(target):     # on a GPU: one kernel, atomic adds per element
+        np.add.at(target, rows, values)
         return
     order = np.argsort(rows, kind="stable")
     sorted_rows = rows[order]
@@ -157,7 +160,7 @@ class Embedding(Layer):
 
     def _ids(self, x):
         """The ids as an integer array, after checking they are whole and in range."""
-        x = np.asarray(x)
+        x = backend.asarray(x)
         if x.dtype.kind == "f":
             whole = np.isfinite(x) & (x == np.floor(x))
             if not whole.all():

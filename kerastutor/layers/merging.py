@@ -67,7 +67,7 @@ class Merge(Layer):
         """A step stays in the output's mask when every masked input keeps it (Keras)."""
         if mask is None or all(m is None for m in mask):
             return None
-        return np.logical_and.reduce([np.asarray(m, bool) for m in mask if m is not None])
+        return np.logical_and.reduce([backend.asarray(m, bool) for m in mask if m is not None])
 
     def _check_list(self, inputs, what="inputs"):
         shapes = what == "input shapes"

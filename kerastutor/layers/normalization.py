@@ -30,7 +30,7 @@ second the path through :math:`\sigma^2`.
 """
 import numpy as np
 
-from kerastutor import initializers
+from kerastutor import backend, initializers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
 from kerastutor.layers.core import _constraint, _regularizer, _serialize
 
@@ -269,7 +269,7 @@ class BatchNormalization(_AffineNormalization):
 
     def _masked_moments(self, x, mask):
         """Keras's masked moments: mean and variance over the steps the mask keeps."""
-        weights = np.asarray(mask, dtype=x.dtype)
+        weights = backend.asarray(mask, dtype=x.dtype)
         if weights.shape != x.shape[:weights.ndim] or self._axis != x.ndim - 1:
             raise ValueError(
                 f'Layer "{self.name}" (BatchNormalization): a mask of shape {weights.shape} '
@@ -277,7 +277,7 @@ class BatchNormalization(_AffineNormalization):
                 "(batch, time), and need the features on the last axis (axis=-1).")
         weights = weights.reshape(weights.shape + (1,) * (x.ndim - weights.ndim))
         # Keras adds epsilon to the count, so an all-padded batch gives zeros, not NaN
-        total = weights.sum(axis=self._reduce, keepdims=True) + np.asarray(1e-7, x.dtype)
+        total = weights.sum(axis=self._reduce, keepdims=True) + backend.asarray(1e-7, x.dtype)
         mean = (weights * x).sum(axis=self._reduce, keepdims=True) / total
         var = (weights * np.square(x - mean)).sum(axis=self._reduce, keepdims=True) / total
         return mean.reshape(-1), var.reshape(-1), weights, total

@@ -191,7 +191,7 @@ def _pool_tiles(x, pool_size, mode):
 
 def _route_to_first_maximum(grad_tiles, grad_out, pool_size, input_tiles, best):
     """Put each window's gradient on its maximum; on ties, the first in window order."""
-    unclaimed = np.ones(best.shape, dtype=bool)      # windows whose winner is still open
+    unclaimed = np.ones_like(best, dtype=bool)       # windows whose winner is still open
     for offset in _offsets(pool_size):
         won = input_tiles[_at(offset)] == best
         won &= unclaimed
@@ -207,9 +207,9 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
         contribution = None
     else:
         contribution = grad_out / aux                   # g / count, same for every offset
-    gp = np.zeros(padded_shape, dtype=grad_out.dtype)
+    gp = np.zeros_like(grad_out, shape=padded_shape)    # made where grad_out lives (CPU/GPU)
     if _tiled(pool_size, strides, pads):               # windows tile the input: no overlap
-        tiles = np.zeros(_tile_shape(grad_out.shape, pool_size), dtype=grad_out.dtype)
+        tiles = np.zeros_like(grad_out, shape=_tile_shape(grad_out.shape, pool_size))
         if mode == "max":
             _route_to_first_maximum(tiles, grad_out, pool_size, *aux)
         else:
@@ -236,7 +236,7 @@ def _crop(pads, padded_shape, nd):
 
 
 def _as_float(x):
-    x = np.asarray(x)
+    x = backend.asarray(x)
     return x if x.dtype.kind == "f" else x.astype(backend.floatx())
 
 

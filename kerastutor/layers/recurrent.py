@@ -104,7 +104,7 @@ def _sizes(state_size):
 
 def _full(grad, shape, dtype):
     """An upstream gradient as a full array: ``None`` is zeros, a ``(1, ...)`` broadcasts."""
-    out = np.zeros(shape, dtype=dtype)
+    out = backend.zeros(shape, dtype=dtype)
     if grad is not None:
         out += grad
     return out
@@ -255,7 +255,7 @@ class _DropoutRNNCell(Layer):
         if mask is None or mask.shape != shape or mask.dtype != dtype:
             rng = self._rng if self._rng is not None else backend.rng()
             keep = rng.random(shape) >= rate
-            mask = keep.astype(dtype) / np.asarray(1.0 - rate, dtype=dtype)
+            mask = keep.astype(dtype) / backend.asarray(1.0 - rate, dtype=dtype)
             self._dropout_masks[kind] = mask
         return mask
 
@@ -340,7 +340,8 @@ class _DropoutRNNCell(Layer):
     # ----------------------------------------------------- the cell contract
     def get_initial_state(self, batch_size, dtype=None):
         dtype = dtype or self.dtype
-        return [np.zeros((batch_size, size), dtype=dtype) for size in _sizes(self.state_size)]
+        return [backend.zeros((batch_size, size), dtype=dtype)
+                for size in _sizes(self.state_size)]
 
     def forward(self, inputs, states, training=False):
         """One step on ``x_t`` of shape ``(batch, features)``: ``((h_t, states_t), cache)``."""
@@ -498,9 +499,9 @@ class LSTMCell(_GatedCell):
         base, u = self.bias_initializer, self.units
 
         def init(shape, dtype=None):            # [b_i, 1, b_c, b_o]
-            return np.concatenate([np.asarray(base((u,), dtype=dtype)),
+            return np.concatenate([backend.asarray(base((u,), dtype=dtype)),
                                    np.ones((u,), dtype=dtype),
-                                   np.asarray(base((2 * u,), dtype=dtype))])
+                                   backend.asarray(base((2 * u,), dtype=dtype))])
         return init
 
     def _step(self, xw_t, states, rmask=None):
@@ -525,7 +526,7 @@ class LSTMCell(_GatedCell):
         u = self.units
         dc = dc + self.activation.backward(ctc, dh * o)     # total dL/dc_t
         # dL/d(gate outputs), side by side as [i f g o] (written in place, no concatenate)
-        upstream = np.empty(cgates.shape, dtype=dh.dtype)
+        upstream = np.empty_like(cgates, dtype=dh.dtype)
         np.multiply(dc, g, out=upstream[:, :u])             # through i
         np.multiply(dc, c_prev, out=upstream[:, u:2 * u])   # through f
         np.multiply(dc, i, out=upstream[:, 2 * u:3 * u])    # through g
@@ -782,8 +783,8 @@ def _output_size(cell):
 def _initial_state(cell, batch_size, dtype):
     make = getattr(cell, "get_initial_state", None)
     if make is not None:
-        return [np.asarray(s, dtype=dtype) for s in _as_list(make(batch_size, dtype))]
-    return [np.zeros((batch_size, size), dtype=dtype) for size in _sizes(cell.state_size)]
+        return [backend.asarray(s, dtype=dtype) for s in _as_list(make(batch_size, dtype))]
+    return [backend.zeros((batch_size, size), dtype=dtype) for size in _sizes(cell.state_size)]
 
 
 def _check_cell(cell, owner):
@@ -958,12 +959,12 @@ class RNN(Layer):
                 f'Layer "{self.name}" ({type(self).__name__}): `initial_state` must be a list '
                 f"of {len(expected)} array(s) of shapes {expected} (one per state of the cell, "
                 f"state_size={self.state_size}), got shapes {got}.")
-        return [np.asarray(s, dtype=x.dtype) for s in states]
+        return [backend.asarray(s, dtype=x.dtype) for s in states]
 
     def _check_mask(self, mask, x):
         if mask is None:
             return None
-        mask = np.asarray(mask)
+        mask = backend.asarray(mask)
         if mask.shape != x.shape[:2]:
             raise ValueError(
                 f'Layer "{self.name}" ({type(self).__name__}): `mask` must have shape '
@@ -1069,7 +1070,7 @@ class RNN(Layer):
             else:
                 d_in, d_prev = cell.backward(steps[t], (g_cell_out, g_cell_states))
             if d_inputs is None:
-                d_inputs = np.empty((batch, T) + d_in.shape[1:], dtype=d_in.dtype)
+                d_inputs = np.empty_like(d_in, shape=(batch, T) + d_in.shape[1:])
             d_inputs[:, t] = d_in
             d_prev = _as_list(d_prev)
             if mask is not None:                       # skipped: straight to the step before

@@ -238,7 +238,7 @@ class _Cropping(Layer):
         return x[self._index(x.shape)], x.shape
 
     def backward(self, cache, grad_out):
-        grad_in = np.zeros(cache, dtype=grad_out.dtype)      # dropped values: zero gradient
+        grad_in = np.zeros_like(grad_out, shape=cache)       # dropped values: zero gradient
         grad_in[self._index(cache)] = grad_out
         return grad_in
 

@@ -1,0 +1,129 @@
+"""Training on the device: the unchanged fit loop, with weights and batches as DeviceArrays.
+
+Each model of the lessons trains for one epoch on the CPU and again on the device, from
+the same seed. The device must give the same history (float32 rounding aside), keep every
+weight on the device, need no host fallback (strict mode), and copy each batch to the
+device exactly once. "emulated" always runs; "cuda" runs where a GPU is found.
+"""
+import numpy as np
+import pytest
+
+import kerastutor as keras
+from kerastutor import backend
+from kerastutor.gpu import array as garray
+import kerastutor.gpu as gpu
+
+GPU_OK, GPU_REASON = gpu.available()
+DEVICES = ["emulated", pytest.param("cuda", marks=pytest.mark.skipif(
+    not GPU_OK, reason=f"needs a CUDA GPU: {GPU_REASON}"))]
+L = keras.layers
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """The device for the test's second run; the CPU again afterwards, strict mode off."""
+    yield request.param
+    garray.strict(False)
+    backend.set_device("cpu")
+
+
+def _mlp():
+    return keras.Sequential([keras.Input((20,)), L.Dense(16, activation="relu"), L.Dropout(0.2),
+                             L.Dense(3, activation="softmax")])
+
+
+def _cnn():
+    return keras.Sequential([keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same",
+                                                              activation="relu"),
+                             L.BatchNormalization(), L.MaxPooling2D(), L.Flatten(),
+                             L.Dense(3, activation="softmax")])
+
+
+def _lstm():
+    return keras.Sequential([keras.Input((5, 3)), L.LSTM(6), L.Dense(3, activation="softmax")])
+
+
+def _gru_embedding():
+    return keras.Sequential([keras.Input((5,)), L.Embedding(7, 4), L.GRU(5),
+                             L.Dense(3, activation="softmax")])
+
+
+MODELS = {"mlp": (_mlp, (20,)), "cnn": (_cnn, (8, 8, 2)), "lstm": (_lstm, (5, 3)),
+          "gru_embedding": (_gru_embedding, None)}
+
+
+def _data(input_shape):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 7, (96, 5)) if input_shape is None else \
+        rng.normal(size=(96,) + input_shape).astype("float32")
+    return x, rng.integers(0, 3, 96)
+
+
+def _train(build, x, y, device_name):
+    backend.set_device(device_name)
+    keras.utils.set_random_seed(7)
+    model = build()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    garray.strict(device_name != "cpu")
+    history = model.fit(x, y, batch_size=32, epochs=2, verbose=0, validation_split=0.25)
+    prediction = model.predict(x[:4], verbose=0)
+    garray.strict(False)
+    return model, history.history, prediction
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_lesson_model_trains_on_the_device_as_on_the_cpu(name, device):
+    build, input_shape = MODELS[name]
+    x, y = _data(input_shape)
+    _, cpu_history, cpu_prediction = _train(build, x, y, "cpu")
+    model, history, prediction = _train(build, x, y, device)
+    assert all(backend.is_device_array(w.value) for w in model.weights)
+    assert isinstance(prediction, np.ndarray)          # predict hands back NumPy
+    np.testing.assert_allclose(prediction, cpu_prediction, rtol=2e-4, atol=1e-5)
+    assert history.keys() == cpu_history.keys()
+    for key in history:
+        np.testing.assert_allclose(history[key], cpu_history[key], rtol=2e-4, atol=1e-5)
+
+
+def test_each_batch_is_copied_to_the_device_once(device):
+    x, y = _data((20,))
+    backend.set_device(device)
+    model = keras.Sequential([keras.Input((20,)), L.Dense(8, activation="relu"),
+                              L.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x[:32], y[:32], batch_size=32, epochs=1, verbose=0)      # builds everything
+    garray.transfers.clear()
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)                # 3 steps
+    assert garray.transfers["upload"] == 3 * 2                         # x and y, per step
+    assert not garray.fallbacks
+
+
+def test_weights_of_a_device_model_save_load_and_set_as_numpy(device, tmp_path):
+    x, y = _data((20,))
+    model, _, prediction = _train(_mlp, x, y, device)
+    weights = model.get_weights()
+    assert all(isinstance(w, np.ndarray) for w in weights)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    backend.set_device("cpu")
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x[:4], verbose=0), prediction, rtol=1e-6)
+    backend.set_device(device)
+    model.set_weights([w * 0 for w in weights])
+    assert backend.is_device_array(model.weights[0].value)
+    np.testing.assert_array_equal(model.predict(x[:2], verbose=0), np.full((2, 3), 1 / 3,
+                                                                           "float32"))
+
+
+def test_evaluate_and_train_on_batch_run_on_the_device(device):
+    x, y = _data((20,))
+    model, _, _ = _train(_mlp, x, y, "cpu")
+    cpu_loss = model.evaluate(x, y, verbose=0)
+    backend.set_device(device)
+    twin = keras.models.clone_model(model)
+    twin.set_weights(model.get_weights())
+    twin.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                 metrics=["accuracy"])
+    np.testing.assert_allclose(twin.evaluate(x, y, verbose=0)[0], cpu_loss[0], rtol=1e-5)
+    assert np.isfinite(twin.train_on_batch(x[:16], y[:16])[0])
