@@ -35,7 +35,8 @@ checks use them -- are never moved: :func:`to_device` leaves them in NumPy.
 
 **What is not a kernel.** A function without a kernel here still works: its
 ``DeviceArray`` arguments are copied to the host, NumPy runs it, and the result
-is copied back (:func:`_on_host`). Each such fallback is counted in
+is a NumPy array (:func:`_on_host`; an ``out=`` on the device is written back).
+The next device operation that reads it uploads it. Each such fallback is counted in
 :data:`fallbacks` by function name, and :func:`strict` turns them into errors,
 which is how the tests show the training path of a model never leaves the GPU.
 ``np.asarray(device_array)`` also copies to the host (counted in
@@ -43,6 +44,7 @@ which is how the tests show the training path of a model never leaves the GPU.
 """
 import collections
 import ctypes
+import math
 import numbers
 import operator
 
@@ -139,7 +141,7 @@ def _contiguous_strides(shape):
 
 
 def _size(shape):
-    return int(np.prod(shape, dtype=np.int64))
+    return math.prod(shape)
 
 
 class DeviceArray:
@@ -334,7 +336,9 @@ class DeviceArray:
 
     # ---- the NumPy protocols ----
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if out is None and _has_float64(inputs):     # (into a device `out=` it stays float32)
+        host_out = out is not None and not any(isinstance(o, DeviceArray) for o in out)
+        if host_out or (out is None and _has_float64(inputs)):
+            # the result belongs in NumPy: a NumPy `out=` (``host_z += device_b``), or float64
             return _in_float64(getattr(ufunc, method), inputs, dict(kwargs, out=out))
         kwargs.pop("casting", None)          # every result is cast to float32 storage anyway
         mask = kwargs.pop("where", True)
@@ -351,6 +355,8 @@ class DeviceArray:
             return _on_host(getattr(ufunc, method), inputs, dict(kwargs, out=out),
                             name=f"{ufunc.__name__}.{method}" if method != "__call__"
                             else ufunc.__name__)
+        if out is not None and (handler is matmul or getattr(handler, "writes_out", False)):
+            kwargs["out"] = out              # the kernel may write straight into `out`
         result = handler(*inputs, **kwargs)
         return _write_out(result, out)
 
@@ -450,7 +456,8 @@ def _upload_operand(value):
 
 
 def _on_host(func, args, kwargs, name=None):
-    """Run a NumPy function with no kernel here: arrays to the host, NumPy, results back."""
+    """Run a NumPy function with no kernel here: arrays to the host, NumPy runs it, and the
+    result stays a NumPy array (the next device operation uploads it if it needs it)."""
     if name is None and isinstance(getattr(func, "__self__", None), np.ufunc):
         name = func.__self__.__name__ + ("" if func.__name__ == "__call__" else "." + func.__name__)
     name = name or getattr(func, "__name__", str(func))
@@ -472,7 +479,7 @@ def _on_host(func, args, kwargs, name=None):
             if isinstance(device, DeviceArray):
                 _assign(device, host)
         return out[0] if isinstance(out, tuple) and len(out) == 1 else out
-    return _tree(_back_to_device, result)
+    return result
 
 
 def _has_float64(values):
@@ -489,19 +496,14 @@ def _has_float64(values):
 
 def _in_float64(func, args, kwargs):
     """NumPy's rule: float32 with float64 gives float64. The GPU holds float32 only, so
-    such an operation runs in NumPy and its result stays there (gradient checks do this)."""
+    such an operation runs in NumPy and its result stays there (gradient checks do this).
+    The same goes for an operation whose ``out=`` is a NumPy array."""
     transfers["float64 on the host"] += 1
     out = kwargs.get("out")
     if out is not None and any(isinstance(o, DeviceArray)
                                for o in (out if isinstance(out, tuple) else (out,))):
         return _on_host(func, args, kwargs)
     return func(*_tree(to_host, args), **{k: _tree(to_host, v) for k, v in kwargs.items()})
-
-
-def _back_to_device(value):
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return to_device(value)
-    return value
 
 
 def _tree(fn, value):
@@ -539,8 +541,29 @@ def _layout(out_shape, *operands):
     return layout
 
 
-def _unary(kernel, x, dtype=np.float32):
-    result = DeviceArray.empty(x.shape, dtype)
+def _new_or(into, shape, dtype):
+    """The array a kernel writes: ``into`` when it may write there directly, else a new one."""
+    return into if into is not None else DeviceArray.empty(shape, dtype)
+
+
+def _direct_target(out, shape, operands):
+    """``out`` itself when a kernel may write straight into it (saving a copy): a contiguous
+    device array of the result's shape that no input reads through a *different* view.
+    (``x += y`` is safe -- each thread reads its element before writing it.)"""
+    target = out[0] if isinstance(out, tuple) else out
+    if not isinstance(target, DeviceArray) or target.shape != tuple(shape) \
+            or not target.is_contiguous:
+        return None
+    for operand in operands:
+        if isinstance(operand, DeviceArray) and operand.buffer is target.buffer and \
+                (operand.offset, operand.shape, operand.strides_elements) != \
+                (target.offset, target.shape, target.strides_elements):
+            return None
+    return target
+
+
+def _unary(kernel, x, dtype=np.float32, into=None):
+    result = _new_or(into, x.shape, dtype)
     if result.size:
         _launch("elementwise", kernel, result.size, x.pointer(), result.pointer(),
                 _i64(result.size), _layout(x.shape, x))
@@ -552,22 +575,22 @@ def _is_scalar(value):
         (isinstance(value, np.ndarray) and value.ndim == 0)
 
 
-def _binary(kernel, a, b, dtype):
+def _binary(kernel, a, b, dtype, into=None):
     """``a`` and ``b`` are device arrays or scalars (not both scalars)."""
     if _is_scalar(b):
-        result = DeviceArray.empty(a.shape, dtype)
+        result = _new_or(into, a.shape, dtype)
         if result.size:
             _launch("elementwise", kernel + "_as", result.size, a.pointer(), _f32(b),
                     result.pointer(), _i64(result.size), _layout(a.shape, a))
         return result
     if _is_scalar(a):
-        result = DeviceArray.empty(b.shape, dtype)
+        result = _new_or(into, b.shape, dtype)
         if result.size:
             _launch("elementwise", kernel + "_sa", result.size, _f32(a), b.pointer(),
                     result.pointer(), _i64(result.size), _layout(b.shape, None, b))
         return result
     shape = np.broadcast_shapes(a.shape, b.shape)
-    result = DeviceArray.empty(shape, dtype)
+    result = _new_or(into, shape, dtype)
     if result.size:
         _launch("elementwise", kernel, result.size, a.pointer(), b.pointer(), result.pointer(),
                 _i64(result.size), _layout(shape, a, b))
@@ -602,7 +625,8 @@ UNARY_KERNELS = {
 }
 BINARY_KERNELS = {
     np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div",
-    np.power: "pow", np.float_power: "pow", np.remainder: "mod", np.maximum: "maximum",
+    np.power: "pow", np.float_power: "pow", np.remainder: "mod",
+    np.floor_divide: "floor_divide", np.maximum: "maximum",
     np.minimum: "minimum", np.fmax: "fmax", np.fmin: "fmin",
     np.logaddexp: "logaddexp", np.copysign: "copysign", np.arctan2: "arctan2",
     np.greater: "greater", np.greater_equal: "greater_equal", np.less: "less",
@@ -617,7 +641,8 @@ BOOLEAN_FORMS = {np.add: np.logical_or, np.maximum: np.logical_or, np.fmax: np.l
                  np.multiply: np.logical_and, np.minimum: np.logical_and,
                  np.fmin: np.logical_and}
 KEEPS_INTEGERS = {np.negative, np.absolute, np.sign, np.square, np.positive, np.add,
-                  np.subtract, np.multiply, np.maximum, np.minimum, np.remainder}
+                  np.subtract, np.multiply, np.maximum, np.minimum, np.remainder,
+                  np.floor_divide}
 
 
 def _dtype_of(value):
@@ -636,7 +661,7 @@ def _result_dtype(ufunc, operands):
 
 
 def _elementwise(ufunc):
-    def run(*inputs, dtype=None):
+    def run(*inputs, dtype=None, out=None):
         rank = max(np.ndim(v) for v in inputs)
         # a one-element host array that adds no axes is a scalar: no upload needed
         inputs = [v.reshape(())[()] if isinstance(v, np.ndarray) and v.size == 1
@@ -644,12 +669,15 @@ def _elementwise(ufunc):
                                              for u in inputs) else v for v in inputs]
         operands = [v if _is_scalar(v) else _upload_operand(v) for v in inputs]
         result_dtype = _result_dtype(ufunc, inputs)
+        shape = np.broadcast_shapes(*(np.shape(v) for v in operands))
+        into = None if out is None else _direct_target(out, shape, operands)
         if len(operands) == 1:
-            return _unary("unary_" + UNARY_KERNELS[ufunc], operands[0], result_dtype)
+            return _unary("unary_" + UNARY_KERNELS[ufunc], operands[0], result_dtype, into)
         if ufunc in BOOLEAN_FORMS and all(_dtype_of(v) == np.bool_ for v in inputs):
             return _binary("binary_" + BINARY_KERNELS[BOOLEAN_FORMS[ufunc]], *operands,
-                           np.dtype(bool))
-        return _binary("binary_" + BINARY_KERNELS[ufunc], *operands, result_dtype)
+                           np.dtype(bool), into)
+        return _binary("binary_" + BINARY_KERNELS[ufunc], *operands, result_dtype, into)
+    run.writes_out = True                    # see __array_ufunc__
     return run
 
 
@@ -677,6 +705,8 @@ def _write_out(result, out):
     if out is None:
         return result
     target = out[0] if isinstance(out, tuple) else out
+    if result is target:                     # the kernel already wrote there
+        return target
     if isinstance(target, DeviceArray):
         _assign(target, result)
     else:
@@ -736,7 +766,7 @@ def _reduce_axis(kind, x, axis):
 TILE = 16
 
 
-def matmul(a, b, dtype=None):
+def matmul(a, b, dtype=None, out=None):
     """``a @ b`` with the tiled kernel; a batch of matrices is grid z.
 
     Either operand may be 1-D (a vector, as in NumPy) and either may carry batch
@@ -760,7 +790,9 @@ def matmul(a, b, dtype=None):
         return _on_host(np.matmul, (a, b), {})   # mixed broadcasting of batch axes
     stride_a = M * K if a.shape[:-2] else 0
     stride_b = K * N if b.shape[:-2] else 0
-    result = DeviceArray.empty(batch_shape + (M, N))
+    into = None if out is None or vector_a or vector_b else \
+        _direct_target(out, batch_shape + (M, N), (a, b))
+    result = _new_or(into, batch_shape + (M, N), np.float32)
     if result.size:
         grid = (-(-N // TILE), -(-M // TILE), batch)
         _launch("matmul", "matmul_tiled", 0, a.pointer(), b.pointer(), result.pointer(),
@@ -1126,6 +1158,13 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return _on_host(np.take, (a, indices), {"axis": axis, "out": out, "mode": mode})
 
 
+def around(a, decimals=0, out=None):
+    """Rounding to whole numbers (half to even, as NumPy) is the rint kernel."""
+    if decimals != 0:
+        return _on_host(np.round, (a,), {"decimals": decimals, "out": out})
+    return _write_out(np.rint(a), out)
+
+
 def put_along_axis(arr, indices, values, axis):
     """Setting one entry per row of a matrix (the sparse-label gradient) is a kernel."""
     if not isinstance(arr, DeviceArray) or arr.ndim != 2 or axis is None or axis % 2 != 1 \
@@ -1197,6 +1236,6 @@ FUNCTIONS = {
     np.broadcast_to: broadcast_to, sliding_window_view: _sliding_window_view,
     np.concatenate: concatenate, np.stack: stack, np.split: split, np.dot: dot,
     np.copyto: copyto, np.take_along_axis: take_along_axis, np.put_along_axis: put_along_axis,
-    np.einsum: einsum, np.take: take, np.shape: shape, np.ndim: ndim,
+    np.einsum: einsum, np.take: take, np.round: around, np.around: around, np.shape: shape, np.ndim: ndim,
     np.size: size, np.may_share_memory: may_share_memory, np.copy: copy, np.pad: pad,
 }

@@ -136,7 +136,8 @@ UNARY = {
 
 BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-    "pow": np.power, "mod": _floor_mod, "maximum": np.maximum, "minimum": np.minimum,
+    "pow": np.power, "mod": _floor_mod,
+    "floor_divide": lambda u, v: np.floor(u / v), "maximum": np.maximum, "minimum": np.minimum,
     "fmax": np.fmax, "fmin": np.fmin, "logaddexp": np.logaddexp, "copysign": np.copysign, "arctan2": np.arctan2,
     "greater": np.greater, "greater_equal": np.greater_equal, "less": np.less,
     "less_equal": np.less_equal, "equal": np.equal, "not_equal": np.not_equal,

@@ -910,6 +910,13 @@ def _reject_unknown_kwargs(cls, kwargs):
 
 
 # ================================================================== the rules
+def _fused_on_device(weight, grad):
+    """Whether this update can run as one fused GPU kernel (``kerastutor.gpu.fused``):
+    the weight and its gradient are contiguous float32 device arrays."""
+    return backend.is_device_array(weight.value) and backend.is_device_array(grad) \
+        and weight.value.is_contiguous and grad.is_contiguous
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, with Keras's momentum and Nesterov forms.
 
@@ -946,6 +953,12 @@ class SGD(Optimizer):
         self.scratch_buffers = 2 if nesterov else 1     # Nesterov needs a second buffer
 
     def update_step(self, grad, weight, learning_rate):
+        if _fused_on_device(weight, grad):        # a GPU does the same rule in one kernel
+            from kerastutor.gpu import fused
+            if self.momentum == 0:
+                return fused.sgd_update(weight.value, grad, learning_rate)
+            return fused.sgd_momentum_update(weight.value, self._slot(weight, "momentum"),
+                                             grad, learning_rate, self.momentum, self.nesterov)
         theta, scratch = weight.value, self._scratch[id(weight)]
         step = np.multiply(grad, learning_rate, out=scratch[0])     # step = eta g
         if self.momentum == 0:
@@ -1132,6 +1145,9 @@ class Adam(Optimizer):
         m, v = self._slot(weight, "momentum"), self._slot(weight, "velocity")
         tmp, step = self._scratch[id(weight)]
         alpha = learning_rate * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        if _fused_on_device(weight, grad) and not self.amsgrad:   # one kernel on a GPU
+            from kerastutor.gpu import fused
+            return fused.adam_update(weight.value, m, v, grad, alpha, b1, b2, self.epsilon)
         np.subtract(grad, m, out=tmp)                           # m <- m + (g - m)(1 - b1)
         tmp *= 1 - b1
         m += tmp

@@ -127,3 +127,27 @@ def test_evaluate_and_train_on_batch_run_on_the_device(device):
                  metrics=["accuracy"])
     np.testing.assert_allclose(twin.evaluate(x, y, verbose=0)[0], cpu_loss[0], rtol=1e-5)
     assert np.isfinite(twin.train_on_batch(x[:16], y[:16])[0])
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda: keras.optimizers.SGD(0.05),
+    lambda: keras.optimizers.SGD(0.05, momentum=0.9),
+    lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    lambda: keras.optimizers.Adam(amsgrad=True),
+    lambda: keras.optimizers.RMSprop(),
+], ids=["sgd", "momentum", "nesterov", "amsgrad", "rmsprop"])
+def test_fused_and_plain_updates_match_the_cpu(make_optimizer, device):
+    """SGD and Adam use one fused kernel per weight on a GPU (kerastutor.gpu.fused);
+    the others run their NumPy update as elementwise kernels. Both follow the CPU."""
+    x, y = _data((20,))
+    results = []
+    for name in ("cpu", device):
+        backend.set_device(name)
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((20,)), L.Dense(8, activation="tanh"),
+                                  L.Dense(3, activation="softmax")])
+        model.compile(optimizer=make_optimizer(), loss="sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        results.append([np.array(w.value) for w in model.weights])
+    for on_cpu, on_device in zip(*results):
+        np.testing.assert_allclose(on_device, on_cpu, rtol=1e-4, atol=1e-6)

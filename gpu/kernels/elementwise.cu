@@ -109,6 +109,7 @@ BINARY(binary_mul, u * v)
 BINARY(binary_div, u / v)
 BINARY(binary_pow, powf(u, v))
 BINARY(binary_mod, floor_mod(u, v))
+BINARY(binary_floor_divide, floorf(u / v))
 BINARY(binary_maximum, (u != u || u > v) ? u : v)    // NaN wins, as in np.maximum
 BINARY(binary_minimum, (u != u || u < v) ? u : v)
 BINARY(binary_fmax, fmaxf(u, v))                      // NaN loses, as in np.fmax

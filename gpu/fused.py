@@ -1,0 +1,42 @@
+"""Fused optimizer updates: one kernel per weight instead of a dozen.
+
+Adam written with NumPy operations (as ``kerastutor.optimizers.Adam.update_step``
+is) reads and writes the weight, its gradient and its two slots a dozen
+times, one elementwise kernel per operation. ``kernels/optimizers.cu`` does
+the whole rule in one pass: each thread reads its element of ``w``, ``g``,
+``m`` and ``v`` once and writes them back once. The optimizers call these
+functions when a weight lives on the GPU; the formulas are the same, in the
+same order, so the numbers match the NumPy path up to float32 rounding.
+"""
+from .array import _f32, _i32, _i64, _launch
+
+
+def _check(*arrays):
+    for array in arrays:
+        if not array.is_contiguous:
+            raise ValueError("fused optimizer update: every array must be contiguous "
+                             f"(got strides {array.strides_elements} for shape {array.shape})")
+
+
+def sgd_update(weight, grad, learning_rate):
+    """``w <- w - lr g``"""
+    _check(weight, grad)
+    _launch("optimizers", "sgd_update", weight.size, weight.pointer(), grad.pointer(),
+            _i64(weight.size), _f32(learning_rate))
+
+
+def sgd_momentum_update(weight, momentum, grad, learning_rate, mu, nesterov):
+    """``m <- mu m - lr g``, then ``w <- w + m`` (or ``w + mu m - lr g`` with Nesterov)."""
+    _check(weight, momentum, grad)
+    _launch("optimizers", "sgd_momentum_update", weight.size, weight.pointer(),
+            momentum.pointer(), grad.pointer(), _i64(weight.size), _f32(learning_rate),
+            _f32(mu), _i32(bool(nesterov)))
+
+
+def adam_update(weight, m, v, grad, alpha_t, beta_1, beta_2, epsilon):
+    """Keras's Adam step with the bias corrections folded into ``alpha_t`` (computed on
+    the host once per step)."""
+    _check(weight, m, v, grad)
+    _launch("optimizers", "adam_update", weight.size, weight.pointer(), m.pointer(),
+            v.pointer(), grad.pointer(), _i64(weight.size), _f32(alpha_t), _f32(beta_1),
+            _f32(beta_2), _f32(epsilon))
