@@ -589,7 +589,7 @@ def _binary(kernel, a, b, dtype, into=None):
             _launch("elementwise", kernel + "_sa", result.size, _f32(a), b.pointer(),
                     result.pointer(), _i64(result.size), _layout(b.shape, None, b))
         return result
-    shape = np.broadcast_shapes(a.shape, b.shape)
+    shape = _broadcast(a.shape, b.shape)
     result = _new_or(into, shape, dtype)
     if result.size:
         _launch("elementwise", kernel, result.size, a.pointer(), b.pointer(), result.pointer(),
@@ -646,30 +646,47 @@ KEEPS_INTEGERS = {np.negative, np.absolute, np.sign, np.square, np.positive, np.
 
 
 def _dtype_of(value):
-    if isinstance(value, DeviceArray):
+    if isinstance(value, (DeviceArray, np.ndarray, np.generic)):
         return value.dtype
     return np.asarray(value).dtype
+
+
+FLOAT32 = np.dtype(np.float32)
 
 
 def _result_dtype(ufunc, operands):
     if ufunc in BOOL_RESULTS:
         return np.dtype(bool)
+    if ufunc not in KEEPS_INTEGERS:
+        return FLOAT32
     kinds = {_dtype_of(v).kind for v in operands if not _is_scalar(v) or isinstance(v, np.ndarray)}
     if ufunc in KEEPS_INTEGERS and kinds and kinds <= set("biu"):
         return np.dtype(np.int64)
     return np.dtype(np.float32)
 
 
+def _shape_of(value):
+    return value.shape if isinstance(value, (DeviceArray, np.ndarray)) else ()
+
+
+def _broadcast(*shapes):
+    """NumPy's broadcast shape; the common case (equal shapes) without NumPy's machinery."""
+    shapes = [shape for shape in shapes if shape != ()]      # scalars change nothing
+    if not shapes:
+        return ()
+    if all(shape == shapes[0] for shape in shapes):
+        return shapes[0]
+    return np.broadcast_shapes(*shapes)
+
+
 def _elementwise(ufunc):
+    """The device implementation of one elementwise ufunc (made once per ufunc, see below)."""
     def run(*inputs, dtype=None, out=None):
-        rank = max(np.ndim(v) for v in inputs)
-        # a one-element host array that adds no axes is a scalar: no upload needed
-        inputs = [v.reshape(())[()] if isinstance(v, np.ndarray) and v.size == 1
-                  and v.ndim <= rank and any(isinstance(u, DeviceArray) and u.ndim == rank
-                                             for u in inputs) else v for v in inputs]
+        if any(isinstance(v, np.ndarray) and v.size == 1 for v in inputs):
+            inputs = _host_singletons_as_scalars(inputs)
         operands = [v if _is_scalar(v) else _upload_operand(v) for v in inputs]
         result_dtype = _result_dtype(ufunc, inputs)
-        shape = np.broadcast_shapes(*(np.shape(v) for v in operands))
+        shape = _broadcast(*(_shape_of(v) for v in operands))
         into = None if out is None else _direct_target(out, shape, operands)
         if len(operands) == 1:
             return _unary("unary_" + UNARY_KERNELS[ufunc], operands[0], result_dtype, into)
@@ -679,6 +696,14 @@ def _elementwise(ufunc):
         return _binary("binary_" + BINARY_KERNELS[ufunc], *operands, result_dtype, into)
     run.writes_out = True                    # see __array_ufunc__
     return run
+
+
+def _host_singletons_as_scalars(inputs):
+    """A one-element host array that adds no axes is a scalar: no upload needed."""
+    rank = max(len(_shape_of(v)) for v in inputs)
+    return [v.reshape(())[()] if isinstance(v, np.ndarray) and v.size == 1 and v.ndim <= rank
+            and any(isinstance(u, DeviceArray) and u.ndim == rank for u in inputs) else v
+            for v in inputs]
 
 
 def _ufunc_handler(ufunc, method, inputs, kwargs):
@@ -691,7 +716,7 @@ def _ufunc_handler(ufunc, method, inputs, kwargs):
             return matmul
         if (len(inputs) == 1 and ufunc in UNARY_KERNELS) or \
                 (len(inputs) == 2 and ufunc in BINARY_KERNELS):
-            return _elementwise(ufunc)
+            return ELEMENTWISE[ufunc]
     if method == "at" and ufunc is np.add and len(inputs) == 3:
         return _scatter_add
     if method == "reduce" and ufunc in REDUCE_UFUNCS:
@@ -1239,3 +1264,6 @@ FUNCTIONS = {
     np.einsum: einsum, np.take: take, np.round: around, np.around: around, np.shape: shape, np.ndim: ndim,
     np.size: size, np.may_share_memory: may_share_memory, np.copy: copy, np.pad: pad,
 }
+
+# One device implementation per elementwise ufunc, made once (not on every call).
+ELEMENTWISE = {ufunc: _elementwise(ufunc) for ufunc in (*UNARY_KERNELS, *BINARY_KERNELS)}

@@ -48,27 +48,18 @@ TRANSCENDENTAL = dict(rtol=1e-5, atol=1e-6)
 
 # -- fixtures and helpers ------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def cuda_runtimes():
-    """The CUDA runtime made by this module's first cuda test. It compiles each kernel
-    file once, on first use; later tests reuse it instead of compiling everything again."""
-    return {}
-
-
 @pytest.fixture(params=DEVICES)
-def device(request, cuda_runtimes, monkeypatch):
-    """The device ``request.param`` selected; counters cleared; "cpu" and non-strict after."""
-    name = request.param
-    if name in cuda_runtimes:
-        monkeypatch.setattr(backend, "_make_runtime", lambda _: cuda_runtimes[name])
-    keras.backend.set_device(name)
-    if name == "cuda":
-        cuda_runtimes[name] = array.current_runtime()
+def device(request):
+    """The device ``request.param`` selected (backend keeps one runtime per device, so CUDA
+    compiles each kernel file once per run); counters cleared; the previous device and
+    non-strict mode after."""
+    previous = backend.get_device()
+    keras.backend.set_device(request.param)
     array.fallbacks.clear()
     array.transfers.clear()
-    yield name
+    yield request.param
     array.strict(False)
-    keras.backend.set_device("cpu")
+    keras.backend.set_device(previous)
 
 
 def grid_floats(seed, shape, low=-3.0, high=3.0):

@@ -21,10 +21,12 @@ L = keras.layers
 
 @pytest.fixture(params=DEVICES)
 def device(request):
-    """The device for the test's second run; the CPU again afterwards, strict mode off."""
+    """The device for the test's second run; the previous device again afterwards, strict
+    mode off."""
+    previous = backend.get_device()
     yield request.param
     garray.strict(False)
-    backend.set_device("cpu")
+    backend.set_device(previous)
 
 
 def _mlp():

@@ -45,7 +45,8 @@ __device__ inline long long offset_of(const Layout& L, int operand, long long fl
         GRID_STRIDE_LOOP(i, n) { float v = x[offset_of(L, 0, i)]; y[i] = (expr); }    \
     }
 
-UNARY(unary_relu, v > 0.0f ? v : 0.0f)    // lesson 6 reads this one line by line
+// Lesson 6 follows this first one from its source to the GPU.
+UNARY(unary_relu, v > 0.0f ? v : 0.0f)
 UNARY(unary_copy, v)                     // a view made contiguous (also: astype, copy)
 UNARY(unary_neg, -v)
 UNARY(unary_abs, fabsf(v))

@@ -1,0 +1,112 @@
+"""How much of a GPU training step is Python? Measured without a GPU.
+
+Every operation on a DeviceArray costs the host some work before the GPU sees anything:
+NumPy's dispatch, choosing the kernel, a new array from the memory pool, the ``Layout``
+structure, and packing the launch arguments with ctypes. When the kernels are small (an
+MLP at batch 128), that host time *is* the step time, and it caps throughput whatever the
+GPU. This script measures it with a runtime that does all of that and then launches
+nothing:
+
+    python benchmarks/gpu_host_overhead.py
+
+It prints the host time per training step of the MNIST MLP (784-512-512-10, Adam, batch
+128), the kernel launches per step and which kernels they are, and the host time of a few
+single operations. Numbers from a shared 2-core machine are in benchmarks/README.md.
+"""
+import collections
+import ctypes
+import time
+
+import numpy as np
+
+import kerastutor as keras
+from kerastutor import backend
+from kerastutor.gpu import array as garray
+from kerastutor.gpu import driver
+from kerastutor.gpu.runtime import PooledMemory
+
+
+class HostOnlyRuntime:
+    """The runtime interface, with every cost a real launch has on the host -- but no GPU."""
+
+    name = "host-only"
+
+    def __init__(self):
+        self._next = 1 << 32
+        self.memory = PooledMemory(self._raw_alloc, lambda address: None)
+        self.launches = collections.Counter()
+
+    def _raw_alloc(self, nbytes):
+        self._next += nbytes
+        return self._next
+
+    def alloc(self, nbytes):
+        return self.memory.alloc(nbytes)
+
+    def release(self, address, nbytes):
+        self.memory.release(address, nbytes)
+
+    def upload(self, address, host):
+        pass
+
+    def download(self, host, address):
+        host[...] = 0                        # no GPU: the numbers read back are zeros
+        return host
+
+    def launch(self, file, kernel, grid, block, args, shared_bytes=0):
+        # what driver.launch does before calling cuLaunchKernel
+        values = [arg if isinstance(arg, (ctypes._SimpleCData, ctypes.Structure))
+                  else driver._as_ctype(arg) for arg in args]
+        (ctypes.c_void_p * max(len(values), 1))(*(ctypes.addressof(v) for v in values))
+        self.launches[kernel] += 1
+
+    def synchronize(self):
+        pass
+
+
+def per_step(runtime, steps=40, batch=128):
+    x = np.random.default_rng(0).random((batch * steps, 784), dtype=np.float32)
+    y = np.random.default_rng(1).integers(0, 10, len(x))
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x[:2 * batch], y[:2 * batch], batch_size=batch, epochs=1, verbose=0)  # warm up
+    runtime.launches.clear()
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    return (time.perf_counter() - start) / steps, sum(runtime.launches.values()) / steps
+
+
+def per_operation(repeats=3000):
+    a = garray.to_device(np.ones((128, 512), np.float32))
+    b = garray.to_device(np.ones(512, np.float32))
+    w = garray.to_device(np.ones((512, 512), np.float32))
+    cases = {"a + b (broadcast)": lambda: a + b, "a *= 0.5 (in place)": lambda: a.__imul__(0.5),
+             "np.exp(a)": lambda: np.exp(a), "a @ w": lambda: a @ w,
+             "a.sum(axis=0)": lambda: a.sum(axis=0)}
+    for name, operation in cases.items():
+        start = time.perf_counter()
+        for _ in range(repeats):
+            operation()
+        yield name, (time.perf_counter() - start) / repeats
+
+
+def main():
+    runtime = HostOnlyRuntime()
+    backend._RUNTIMES["emulated"] = runtime        # stands in for the emulated device
+    backend.set_device("emulated")
+    keras.utils.set_random_seed(0)
+    seconds, launches = per_step(runtime)
+    print(f"MNIST MLP, batch 128: {seconds * 1e3:.2f} ms of host time per step, "
+          f"{launches:.0f} kernel launches per step")
+    print(f"  -> at most {128 / seconds:,.0f} samples/s, however fast the GPU")
+    print("  launches per step:", ", ".join(f"{name} {count / 40:.0f}" for name, count
+                                              in runtime.launches.most_common(8)))
+    for name, seconds in per_operation():
+        print(f"{name:22s} {seconds * 1e6:6.1f} us of host time")
+
+
+if __name__ == "__main__":
+    main()
