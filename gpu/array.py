@@ -752,9 +752,10 @@ def _axes(axis, ndim):
     return tuple(sorted(a % ndim for a in axis))
 
 
-def _reduce(kind, x, axis=None, keepdims=False, dtype=None):
+def _reduce(kind, x, axis=None, keepdims=False, dtype=None, out=None):
     """Reduce over ``axis`` (None: all), one axis at a time, last first, so the earlier
-    axis numbers stay valid. ``kind`` is sum, max, min, argmax or argmin."""
+    axis numbers stay valid. ``kind`` is sum, max, min, argmax or argmin. The last
+    reduction writes straight into ``out`` when it can."""
     x = _upload_operand(x)
     axes = _axes(axis, x.ndim)
     result_dtype = np.dtype(np.int64) if kind.startswith("arg") else \
@@ -767,19 +768,29 @@ def _reduce(kind, x, axis=None, keepdims=False, dtype=None):
     if kind != "sum" and any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
     result = x if x.is_contiguous else x.copy()
+    final_shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    into = None
+    if isinstance(out, DeviceArray) and out.dtype == result_dtype and out.is_contiguous \
+            and out.shape == (tuple(kept_shape) if keepdims else final_shape) \
+            and out.buffer is not x.buffer:
+        into = out.reshape(final_shape)              # a view of `out` itself
     for a in reversed(axes):
-        result = _reduce_axis(kind, result, a)
+        result = _reduce_axis(kind, result, a, into if a == axes[0] else None)
+    if into is not None:
+        return out
     if keepdims:
         result = result.reshape(kept_shape)
     return result._relabel(result_dtype)
 
 
-def _reduce_axis(kind, x, axis):
+def _reduce_axis(kind, x, axis, into=None):
     outer, length, inner = _size(x.shape[:axis]), x.shape[axis], _size(x.shape[axis + 1:])
     shape = x.shape[:axis] + x.shape[axis + 1:]
     if length == 0:
-        return zeros(shape)
-    result = DeviceArray.empty(shape)
+        result = _new_or(into, shape, np.float32)
+        _assign(result, 0.0)
+        return result
+    result = _new_or(into, shape, np.float32)
     if result.size:
         _launch("reduce", "reduce_" + kind, outer * inner, x.pointer(), result.pointer(),
                 _i32(outer), _i32(length), _i32(inner))
@@ -984,12 +995,11 @@ def where(condition, x=None, y=None):
 
 
 def clip(a, a_min=None, a_max=None, out=None, **kwargs):
-    result = a
-    if a_min is not None:
-        result = np.maximum(result, a_min)
-    if a_max is not None:
-        result = np.minimum(result, a_max)
-    return _write_out(result, out)
+    if a_min is None:
+        return np.minimum(a, a_max, out=out)
+    if a_max is None:
+        return np.maximum(a, a_min, out=out)
+    return np.minimum(np.maximum(a, a_min), a_max, out=out)
 
 
 def reshape(a, newshape=None, order="C", shape=None):
@@ -1107,7 +1117,7 @@ def _reduction_function(kind):
                where=np._NoValue, **kwargs):
         if initial is not np._NoValue or where is not np._NoValue or kwargs:
             return _on_host(getattr(np, kind), (a,), dict(kwargs, axis=axis, keepdims=keepdims))
-        return _write_out(_reduce(kind, a, axis, keepdims), out)
+        return _write_out(_reduce(kind, a, axis, keepdims, out=out), out)
     return reduce
 
 
