@@ -224,6 +224,11 @@ class DeviceArray:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    @property
+    def flat(self):
+        """An iterator over the elements, read from a host copy (as NumPy's ``.flat``)."""
+        return to_host(self).flat
+
     # ---- views: new strides over the same buffer, no kernel ----
     def _view(self, shape, strides, offset=None, dtype=None):
         return DeviceArray(self.buffer, shape, strides,
@@ -336,6 +341,8 @@ class DeviceArray:
 
     # ---- the NumPy protocols ----
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if any(_foreign(v) for v in inputs + (out or ())):
+            return NotImplemented            # NEP 13: let the other type's method answer
         host_out = out is not None and not any(isinstance(o, DeviceArray) for o in out)
         if host_out or (out is None and _has_float64(inputs)):
             # the result belongs in NumPy: a NumPy `out=` (``host_z += device_b``), or float64
@@ -361,6 +368,8 @@ class DeviceArray:
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
+        if not all(issubclass(t, (DeviceArray, np.ndarray)) for t in types):
+            return NotImplemented            # NEP 18: another array type takes part
         if _has_float64(args):
             return _in_float64(func, args, kwargs)
         implementation = FUNCTIONS.get(func)
@@ -369,14 +378,31 @@ class DeviceArray:
         return implementation(*args, **kwargs)
 
 
+def _foreign(value):
+    """An operand of a type NumPy should ask itself (it has its own ``__array_ufunc__``),
+    such as the values ``kerastutor.ops`` records on a tape."""
+    return hasattr(type(value), "__array_ufunc__") and \
+        not isinstance(value, (DeviceArray, np.ndarray, np.generic))
+
+
+def _defers(other):
+    """NEP 13: a type that sets ``__array_ufunc__ = None`` (kerastutor.ops.Traced) handles
+    ``array + it`` itself, so our operator must step aside (return NotImplemented)."""
+    return getattr(type(other), "__array_ufunc__", False) is None
+
+
 def _operator(ufunc, reflected=False):
-    if reflected:
-        return lambda self, other: ufunc(other, self)
-    return lambda self, other: ufunc(self, other)
+    def method(self, other):
+        if _defers(other):
+            return NotImplemented
+        return ufunc(other, self) if reflected else ufunc(self, other)
+    return method
 
 
 def _inplace(ufunc):
     def method(self, other):
+        if _defers(other):
+            return NotImplemented
         ufunc(self, other, out=self)
         return self
     return method

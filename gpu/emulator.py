@@ -204,9 +204,10 @@ def _reduction_twin(fn):
     return twin
 
 
-def _sum_in_order(cube):
-    """reduce_sum adds k = 0, 1, ... in order, in float32 (NumPy would add pairwise)."""
-    return np.cumsum(cube, axis=1, dtype=np.float32)[:, -1]
+def _compensated_sum(cube):
+    """reduce_sum's Kahan sum is within about one rounding of the exact sum; adding in
+    float64 and rounding once gives that same float32 (to the last bit almost always)."""
+    return cube.sum(axis=1, dtype=np.float64).astype(np.float32)
 
 
 # ---- matmul.cu, transpose.cu ---------------------------------------------------------------
@@ -358,13 +359,13 @@ def _sgd_momentum_update(rt, w, m, g, n, lr, mu, nesterov):
     weight += mu * velocity - lr * grad if _value(nesterov) else velocity
 
 
-def _adam_update(rt, w, m, v, g, n, alpha_t, beta_1, beta_2, epsilon):
+def _adam_update(rt, w, m, v, g, n, alpha_t, one_minus_beta_1, one_minus_beta_2, epsilon):
     n = _value(n)
-    alpha_t, beta_1, beta_2, epsilon = (np.float32(_value(a))
-                                        for a in (alpha_t, beta_1, beta_2, epsilon))
+    alpha_t, keep_1, keep_2, epsilon = (np.float32(_value(a)) for a in (
+        alpha_t, one_minus_beta_1, one_minus_beta_2, epsilon))
     grad, m, v, w = rt.floats(g, n), rt.floats(m, n), rt.floats(v, n), rt.floats(w, n)
-    m += (grad - m) * (np.float32(1) - beta_1)
-    v += (grad * grad - v) * (np.float32(1) - beta_2)
+    m += (grad - m) * keep_1
+    v += (grad * grad - v) * keep_2
     w -= alpha_t * m / (np.sqrt(v) + epsilon)
 
 
@@ -372,7 +373,7 @@ def _adam_update(rt, w, m, v, g, n, alpha_t, beta_1, beta_2, epsilon):
 
 TWINS = {
     "where": _where, "assign": _assign, "fill": _fill, "arange": _arange,
-    "reduce_sum": _reduction_twin(_sum_in_order),
+    "reduce_sum": _reduction_twin(_compensated_sum),
     "reduce_max": _reduction_twin(lambda c: np.fmax.reduce(c, axis=1)),
     "reduce_min": _reduction_twin(lambda c: np.fmin.reduce(c, axis=1)),
     "reduce_argmax": _reduction_twin(lambda c: np.argmax(c, axis=1)),

@@ -35,8 +35,9 @@ def sgd_momentum_update(weight, momentum, grad, learning_rate, mu, nesterov):
 
 def adam_update(weight, m, v, grad, alpha_t, beta_1, beta_2, epsilon):
     """Keras's Adam step with the bias corrections folded into ``alpha_t`` (computed on
-    the host once per step)."""
+    the host once per step). ``1 - beta`` is computed here in double precision, as the
+    NumPy path does, and rounded once to float32."""
     _check(weight, m, v, grad)
     _launch("optimizers", "adam_update", weight.size, weight.pointer(), m.pointer(),
-            v.pointer(), grad.pointer(), _i64(weight.size), _f32(alpha_t), _f32(beta_1),
-            _f32(beta_2), _f32(epsilon))
+            v.pointer(), grad.pointer(), _i64(weight.size), _f32(alpha_t), _f32(1 - beta_1),
+            _f32(1 - beta_2), _f32(epsilon))

@@ -171,6 +171,14 @@ PAGES = [
     Page("backend", "Backend", "kerastutor.backend", "keras.config",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
          "the random generator.", members=True),
+    Page("gpu", "GPU device arrays", "kerastutor.gpu.array", "kerastutor.gpu",
+         "Not part of Keras: the arrays that let the unchanged layers train on a GPU "
+         "(``keras.backend.set_device(\"cuda\")``), the runtimes they launch kernels "
+         "through, and the fused optimizer steps. See :ref:`gpu` for the whole story.",
+         members=True, names=["DeviceArray", "to_device", "to_host", "synchronize", "strict",
+                              "storable", "use_runtime", "current_runtime"],
+         extra_modules=("kerastutor.gpu.runtime", "kerastutor.gpu.emulator",
+                        "kerastutor.gpu.fused")),
 ]
 
 

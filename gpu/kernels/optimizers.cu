@@ -33,14 +33,16 @@ extern "C" __global__ void sgd_momentum_update(float* w, float* m, const float* 
 //     m <- m + (g - m)(1 - beta_1)
 //     v <- v + (g^2 - v)(1 - beta_2)
 //     w <- w - alpha_t * m / (sqrt(v) + eps),  alpha_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t)
-// alpha_t is passed in, computed on the host once per step.
+// alpha_t, 1 - beta_1 and 1 - beta_2 are passed in, computed on the host in double
+// precision: 1.0f - 0.9f is not the float nearest to 0.1, and the NumPy path (and
+// Keras) multiply by the nearest one.
 extern "C" __global__ void adam_update(float* w, float* m, float* v, const float* g,
-                                       long long n, float alpha_t, float beta_1,
-                                       float beta_2, float epsilon) {
+                                       long long n, float alpha_t, float one_minus_beta_1,
+                                       float one_minus_beta_2, float epsilon) {
     GRID_STRIDE_LOOP(i, n) {
         float grad = g[i];
-        float m_new = m[i] + (grad - m[i]) * (1.0f - beta_1);
-        float v_new = v[i] + (grad * grad - v[i]) * (1.0f - beta_2);
+        float m_new = m[i] + (grad - m[i]) * one_minus_beta_1;
+        float v_new = v[i] + (grad * grad - v[i]) * one_minus_beta_2;
         m[i] = m_new;
         v[i] = v_new;
         w[i] -= alpha_t * m_new / (sqrtf(v_new) + epsilon);

@@ -10,7 +10,7 @@
 // neighbouring floats: coalesced. (For a last-axis reduction inner == 1 and the
 // reads are strided; softmax.cu shows the other pattern, a block per row that
 // reduces in shared memory.) Each thread adds in a fixed order, so results are
-// the same from run to run; NumPy adds pairwise, so the last bits may differ.
+// the same from run to run.
 // fmaxf returns the other operand when one is NaN (NumPy's max would give NaN).
 
 #define OUTPUT_LOOP(t, outer, inner)                                                  \
@@ -22,8 +22,16 @@ extern "C" __global__ void reduce_sum(const float* x, float* y,
     OUTPUT_LOOP(t, outer, inner) {
         long long o = t / inner, i = t % inner;
         const float* row = x + o * length * (long long)inner + i;
-        float total = 0.0f;
-        for (int k = 0; k < length; ++k) total += row[(long long)k * inner];
+        // Kahan summation: `lost` keeps the low bits each addition rounds away and
+        // feeds them into the next one, so a long sum is off by about one rounding
+        // instead of `length` of them (a loss averaged over a big batch stays exact).
+        float total = 0.0f, lost = 0.0f;
+        for (int k = 0; k < length; ++k) {
+            float term = row[(long long)k * inner] - lost;
+            float next = total + term;
+            lost = (next - total) - term;
+            total = next;
+        }
         y[t] = total;
     }
 }
