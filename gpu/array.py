@@ -1196,19 +1196,29 @@ def copyto(dst, src, casting="same_kind", where=np._NoValue):
         dst[...] = to_host(src)
 
 
+def _one_per_row(arr, indices, axis):
+    """Whether ``indices`` picks one entry along the last axis for every row of ``arr``:
+    the sparse-label case, shapes ``(..., classes)`` and ``(..., 1)``."""
+    return axis is not None and arr.ndim >= 1 and axis % arr.ndim == arr.ndim - 1 \
+        and np.shape(indices) == arr.shape[:-1] + (1,)
+
+
 def take_along_axis(arr, indices, axis):
-    """Picking one entry per row of a matrix (sparse labels) is a kernel; the rest: host."""
+    """Picking one entry per row (sparse labels, any leading axes) is a kernel; the rest:
+    host."""
     arr = _upload_operand(arr)
-    if axis is None or arr.ndim != 2 or axis % 2 != 1 or np.shape(indices) != (arr.shape[0], 1):
+    if not _one_per_row(arr, indices, axis):
         return _on_host(np.take_along_axis, (arr, indices, axis), {})
+    rows, classes = _size(arr.shape[:-1]), arr.shape[-1]
     table = arr if arr.is_contiguous else arr.copy()
     labels = _upload_operand(indices).reshape(-1)
     labels = labels if labels.is_contiguous else labels.copy()
     _check_ids(np.asarray(indices) if not isinstance(indices, DeviceArray) else indices,
-               arr.shape[1])
-    result = DeviceArray.empty((arr.shape[0], 1), arr.dtype)
-    _launch("gather_scatter", "take_along_rows", arr.shape[0], table.pointer(), labels.pointer(),
-            result.pointer(), _i64(arr.shape[0]), _i32(arr.shape[1]))
+               classes)
+    result = DeviceArray.empty(arr.shape[:-1] + (1,), arr.dtype)
+    if rows:
+        _launch("gather_scatter", "take_along_rows", rows, table.pointer(), labels.pointer(),
+                result.pointer(), _i64(rows), _i32(classes))
     return result
 
 
@@ -1226,17 +1236,32 @@ def around(a, decimals=0, out=None):
     return _write_out(np.rint(a), out)
 
 
+def repeat(a, repeats, axis=None):
+    """Each element ``repeats`` times along ``axis``: a broadcast view, then one copy."""
+    if not isinstance(repeats, numbers.Integral):
+        return _on_host(np.repeat, (a, repeats), {"axis": axis})
+    a = _upload_operand(a)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    axis %= a.ndim
+    stretched = broadcast_to(expand_dims(a, axis + 1),
+                             a.shape[:axis + 1] + (repeats,) + a.shape[axis + 1:])
+    return stretched.reshape(a.shape[:axis] + (a.shape[axis] * repeats,) + a.shape[axis + 1:])
+
+
 def put_along_axis(arr, indices, values, axis):
-    """Setting one entry per row of a matrix (the sparse-label gradient) is a kernel."""
-    if not isinstance(arr, DeviceArray) or arr.ndim != 2 or axis is None or axis % 2 != 1 \
-            or np.shape(indices) != (arr.shape[0], 1) or not arr.is_contiguous:
+    """Setting one entry per row (the sparse-label gradient) is a kernel."""
+    if not isinstance(arr, DeviceArray) or not arr.is_contiguous \
+            or not _one_per_row(arr, indices, axis):
         return _on_host(np.put_along_axis, (arr, indices, values, axis), {})
+    rows, classes = _size(arr.shape[:-1]), arr.shape[-1]
     labels = _upload_operand(indices).reshape(-1).copy()
-    _check_ids(indices if not isinstance(indices, DeviceArray) else None, arr.shape[1])
+    _check_ids(indices if not isinstance(indices, DeviceArray) else None, classes)
     row_values = broadcast_to(_constant(float(values)) if _is_scalar(values)
-                              else _upload_operand(values), (arr.shape[0], 1)).copy()
-    _launch("gather_scatter", "put_along_rows", arr.shape[0], arr.pointer(), labels.pointer(),
-            row_values.pointer(), _i64(arr.shape[0]), _i32(arr.shape[1]))
+                              else _upload_operand(values), arr.shape[:-1] + (1,)).copy()
+    if rows:
+        _launch("gather_scatter", "put_along_rows", rows, arr.pointer(), labels.pointer(),
+                row_values.pointer(), _i64(rows), _i32(classes))
 
 
 def einsum(subscripts, *operands, out=None, **kwargs):
@@ -1297,7 +1322,7 @@ FUNCTIONS = {
     np.broadcast_to: broadcast_to, sliding_window_view: _sliding_window_view,
     np.concatenate: concatenate, np.stack: stack, np.split: split, np.dot: dot,
     np.copyto: copyto, np.take_along_axis: take_along_axis, np.put_along_axis: put_along_axis,
-    np.einsum: einsum, np.take: take, np.round: around, np.around: around, np.shape: shape, np.ndim: ndim,
+    np.einsum: einsum, np.take: take, np.round: around, np.around: around, np.repeat: repeat, np.shape: shape, np.ndim: ndim,
     np.size: size, np.may_share_memory: may_share_memory, np.copy: copy, np.pad: pad,
 }
 

@@ -749,6 +749,14 @@ def test_take_along_axis_picks_one_label_per_row_with_the_kernel(device):
           np.take_along_axis(x, labels, axis=-1))
     check(np.take_along_axis(d.T.T[:, ::-1], labels, axis=1),
           np.take_along_axis(x[:, ::-1], labels, axis=1))
+    steps = grid_floats(35, (2, 3, 4))                   # labels per time step: (N, T, 1)
+    per_step = np.array([[[0], [3], [1]], [[2], [2], [0]]])
+    check(np.take_along_axis(array.to_device(steps), per_step, axis=-1),
+          np.take_along_axis(steps, per_step, axis=-1))
+    target = array.to_device(steps)
+    np.put_along_axis(target, per_step, -1.0, axis=2)
+    np.put_along_axis(steps, per_step, -1.0, axis=2)
+    check(target, steps)
     assert not array.fallbacks
     two = np.array([[0, 1]] * 5)
     check_host(np.take_along_axis(d, two, axis=1), np.take_along_axis(x, two, axis=1))
@@ -1145,3 +1153,13 @@ def test_cuda_without_a_gpu_says_why_and_suggests_the_emulator():
     assert GPU_REASON in message
     assert "set_device('emulated')" in message
     assert keras.backend.get_device() == before
+
+
+def test_repeat_is_a_broadcast_view_then_one_copy(device):
+    x = grid_floats(70, (2, 3, 4))
+    d = array.to_device(x)
+    for axis in (None, 0, 1, -1):
+        check(np.repeat(d, 3, axis=axis), np.repeat(x, 3, axis=axis))
+    assert not array.fallbacks
+    check_host(np.repeat(d, [1, 2], axis=0), np.repeat(x, [1, 2], axis=0))   # per-row counts
+    assert array.fallbacks["repeat"] == 1
