@@ -12,7 +12,11 @@ Event names (in the order one training step emits them):
 final ``grad``, before the optimizer moves it) -> ``update`` -> ``train_batch_end``.
 """
 
+import contextlib
+import threading
+
 _LISTENERS = []
+_OWNERS = threading.local()      # per thread: step_through trains in a worker thread
 
 
 def listening():
@@ -35,3 +39,24 @@ def emit(name, **data):
     """Send one event to every listener (callers check :func:`listening` first)."""
     for listener in list(_LISTENERS):
         listener(name, data)
+
+
+# A subclassed model runs its ``call`` on the op tape, where its sub-layers are ops
+# rather than graph nodes; while it does, it is the "owner" that those sub-layers
+# announce their ``layer_forward``/``layer_backward`` for (Layer._call_on_tape).
+
+@contextlib.contextmanager
+def owned_by(model):
+    """Within the block, layers called on the op tape announce themselves as ``model``'s."""
+    stack = _OWNERS.__dict__.setdefault("stack", [])
+    stack.append(model)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def owner():
+    """The subclassed model whose ``call`` is running now, or ``None``."""
+    stack = getattr(_OWNERS, "stack", None)
+    return stack[-1] if stack else None

@@ -132,6 +132,25 @@ def test_record_functional_model_sees_every_layer_and_its_gradients():
     assert trace[0].weight("out/kernel").shape == (8, 3)
 
 
+def test_a_subclassed_model_announces_its_sublayers_itself():
+    """No tracer needed: any listener hears the sub-layers of call(), forward then backward
+    in reverse, each event naming the model (Layer._call_on_tape emits them)."""
+    x, y = iris_like()
+    model = subclassed()
+    model.train_on_batch(x, y)                       # built outside the listening
+    heard = []
+    listener = events.subscribe(lambda name, data: heard.append(
+        (name, data["layer"].name, data["model"] is model)) if name.startswith("layer_")
+        else None)
+    try:
+        model.train_on_batch(x, y)
+    finally:
+        events.unsubscribe(listener)
+    assert heard == [("layer_forward", "hidden", True), ("layer_forward", "out", True),
+                     ("layer_backward", "out", True), ("layer_backward", "hidden", True)]
+    assert events.owner() is None                    # the owner stack is empty again
+
+
 def test_record_subclassed_model_announces_its_sublayers_and_restores_them():
     x, y = iris_like()
     model = subclassed()

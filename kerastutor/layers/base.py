@@ -17,7 +17,7 @@ import difflib
 
 import numpy as np
 
-from kerastutor import backend, initializers
+from kerastutor import backend, events, initializers
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight
 
@@ -508,11 +508,19 @@ class Layer:
             training = ops.current_training()
         multi = isinstance(inputs, (list, tuple))
         kwargs = arguments.rebuild([ops._value(t) for t in extra])
-        y, cache = self.forward(values if multi else values[0], training=bool(training),
-                                **kwargs)
+        x = values if multi else values[0]
+        y, cache = self.forward(x, training=bool(training), **kwargs)
+        # Inside a subclassed model's call(), tell the tracer, as a graph model does for
+        # its nodes. (A nested model announces its own layers instead.)
+        owner = events.owner() if not hasattr(self, "layers") else None
+        if owner is not None and events.listening():
+            events.emit("layer_forward", model=owner, layer=self, inputs=x, output=y)
 
         def vjp(g):
             grad_in, extra_grads = _split_backward(self.backward(cache, g), bool(extra))
+            if owner is not None and events.listening():
+                events.emit("layer_backward", model=owner, layer=self, grad_output=g,
+                            grad_input=grad_in)
             main = tuple(grad_in) if multi else (grad_in,)
             return main + tuple(arguments.flat_grads(extra_grads))
         return ops._record(y, tuple(flat) + tuple(extra), vjp)

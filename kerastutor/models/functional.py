@@ -221,7 +221,8 @@ class Model(Layer):
     def forward(self, x, training=False):
         """Run every node in order; return ``(outputs, tape)``."""
         if self._is_subclassed():
-            return Layer.forward(self, x, training)      # call() on the op tape
+            with events.owned_by(self):                  # its sub-layers announce themselves
+                return Layer.forward(self, x, training)  # call() on the op tape
         xs = x if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self._input_slots):
             raise ValueError(f"Model {self.name!r} expects {len(self._input_slots)} input(s), "

@@ -356,62 +356,12 @@ def _output_layer(model, index, layers):
 
 # ============================================================ subclassed models
 @contextlib.contextmanager
-def announce_sublayers(model):
-    """Make the sub-layers of a subclassed model announce their forward and backward.
-
-    A functional or Sequential model walks its own graph and emits
-    ``layer_forward``/``layer_backward`` for every layer. A subclassed model
-    runs its ``call`` on the op tape instead, where the sub-layers are ops,
-    so nobody announces them. While this context is open, each sub-layer's
-    ``forward`` and ``backward`` are wrapped (on the instance, restored on
-    exit) to emit the same two events.
-    """
-    if not _is_subclassed(model):
-        yield
-        return
-    wrapped = [layer for layer in getattr(model, "layers", [])
-               if not hasattr(layer, "layers")]      # nested models announce themselves
-    for layer in wrapped:
-        layer.forward = _announcing_forward(model, layer, layer.forward)
-        layer.backward = _announcing_backward(model, layer, layer.backward)
-    try:
-        yield
-    finally:
-        for layer in wrapped:
-            del layer.forward, layer.backward          # the class methods show again
-
-
-def _is_subclassed(model):
-    check = getattr(model, "_is_subclassed", None)
-    return bool(check and check())
-
-
-def _announcing_forward(model, layer, forward):
-    def announced(x, training=False, **kwargs):
-        y, cache = forward(x, training, **kwargs)
-        if events.listening():
-            events.emit("layer_forward", model=model, layer=layer, inputs=x, output=y)
-        return y, cache
-    return announced
-
-
-def _announcing_backward(model, layer, backward):
-    def announced(cache, grad_out):
-        grad_in = backward(cache, grad_out)
-        if events.listening():
-            events.emit("layer_backward", model=model, layer=layer, grad_output=grad_out,
-                        grad_input=grad_in)
-        return grad_in
-    return announced
-
-
-@contextlib.contextmanager
 def listening_to(model, listener):
-    """Subscribe ``listener`` (and announce a subclassed model's layers) for the block."""
+    """Subscribe ``listener`` for the block. (Every kind of model announces its layers:
+    graph models node by node, subclassed ones from ``Layer._call_on_tape``.)"""
     events.subscribe(listener)
     try:
-        with announce_sublayers(model):
-            yield listener
+        yield listener
     finally:
         events.unsubscribe(listener)
 

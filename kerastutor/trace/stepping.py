@@ -27,7 +27,7 @@ import threading
 import numpy as np
 
 from kerastutor import events
-from kerastutor.trace.recorder import Stats, _arrays, _copy, _norm, announce_sublayers
+from kerastutor.trace.recorder import Stats, _arrays, _copy, _norm
 
 
 def _shape_text(value):
@@ -197,20 +197,19 @@ def step_through(model, x, y, sample_weight=None):
     from kerastutor.trace.recorder import _check_model
     _check_model(model, "step_through")
     stepper = _Stepper(model)
-    with announce_sublayers(model):
-        worker = threading.Thread(target=stepper.train, args=(x, y, sample_weight),
-                                  name="kerastutor-step-through", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = stepper.to_user.get()
-                if item is _DONE:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-                stepper.to_trainer.put("next")
-        finally:
-            stepper.pausing = False      # left early: finish the step without pausing
+    worker = threading.Thread(target=stepper.train, args=(x, y, sample_weight),
+                              name="kerastutor-step-through", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = stepper.to_user.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
             stepper.to_trainer.put("next")
-            worker.join()
+    finally:
+        stepper.pausing = False      # left early: finish the step without pausing
+        stepper.to_trainer.put("next")
+        worker.join()
