@@ -341,6 +341,10 @@ class DeviceArray:
 
     # ---- the NumPy protocols ----
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if method == "__call__" and not kwargs and _plain(inputs, out):
+            run = ELEMENTWISE.get(ufunc)     # the common case, without the checks below
+            if run is not None and len(inputs) == ufunc.nin:
+                return _write_out(run(*inputs, out=out), out)
         if any(_foreign(v) for v in inputs + (out or ())):
             return NotImplemented            # NEP 13: let the other type's method answer
         host_out = out is not None and not any(isinstance(o, DeviceArray) for o in out)
@@ -596,7 +600,19 @@ def _unary(kernel, x, dtype=np.float32, into=None):
     return result
 
 
+_PLAIN_SCALARS = (float, int, bool, np.float32, np.float16, np.int64, np.int32, np.bool_)
+
+
+def _plain(inputs, out):
+    """Device arrays and scalars that are not float64, and a device ``out`` (or none):
+    the operands of nearly every call, which need none of the general checks."""
+    return all(type(v) is DeviceArray or type(v) in _PLAIN_SCALARS for v in inputs) and \
+        (out is None or all(type(o) is DeviceArray for o in out))
+
+
 def _is_scalar(value):
+    if type(value) in _PLAIN_SCALARS:
+        return True
     return isinstance(value, (numbers.Number, np.generic)) or \
         (isinstance(value, np.ndarray) and value.ndim == 0)
 

@@ -154,7 +154,7 @@ def domains(ufunc):
     """The input domains of a binary ufunc: positive bases, non-zero divisors."""
     if ufunc in (np.power, np.float_power):
         return "positive", "any"
-    if ufunc in (np.true_divide, np.remainder):
+    if ufunc in (np.true_divide, np.remainder, np.floor_divide):
         return "any", "nonzero"
     return "any", "any"
 

@@ -96,6 +96,7 @@ def test_each_batch_is_copied_to_the_device_once(device):
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     model.fit(x[:32], y[:32], batch_size=32, epochs=1, verbose=0)      # builds everything
     garray.transfers.clear()
+    garray.fallbacks.clear()
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)                # 3 steps
     assert garray.transfers["upload"] == 3 * 2                         # x and y, per step
     assert not garray.fallbacks
