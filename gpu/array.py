@@ -1219,11 +1219,36 @@ def _one_per_row(arr, indices, axis):
         and np.shape(indices) == arr.shape[:-1] + (1,)
 
 
+def _one_per_position(arr, indices, axis):
+    """One pick along a SHORT axis for every other position (the winner among the
+    inputs of a Maximum layer): ``indices`` is ``arr``'s shape with 1 on ``axis``."""
+    if axis is None or arr.ndim == 0 or np.ndim(indices) != arr.ndim:
+        return False
+    axis %= arr.ndim
+    return arr.shape[axis] <= 16 and np.shape(indices) == \
+        arr.shape[:axis] + (1,) + arr.shape[axis + 1:]
+
+
+def _pick_per_position(arr, indices, axis):
+    """``result = arr[indices[...], ...]`` along a short axis, one where() per entry."""
+    axis %= arr.ndim
+    if isinstance(indices, np.ndarray):
+        _check_ids(indices.reshape(-1), arr.shape[axis])
+    indices = _upload_operand(indices)
+    result = zeros(indices.shape, arr.dtype)
+    for k in range(arr.shape[axis]):         # a loop over the (few) inputs, not over elements
+        entry = arr[(slice(None),) * axis + (slice(k, k + 1),)]
+        result = where(np.equal(indices, k), entry, result)
+    return result._relabel(arr.dtype)
+
+
 def take_along_axis(arr, indices, axis):
     """Picking one entry per row (sparse labels, any leading axes) is a kernel; the rest:
     host."""
     arr = _upload_operand(arr)
     if not _one_per_row(arr, indices, axis):
+        if _one_per_position(arr, indices, axis):
+            return _pick_per_position(arr, indices, axis)
         return _on_host(np.take_along_axis, (arr, indices, axis), {})
     rows, classes = _size(arr.shape[:-1]), arr.shape[-1]
     table = arr if arr.is_contiguous else arr.copy()
