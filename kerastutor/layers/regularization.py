@@ -159,6 +159,7 @@ class GaussianDropout(Layer):
             return x, None
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
         noise = _generator(self).normal(1.0, stddev, size=x.shape).astype(x.dtype)
+        noise = backend.to_device(noise)        # drawn by NumPy, moved to x's device once
         return x * noise, noise                              # y = x * eps
 
     def backward(self, cache, grad_out):
@@ -196,7 +197,7 @@ class GaussianNoise(Layer):
         if not training or self.stddev == 0:
             return x, None
         noise = _generator(self).normal(0.0, self.stddev, size=x.shape).astype(x.dtype)
-        return x + noise, None                               # y = x + eps
+        return x + backend.to_device(noise), None            # y = x + eps
 
     def backward(self, cache, grad_out):
         return grad_out                                      # dy/dx = 1
@@ -253,7 +254,7 @@ class AlphaDropout(Layer):
             return x, None
         p = self.rate
         keep = _generator(self).random(self._mask_shape(x), dtype=np.float32) >= p
-        m = keep.astype(x.dtype)
+        m = backend.to_device(keep.astype(x.dtype))     # moved to x's device once
         a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
         b = -a * ALPHA_PRIME * p
         y = a * (x * m + ALPHA_PRIME * (1 - m)) + b          # y = a (m x + alpha'(1-m)) + b
