@@ -256,6 +256,7 @@ class _DropoutRNNCell(Layer):
             rng = self._rng if self._rng is not None else backend.rng()
             keep = rng.random(shape) >= rate
             mask = keep.astype(dtype) / backend.asarray(1.0 - rate, dtype=dtype)
+            mask = backend.to_device(mask)      # drawn by NumPy, moved to the device once
             self._dropout_masks[kind] = mask
         return mask
 
