@@ -35,3 +35,30 @@ def assert_config_round_trip(layer, x):
     np.testing.assert_allclose(clone(x), y)
     assert clone.get_config() == config
     return config
+
+
+class WithMaskAndState:
+    """Adapter for check_layer: input [x, *initial_states] (or x), fixed mask, training."""
+
+    built = True
+
+    def __init__(self, layer, mask=None, with_state=False):
+        self.layer, self.mask, self.with_state = layer, mask, with_state
+        self.name = layer.name
+        self.has_kinks = getattr(layer, "has_kinks", False)
+
+    @property
+    def weights(self):
+        return self.layer.weights
+
+    def forward(self, xs, training=False):
+        if self.with_state:
+            return self.layer.forward(xs[0], training, mask=self.mask, initial_state=xs[1:])
+        return self.layer.forward(xs, training, mask=self.mask)
+
+    def backward(self, cache, grad_out):
+        grad = self.layer.backward(cache, grad_out)
+        if self.with_state:
+            dx, extra = grad
+            return [dx] + list(extra["initial_state"])
+        return grad

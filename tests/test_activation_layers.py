@@ -9,23 +9,7 @@ from hypothesis import strategies as st
 import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from helpers import random_array
-
-
-class WithMask:
-    """Feeds a fixed ``mask=`` to Softmax.forward, so check_layer can test the masked path."""
-
-    built = True
-    weights = []
-
-    def __init__(self, layer, mask):
-        self.layer, self.mask, self.name = layer, mask, layer.name
-
-    def forward(self, x, training=False):
-        return self.layer.forward(x, training, mask=self.mask)
-
-    def backward(self, cache, grad_out):
-        return self.layer.backward(cache, grad_out)
+from helpers import WithMaskAndState, random_array
 
 
 def naive_softmax(x, axes):
@@ -173,7 +157,7 @@ def test_softmax_gradients(axis, masked, seed):
     subject = layer
     if masked:
         mask = np.random.default_rng(seed).random((2, 1, 4)) > 0.3   # broadcasts over axis 1
-        subject = WithMask(layer, mask)
+        subject = WithMaskAndState(layer, mask)
     report = gradcheck.check_layer(subject, x, seed=seed)
     assert report.passed, str(report)
 
@@ -219,7 +203,7 @@ def test_softmax_masked_gradients_with_a_fully_masked_row():
     x = random_array(7, (3, 4))
     mask = np.array([[True, False, True, True], [False] * 4, [True] * 4])
     layer = Softmax()
-    report = gradcheck.check_layer(WithMask(layer, mask), x, seed=7)
+    report = gradcheck.check_layer(WithMaskAndState(layer, mask), x, seed=7)
     assert report.passed, str(report)
     y, cache = layer.forward(x, mask=mask)
     dx = layer.backward(cache, random_array(8, y.shape))

@@ -9,7 +9,7 @@ from kerastutor.layers import deserialize, serialize
 from kerastutor.layers.base import Layer
 from kerastutor.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,
                                          SimpleRNNCell, StackedRNNCells)
-from helpers import random_array
+from helpers import WithMaskAndState, random_array
 
 INIT = dict(kernel_initializer="random_normal", recurrent_initializer="orthogonal",
             bias_initializer="random_normal")
@@ -89,33 +89,6 @@ def naive_masked_rnn(layer, x, mask=None, initial_state=None, step=None):
 
 def as_list(y):
     return list(y) if isinstance(y, list) else [y]
-
-
-class WithMaskAndState:
-    """Adapter for check_layer: input [x, *initial_states] (or x), fixed mask, training."""
-
-    built = True
-
-    def __init__(self, layer, mask=None, with_state=False):
-        self.layer, self.mask, self.with_state = layer, mask, with_state
-        self.name = layer.name
-        self.has_kinks = getattr(layer, "has_kinks", False)
-
-    @property
-    def weights(self):
-        return self.layer.weights
-
-    def forward(self, xs, training=False):
-        if self.with_state:
-            return self.layer.forward(xs[0], training, mask=self.mask, initial_state=xs[1:])
-        return self.layer.forward(xs, training, mask=self.mask)
-
-    def backward(self, cache, grad_out):
-        grad = self.layer.backward(cache, grad_out)
-        if self.with_state:
-            dx, extra = grad
-            return [dx] + list(extra["initial_state"])
-        return grad
 
 
 def random_mask(seed, batch, steps):

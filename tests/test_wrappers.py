@@ -10,7 +10,7 @@ from kerastutor.layers.convolutional import Conv1D
 from kerastutor.layers.core import Dense, Dropout
 from kerastutor.layers.recurrent import GRU, LSTM, RNN, SimpleRNN, SimpleRNNCell
 from kerastutor.layers.wrappers import Bidirectional, TimeDistributed
-from helpers import random_array
+from helpers import WithMaskAndState, random_array
 
 INIT = dict(kernel_initializer="random_normal", recurrent_initializer="orthogonal",
             bias_initializer="random_normal")
@@ -25,31 +25,6 @@ def merge(mode, a, b):
     """The merge written out in the test (the reference)."""
     return {"concat": lambda: np.concatenate([a, b], axis=-1), "sum": lambda: a + b,
             "ave": lambda: (a + b) / 2, "mul": lambda: a * b, None: lambda: [a, b]}[mode]()
-
-
-class WithMask:
-    """Adapter for check_layer: forward with a fixed mask (and optional initial states)."""
-
-    built = True
-
-    def __init__(self, layer, mask=None, with_state=False):
-        self.layer, self.mask, self.with_state = layer, mask, with_state
-        self.name, self.has_kinks = layer.name, layer.has_kinks
-
-    @property
-    def weights(self):
-        return self.layer.weights
-
-    def forward(self, xs, training=False):
-        if self.with_state:
-            return self.layer.forward(xs[0], training, mask=self.mask, initial_state=xs[1:])
-        return self.layer.forward(xs, training, mask=self.mask)
-
-    def backward(self, cache, grad_out):
-        grad = self.layer.backward(cache, grad_out)
-        if self.with_state:
-            return [grad[0]] + list(grad[1]["initial_state"])
-        return grad
 
 
 # ================================================================ Bidirectional
@@ -117,7 +92,7 @@ def test_gradcheck(kind, merge_mode, return_sequences, return_state, masked, wit
     if with_state:
         n = len(layer.forward_layer.state_size)
         xs = [x] + [random_array(seed + 1 + i, (2, 2)) for i in range(2 * n)]
-    report = gradcheck.check_layer(WithMask(layer, mask, with_state), xs, seed=seed)
+    report = gradcheck.check_layer(WithMaskAndState(layer, mask, with_state), xs, seed=seed)
     assert report.passed, str(report)
 
 
