@@ -57,6 +57,11 @@ def compile_and_fit(model, lib, x, y):
     return model
 
 
+def assert_same_predictions(loaded, original, x):
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), original.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
 def next_epoch_loss(model, x, y):
     return model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False).history["loss"][0]
 
@@ -66,8 +71,7 @@ def test_keras_file_loads_in_kerastutor(tmp_path, build, x, y):
     theirs = compile_and_fit(build(keras), keras, x, y)
     theirs.save(tmp_path / "k.keras")
     ours = kerastutor.models.load_model(tmp_path / "k.keras")
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(ours, theirs, x)
     # compile settings and the optimizer state came along: the next epoch agrees
     assert next_epoch_loss(ours, x, y) == pytest.approx(next_epoch_loss(theirs, x, y),
                                                          rel=1e-4)
@@ -78,8 +82,7 @@ def test_kerastutor_file_loads_in_keras(tmp_path, build, x, y):
     ours = compile_and_fit(build(kerastutor), kerastutor, x, y)
     ours.save(tmp_path / "t.keras")
     theirs = keras.saving.load_model(tmp_path / "t.keras")
-    np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(theirs, ours, x)
     assert next_epoch_loss(theirs, x, y) == pytest.approx(next_epoch_loss(ours, x, y),
                                                           rel=1e-4)
 
@@ -89,13 +92,11 @@ def test_weights_files_both_ways(tmp_path, build, x, y):
     theirs, ours = build(keras), build(kerastutor)
     theirs.save_weights(tmp_path / "k.weights.h5")
     ours.load_weights(tmp_path / "k.weights.h5")
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(ours, theirs, x)
     fresh = build(kerastutor)
     fresh.save_weights(tmp_path / "t.weights.h5")
     theirs.load_weights(tmp_path / "t.weights.h5")
-    np.testing.assert_allclose(theirs.predict(x, verbose=0), fresh.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(theirs, fresh, x)
 
 
 @pytest.mark.parametrize("build, x, y", CASES)
@@ -103,13 +104,11 @@ def test_legacy_h5_both_ways(tmp_path, build, x, y):
     theirs = compile_and_fit(build(keras), keras, x, y)
     theirs.save(tmp_path / "k.h5")
     ours = kerastutor.models.load_model(tmp_path / "k.h5")
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(ours, theirs, x)
     mine = compile_and_fit(build(kerastutor), kerastutor, x, y)
     mine.save(tmp_path / "t.h5")
     loaded = keras.saving.load_model(tmp_path / "t.h5")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), mine.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    assert_same_predictions(loaded, mine, x)
     # (Keras 3.15.1 cannot fit a model it loaded from a legacy .h5 with optimizer state --
     # "Unknown variable" -- even for its own files, so only predictions are compared there;
     # our side continues training from the Keras file exactly.)
