@@ -389,24 +389,18 @@ def _foreign(value):
         not isinstance(value, (DeviceArray, np.ndarray, np.generic))
 
 
-def _defers(other):
-    """NEP 13: a type that sets ``__array_ufunc__ = None`` (kerastutor.ops.Traced) handles
-    ``array + it`` itself, so our operator must step aside (return NotImplemented)."""
-    return getattr(type(other), "__array_ufunc__", False) is None
-
-
 def _operator(ufunc, reflected=False):
     def method(self, other):
-        if _defers(other):
-            return NotImplemented
+        if _foreign(other):                  # ops.Traced & co. answer with their own
+            return NotImplemented            # reflected operator
         return ufunc(other, self) if reflected else ufunc(self, other)
     return method
 
 
 def _inplace(ufunc):
     def method(self, other):
-        if _defers(other):
-            return NotImplemented
+        if _foreign(other):                  # ops.Traced & co. answer with their own
+            return NotImplemented            # reflected operator
         ufunc(self, other, out=self)
         return self
     return method
@@ -477,11 +471,11 @@ def _upload_operand(value):
     """An operand of a device operation: device arrays as they are, host arrays uploaded."""
     if isinstance(value, DeviceArray):
         return value
-    moved = to_device(np.asarray(value, dtype=np.float32)
-                      if np.asarray(value).dtype.kind == "f" else value)
+    host = np.asarray(value)
+    moved = to_device(host.astype(np.float32, copy=False) if host.dtype.kind == "f" else host)
     if not isinstance(moved, DeviceArray):
-        raise TypeError(f"DeviceArray: cannot use a {np.asarray(value).dtype} array on the "
-                        f"device (only float32, bool and integers below 2**24 live there).")
+        raise TypeError(f"DeviceArray: cannot use a {host.dtype} array on the device (only "
+                        f"float32, bool and integers below 2**24 live there).")
     return moved
 
 
@@ -649,11 +643,18 @@ def _assign(target, value):
                 _i64(target.size), _layout(target.shape, value, target))
 
 
+def full(shape, value, dtype=np.float32):
+    """A new device array with every element ``value`` (the fill kernel, nothing uploaded)."""
+    result = DeviceArray.empty(shape, dtype)
+    if result.size:
+        _launch("elementwise", "fill", result.size, result.pointer(), _i64(result.size),
+                _f32(value))
+    return result
+
+
 def _constant(value):
-    """A one-element device array holding ``value`` (fill kernel, no upload)."""
-    array = DeviceArray.empty((1,))
-    _launch("elementwise", "fill", 1, array.pointer(), _i64(1), _f32(value))
-    return array.reshape(())
+    """A 0-d device array holding ``value``."""
+    return full((), value)
 
 
 # Which kernel computes each NumPy ufunc, and the dtype its result says it has.
@@ -794,7 +795,7 @@ def _axes(axis, ndim):
     return tuple(sorted(a % ndim for a in axis))
 
 
-def _reduce(kind, x, axis=None, keepdims=False, dtype=None, out=None):
+def _reduce(kind, x, axis=None, keepdims=False, out=None):
     """Reduce over ``axis`` (None: all), one axis at a time, last first, so the earlier
     axis numbers stay valid. ``kind`` is sum, max, min, argmax or argmin. The last
     reduction writes straight into ``out`` when it can."""
@@ -987,21 +988,14 @@ def _advanced_setitem(x, index, value):
 # -- functions (NEP 18) ----------------------------------------------------------------------
 
 def zeros(shape, dtype=np.float32):
-    result = DeviceArray.empty(shape, dtype)
-    if result.size:
-        _launch("elementwise", "fill", result.size, result.pointer(), _i64(result.size), _f32(0))
-    return result
+    return full(shape, 0.0, dtype)
 
 
 def _full_like(prototype, value, dtype=None, shape=None):
     dtype = np.dtype(dtype or _dtype_of(prototype))
     if dtype.kind == "f" and dtype.itemsize != 4:
         return np.full(shape or np.shape(prototype), value, dtype)
-    result = DeviceArray.empty(shape or np.shape(prototype), dtype)
-    if result.size:
-        _launch("elementwise", "fill", result.size, result.pointer(), _i64(result.size),
-                _f32(value))
-    return result
+    return full(shape or np.shape(prototype), value, dtype)
 
 
 def _like(value):

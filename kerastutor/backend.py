@@ -23,6 +23,7 @@ import difflib
 import os
 import random
 import re
+import sys
 
 import numpy as np
 
@@ -167,8 +168,12 @@ def get_device():
 
 
 def is_device_array(value):
-    """Whether ``value`` lives on a GPU (a :class:`kerastutor.gpu.array.DeviceArray`)."""
-    return type(value).__name__ == "DeviceArray" and hasattr(value, "buffer")
+    """Whether ``value`` lives on a GPU (a :class:`kerastutor.gpu.array.DeviceArray`).
+
+    Before any device is used the GPU module is not even imported, and nothing can be one.
+    """
+    array = sys.modules.get("kerastutor.gpu.array")
+    return array is not None and isinstance(value, array.DeviceArray)
 
 
 def to_device(value):

@@ -46,6 +46,7 @@ import numpy as np
 
 import kerastutor.gpu as gpu
 from kerastutor.gpu import driver, nvrtc
+from kerastutor.gpu.array import Layout
 
 parser = argparse.ArgumentParser(description="Lesson 6: your first CUDA kernel")
 parser.add_argument("--quick", action="store_true", help="smaller arrays (for CI)")
@@ -74,11 +75,7 @@ def expand(name, arguments):
                   lambda match: replace[match.group()], body).strip("\n")
 
 
-relu_line = next((line for line in lines if line.startswith("UNARY(unary_relu,")), None)
-if relu_line is None:
-    relu_line = "UNARY(unary_relu, v > 0.0f ? v : 0.0f)"
-    source += f"\n{relu_line}\n"
-    print("(elementwise.cu has no unary_relu line, so we add it to the text we compile)\n")
+relu_line = next(line for line in lines if line.startswith("UNARY(unary_relu,"))
 print(macro("GRID_STRIDE_LOOP"))
 print()
 print(macro("UNARY"))
@@ -235,28 +232,19 @@ expected = np.maximum(x, 0)
 # ``long long`` (``c_longlong`` -- a plain Python ``int`` would be sent as a
 # 32-bit ``int``, and the kernel would read garbage in the upper half).
 #
-# When the kernel also takes a ``Layout``, we pass that struct by value too,
-# as a ``ctypes.Structure`` with the same fields in the same order (ctypes
-# lays it out as the C compiler does). For a contiguous 1-D array it says:
-# one axis of ``n`` elements, stride 1.
+# The kernel also takes a ``Layout``, passed by value: the library's
+# ``ctypes.Structure`` with the same fields in the same order
+# (:class:`kerastutor.gpu.array.Layout`; ctypes lays it out as the C compiler
+# does). For a contiguous 1-D array it says: one axis of ``n`` elements, stride 1.
 signature = re.search(r"void name\(([^)]*)\)", macro("UNARY")).group(1)
 print("parameters:", signature)
-takes_layout = "Layout" in signature
-if takes_layout:
-    MAX_RANK = int(re.search(r"#define MAX_RANK (\d+)", source).group(1))
-    struct_start = source.index("struct Layout {")
-    print(source[struct_start:source.index("};", struct_start) + 2])
-
-    class Layout(ctypes.Structure):
-        _fields_ = [("rank", ctypes.c_int),
-                    ("shape", ctypes.c_int * MAX_RANK),
-                    ("strides", (ctypes.c_longlong * MAX_RANK) * 3)]
-
-    layout = Layout(rank=1)
-    layout.shape[0] = n
-    layout.strides[0][0] = 1
-    print(f"Layout: rank {layout.rank}, shape[0] {layout.shape[0]}, "
-          f"strides[0][0] {layout.strides[0][0]}, {ctypes.sizeof(layout)} bytes")
+struct_start = source.index("struct Layout {")
+print(source[struct_start:source.index("};", struct_start) + 2])
+layout = Layout(rank=1)
+layout.shape[0] = n
+layout.strides[0][0] = 1
+print(f"Layout: rank {layout.rank}, shape[0] {layout.shape[0]}, "
+      f"strides[0][0] {layout.strides[0][0]}, {ctypes.sizeof(layout)} bytes")
 
 # %%
 # On a GPU we run it for real, with the driver calls of :mod:`kerastutor.gpu.driver`:
@@ -279,7 +267,7 @@ if gpu_ok and ptx is not None:
         x_address, y_address = driver.mem_alloc(x.nbytes), driver.mem_alloc(x.nbytes)
         driver.memcpy_htod(x_address, x)
         arguments = [ctypes.c_uint64(x_address), ctypes.c_uint64(y_address),
-                     ctypes.c_longlong(n)] + ([layout] if takes_layout else [])
+                     ctypes.c_longlong(n)] + [layout]
         print(f"arguments: x = {x_address:#x}, y = {y_address:#x}, n = {n}")
         start, end = driver.Event(), driver.Event()
         start.record()
@@ -300,7 +288,7 @@ else:
     print("So instead of launching, we simulate the grid in NumPy below.")
     print(f"arguments would be: x = <device address, c_uint64>, "
           f"y = <device address, c_uint64>, n = c_longlong({n})"
-          + (", L = the Layout above" if takes_layout else ""))
+          + ", L = the Layout above")
 
 # %%
 # The grid, simulated
