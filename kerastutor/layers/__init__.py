@@ -1,11 +1,11 @@
 """Keras layers, one module per family.
 
 ``keras.layers.Dense`` and friends; ``serialize``/``deserialize`` turn a
-layer into its Keras config dict and back. Deserialization only ever looks
-names up in this package: a file can name a layer class, never run code.
+layer into its Keras config dict and back (:mod:`.serialization`).
+Deserialization only ever looks names up: a file can name a layer class,
+never run code.
 """
 
-from kerastutor.backend import did_you_mean
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, snake_case
 from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerastutor.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
@@ -41,6 +41,7 @@ from kerastutor.layers.regularization import (ActivityRegularization, AlphaDropo
                                               SpatialDropout1D, SpatialDropout2D,
                                               SpatialDropout3D)
 from kerastutor.layers.wrappers import Bidirectional, TimeDistributed
+from kerastutor.layers.serialization import deserialize, get_layer_class, serialize
 from kerastutor.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute,
                                          RepeatVector, UpSampling1D, UpSampling2D,
                                          UpSampling3D, ZeroPadding1D, ZeroPadding2D,
@@ -80,64 +81,3 @@ __all__ = [
     # (de)serialization
     "serialize", "deserialize", "get_layer_class"]
 
-
-def _registry():
-    """Every Layer subclass kerastutor defines, by Keras class name."""
-    found = {}
-    stack = [Layer]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            if sub.__module__.startswith("kerastutor."):
-                found.setdefault(sub.__name__, sub)
-            stack.append(sub)
-    return found
-
-
-def get_layer_class(class_name, custom_objects=None):
-    """Look up a layer class by its Keras name (``"Dense"``), with a hint if unknown."""
-    from kerastutor.saving.object_registration import get_registered_object
-    if not isinstance(class_name, str):
-        raise ValueError(f"A layer config names its class with a string, got {class_name!r}.")
-    own = get_registered_object(class_name, custom_objects)
-    if own is not None:
-        return own
-    import kerastutor.models  # noqa: F401  (registers Sequential / Functional)
-    registry = _registry()
-    registry.setdefault("Functional", registry.get("Model"))
-    if class_name not in registry:
-        hint = did_you_mean(class_name, sorted(registry))
-        raise ValueError(
-            f"Unknown layer class {class_name!r}.{hint} If it is your own layer, pass it in "
-            f"custom_objects={{{class_name!r}: {class_name}}}.")
-    return registry[class_name]
-
-
-def serialize(layer):
-    """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``."""
-    registered = getattr(type(layer), "_registered_name", None)
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": registered}
-
-
-def deserialize(config, custom_objects=None):
-    """Rebuild a layer from :func:`serialize`'s dict."""
-    from kerastutor.saving.object_registration import get_registered_object
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
-                         f"{str(config)[:80]!r}.")
-    registered = config.get("registered_name")
-    name = registered if isinstance(registered, str) and \
-        get_registered_object(registered, custom_objects) is not None else config["class_name"]
-    cls = get_layer_class(name, custom_objects)
-    inner = config.get("config", {})
-    if not isinstance(inner, dict):
-        raise ValueError(f"The config of layer class {name!r} must be a dict, got "
-                         f"{type(inner).__name__}.")
-    inner = dict(inner)
-    if hasattr(cls, "from_config"):
-        try:
-            return cls.from_config(inner, custom_objects=custom_objects)
-        except TypeError:
-            return cls.from_config(inner)
-    return cls(**inner)
