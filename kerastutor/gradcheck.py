@@ -861,6 +861,108 @@ def assert_gradients_ok(obj, *args, **kwargs):
 
 
 # ----------------------------------------------------------------------------------------
+# Repeatable backward: the same cache and upstream gradient give the same answer
+# ----------------------------------------------------------------------------------------
+def assert_backward_repeatable(obj, x, training=False, seed=0):
+    r"""Call ``backward`` twice on one forward result and require identical answers.
+
+    A backward that writes into its cache (``np.exp(s, out=s)`` on a cached
+    array, ``error *= 2`` on a cached difference) returns a right answer the
+    first time and a wrong one the second: a gradient check does not notice,
+    but a tracer that replays a step, or a layer shared at two places of a
+    graph, does. This check runs
+
+    .. math:: (y, c) = \text{forward}(x),\qquad
+              \text{backward}(c, g) \overset{!}{=} \text{backward}(c, g)
+
+    for a seeded random :math:`g` and compares, bit for bit, the input
+    gradients, every weight's ``grad`` (each backward starts from zeroed
+    gradients), the cache itself (before and after) and :math:`g`.
+
+    ``obj`` is a layer, model or activation (the kinds of :func:`check`); a
+    loss is checked through its ``forward(y_true, y_pred)``/``backward(cache)``
+    pair with ``x = (y_true, y_pred)``. Returns the input gradient.
+    """
+    kind = _kind_of(obj)
+    backend.set_random_seed(seed)
+    if kind == "loss":
+        y_true, y_pred = x
+        _, cache = obj.forward(y_true, y_pred)
+        run_backward = lambda: obj.backward(cache)           # noqa: E731
+    else:
+        if kind != "activation":
+            _ensure_built(obj, x)
+        y, cache = (obj.forward(x) if kind == "activation"
+                    else obj.forward(x, training=training))
+        rng = np.random.default_rng(seed)
+        upstream = [rng.standard_normal(np.shape(part)).astype(np.asarray(part).dtype)
+                    for part in _as_list(y)]
+        grad_out = upstream if isinstance(y, (list, tuple)) else upstream[0]
+        upstream_before = _deep_copy(grad_out)
+        run_backward = lambda: obj.backward(cache, grad_out)  # noqa: E731
+    weights = _unique(getattr(obj, "weights", None) or [])
+    trainable = [w for w in weights if w.trainable]
+    cache_before = _deep_copy(cache)
+    answers = []
+    for _ in range(2):
+        for weight in weights:
+            weight.zero_grad()
+        grad_in = run_backward()
+        answers.append((_deep_copy(grad_in),
+                        [np.array(backend.to_host(w.grad)) for w in trainable]))
+    name = _describe(obj)
+    _assert_same(answers[0][0], answers[1][0],
+                 f"{name}: a second backward on the same cache gave a different input "
+                 "gradient, so the first backward changed something it reads. Hint: write "
+                 "into fresh arrays in backward, never into the cache (no out= on cached "
+                 "arrays, no in-place += on them).")
+    for weight, first, second in zip(trainable, answers[0][1], answers[1][1]):
+        _assert_same(first, second,
+                     f"{name}: a second backward gave a different gradient for weight "
+                     f"{weight.path!r}. Hint: backward must not modify its cache.")
+    _assert_same(cache_before, cache, f"{name}: backward modified its cache. Hint: write "
+                 "into fresh arrays instead of the cached ones.")
+    if kind != "loss":
+        _assert_same(upstream_before, grad_out, f"{name}: backward modified the upstream "
+                     "gradient grad_out it was given; it belongs to the caller.")
+    return answers[0][0]
+
+
+def _deep_copy(value):
+    """Arrays copied, containers rebuilt, anything else (layers, ints) kept as it is."""
+    if isinstance(value, np.ndarray) or backend.is_device_array(value):
+        return np.array(backend.to_host(value), copy=True)
+    if isinstance(value, (list, tuple)):
+        return [_deep_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    return value
+
+
+def _assert_same(expected, actual, message):
+    """Bit-identical arrays (NaNs in the same places), recursively through containers."""
+    actual = _deep_copy(actual)
+    if isinstance(expected, np.ndarray):
+        same = (isinstance(actual, np.ndarray) and expected.shape == actual.shape
+                and np.array_equal(expected, actual,
+                                   equal_nan=expected.dtype.kind in "fc"))
+    elif isinstance(expected, list):
+        same = isinstance(actual, list) and len(expected) == len(actual)
+        if same:
+            for part_expected, part_actual in zip(expected, actual):
+                _assert_same(part_expected, part_actual, message)
+    elif isinstance(expected, dict):
+        same = isinstance(actual, dict) and expected.keys() == actual.keys()
+        if same:
+            for key in expected:
+                _assert_same(expected[key], actual[key], message)
+    else:
+        same = True                      # an object or number kept by reference
+    if not same:
+        raise AssertionError(message)
+
+
+# ----------------------------------------------------------------------------------------
 # Small adapters between the object interfaces and the engine
 # ----------------------------------------------------------------------------------------
 def _kind_of(obj):
