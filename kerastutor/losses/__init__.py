@@ -1,0 +1,223 @@
+r"""Losses: one number that says how wrong the predictions are, and its gradient.
+
+The package follows Keras 3's ``keras/src/losses/``; each file is one page:
+
+``loss.py``
+    :class:`Loss`, the pipeline every loss shares: casting, aligning targets
+    with predictions, sample weights, the reduction and its derivative
+    :math:`w_i / n`, and the helpers several families use.
+``regression_losses.py``
+    errors of real-valued predictions: mean squared, absolute, percentage and
+    squared-logarithmic error, Huber, log-cosh and cosine similarity.
+``probabilistic_losses.py``
+    predicted probabilities: the crossentropies (plain and focal), the
+    Kullback-Leibler divergence and the Poisson loss.
+``hinge_losses.py``
+    margins of max-margin classifiers: hinge, squared hinge, categorical hinge.
+``segmentation_losses.py``
+    overlap of masks: Dice and Tversky.
+``loss_wrapper.py``
+    :class:`LossFunctionWrapper`, a plain function used as a loss.
+
+Every family file imports only ``loss.py``. This file gathers the public
+names and the registry: :func:`get`, :func:`serialize`, :func:`deserialize`
+and :func:`resolve_crossentropy`, which turn the strings and dicts Keras
+accepts as ``loss=`` into :class:`Loss` objects.
+"""
+from kerastutor import backend
+from kerastutor.losses.hinge_losses import (CategoricalHinge, Hinge, SquaredHinge,
+                                            categorical_hinge, hinge, squared_hinge)
+from kerastutor.losses.loss import (REDUCTIONS, Loss, _invalid,
+                                    squeeze_or_expand_to_same_rank)
+from kerastutor.losses.loss_wrapper import LossFunctionWrapper
+from kerastutor.losses.probabilistic_losses import (
+    BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+    CategoricalFocalCrossentropy, KLDivergence, Poisson, SparseCategoricalCrossentropy,
+    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+    categorical_focal_crossentropy, kl_divergence, poisson, sparse_categorical_crossentropy)
+from kerastutor.losses.regression_losses import (
+    CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredError, MeanSquaredLogarithmicError, cosine_similarity, huber, log_cosh,
+    mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
+    mean_squared_logarithmic_error)
+from kerastutor.losses.segmentation_losses import Dice, Tversky, dice, tversky
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kl_divergence
+bce = BCE = binary_crossentropy
+
+
+# ==================================================================== registry
+_CLASSES = {cls.__name__: cls for cls in (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, Huber, LogCosh, Hinge, SquaredHinge, CategoricalHinge,
+    KLDivergence, Poisson, CosineSimilarity, BinaryCrossentropy, CategoricalCrossentropy,
+    SparseCategoricalCrossentropy, BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+    Dice, Tversky)}
+
+#: Keras function name -> (function, the class that computes it).
+_FUNCTIONS = {fn.__name__: (fn, cls) for fn, cls in (
+    (mean_squared_error, MeanSquaredError), (mean_absolute_error, MeanAbsoluteError),
+    (mean_absolute_percentage_error, MeanAbsolutePercentageError),
+    (mean_squared_logarithmic_error, MeanSquaredLogarithmicError), (huber, Huber),
+    (log_cosh, LogCosh), (hinge, Hinge), (squared_hinge, SquaredHinge),
+    (categorical_hinge, CategoricalHinge), (kl_divergence, KLDivergence),
+    (poisson, Poisson), (cosine_similarity, CosineSimilarity),
+    (binary_crossentropy, BinaryCrossentropy),
+    (categorical_crossentropy, CategoricalCrossentropy),
+    (sparse_categorical_crossentropy, SparseCategoricalCrossentropy),
+    (binary_focal_crossentropy, BinaryFocalCrossentropy),
+    (categorical_focal_crossentropy, CategoricalFocalCrossentropy),
+    (dice, Dice), (tversky, Tversky))}
+
+_ALIASES = {"mse": "mean_squared_error", "MSE": "mean_squared_error",
+            "mae": "mean_absolute_error", "MAE": "mean_absolute_error",
+            "mape": "mean_absolute_percentage_error", "MAPE": "mean_absolute_percentage_error",
+            "msle": "mean_squared_logarithmic_error", "MSLE": "mean_squared_logarithmic_error",
+            "kld": "kl_divergence", "KLD": "kl_divergence",
+            "bce": "binary_crossentropy", "BCE": "binary_crossentropy"}
+
+
+def _known_names():
+    return sorted(_CLASSES) + sorted(_FUNCTIONS) + sorted(_ALIASES)
+
+
+def get(identifier):
+    """A :class:`Loss` from anything Keras accepts as ``loss=``.
+
+    * a class name (``"CategoricalCrossentropy"``) -> an instance with defaults;
+    * a function name or alias (``"mse"``) -> an instance of the matching
+      class, *named* by the string (Keras reports ``"mse"`` as ``mse``);
+    * a :class:`Loss` instance -> itself; a :class:`Loss` subclass -> an instance;
+    * a dict from :func:`serialize` -> the loss it describes;
+    * a Keras loss function -> its class; any other function ->
+      :class:`LossFunctionWrapper` (values only: it has no gradient);
+    * ``None`` -> ``None``.
+
+    ``"crossentropy"`` and ``"ce"`` are *not* names here: ``compile`` picks
+    the crossentropy from the shapes (see :func:`resolve_crossentropy`).
+    """
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        return _from_name(identifier)
+    if callable(identifier):
+        name = getattr(identifier, "__name__", None)
+        if name in _FUNCTIONS and _FUNCTIONS[name][0] is identifier:
+            return _FUNCTIONS[name][1](name=name)
+        return LossFunctionWrapper(identifier)
+    raise ValueError(f"Could not interpret loss identifier {identifier!r}: expected a loss "
+                     "name such as 'mse', a keras.losses.Loss, a config dict or a function.")
+
+
+def _from_name(name):
+    if name in _CLASSES:
+        return _CLASSES[name]()
+    if name in _FUNCTIONS or name in _ALIASES:
+        return _FUNCTIONS[_ALIASES.get(name, name)][1](name=name)
+    if name.lower() in ("crossentropy", "ce"):
+        hint = (f" model.compile(loss={name!r}) picks binary, categorical or sparse "
+                "categorical crossentropy from the shapes of y and the output; outside "
+                "compile name the one you mean, e.g. 'categorical_crossentropy'.")
+    else:
+        hint = backend.did_you_mean(name, _known_names())
+    raise ValueError(f"Unknown loss {name!r}.{hint} Known names: {', '.join(_known_names())}.")
+
+
+def resolve_crossentropy(y_true_shape, y_pred_shape):
+    """The crossentropy that ``compile(loss="crossentropy")`` means, by Keras's shape rule.
+
+    * one output unit -> ``"binary_crossentropy"``;
+    * targets of lower rank, or one column against several units ->
+      ``"sparse_categorical_crossentropy"``;
+    * otherwise -> ``"categorical_crossentropy"``.
+
+    Shapes may be tuples (``(None, 10)``) or arrays.
+
+    >>> resolve_crossentropy((60000,), (None, 10))
+    'sparse_categorical_crossentropy'
+    """
+    y_true_shape = tuple(getattr(y_true_shape, "shape", y_true_shape))
+    y_pred_shape = tuple(getattr(y_pred_shape, "shape", y_pred_shape))
+    if y_pred_shape[-1] == 1:
+        return "binary_crossentropy"
+    if len(y_true_shape) < len(y_pred_shape) or y_true_shape[-1] == 1:
+        return "sparse_categorical_crossentropy"
+    return "categorical_crossentropy"
+
+
+def serialize(loss):
+    """A loss as Keras's ``{"module", "class_name", "config", "registered_name"}`` dict."""
+    if loss is None:
+        return None
+    if not isinstance(loss, Loss):
+        name = getattr(loss, "__name__", None)
+        if name in _FUNCTIONS and _FUNCTIONS[name][0] is loss:
+            return {"module": "builtins", "class_name": "function", "config": name,
+                    "registered_name": "function"}
+        raise _invalid("serialize", "loss", "a keras.losses.Loss or a Keras loss function",
+                       loss)
+    return {"module": "keras.losses", "class_name": type(loss).__name__,
+            "config": loss.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """The loss a :func:`serialize` dict (or a name) describes.
+
+    ``custom_objects`` maps the class (or function) names of your own losses
+    to the objects, as in Keras.
+    """
+    custom_objects = custom_objects or {}
+    if isinstance(config, str):
+        return get(custom_objects.get(config, config))
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise _invalid("deserialize", "config", "a dict with 'class_name' and 'config'",
+                       config)
+    class_name, inner = config["class_name"], config.get("config") or {}
+    if class_name == "function":
+        return deserialize(inner, custom_objects)
+    if class_name == "LossFunctionWrapper" and isinstance(inner.get("fn"), str):
+        inner = {**inner, "fn": _wrapped_function(inner["fn"], custom_objects)}
+    classes = {**_CLASSES, "LossFunctionWrapper": LossFunctionWrapper, **custom_objects}
+    if class_name not in classes:
+        raise ValueError(f"deserialize: unknown loss class {class_name!r}."
+                         f"{backend.did_you_mean(class_name, classes)} Hint: pass "
+                         f"custom_objects={{{class_name!r}: {class_name}}} for your own "
+                         "losses.")
+    return classes[class_name].from_config(dict(inner))
+
+
+def _wrapped_function(name, custom_objects):
+    """The function a :class:`LossFunctionWrapper` config names: yours, or Keras's."""
+    if name in custom_objects:
+        return custom_objects[name]
+    if name in _FUNCTIONS:
+        return _FUNCTIONS[name][0]
+    raise ValueError(f"LossFunctionWrapper: unknown function {name!r}. Hint: pass "
+                     f"custom_objects={{{name!r}: {name}}} to deserialize."
+                     + backend.did_you_mean(name, _FUNCTIONS))
+
+
+__all__ = [
+    "Loss",
+    "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "Huber", "LogCosh",
+    "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "KLDivergence", "Poisson",
+    "CosineSimilarity", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "Dice",
+    "Tversky", "LossFunctionWrapper",
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error", "huber", "log_cosh", "hinge", "squared_hinge",
+    "categorical_hinge", "kl_divergence", "poisson", "cosine_similarity",
+    "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "binary_focal_crossentropy", "categorical_focal_crossentropy", "dice", "tversky",
+    "mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "bce", "BCE",
+    "get", "serialize", "deserialize", "resolve_crossentropy",
+]
