@@ -67,16 +67,14 @@ def _axis(owner, axis):
 
 
 def _sigmoid(x):
-    r"""The logistic function, computed as :math:`1/(1 + e^{-x})` with two in-place ops.
+    r"""The logistic function :math:`1/(1 + e^{-x})`.
 
     For very negative ``x`` (below about -88 in float32) :math:`e^{-x}`
     overflows to ``inf``, and :math:`1/(1 + \infty) = 0` is then exactly the
     right limit; only that harmless overflow warning is silenced.
     """
     with np.errstate(over="ignore"):
-        y = np.exp(np.negative(x))
-    y += 1
-    return np.reciprocal(y, out=y)
+        return 1 / (1 + np.exp(-x))
 
 
 def _erf(x):
@@ -128,7 +126,7 @@ class ActivationFunction:
     def __call__(self, x):
         """Apply the activation and return only ``y`` (lists and ints become floats)."""
         x = _as_float(x)
-        # forward() may work in place on its temporaries, which needs real arrays:
+        # forward() works on real arrays (NumPy turns 0-d results into scalars):
         # a 0-d input is lifted to shape (1,) and the result put back to shape ().
         y = self.forward(np.atleast_1d(x))[0]
         return y.reshape(x.shape) if x.ndim == 0 else y
@@ -227,9 +225,9 @@ class ReLU(ActivationFunction):
             return y, y                        # y > 0 exactly where x > 0
         y = np.maximum(x, 0) if self.threshold == 0 else x * (x > self.threshold)
         if self.max_value is not None:
-            np.clip(y, 0, self.max_value, out=y)
+            y = np.clip(y, 0, self.max_value)
         if self.negative_slope != 0:
-            y += self.negative_slope * np.minimum(x - self.threshold, 0)
+            y = y + self.negative_slope * np.minimum(x - self.threshold, 0)
         return y, x
 
     def backward(self, cache, grad_out):
@@ -238,10 +236,10 @@ class ReLU(ActivationFunction):
         x = cache
         passes = x > self.threshold
         if self.max_value is not None:
-            passes &= (x > 0) & (x < self.max_value)
-        grad_in = np.multiply(grad_out, passes)
+            passes = passes & (x > 0) & (x < self.max_value)
+        grad_in = grad_out * passes
         if self.negative_slope != 0:
-            grad_in += self.negative_slope * grad_out * (x < self.threshold)
+            grad_in = grad_in + self.negative_slope * grad_out * (x < self.threshold)
         return grad_in
 
     def get_config(self):
@@ -338,10 +336,7 @@ class Sigmoid(ActivationFunction):
 
     def backward(self, cache, grad_out):
         y = cache
-        grad_in = 1 - y                 # one new array, then two in-place products
-        grad_in *= y
-        grad_in *= grad_out
-        return grad_in
+        return grad_out * y * (1 - y)
 
 
 class HardSigmoid(ActivationFunction):
@@ -359,17 +354,12 @@ class HardSigmoid(ActivationFunction):
     has_kinks = True
 
     def forward(self, x):
-        y = x / 6
-        y += 0.5
-        np.clip(y, 0, 1, out=y)
-        return y, x
+        return np.clip(x / 6 + 0.5, 0, 1), x
 
     def backward(self, cache, grad_out):
         x = cache
         inside = (x > -3) & (x < 3)
-        grad_in = np.multiply(grad_out, inside)
-        grad_in /= 6
-        return grad_in
+        return grad_out * inside / 6
 
 
 class SparseSigmoid(ActivationFunction):
@@ -385,15 +375,10 @@ class SparseSigmoid(ActivationFunction):
     has_kinks = True
 
     def forward(self, x):
-        y = x + 1
-        y /= 2
-        np.clip(y, 0, 1, out=y)
-        return y, x
+        return np.clip((x + 1) / 2, 0, 1), x
 
     def backward(self, cache, grad_out):
-        grad_in = np.multiply(grad_out, np.abs(cache) < 1)
-        grad_in /= 2
-        return grad_in
+        return grad_out * (np.abs(cache) < 1) / 2
 
 
 class LogSigmoid(ActivationFunction):
@@ -408,12 +393,10 @@ class LogSigmoid(ActivationFunction):
     name = "log_sigmoid"
 
     def forward(self, x):
-        y = np.logaddexp(0, np.negative(x))     # log(1 + e^{-x}), overflow-free
-        np.negative(y, out=y)
-        return y, x
+        return -np.logaddexp(0, -x), x           # log(1 + e^{-x}), overflow-free
 
     def backward(self, cache, grad_out):
-        return grad_out * _sigmoid(np.negative(cache))
+        return grad_out * _sigmoid(-cache)
 
 
 class Tanh(ActivationFunction):
@@ -433,10 +416,7 @@ class Tanh(ActivationFunction):
 
     def backward(self, cache, grad_out):
         y = cache
-        grad_in = y * y                 # one new array, reused for 1 - y^2 and the product
-        np.subtract(1, grad_in, out=grad_in)
-        grad_in *= grad_out
-        return grad_in
+        return grad_out * (1 - y * y)
 
 
 class HardTanh(ActivationFunction):
@@ -490,8 +470,7 @@ class Softsign(ActivationFunction):
     has_kinks = True
 
     def forward(self, x):
-        denominator = np.abs(x)
-        denominator += 1
+        denominator = 1 + np.abs(x)
         return x / denominator, denominator
 
     def backward(self, cache, grad_out):
@@ -539,17 +518,13 @@ class Squareplus(ActivationFunction):
 
     def forward(self, x):
         root = np.sqrt(x * x + self.b)
-        y = x + root
-        y /= 2
-        return y, (x, root)
+        return (x + root) / 2, (x, root)
 
     def backward(self, cache, grad_out):
         x, root = cache
         with np.errstate(invalid="ignore"):        # 0/0 at x = 0 only when b = 0
-            slope = np.divide(x, root)
-        slope += 1
-        slope /= 2
-        return np.multiply(grad_out, slope, out=slope)
+            slope = (1 + x / root) / 2
+        return grad_out * slope
 
     def get_config(self):
         return {"b": self.b}
@@ -570,17 +545,13 @@ class SparsePlus(ActivationFunction):
     has_kinks = True
 
     def forward(self, x):
-        middle = x + 1
-        middle *= middle
-        middle /= 4
+        middle = (x + 1) ** 2 / 4
         y = np.where(x <= -1, 0, np.where(x >= 1, x, middle))
         return y.astype(x.dtype, copy=False), x
 
     def backward(self, cache, grad_out):
-        slope = cache + 1
-        slope /= 2
-        np.clip(slope, 0, 1, out=slope)
-        return np.multiply(grad_out, slope, out=slope)
+        slope = np.clip((cache + 1) / 2, 0, 1)
+        return grad_out * slope
 
 
 class ELU(ActivationFunction):
@@ -603,14 +574,12 @@ class ELU(ActivationFunction):
         self.alpha = _real(type(self).__name__, "alpha", alpha)
 
     def forward(self, x):
-        negative_part = np.expm1(np.minimum(x, 0))
-        negative_part *= self.alpha
+        negative_part = self.alpha * np.expm1(np.minimum(x, 0))
         return np.where(x > 0, x, negative_part), x
 
     def backward(self, cache, grad_out):
         x = cache
-        negative_slope = np.exp(np.minimum(x, 0))
-        negative_slope *= self.alpha
+        negative_slope = self.alpha * np.exp(np.minimum(x, 0))
         return np.where(x > 0, grad_out, grad_out * negative_slope)
 
     def get_config(self):
@@ -639,13 +608,10 @@ class SELU(ELU):
 
     def forward(self, x):
         y, cache = super().forward(x)
-        y *= self.SCALE
-        return y, cache
+        return self.SCALE * y, cache
 
     def backward(self, cache, grad_out):
-        grad_in = super().backward(cache, grad_out)
-        grad_in *= self.SCALE
-        return grad_in
+        return self.SCALE * super().backward(cache, grad_out)
 
     def get_config(self):
         return {}
@@ -672,8 +638,7 @@ class CELU(ActivationFunction):
 
     def forward(self, x):
         exp_part = np.exp(np.minimum(x, 0) / self.alpha)
-        negative_part = exp_part - 1
-        negative_part *= self.alpha
+        negative_part = self.alpha * (exp_part - 1)
         return np.where(x >= 0, x, negative_part), (x, exp_part)
 
     def backward(self, cache, grad_out):
@@ -719,13 +684,8 @@ class GELU(ActivationFunction):
     def forward(self, x):
         if self.approximate:
             t = np.tanh(self.SQRT_2_OVER_PI * (x + self.CUBIC * x ** 3))
-            y = 1 + t
-            y *= x
-            y /= 2
-            return y, (x, t)
-        cdf = _erf(x / math.sqrt(2))
-        cdf += 1
-        cdf /= 2
+            return x * (1 + t) / 2, (x, t)
+        cdf = (1 + _erf(x / math.sqrt(2))) / 2
         return x * cdf, (x, cdf)
 
     def backward(self, cache, grad_out):
@@ -735,11 +695,8 @@ class GELU(ActivationFunction):
             slope = (1 + t) / 2 + x / 2 * (1 - t * t) * du_dx
             return grad_out * slope
         x, cdf = cache
-        pdf = np.exp(-x * x / 2)
-        pdf /= math.sqrt(2 * math.pi)
-        slope = x * pdf
-        slope += cdf
-        return np.multiply(grad_out, slope, out=slope)
+        pdf = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+        return grad_out * (cdf + x * pdf)
 
     def get_config(self):
         return {"approximate": self.approximate}
@@ -763,11 +720,7 @@ class SiLU(ActivationFunction):
 
     def backward(self, cache, grad_out):
         x, s = cache
-        slope = 1 - s
-        slope *= x
-        slope += 1
-        slope *= s
-        return np.multiply(grad_out, slope, out=slope)
+        return grad_out * s * (1 + x * (1 - s))
 
 
 class HardSiLU(ActivationFunction):
@@ -784,18 +737,13 @@ class HardSiLU(ActivationFunction):
     has_kinks = True
 
     def forward(self, x):
-        gate = x + 3
-        np.clip(gate, 0, 6, out=gate)
-        gate /= 6
+        gate = np.clip(x + 3, 0, 6) / 6
         return x * gate, x
 
     def backward(self, cache, grad_out):
         x = cache
-        slope = 2 * x + 3
-        slope /= 6
-        slope[x <= -3] = 0
-        slope[x >= 3] = 1
-        return np.multiply(grad_out, slope, out=slope)
+        slope = np.where(x <= -3, 0, np.where(x >= 3, 1, (2 * x + 3) / 6))
+        return grad_out * slope
 
 
 class Mish(ActivationFunction):
@@ -817,11 +765,7 @@ class Mish(ActivationFunction):
 
     def backward(self, cache, grad_out):
         x, t = cache
-        slope = 1 - t * t
-        slope *= x
-        slope *= _sigmoid(x)
-        slope += t
-        return np.multiply(grad_out, slope, out=slope)
+        return grad_out * (t + x * (1 - t * t) * _sigmoid(x))
 
 
 # ----------------------------------------------------------- shrink functions
@@ -841,9 +785,7 @@ class SoftShrink(ActivationFunction):
         self.threshold = _real("SoftShrink", "threshold", threshold, minimum=0)
 
     def forward(self, x):
-        magnitude = np.abs(x)
-        magnitude -= self.threshold
-        np.maximum(magnitude, 0, out=magnitude)
+        magnitude = np.maximum(np.abs(x) - self.threshold, 0)
         return np.copysign(magnitude, x), x
 
     def backward(self, cache, grad_out):
@@ -901,16 +843,13 @@ class Softmax(ActivationFunction):
         self.axis = _axis("Softmax", axis)
 
     def forward(self, x):
-        s = x - x.max(axis=self.axis, keepdims=True)
-        np.exp(s, out=s)
-        s /= s.sum(axis=self.axis, keepdims=True)
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        s = e / e.sum(axis=self.axis, keepdims=True)
         return s, s
 
     def backward(self, cache, grad_out):
         s = cache
-        grad_in = grad_out * s
-        grad_in -= s * grad_in.sum(axis=self.axis, keepdims=True)   # s*g - s*sum(g*s)
-        return grad_in
+        return s * (grad_out - np.sum(grad_out * s, axis=self.axis, keepdims=True))
 
     def get_config(self):
         return {"axis": self.axis}
@@ -933,14 +872,13 @@ class LogSoftmax(ActivationFunction):
         self.axis = _axis("LogSoftmax", axis)
 
     def forward(self, x):
-        y = x - x.max(axis=self.axis, keepdims=True)
-        y -= np.log(np.exp(y).sum(axis=self.axis, keepdims=True))
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         return y, y
 
     def backward(self, cache, grad_out):
         softmax = np.exp(cache)
-        softmax *= grad_out.sum(axis=self.axis, keepdims=True)
-        return np.subtract(grad_out, softmax, out=softmax)
+        return grad_out - softmax * grad_out.sum(axis=self.axis, keepdims=True)
 
     def get_config(self):
         return {"axis": self.axis}
@@ -977,8 +915,7 @@ class GLU(ActivationFunction):
     def backward(self, cache, grad_out):
         a, gate = cache
         grad_a = grad_out * gate
-        grad_b = grad_a * a
-        grad_b *= 1 - gate
+        grad_b = grad_a * a * (1 - gate)
         return np.concatenate([grad_a, grad_b], axis=self.axis)
 
     def get_config(self):
@@ -1016,8 +953,8 @@ class Sparsemax(ActivationFunction):
         cumulative = np.cumsum(z_sorted, axis=-1)
         k = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
         support_size = np.sum(1 + k * z_sorted > cumulative, axis=-1, keepdims=True)
-        tau = np.take_along_axis(cumulative, support_size - 1, axis=-1) - 1
-        tau /= support_size
+        sum_on_support = np.take_along_axis(cumulative, support_size - 1, axis=-1)
+        tau = (sum_on_support - 1) / support_size.astype(x.dtype)   # keep float32 float32
         y = np.maximum(z - tau, 0)
         y = np.moveaxis(y, -1, self.axis)
         return y, y
