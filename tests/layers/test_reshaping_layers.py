@@ -33,8 +33,7 @@ def _round_trip(layer):
 
 
 def _check(layer, x):
-    report = gradcheck.check_layer(layer, x)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(layer, x)
 
 
 # ------------------------------------------------------------------ naive references
@@ -262,8 +261,7 @@ def test_model_gradcheck_through_reshaping():
     h = Cropping1D((1, 2))(h)
     outputs = keras.layers.Dense(2)(keras.layers.Flatten()(h))
     model = keras.Model(inputs, outputs)
-    report = gradcheck.check_model(model, _x((2, 3, 2)))
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(model, _x((2, 3, 2)))
 
 
 # ------------------------------------------------------------- bilinear upsampling
@@ -278,8 +276,7 @@ def test_upsampling2d_bilinear_by_hand():
        data_format=st.sampled_from(["channels_last", "channels_first"]))
 def test_upsampling2d_bilinear_gradients(seed, sh, sw, data_format):
     layer = UpSampling2D(size=(sh, sw), interpolation="bilinear", data_format=data_format)
-    report = gradcheck.check_layer(layer, np.random.default_rng(seed).normal(size=(2, 3, 2, 2)))
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(layer, np.random.default_rng(seed).normal(size=(2, 3, 2, 2)))
 
 
 def test_upsampling2d_unknown_interpolation_is_named():
