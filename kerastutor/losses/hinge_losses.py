@@ -75,9 +75,7 @@ class SquaredHinge(Loss):
 
     def backward(self, cache):
         y, positive_margin = cache
-        positive_margin *= y
-        positive_margin *= -2.0 / positive_margin.shape[-1]
-        return positive_margin
+        return y * positive_margin * (-2.0 / positive_margin.shape[-1])
 
 
 class CategoricalHinge(Loss):

@@ -266,9 +266,7 @@ class CategoricalCrossentropy(_Crossentropy):
     def backward(self, cache):
         if self.from_logits:
             y, softmax = cache
-            softmax *= y.sum(axis=-1, keepdims=True)
-            softmax -= y
-            return softmax
+            return softmax * y.sum(axis=-1, keepdims=True) - y
         y, y_pred, total, unclipped = cache
         counted = np.where(unclipped, y, 0).astype(y_pred.dtype, copy=False)
         grad = np.divide(counted, y_pred, out=np.zeros_like(y_pred), where=unclipped)
@@ -384,7 +382,8 @@ class SparseCategoricalCrossentropy(_Crossentropy):
 
     def backward(self, cache):
         if self.from_logits:
-            true_class, keep, grad = cache         # grad starts as the softmax
+            true_class, keep, softmax = cache
+            grad = softmax.copy()                  # softmax(x)_k - [k = c]
             at_true = np.take_along_axis(grad, true_class, axis=-1)
             np.put_along_axis(grad, true_class, at_true - 1, axis=-1)
         else:

@@ -41,8 +41,7 @@ class MeanSquaredError(Loss):
         return _dot_last(error, error) / error.shape[-1], error
 
     def backward(self, error):
-        error *= 2.0 / error.shape[-1]             # the cache is ours: reuse its memory
-        return error
+        return error * (2.0 / error.shape[-1])
 
 
 class MeanAbsoluteError(Loss):
@@ -69,9 +68,7 @@ class MeanAbsoluteError(Loss):
         return np.abs(error).mean(axis=-1), error
 
     def backward(self, error):
-        np.sign(error, out=error)
-        error *= 1.0 / error.shape[-1]
-        return error
+        return np.sign(error) * (1.0 / error.shape[-1])
 
 
 class MeanAbsolutePercentageError(Loss):
@@ -100,10 +97,7 @@ class MeanAbsolutePercentageError(Loss):
 
     def backward(self, cache):
         error, scale = cache
-        grad = np.sign(error, out=error)
-        grad *= scale
-        grad *= 1.0 / grad.shape[-1]
-        return grad
+        return np.sign(error) * scale * (1.0 / error.shape[-1])
 
 
 class MeanSquaredLogarithmicError(Loss):
@@ -176,9 +170,7 @@ class Huber(Loss):
 
     def backward(self, error):
         delta = error.dtype.type(self.delta)
-        np.clip(error, -delta, delta, out=error)
-        error *= 1.0 / error.shape[-1]
-        return error
+        return np.clip(error, -delta, delta) * (1.0 / error.shape[-1])
 
     def get_config(self):
         return {**super().get_config(), "delta": self.delta}
@@ -206,9 +198,7 @@ class LogCosh(Loss):
         return log_cosh.mean(axis=-1), x
 
     def backward(self, x):
-        np.tanh(x, out=x)
-        x *= 1.0 / x.shape[-1]
-        return x
+        return np.tanh(x) * (1.0 / x.shape[-1])
 
 
 class CosineSimilarity(Loss):
@@ -256,10 +246,8 @@ class CosineSimilarity(Loss):
     def backward(self, cache):
         values, y_unit, p_unit, inverse_length, scaled = cache
         # -loss * p~ comes from r(y_pred) changing with y_pred: not where r is clamped
-        p_unit *= -values[..., None] * scaled
-        p_unit -= y_unit
-        p_unit *= inverse_length
-        return p_unit
+        length_change = -values[..., None] * scaled * p_unit
+        return (length_change - y_unit) * inverse_length
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
