@@ -382,3 +382,33 @@ def test_history_records_what_callbacks_add_to_the_logs():
                                  add_history=callbacks.History(), add_progbar=True)
     assert [type(cb).__name__ for cb in cbs.callbacks] == [
         "TerminateOnNaN", "History", "ProgbarLogger"]
+
+
+# ------------------------------------------------------------ History, LambdaCallback, bases
+def test_history_lambda_callback_and_callback_list():
+    seen = []
+    lam = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0, callbacks=[lam])
+    assert seen == [0, 1, 2]
+    assert isinstance(history, callbacks.History) and len(history.history["loss"]) == 3
+    with pytest.raises(TypeError, match="instance"):
+        callbacks.CallbackList([callbacks.History])
+
+
+def test_progbar_logger_is_added_once(capsys):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=2,
+              callbacks=[callbacks.ProgbarLogger()])
+    assert capsys.readouterr().out.count("1/1") == 1
+
+
+def test_monitor_and_rate_bases_are_shared():
+    metrics = keras.metrics
+    assert issubclass(callbacks.EarlyStopping, callbacks.MonitorCallback)
+    assert issubclass(callbacks.ReduceLROnPlateau, callbacks.MonitorCallback)
+    for cls in (metrics.PrecisionAtRecall, metrics.RecallAtPrecision,
+                metrics.SensitivityAtSpecificity, metrics.SpecificityAtSensitivity):
+        assert issubclass(cls, metrics.SensitivitySpecificityBase)

@@ -1,4 +1,7 @@
-"""OrthogonalRegularizer: Keras's formula, its gradient, and its use in training."""
+"""Regularizers: each penalty, its gradient (central differences), and its use in training.
+
+OrthogonalRegularizer follows Keras's formula: the mean absolute cosine between rows.
+"""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,7 +11,34 @@ import kerastutor as keras
 from kerastutor import regularizers
 from kerastutor.gradcheck import numerical_gradient
 
+W = np.array([[1.0, -2.0], [0.5, 0.0]])
 
+
+@pytest.mark.parametrize("regularizer, penalty", [
+    (regularizers.L1(0.1), 0.1 * 3.5), (regularizers.L2(0.1), 0.1 * 5.25),
+    (regularizers.L1L2(l1=0.1, l2=0.2), 0.1 * 3.5 + 0.2 * 5.25),
+    (regularizers.l2(0.01), 0.01 * 5.25), (regularizers.l1_l2(0.0, 0.0), 0.0),
+    (regularizers.l1(0.2), 0.2 * 3.5)])
+def test_regularizer_penalties_and_gradients(regularizer, penalty):
+    assert isinstance(regularizer, regularizers.Regularizer)
+    assert regularizer(W) == pytest.approx(penalty)
+    w = W + 0.05                                   # away from the kink of |w| at 0
+    numerical = numerical_gradient(lambda v: np.asarray(regularizer(v)), w.copy())
+    np.testing.assert_allclose(regularizer.gradient(w), numerical, rtol=1e-6, atol=1e-9)
+
+
+def test_regularizer_penalty_enters_the_reported_loss():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+        1, kernel_initializer="ones", kernel_regularizer="l2")])
+    model.compile(keras.optimizers.SGD(0.0), "mse")
+    x, y = np.ones((4, 2), "float32"), np.full((4, 1), 2.0, "float32")
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(0.0 + 0.01 * 2.0)
+    assert regularizers.get("l1l2").get_config() == {"l1": 0.0, "l2": 0.0}
+    with pytest.raises(ValueError, match="Did you mean 'l2'"):
+        regularizers.get("l2x")
+
+
+# ------------------------------------------------------------ OrthogonalRegularizer
 def test_penalty_is_the_mean_absolute_cosine_between_rows():
     value = np.random.default_rng(0).random((4, 4))
     rows = value / np.linalg.norm(value, axis=1, keepdims=True)
