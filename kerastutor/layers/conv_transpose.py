@@ -9,22 +9,20 @@ That is not a metaphor, it is the definition used here. Take a convolution
 the kernel to every input pixel :math:`s p + d k` it was computed from. The
 transposed convolution of :math:`x` is exactly that map.
 
-So the two halves of the conv machinery (``kerastutor/layers/convolutional.py``)
+So the two halves of the conv machinery (``kerastutor/layers/conv_im2col.py``)
 swap places:
 
 * **forward** = the conv's backward: multiply every pixel's channels by
   :math:`W^\top` (one matmul, one "patch row" per input pixel), then
-  :func:`~kerastutor.layers.convolutional.col2im` adds each row back onto the
+  :func:`~kerastutor.layers.conv_im2col.col2im` adds each row back onto the
   output canvas at the window it stands for;
 * **backward** = the conv's forward:
-  :func:`~kerastutor.layers.convolutional.im2col` reads the output gradient in
+  :func:`~kerastutor.layers.conv_im2col.im2col` reads the output gradient in
   windows, and matrix products give :math:`\partial L/\partial x` and
   :math:`\partial L/\partial W`.
 """
-import numpy as np
-
-from kerastutor.layers.base import format_shape
-from kerastutor.layers.convolutional import SlidingWindowLayer, _tuple, col2im, crop, im2col
+from kerastutor.layers.conv_im2col import col2im, crop, im2col, pad
+from kerastutor.layers.convolutional import SlidingWindowLayer, _tuple
 
 
 def deconv_output_length(n, k, padding, output_padding, stride, dilation):
@@ -115,10 +113,11 @@ class BaseConvTranspose(SlidingWindowLayer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
-        self._conv_arguments(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                             activation, use_bias, kernel_initializer, bias_initializer,
-                             kernel_regularizer, bias_regularizer, kernel_constraint,
-                             bias_constraint)
+        self._kernel_and_bias_arguments(filters, kernel_initializer, bias_initializer,
+                                        kernel_regularizer, bias_regularizer,
+                                        kernel_constraint, bias_constraint)
+        self._window_arguments(kernel_size, strides, padding, data_format, dilation_rate,
+                               activation, use_bias)
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = _tuple(output_padding, self.rank, "output_padding", cls,
@@ -174,23 +173,24 @@ class BaseConvTranspose(SlidingWindowLayer):
 
     # ------------------------------------------------------------- forward
     def forward(self, x, training=False):
-        x = self._channels_last(x)
+        x = self._to_channels_last(x)                           # data_format
         n, spatial, cin = x.shape[0], x.shape[1:-1], x.shape[-1]
         out, pads, canvas = self._geometry(spatial)
         rows = x.reshape(-1, cin)                               # X: one row per pixel
         patches = rows @ self._kernel_matrix().T                # X W^T
         full = col2im(patches[None], (n,) + canvas + (self.filters,), self.kernel_size,
                       self.strides, self.dilation_rate, spatial)
-        y, act_cache = self._activate(crop(full, pads))         # phi(z~[a:a+m] + b)
-        return y, (rows, spatial, pads, act_cache)
+        y, act_cache = self._bias_and_activation(crop(full, pads))  # phi(z~[a:a+m] + b)
+        return self._from_channels_last(y), (rows, spatial, pads, act_cache)
 
     # ------------------------------------------------------------ backward
     def _gradient_patches(self, cache, grad_out):
         """``P``: the im2col of delta, padded back to the canvas."""
         rows, spatial, pads, act_cache = cache
-        dz = self._delta(act_cache, grad_out)                   # delta, and dL/db
-        dz = np.pad(dz, [(0, 0)] + pads + [(0, 0)])             # delta~ on the canvas
-        patches = im2col(dz, self.kernel_size, self.strides, self.dilation_rate, spatial)[0]
+        delta = self._delta(act_cache, self._to_channels_last(grad_out))  # delta, and dL/db
+        delta = pad(delta, pads)                                # delta~ on the canvas
+        patches = im2col(delta, self.kernel_size, self.strides, self.dilation_rate,
+                         spatial)[0]
         dw = patches.T @ rows                                   # dL/dW = P^T X
         self.kernel.grad += dw.reshape(self.kernel.shape)
         return patches
@@ -203,7 +203,7 @@ class BaseConvTranspose(SlidingWindowLayer):
         rows, spatial = cache[0], cache[1]
         patches = self._gradient_patches(cache, grad_out)
         dx = patches @ self._kernel_matrix()                    # dL/dx = P W
-        return self._channels_back(dx.reshape((-1,) + tuple(spatial) + (rows.shape[-1],)))
+        return self._from_channels_last(dx.reshape((-1,) + tuple(spatial) + (rows.shape[-1],)))
 
     # --------------------------------------------------------------- shapes
     def compute_output_shape(self, input_shape):
@@ -212,7 +212,8 @@ class BaseConvTranspose(SlidingWindowLayer):
 
     def get_config(self):
         config = {}
-        for key, value in self._window_config({"filters": self.filters}).items():
+        for key, value in self._window_config({"filters": self.filters}, {},
+                                              ("kernel", "bias")).items():
             config[key] = value
             if key == "padding":                       # Keras lists it right here
                 config["output_padding"] = self.output_padding

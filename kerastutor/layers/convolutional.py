@@ -1,36 +1,46 @@
 r"""Convolution layers: Conv1D, Conv2D, Conv3D (and their ``Convolution*`` aliases).
 
 All three are one N-dimensional layer, :class:`BaseConv`, that differs only in
-how many spatial axes it slides over. The computation is written as *im2col*:
+how many spatial axes it slides over. Its forward pass reads as five steps:
 
 1. pad the input (``same``: TF's "SAME" rule; ``causal``: left pad only);
-2. take every window the kernel sees as one row of a patch matrix
+2. *im2col*: take every window the kernel sees as one row of a patch matrix
    (``sliding_window_view`` gives them as a view; one copy lays them out);
-3. one matrix product with the kernel reshaped to ``(window size, filters)``.
+3. one matrix product with the kernel reshaped to ``(window size, filters)``;
+4. add the bias; 5. apply the activation.
 
-Backward is the same three steps in reverse: the kernel gradient is one
-matrix product ``patches^T delta``; the input gradient multiplies ``delta`` by
-the kernel transposed and scatters each patch row back to the pixels it came
+Backward is the same steps in reverse: the kernel gradient is one matrix
+product ``patches^T delta``; the input gradient multiplies ``delta`` by the
+kernel transposed and scatters each patch row back to the pixels it came
 from (*col2im*: one vectorised add per kernel offset), then drops the padding.
 
-The two bookkeeping steps, :func:`im2col` and :func:`col2im`, are plain
-functions here because the other convolutions are built from them too: a
-depthwise convolution is a grouped one with one group per channel
-(``kerastutor/layers/depthwise.py``), and a transposed convolution *is* the
-input gradient of a convolution, so its forward is a col2im and its
+Two adapters keep that body short, each marked in the class: the
+``data_format`` adapter (the layer computes in channels_last and moves the
+channel axis at the two ends) and the ``groups`` adapter (every matrix
+carries a leading group axis; one product per group).
+
+The bookkeeping functions -- :func:`~kerastutor.layers.conv_im2col.im2col`,
+:func:`~kerastutor.layers.conv_im2col.col2im`, and the definition they are
+checked against, :func:`~kerastutor.layers.conv_im2col.conv_naive` -- live in
+``kerastutor/layers/conv_im2col.py`` because the other convolutions are built
+from them too: a depthwise convolution is a grouped one with one group per
+channel (``kerastutor/layers/depthwise.py``), and a transposed convolution
+*is* the input gradient of a convolution, so its forward is a col2im and its
 backward an im2col (``kerastutor/layers/conv_transpose.py``).
 """
-import itertools
-
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from kerastutor import activations, backend, initializers
+from kerastutor import activations, backend, constraints, initializers, regularizers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
-from kerastutor.layers.core import _constraint, _regularizer, _serialize
+# the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
+# import im2col`` is how the book and older code reach them
+from kerastutor.layers.conv_im2col import (col2im, conv_geometry,  # noqa: F401
+                                           conv_output_length, conv_padding, crop,
+                                           groups_as_kernel, grouped_matmul, im2col,
+                                           kernel_as_groups, merge_groups, pad, split_groups)
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------ argument checks
 def _tuple(value, rank, name, layer_name, allow_zero=False):
     """``3 -> (3, 3)``; a tuple/list of the right length passes through."""
     if isinstance(value, (int, np.integer)):
@@ -61,114 +71,16 @@ def _positive_int(value, name, layer_name, meaning):
     return int(value)
 
 
-def conv_output_length(n, k, padding, stride, dilation):
-    """Output length along one axis (Keras's ``compute_conv_output_shape``).
-
-    ``valid``: :math:`\\lfloor (n - d(k-1) - 1)/s \\rfloor + 1`;
-    ``same`` and ``causal``: :math:`\\lceil n / s \\rceil`.
-    """
-    if n is None:
-        return None
-    if padding == "valid":
-        return (n - dilation * (k - 1) - 1) // stride + 1
-    return (n - 1) // stride + 1
+def weight_settings(initializer, regularizer, constraint):
+    """One weight's ``(initializer, regularizer, constraint)``, each looked up by name/config."""
+    return (initializers.get(initializer),
+            None if regularizer is None else regularizers.get(regularizer),
+            None if constraint is None else constraints.get(constraint))
 
 
-def conv_padding(n, k, padding, stride, dilation):
-    """``(before, after)`` zero padding along one axis.
-
-    ``same`` follows TF/XLA "SAME": the total padding is what makes
-    ``ceil(n/s)`` outputs fit, and the odd extra pixel goes *after*
-    (right/bottom). ``causal`` puts all of ``d(k-1)`` before.
-    """
-    extent = dilation * (k - 1) + 1
-    if padding == "valid":
-        return (0, 0)
-    if padding == "causal":
-        return (extent - 1, 0)
-    out = (n - 1) // stride + 1
-    total = max((out - 1) * stride + extent - n, 0)
-    return (total // 2, total - total // 2)
-
-
-# ------------------------------------------------------- im2col and col2im
-def _group_matmul(a, b):
-    """``a[g] @ b[g]`` for every group ``g``, one BLAS call each.
-
-    ``np.matmul`` on stacks whose matrices are transposed views can fall back
-    to a slow loop that bypasses BLAS; 2-D products of (transposed) views
-    always go to BLAS, which handles the transposition itself.
-    """
-    if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.stack([a_g @ b_g for a_g, b_g in zip(a, b)])
-
-
-def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
-    """The patch matrix of a padded channels_last input ``xp``.
-
-    Returns ``(groups, n * prod(out), prod(kernel_size) * cin/groups)``: one
-    row per (sample, output position), holding the window
-    :math:`\\tilde x_{n,\\, s p + d k,\\, c}` ordered by kernel offset ``k``,
-    then channel ``c`` (the order of a Keras kernel reshaped to a matrix).
-    """
-    rank, n, cin = len(kernel_size), xp.shape[0], xp.shape[-1]
-    # windows: (n, *positions, cin, *extent), a view; keep every s-th position
-    # and every d-th pixel of each window (dilation)
-    extents = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation_rate)]
-    view = sliding_window_view(xp, extents, axis=tuple(range(1, rank + 1)))
-    view = view[(slice(None),)
-                + tuple(slice(0, s * (o - 1) + 1, s) for s, o in zip(strides, out))
-                + (slice(None),)
-                + tuple(slice(None, None, d) for d in dilation_rate)]
-    # one copy into (groups, n, *positions, *offsets, cin/g)
-    view = view.reshape(view.shape[:rank + 1] + (groups, cin // groups)
-                        + view.shape[rank + 2:])
-    order = ((rank + 1,) + tuple(range(rank + 1))
-             + tuple(range(rank + 3, 2 * rank + 3)) + (rank + 2,))
-    rows = n * int(np.prod(out))
-    return view.transpose(order).copy().reshape(groups, rows, -1)     # .copy(): C order
-
-
-def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, groups=1):
-    """The adjoint of :func:`im2col`: add every patch row back where it was read.
-
-    ``dpatches`` is ``(groups, n * prod(out), prod(kernel_size) * cin/groups)``;
-    the result has ``padded_shape`` (channels_last). Overlapping windows add
-    up: one vectorised ``+=`` per kernel offset, no loop over pixels.
-    """
-    rank, n, cin = len(kernel_size), padded_shape[0], padded_shape[-1]
-    dpatches = dpatches.reshape((groups, n) + tuple(out) + tuple(kernel_size)
-                                + (cin // groups,))
-    dxp = np.zeros_like(dpatches, shape=tuple(padded_shape[:-1]) + (groups, cin // groups))
-    for offset in itertools.product(*(range(k) for k in kernel_size)):
-        where = (slice(None),) + tuple(
-            slice(d * k, d * k + s * (o - 1) + 1, s)
-            for k, s, d, o in zip(offset, strides, dilation_rate, out))
-        piece = dpatches[(slice(None), slice(None)) + (slice(None),) * rank + offset]
-        dxp[where] += np.moveaxis(piece, 0, -2)        # (n, *out, g, cin/g)
-    return dxp.reshape(padded_shape)
-
-
-def crop(xp, pads):
-    """Cut ``pads = [(before, after), ...]`` off the spatial axes (channels_last)."""
-    return xp[(slice(None),) + tuple(slice(b, size - a) for (b, a), size
-                                     in zip(pads, xp.shape[1:-1]))]
-
-
-def kernel_as_groups(w, groups):
-    """A ``(*kernel_size, cin/g, filters)`` kernel as ``(g, window * cin/g, filters/g)``."""
-    window = int(np.prod(w.shape[:-2]))
-    cg, filters = w.shape[-2:]
-    w = w.reshape(window, cg, groups, filters // groups)      # split filters by group
-    return w.transpose(2, 0, 1, 3).reshape(groups, window * cg, filters // groups)
-
-
-def groups_as_kernel(wg, shape):
-    """The inverse of :func:`kernel_as_groups`: back to ``shape = (*k, cin/g, filters)``."""
-    groups, cg = wg.shape[0], shape[-2]
-    wg = wg.reshape(groups, -1, cg, wg.shape[-1]).transpose(1, 2, 0, 3)
-    return wg.reshape(shape)
+def _serialize(obj, module):
+    """Config form of a regularizer or constraint (``None`` stays ``None``)."""
+    return None if obj is None else module.serialize(obj)
 
 
 # ------------------------------------------------- what every conv shares
@@ -176,21 +88,19 @@ class SlidingWindowLayer(Layer):
     """The parts every convolution layer shares (not a Keras class).
 
     Argument checks for the window (``kernel_size``, ``strides``,
-    ``padding``, ``data_format``, ``dilation_rate``); channels_first handled
-    by computing in channels_last; and the last two steps of every forward,
-    :math:`y = \\phi(z + b)`, with their backward
+    ``padding``, ``data_format``, ``dilation_rate``); the ``data_format``
+    adapter (compute in channels_last); and the last two steps of every
+    forward, :math:`y = \\phi(z + b)`, with their backward
     :math:`\\delta = \\phi'(z) \\odot \\partial L/\\partial y`,
     :math:`\\partial L/\\partial b = \\sum \\delta`.
     """
 
     rank = None
     _paddings = ("valid", "same")
-    # the weights each subclass configures: "kernel" -> kernel_initializer, ...
-    _weight_prefixes = ("kernel", "bias")
 
     def _window_arguments(self, kernel_size, strides, padding, data_format, dilation_rate,
-                          activation, use_bias, **weight_options):
-        """Check and store the arguments; ``weight_options``: ``kernel_initializer=...``."""
+                          activation, use_bias):
+        """Check and store the window, the activation and ``use_bias``."""
         cls, rank = type(self).__name__, self.rank
         self.kernel_size = _tuple(kernel_size, rank, "kernel_size", cls)
         self.strides = _tuple(strides, rank, "strides", cls)
@@ -212,30 +122,21 @@ class SlidingWindowLayer(Layer):
                              "or add a pooling layer for the downsampling.")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        for prefix in self._weight_prefixes:
-            setattr(self, f"{prefix}_initializer",
-                    initializers.get(weight_options.pop(f"{prefix}_initializer")))
-            setattr(self, f"{prefix}_regularizer",
-                    _regularizer(weight_options.pop(f"{prefix}_regularizer")))
-            setattr(self, f"{prefix}_constraint",
-                    _constraint(weight_options.pop(f"{prefix}_constraint")))
         self.input_spec = InputSpec(ndim=rank + 2)
         self.has_kinks = getattr(self.activation, "has_kinks", False)
 
-    def _conv_arguments(self, filters, kernel_size, strides, padding, data_format,
-                        dilation_rate, activation, use_bias, kernel_initializer,
-                        bias_initializer, kernel_regularizer, bias_regularizer,
-                        kernel_constraint, bias_constraint):
-        """``filters`` and the window, for the layers with one ``kernel`` and a bias."""
+    def _kernel_and_bias_arguments(self, filters, kernel_initializer, bias_initializer,
+                                   kernel_regularizer, bias_regularizer, kernel_constraint,
+                                   bias_constraint):
+        """``filters`` and the settings of the two weights, ``kernel`` and ``bias``."""
         self.filters = _positive_int(filters, "filters", type(self).__name__,
                                      "the number of output channels")
-        self._window_arguments(
-            kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_settings(kernel_initializer, kernel_regularizer, kernel_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_settings(bias_initializer, bias_regularizer, bias_constraint)
 
-    # ------------------------------------------------------------- channels
+    # ------------------------------------------------------------- build
     @property
     def _channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
@@ -262,53 +163,30 @@ class SlidingWindowLayer(Layer):
         self._build_input_shape = tuple(input_shape)
         self.built = True
 
-    def _channels_last(self, x):
+    # ------------------------------------------- adapter 1: data_format
+    def _to_channels_last(self, x):
         """Compute in channels_last: move the channel axis of x to the end."""
         return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
 
-    def _channels_back(self, x):
-        """The inverse of :meth:`_channels_last` (for the output, or dL/dx)."""
+    def _from_channels_last(self, x):
+        """The inverse of :meth:`_to_channels_last` (for the output, or dL/dx)."""
         return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
 
     # ------------------------------------------------------- bias, activation
-    def _activate(self, z):
-        """``y = phi(z + b)``, back in the layer's data_format; returns ``(y, act_cache)``."""
+    def _bias_and_activation(self, z):
+        """``y = phi(z + b)`` (channels_last, ``z`` is the layer's own array); ``(y, cache)``."""
         if self.bias is not None:
             z += self.bias.value                        #     + b
-        y, act_cache = self.activation.forward(z)       # y = phi(z)
-        return self._channels_back(y), act_cache
+        return self.activation.forward(z)               # y = phi(z)
 
     def _delta(self, act_cache, grad_out):
         """``delta = phi'(z) * dL/dy`` (channels_last), and ``dL/db += sum(delta)``."""
-        dz = self.activation.backward(act_cache, self._channels_last(grad_out))
+        delta = self.activation.backward(act_cache, grad_out)
         if self.bias is not None:
-            self.bias.add_sum_to_grad(dz.reshape(-1, dz.shape[-1]), axis=0)
-        return dz
+            self.bias.add_sum_to_grad(delta.reshape(-1, delta.shape[-1]), axis=0)
+        return delta
 
-    # ------------------------------------------------------------- config
-    def _window_config(self, head, middle=None):
-        """Keras's key order: ``head``, the window, ``middle``, then weight settings."""
-        from kerastutor import constraints, regularizers
-        config = super().get_config()
-        config.update(head)
-        config.update({"kernel_size": self.kernel_size, "strides": self.strides,
-                       "padding": self.padding, "data_format": self.data_format,
-                       "dilation_rate": self.dilation_rate})
-        config.update(middle or {})
-        config["activation"] = activations.serialize(self.activation)
-        config["use_bias"] = self.use_bias
-        prefixes = self._weight_prefixes
-        for p in prefixes:
-            config[f"{p}_initializer"] = initializers.serialize(getattr(self, f"{p}_initializer"))
-        for p in prefixes:
-            config[f"{p}_regularizer"] = _serialize(getattr(self, f"{p}_regularizer"),
-                                                    regularizers)
-        config["activity_regularizer"] = _serialize(self.activity_regularizer, regularizers)
-        for p in prefixes:
-            config[f"{p}_constraint"] = _serialize(getattr(self, f"{p}_constraint"),
-                                                   constraints)
-        return config
-
+    # ------------------------------------------------------------- shapes
     def _output_spatial(self, input_shape):
         """``(batch, spatial, channels)`` of a shape, whatever its data_format."""
         if self.data_format == "channels_first":
@@ -319,6 +197,46 @@ class SlidingWindowLayer(Layer):
         if self.data_format == "channels_first":
             return (batch, channels) + tuple(spatial)
         return (batch,) + tuple(spatial) + (channels,)
+
+    # ------------------------------------------------------------- config
+    def _window_config(self, head, middle, weight_names):
+        """Keras's key order: ``head``, the window, ``middle``, then each weight's settings.
+
+        ``weight_names`` such as ``("kernel", "bias")`` name the attributes
+        ``kernel_initializer``, ``kernel_regularizer``, ... written in ``__init__``.
+        """
+        config = super().get_config()
+        config.update(head)
+        config.update({"kernel_size": self.kernel_size, "strides": self.strides,
+                       "padding": self.padding, "data_format": self.data_format,
+                       "dilation_rate": self.dilation_rate})
+        config.update(middle)
+        config["activation"] = activations.serialize(self.activation)
+        config["use_bias"] = self.use_bias
+        settings = {name: self._weight_settings_of(name) for name in weight_names}
+        for name, (initializer, _, _) in settings.items():
+            config[f"{name}_initializer"] = initializers.serialize(initializer)
+        for name, (_, regularizer, _) in settings.items():
+            config[f"{name}_regularizer"] = _serialize(regularizer, regularizers)
+        config["activity_regularizer"] = _serialize(self.activity_regularizer, regularizers)
+        for name, (_, _, constraint) in settings.items():
+            config[f"{name}_constraint"] = _serialize(constraint, constraints)
+        return config
+
+    def _weight_settings_of(self, name):
+        """``(initializer, regularizer, constraint)`` of the weight called ``name``."""
+        return (getattr(self, f"{name}_initializer"), getattr(self, f"{name}_regularizer"),
+                getattr(self, f"{name}_constraint"))
+
+
+def _no_lora(layer, lora_rank, lora_alpha):
+    """LoRA is not implemented: say so instead of training the full kernel silently."""
+    if lora_rank is not None or lora_alpha is not None:
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}): LoRA is not implemented in '
+            f"kerastutor, got lora_rank={lora_rank!r}, lora_alpha={lora_alpha!r}. Hint: "
+            "leave both as None, or freeze layers with `trainable=False` to fine-tune "
+            "only the others.")
 
 
 # ------------------------------------------------------------ the N-d layer
@@ -365,17 +283,17 @@ class BaseConv(SlidingWindowLayer):
                  kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        cls = type(self).__name__
-        self._conv_arguments(filters, kernel_size, strides, padding, data_format, dilation_rate,
-                             activation, use_bias, kernel_initializer, bias_initializer,
-                             kernel_regularizer, bias_regularizer, kernel_constraint,
-                             bias_constraint)
-        if not isinstance(groups, (int, np.integer)) or groups <= 0:
-            raise ValueError(f"{cls}: `groups` must be a positive integer, got {groups!r}.")
-        self.groups = int(groups)
+        _no_lora(self, lora_rank, lora_alpha)
+        self._kernel_and_bias_arguments(filters, kernel_initializer, bias_initializer,
+                                        kernel_regularizer, bias_regularizer,
+                                        kernel_constraint, bias_constraint)
+        self._window_arguments(kernel_size, strides, padding, data_format, dilation_rate,
+                               activation, use_bias)
+        self.groups = _positive_int(groups, "groups", type(self).__name__,
+                                    "how many independent channel groups")
         if self.filters % self.groups:
-            raise ValueError(f"{cls}: the number of filters must be divisible by `groups`; "
-                             f"got filters={self.filters}, groups={self.groups}.")
+            raise ValueError(f"{type(self).__name__}: the number of filters must be divisible "
+                             f"by `groups`; got filters={self.filters}, groups={self.groups}.")
 
     # ------------------------------------------------------------- build
     def build(self, input_shape):
@@ -393,90 +311,78 @@ class BaseConv(SlidingWindowLayer):
         self.bias = self._add_bias(self.filters)
         self._finish_build(input_shape, cin)
 
-    # ------------------------------------------------------------- forward
-    def _grouped_kernel(self):
-        """The kernel as ``(*kernel_size, cin/groups, filters)``, and ``groups``."""
-        return self.kernel.value, self.groups
+    # ------------------------------------------------ adapter 2: groups
+    def _kernel_groups(self):
+        """``W`` as one matrix per group: ``(groups, window * cin/groups, filters/groups)``."""
+        return kernel_as_groups(self.kernel.value, self.groups)
 
-    def _correlate(self, x, kernel, groups):
-        """``Z = P W`` without bias: ``x`` channels_last, ``kernel (*k, cin/g, f)``."""
-        n, spatial = x.shape[0], x.shape[1:-1]
-        geometry = [(conv_padding(size, k, self.padding, s, d),
-                     conv_output_length(size, k, self.padding, s, d))
-                    for size, k, s, d in zip(spatial, self.kernel_size, self.strides,
-                                             self.dilation_rate)]
-        pads = [p for p, _ in geometry]
-        out = tuple(o for _, o in geometry)
-        if min(out) <= 0:
-            raise ValueError(
-                f'Layer "{self.name}": the input is too small for the kernel: spatial shape '
-                f"{tuple(spatial)} with kernel_size={self.kernel_size}, "
-                f"dilation_rate={self.dilation_rate} and padding='{self.padding}' gives "
-                f"output shape {out}. Hint: use padding='same' or a smaller kernel.")
-        if any(any(p) for p in pads):                  # zero padding: x -> x~
-            x = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-        patches = im2col(x, self.kernel_size, self.strides, self.dilation_rate, out, groups)
-        z = _group_matmul(patches, kernel_as_groups(kernel, groups))  # Z = P W (g, rows, f/g)
-        z = z.transpose(1, 0, 2).reshape((n,) + out + (kernel.shape[-1],))
-        return z, (patches, x.shape, pads, out)
+    def _add_kernel_grad(self, dw_groups):
+        """``dL/dW +=`` the per-group gradient, back in the kernel's Keras layout."""
+        self.kernel.grad += groups_as_kernel(dw_groups, self.kernel.shape)
+
+    # ------------------------------------------------------------- forward
+    def _patches(self, x):
+        """Steps 1-2, pad and im2col: ``P`` and where it was read (``x`` channels_last)."""
+        where = conv_geometry(x.shape[1:-1], self.kernel_size, self.strides,
+                              self.dilation_rate, self.padding)
+        self._check_output_length(where.out, f"spatial shape {tuple(x.shape[1:-1])}")
+        xp = pad(x, where.pads)                                          # x -> x~
+        patches = im2col(xp, self.kernel_size, self.strides, self.dilation_rate, where.out,
+                         self.groups)
+        return patches, (xp.shape, where)
 
     def forward(self, x, training=False):
-        kernel, groups = self._grouped_kernel()
-        z, conv_cache = self._correlate(self._channels_last(x), kernel, groups)  # Z = P W
-        y, act_cache = self._activate(z)                                        # phi(Z + b)
-        return y, (conv_cache, act_cache)
+        x = self._to_channels_last(x)                                    # data_format
+        patches, (padded_shape, where) = self._patches(x)                # pad, im2col: P
+        z = merge_groups(grouped_matmul(patches, self._kernel_groups())) # Z = P W
+        z = z.reshape(x.shape[:1] + where.out + (self.filters,))
+        y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
+        return self._from_channels_last(y), (patches, padded_shape, where, act_cache)
 
     # ------------------------------------------------------------ backward
-    def _correlate_weights(self, cache, dz, kernel, weight, groups):
-        """``dL/dW += P^T delta`` into ``weight``; returns delta as ``(g, rows, f/g)``."""
-        patches = cache[0]
-        rows, filters = patches.shape[1], dz.shape[-1]
-        dzg = dz.reshape(rows, groups, filters // groups).transpose(1, 0, 2)
-        dw = _group_matmul(patches.transpose(0, 2, 1), dzg)    # dL/dW = P^T delta
-        weight.grad += groups_as_kernel(dw, kernel.shape).reshape(weight.shape)
-        return dzg
-
-    def _correlate_input(self, cache, dzg, kernel, groups):
-        """``dL/dx``: the rows of ``delta W^T`` put back by col2im, padding dropped."""
-        _, padded_shape, pads, out = cache
-        dpatches = _group_matmul(dzg, kernel_as_groups(kernel, groups).transpose(0, 2, 1))
-        dxp = col2im(dpatches, padded_shape, self.kernel_size, self.strides,
-                     self.dilation_rate, out, groups)
-        return crop(dxp, pads)
-
     def backward_weights(self, cache, grad_out):
-        """dL/dW and dL/db only; returns delta as ``(groups, rows, filters/groups)``."""
-        conv_cache, act_cache = cache
-        dz = self._delta(act_cache, grad_out)    # delta = phi'(z) * dL/dy; dL/db = sum delta
-        kernel, groups = self._grouped_kernel()
-        return self._correlate_weights(conv_cache, dz, kernel, self.kernel, groups)
+        """dL/db and dL/dW only; returns delta by group, ``(groups, rows, filters/groups)``."""
+        patches, act_cache = cache[0], cache[3]
+        delta = self._delta(act_cache, self._to_channels_last(grad_out))  # phi'(z) dL/dy
+        return self._kernel_gradient(patches, delta.reshape(-1, delta.shape[-1]))
+
+    def _kernel_gradient(self, patches, delta):
+        """``dL/dW += P^T delta`` for ``delta`` of shape ``(rows, filters)``; delta by group."""
+        delta = split_groups(delta, self.groups)
+        self._add_kernel_grad(grouped_matmul(patches.transpose(0, 2, 1), delta))
+        return delta
 
     def backward(self, cache, grad_out):
-        dzg = self.backward_weights(cache, grad_out)             # dL/db, dL/dW = P^T delta
-        kernel, groups = self._grouped_kernel()
-        dx = self._correlate_input(cache[0], dzg, kernel, groups)  # col2im(delta W^T)
-        return self._channels_back(dx)
+        _, padded_shape, where = cache[:3]
+        delta = self.backward_weights(cache, grad_out)                   # dL/db, dL/dW
+        dpatches = grouped_matmul(delta, self._kernel_groups().transpose(0, 2, 1))  # delta W^T
+        dxp = col2im(dpatches, padded_shape, self.kernel_size, self.strides,
+                     self.dilation_rate, where.out, self.groups)         # col2im: dL/dx~
+        return self._from_channels_last(crop(dxp, where.pads))           # drop the padding
 
     # --------------------------------------------------------------- shapes
-    def _conv_output_shape(self, input_shape, channels):
-        """The output shape of :meth:`_correlate` with ``channels`` output channels."""
-        batch, spatial, _ = self._output_spatial(input_shape)
-        out = tuple(conv_output_length(size, k, self.padding, s, d)
-                    for size, k, s, d in zip(spatial, self.kernel_size, self.strides,
-                                             self.dilation_rate))
+    def _check_output_length(self, out, what):
         if any(o is not None and o <= 0 for o in out):
             raise ValueError(
-                f'Layer "{self.name}": input shape {format_shape(input_shape)} is too small '
-                f"for kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate}, "
-                f"padding='{self.padding}' (output would be {out}). Hint: use "
+                f'Layer "{self.name}": the input is too small for the kernel: {what} with '
+                f"kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate} and "
+                f"padding='{self.padding}' gives output shape {tuple(out)}. Hint: use "
                 "padding='same' or a smaller kernel.")
+
+    def _conv_output_shape(self, input_shape, channels):
+        """The output shape with ``channels`` output channels."""
+        batch, spatial, _ = self._output_spatial(input_shape)
+        out = conv_geometry(spatial, self.kernel_size, self.strides, self.dilation_rate,
+                            self.padding).out
+        self._check_output_length(out, f"input shape {format_shape(input_shape)}")
         return self._shape_out(batch, out, channels)
 
     def compute_output_shape(self, input_shape):
         return self._conv_output_shape(input_shape, self.filters)
 
     def get_config(self):
-        return self._window_config({"filters": self.filters}, {"groups": self.groups})
+        return self._window_config({"filters": self.filters}, {"groups": self.groups},
+                                   ("kernel", "bias"))
 
 
 class Conv1D(BaseConv):

@@ -16,7 +16,8 @@ Xception and MobileNet.
 """
 
 from kerastutor.layers.base import Layer
-from kerastutor.layers.convolutional import BaseConv, _positive_int
+from kerastutor.layers.conv_im2col import grouped_matmul, merge_groups
+from kerastutor.layers.convolutional import BaseConv, _positive_int, weight_settings
 
 
 class BaseDepthwiseConv(BaseConv):
@@ -55,24 +56,23 @@ class BaseDepthwiseConv(BaseConv):
     ``bias`` ``(cin * depth_multiplier,)``.
     """
 
-    _weight_prefixes = ("depthwise", "bias")
-
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
         # Layer's __init__, not BaseConv's: there is no `filters` or `groups` to
-        # check; both follow from the input channels in build().
+        # check (both follow from the input channels in build()), and no LoRA.
         Layer.__init__(self, activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = _positive_int(
             depth_multiplier, "depth_multiplier", type(self).__name__,
             "how many output channels each input channel makes")
-        self._window_arguments(
-            kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-            depthwise_initializer=depthwise_initializer, bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer, bias_regularizer=bias_regularizer,
-            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint)
+        self._window_arguments(kernel_size, strides, padding, data_format, dilation_rate,
+                               activation, use_bias)
+        self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint = \
+            weight_settings(depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_settings(bias_initializer, bias_regularizer, bias_constraint)
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
@@ -85,9 +85,20 @@ class BaseDepthwiseConv(BaseConv):
         self.bias = self._add_bias(self.filters)
         self._finish_build(input_shape, cin)
 
-    def _grouped_kernel(self):
-        """``(*k, cin, M)`` read as ``(*k, 1, cin*M)``: cin groups of one channel each."""
-        return self.kernel.value.reshape(self.kernel_size + (1, -1)), self.groups
+    # ------------------------------------------------ adapter 2: groups
+    @property
+    def _depthwise_weight(self):
+        """The weight ``D`` of shape ``kernel_size + (cin, M)``."""
+        return self.kernel
+
+    def _kernel_groups(self):
+        """``D`` as ``(cin, window, M)``: one ``window x M`` matrix per input channel."""
+        window = self._depthwise_weight.value.reshape(-1, self.groups, self.depth_multiplier)
+        return window.transpose(1, 0, 2)
+
+    def _add_kernel_grad(self, dw_groups):
+        weight = self._depthwise_weight
+        weight.grad += dw_groups.transpose(1, 0, 2).reshape(weight.shape)
 
     # forward, backward: BaseConv's, with the kernel above and groups = cin
 
@@ -96,7 +107,8 @@ class BaseDepthwiseConv(BaseConv):
         return self._conv_output_shape(input_shape, cin * self.depth_multiplier)
 
     def get_config(self):
-        return self._window_config({"depth_multiplier": self.depth_multiplier})
+        return self._window_config({"depth_multiplier": self.depth_multiplier}, {},
+                                   ("depthwise", "bias"))
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -183,8 +195,6 @@ class BaseSeparableConv(BaseDepthwiseConv):
     ``bias`` ``(filters,)``.
     """
 
-    _weight_prefixes = ("depthwise", "pointwise", "bias")
-
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
@@ -192,21 +202,18 @@ class BaseSeparableConv(BaseDepthwiseConv):
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
                  **kwargs):
-        Layer.__init__(self, activity_regularizer=activity_regularizer, **kwargs)
-        cls = type(self).__name__
-        self.depth_multiplier = _positive_int(
-            depth_multiplier, "depth_multiplier", cls,
-            "how many channels the depthwise step makes from each input channel")
-        self.filters = _positive_int(filters, "filters", cls,
+        super().__init__(
+            kernel_size, strides=strides, padding=padding, depth_multiplier=depth_multiplier,
+            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
+            use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint,
+            **kwargs)
+        self.filters = _positive_int(filters, "filters", type(self).__name__,
                                      "the number of output channels of the pointwise step")
-        self._window_arguments(
-            kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-            depthwise_initializer=depthwise_initializer,
-            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer,
-            pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer,
-            depthwise_constraint=depthwise_constraint,
-            pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint)
+        self.pointwise_initializer, self.pointwise_regularizer, self.pointwise_constraint = \
+            weight_settings(pointwise_initializer, pointwise_regularizer, pointwise_constraint)
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
@@ -223,37 +230,40 @@ class BaseSeparableConv(BaseDepthwiseConv):
         self.bias = self._add_bias(self.filters)
         self._finish_build(input_shape, cin)
 
-    def _grouped_kernel(self):
-        return self.depthwise_kernel.value.reshape(self.kernel_size + (1, -1)), self.groups
+    @property
+    def _depthwise_weight(self):
+        return self.depthwise_kernel
 
     def _pointwise_matrix(self):
         """``Q`` as ``(cin * M, filters)``."""
         return self.pointwise_kernel.value.reshape(-1, self.filters)
 
     def forward(self, x, training=False):
-        kernel, groups = self._grouped_kernel()
-        u, conv_cache = self._correlate(self._channels_last(x), kernel, groups)  # depthwise
-        z = u @ self._pointwise_matrix()                                        # pointwise
-        y, act_cache = self._activate(z)                                        # phi(. + b)
-        return y, (conv_cache, u, act_cache)
+        x = self._to_channels_last(x)                                    # data_format
+        patches, (padded_shape, where) = self._patches(x)                # pad, im2col: P
+        u = merge_groups(grouped_matmul(patches, self._kernel_groups())) # depthwise: U = P D
+        z = u @ self._pointwise_matrix()                                 # pointwise: Z = U Q
+        z = z.reshape(x.shape[:1] + where.out + (self.filters,))
+        y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
+        return self._from_channels_last(y), (patches, padded_shape, where, act_cache, u)
 
     # backward: BaseConv's (col2im of delta^u D^T), after these weight gradients
     def backward_weights(self, cache, grad_out):
-        """dL/dQ, dL/db and dL/dD; returns the depthwise step's delta^u, grouped."""
-        conv_cache, u, act_cache = cache
-        dz = self._delta(act_cache, grad_out)          # delta = phi'(z) * dL/dy, dL/db
-        dq = u.reshape(-1, u.shape[-1]).T @ dz.reshape(-1, self.filters)
-        self.pointwise_kernel.grad += dq.reshape(self.pointwise_kernel.shape)  # u^T delta
-        du = dz @ self._pointwise_matrix().T           # delta^u = delta Q^T
-        kernel, groups = self._grouped_kernel()
-        return self._correlate_weights(conv_cache, du, kernel, self.depthwise_kernel, groups)
+        """dL/db, dL/dQ and dL/dD; returns the depthwise step's delta^u by group."""
+        patches, act_cache, u = cache[0], cache[3], cache[4]
+        delta = self._delta(act_cache, self._to_channels_last(grad_out))  # phi'(z) dL/dy
+        delta = delta.reshape(-1, self.filters)
+        self.pointwise_kernel.grad += (u.T @ delta).reshape(self.pointwise_kernel.shape)
+        delta_u = delta @ self._pointwise_matrix().T                     # delta Q^T
+        return self._kernel_gradient(patches, delta_u)                   # dL/dD = P^T delta^u
 
     def compute_output_shape(self, input_shape):
         return self._conv_output_shape(input_shape, self.filters)
 
     def get_config(self):
         return self._window_config({"depth_multiplier": self.depth_multiplier,
-                                    "filters": self.filters})
+                                    "filters": self.filters}, {},
+                                   ("depthwise", "pointwise", "bias"))
 
 
 class SeparableConv1D(BaseSeparableConv):
