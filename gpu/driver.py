@@ -10,8 +10,12 @@ A GPU program has four moving parts, and each has its calls here:
 * **memory** -- ``cuMemAlloc``/``cuMemFree`` and copies host <-> device.
 * **code** -- ``cuModuleLoadData`` takes PTX (or CUBIN) from :mod:`.nvrtc`,
   ``cuModuleGetFunction`` finds a kernel, ``cuLaunchKernel`` runs it on a grid.
-* **time** -- streams order work; events recorded on a stream give the elapsed
-  milliseconds between two points (``cuEventElapsedTime``).
+* **time** -- events recorded between launches give the elapsed milliseconds
+  between two points (``cuEventElapsedTime``). Everything here runs on the
+  default stream, so work happens in the order it was queued.
+
+``python -m kerastutor.gpu`` prints what these calls find on a machine: the driver's
+CUDA version, each device's name, compute capability, memory and multiprocessors.
 
 Every call goes through :func:`check`, which turns an error code into a
 :class:`CudaError` named as CUDA names it (``CUDA_ERROR_OUT_OF_MEMORY``).
@@ -50,16 +54,11 @@ _SIGNATURES = {
     "cuMemFree_v2": [CUdeviceptr],
     "cuMemcpyHtoD_v2": [CUdeviceptr, _p, _size],
     "cuMemcpyDtoH_v2": [_p, CUdeviceptr, _size],
-    "cuMemcpyDtoD_v2": [CUdeviceptr, CUdeviceptr, _size],
-    "cuMemsetD8_v2": [CUdeviceptr, ctypes.c_ubyte, _size],
     "cuModuleLoadData": [_ptr(_p), _p],
     "cuModuleUnload": [_p],
     "cuModuleGetFunction": [_ptr(_p), _p, ctypes.c_char_p],
     "cuLaunchKernel": [_p, _uint, _uint, _uint, _uint, _uint, _uint, _uint, _p,
                        _ptr(_p), _ptr(_p)],
-    "cuStreamCreate": [_ptr(_p), _uint],
-    "cuStreamDestroy_v2": [_p],
-    "cuStreamSynchronize": [_p],
     "cuEventCreate": [_ptr(_p), _uint],
     "cuEventDestroy_v2": [_p],
     "cuEventRecord": [_p, _p],
@@ -115,6 +114,7 @@ def driver_version():
 
 
 def device_count():
+    """How many GPUs the driver sees (0 is possible: a driver without a GPU)."""
     value = _int()
     call("cuDeviceGetCount", ctypes.byref(value))
     return value.value
@@ -128,6 +128,7 @@ def device(ordinal=0):
 
 
 def attribute(dev, attr):
+    """The integer ``attr`` (a ``CU_DEVICE_ATTRIBUTE_*`` number) of device ``dev``."""
     value = _int()
     call("cuDeviceGetAttribute", ctypes.byref(value), attr, dev)
     return value.value
@@ -146,9 +147,21 @@ def device_name(dev):
 
 
 def total_memory(dev):
+    """The device's memory in bytes."""
     value = _size()
     call("cuDeviceTotalMem_v2", ctypes.byref(value), dev)
     return value.value
+
+
+def multiprocessor_count(dev):
+    """How many streaming multiprocessors the device has (132 on an H100 SXM)."""
+    return attribute(dev, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
+
+
+def library_path():
+    """The file the driver was loaded from (loads it, and so needs a working driver)."""
+    _library()
+    return _state["path"]
 
 
 class Context:
@@ -206,14 +219,6 @@ def memcpy_dtoh(host, address):
     return host
 
 
-def memcpy_dtod(dst, src, nbytes):
-    call("cuMemcpyDtoD_v2", dst, src, nbytes)
-
-
-def memset_zero(address, nbytes):
-    call("cuMemsetD8_v2", address, 0, nbytes)
-
-
 # -- code ---------------------------------------------------------------------------------
 
 class Module:
@@ -237,7 +242,7 @@ class Module:
             self.handle = _p()
 
 
-def launch(function, grid, block, args, shared_bytes=0, stream=None):
+def launch(function, grid, block, args, shared_bytes=0):
     """Run ``function`` on a ``grid`` of blocks of ``block`` threads each.
 
     ``grid`` and ``block`` are 1 to 3 ints (x, y, z); ``args`` are ctypes values
@@ -250,7 +255,7 @@ def launch(function, grid, block, args, shared_bytes=0, stream=None):
               else _as_ctype(arg) for arg in args]
     pointers = (_p * max(len(values), 1))(*(ctypes.addressof(v) for v in values))
     call("cuLaunchKernel", function, *grid, *block, shared_bytes,
-         stream.handle if stream else None, pointers, None)
+         None, pointers, None)                 # None: the default stream
 
 
 def _dim3(dims):
@@ -268,33 +273,17 @@ def _as_ctype(value):
                     f"use ctypes values (c_uint64 for device addresses, c_int, c_float)")
 
 
-# -- streams and events -------------------------------------------------------------------
-
-class Stream:
-    """A queue of GPU work that runs in order; different streams may overlap."""
-
-    def __init__(self):
-        self.handle = _p()
-        call("cuStreamCreate", ctypes.byref(self.handle), 0)
-
-    def synchronize(self):
-        call("cuStreamSynchronize", self.handle)
-
-    def destroy(self):
-        if self.handle:
-            call("cuStreamDestroy_v2", self.handle)
-            self.handle = _p()
-
+# -- events -------------------------------------------------------------------------------
 
 class Event:
-    """A time stamp the GPU writes when the stream reaches it."""
+    """A time stamp the GPU writes when the work queued before it has run."""
 
     def __init__(self):
         self.handle = _p()
         call("cuEventCreate", ctypes.byref(self.handle), CU_EVENT_DEFAULT)
 
-    def record(self, stream=None):
-        call("cuEventRecord", self.handle, stream.handle if stream else None)
+    def record(self):
+        call("cuEventRecord", self.handle, None)     # on the default stream
 
     def synchronize(self):
         call("cuEventSynchronize", self.handle)

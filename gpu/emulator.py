@@ -12,7 +12,7 @@ code in both cases.
 
 What this tests: everything on the Python side of a launch (shapes, strides,
 broadcasting, which kernel, which arguments, memory reuse). What it cannot
-test: the CUDA C++ itself -- on a GPU, ``tests/test_gpu_array.py`` runs the
+test: the CUDA C++ itself -- on a GPU, ``tests/gpu/test_gpu_array.py`` runs the
 same checks against the real kernels. Each twin below names the kernel whose
 comment explains the parallel version.
 

@@ -24,7 +24,7 @@ import kerastutor.gpu as gpu
 from kerastutor.gpu import driver, libraries, nvrtc, philox
 from kerastutor.gpu.errors import CudaError, LibraryNotFound, NvrtcError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _nvrtc_or_reason():
@@ -272,6 +272,9 @@ def test_every_package_folder_is_listed_in_pyproject():
     on_disk = {os.path.relpath(folder, ROOT).replace(os.sep, ".")
                for folder, _, files in os.walk(os.path.join(ROOT, "kerastutor"))
                if "__init__.py" in files}
+    on_disk |= {"kerastutor." + os.path.relpath(folder, ROOT).replace(os.sep, ".")
+                for folder, _, files in os.walk(os.path.join(ROOT, "gpu"))
+                if "__init__.py" in files}          # gpu/ is installed as kerastutor.gpu
     missing = on_disk - set(config["packages"])
     assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
     assert config["package-dir"]["kerastutor.gpu"] == "gpu"

@@ -1,0 +1,288 @@
+r"""NEP 13: the ufuncs a ``DeviceArray`` runs as kernels, and the table that says which.
+
+``DeviceArray.__array_ufunc__`` asks :data:`~.device_array.UFUNCS` for
+``(ufunc, method)``; this page fills it:
+
+* every elementwise ufunc in :data:`UNARY_KERNELS` and :data:`BINARY_KERNELS`
+  (one thread per output element, reading each operand through its strides, so
+  broadcasting and views cost no copy), with NumPy's result dtypes
+  (:func:`_result_dtype`: comparisons say ``bool``, integer sums stay integers);
+* ``np.matmul`` -- the tiled kernel, a batch of matrices as grid z;
+* ``.reduce`` of ``add``/``maximum``/``minimum``/``logical_and``/``logical_or``
+  -- one axis at a time as ``(outer, length, inner)``;
+* ``np.add.at`` -- scatter-add with ``atomicAdd`` (an embedding's gradient).
+"""
+import numbers
+
+import numpy as np
+
+from .device import _f32, _i32, _i64, _launch
+from .device_array import (UFUNCS, DeviceArray, _assign, _dtype_of, _is_scalar, _layout,
+                           _new_or, _on_host, _shape_of, _size, _unary, _upload_operand)
+
+def _direct_target(out, shape, operands):
+    """``out`` itself when a kernel may write straight into it (saving a copy): a contiguous
+    device array of the result's shape that no input reads through a *different* view.
+    (``x += y`` is safe -- each thread reads its element before writing it.)"""
+    target = out[0] if isinstance(out, tuple) else out
+    if not isinstance(target, DeviceArray) or target.shape != tuple(shape) \
+            or not target.is_contiguous:
+        return None
+    for operand in operands:
+        if isinstance(operand, DeviceArray) and operand.buffer is target.buffer and \
+                (operand.offset, operand.shape, operand.strides_elements) != \
+                (target.offset, target.shape, target.strides_elements):
+            return None
+    return target
+
+
+def _binary(kernel, a, b, dtype, into=None):
+    """``a`` and ``b`` are device arrays or scalars (not both scalars)."""
+    if _is_scalar(b):
+        result = _new_or(into, a.shape, dtype)
+        if result.size:
+            _launch("elementwise", kernel + "_as", result.size, a.pointer(), _f32(b),
+                    result.pointer(), _i64(result.size), _layout(a.shape, a))
+        return result
+    if _is_scalar(a):
+        result = _new_or(into, b.shape, dtype)
+        if result.size:
+            _launch("elementwise", kernel + "_sa", result.size, _f32(a), b.pointer(),
+                    result.pointer(), _i64(result.size), _layout(b.shape, None, b))
+        return result
+    shape = _broadcast(a.shape, b.shape)
+    result = _new_or(into, shape, dtype)
+    if result.size:
+        _launch("elementwise", kernel, result.size, a.pointer(), b.pointer(), result.pointer(),
+                _i64(result.size), _layout(shape, a, b))
+    return result
+
+
+# Which kernel computes each NumPy ufunc, and the dtype its result says it has.
+UNARY_KERNELS = {
+    np.negative: "neg", np.absolute: "abs", np.sign: "sign", np.exp: "exp",
+    np.expm1: "expm1", np.log: "log", np.log1p: "log1p", np.sqrt: "sqrt",
+    np.square: "square", np.reciprocal: "reciprocal", np.tanh: "tanh", np.sin: "sin",
+    np.cos: "cos", np.floor: "floor", np.ceil: "ceil", np.trunc: "trunc", np.rint: "rint",
+    np.isfinite: "isfinite", np.isnan: "isnan", np.isinf: "isinf",
+    np.logical_not: "logical_not", np.positive: "copy",
+}
+BINARY_KERNELS = {
+    np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div",
+    np.power: "pow", np.float_power: "pow", np.remainder: "mod",
+    np.floor_divide: "floor_divide", np.maximum: "maximum",
+    np.minimum: "minimum", np.fmax: "fmax", np.fmin: "fmin",
+    np.logaddexp: "logaddexp", np.copysign: "copysign", np.arctan2: "arctan2",
+    np.greater: "greater", np.greater_equal: "greater_equal", np.less: "less",
+    np.less_equal: "less_equal", np.equal: "equal", np.not_equal: "not_equal",
+    np.logical_and: "logical_and", np.logical_or: "logical_or",
+}
+BOOL_RESULTS = {np.isfinite, np.isnan, np.isinf, np.logical_not, np.greater,
+                np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+                np.logical_and, np.logical_or}
+# On booleans NumPy's + and * are "or" and "and" (True + True is True)
+BOOLEAN_FORMS = {np.add: np.logical_or, np.maximum: np.logical_or, np.fmax: np.logical_or,
+                 np.multiply: np.logical_and, np.minimum: np.logical_and,
+                 np.fmin: np.logical_and}
+KEEPS_INTEGERS = {np.negative, np.absolute, np.sign, np.square, np.positive, np.add,
+                  np.subtract, np.multiply, np.maximum, np.minimum, np.remainder,
+                  np.floor_divide}
+
+
+
+FLOAT32 = np.dtype(np.float32)
+
+
+def _result_dtype(ufunc, operands):
+    if ufunc in BOOL_RESULTS:
+        return np.dtype(bool)
+    if ufunc not in KEEPS_INTEGERS:
+        return FLOAT32
+    kinds = {_dtype_of(v).kind for v in operands if not _is_scalar(v) or isinstance(v, np.ndarray)}
+    if ufunc in KEEPS_INTEGERS and kinds and kinds <= set("biu"):
+        return np.dtype(np.int64)
+    return np.dtype(np.float32)
+
+
+def _broadcast(*shapes):
+    """NumPy's broadcast shape; the common case (equal shapes) without NumPy's machinery."""
+    shapes = [shape for shape in shapes if shape != ()]      # scalars change nothing
+    if not shapes:
+        return ()
+    if all(shape == shapes[0] for shape in shapes):
+        return shapes[0]
+    return np.broadcast_shapes(*shapes)
+
+
+def _elementwise(ufunc):
+    """The device implementation of one elementwise ufunc (made once per ufunc, see below)."""
+    def run(*inputs, dtype=None, out=None):
+        if any(isinstance(v, np.ndarray) and v.size == 1 for v in inputs):
+            inputs = _host_singletons_as_scalars(inputs)
+        operands = [v if _is_scalar(v) else _upload_operand(v) for v in inputs]
+        result_dtype = _result_dtype(ufunc, inputs)
+        shape = _broadcast(*(_shape_of(v) for v in operands))
+        into = None if out is None else _direct_target(out, shape, operands)
+        if len(operands) == 1:
+            return _unary("unary_" + UNARY_KERNELS[ufunc], operands[0], result_dtype, into)
+        if ufunc in BOOLEAN_FORMS and all(_dtype_of(v) == np.bool_ for v in inputs):
+            return _binary("binary_" + BINARY_KERNELS[BOOLEAN_FORMS[ufunc]], *operands,
+                           np.dtype(bool), into)
+        return _binary("binary_" + BINARY_KERNELS[ufunc], *operands, result_dtype, into)
+    run.writes_out = True                    # see __array_ufunc__
+    return run
+
+
+def _host_singletons_as_scalars(inputs):
+    """A one-element host array that adds no axes is a scalar: no upload needed."""
+    rank = max(len(_shape_of(v)) for v in inputs)
+    return [v.reshape(())[()] if isinstance(v, np.ndarray) and v.size == 1 and v.ndim <= rank
+            and any(isinstance(u, DeviceArray) and u.ndim == rank for u in inputs) else v
+            for v in inputs]
+
+
+
+# -- reductions: (outer, length, inner) ------------------------------------------------------
+
+REDUCE_UFUNCS = {np.add: "sum", np.maximum: "max", np.minimum: "min",
+                 np.logical_and: "min", np.logical_or: "max"}
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axis = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    return tuple(sorted(a % ndim for a in axis))
+
+
+def _reduce(kind, x, axis=None, keepdims=False, out=None):
+    """Reduce over ``axis`` (None: all), one axis at a time, last first, so the earlier
+    axis numbers stay valid. ``kind`` is sum, max, min, argmax or argmin. The last
+    reduction writes straight into ``out`` when it can."""
+    x = _upload_operand(x)
+    axes = _axes(axis, x.ndim)
+    result_dtype = np.dtype(np.int64) if kind.startswith("arg") else \
+        (x.dtype if kind != "sum" or x.dtype.kind == "f" else np.dtype(np.int64))
+    if x.dtype == np.bool_ and kind in ("max", "min"):
+        result_dtype = np.dtype(bool)
+    kept_shape = [1 if i in axes else s for i, s in enumerate(x.shape)]
+    if kind.startswith("arg") and axis is None:
+        x, axes = x.reshape(-1), (0,)
+    if kind != "sum" and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
+    result = x if x.is_contiguous else x.copy()
+    final_shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    into = None
+    if isinstance(out, DeviceArray) and out.dtype == result_dtype and out.is_contiguous \
+            and out.shape == (tuple(kept_shape) if keepdims else final_shape) \
+            and out.buffer is not x.buffer:
+        into = out.reshape(final_shape)              # a view of `out` itself
+    for a in reversed(axes):
+        result = _reduce_axis(kind, result, a, into if a == axes[0] else None)
+    if into is not None:
+        return out
+    if keepdims:
+        result = result.reshape(kept_shape)
+    return result._relabel(result_dtype)
+
+
+def _reduce_axis(kind, x, axis, into=None):
+    outer, length, inner = _size(x.shape[:axis]), x.shape[axis], _size(x.shape[axis + 1:])
+    shape = x.shape[:axis] + x.shape[axis + 1:]
+    if length == 0:
+        result = _new_or(into, shape, np.float32)
+        _assign(result, 0.0)
+        return result
+    result = _new_or(into, shape, np.float32)
+    if result.size:
+        _launch("reduce", "reduce_" + kind, outer * inner, x.pointer(), result.pointer(),
+                _i32(outer), _i32(length), _i32(inner))
+    return result
+
+
+
+# -- matrix multiply -------------------------------------------------------------------------
+
+TILE = 16
+
+
+def matmul(a, b, dtype=None, out=None):
+    """``a @ b`` with the tiled kernel; a batch of matrices is grid z.
+
+    Either operand may be 1-D (a vector, as in NumPy) and either may carry batch
+    axes; batches must be equal, or one operand a single matrix (stride 0).
+    """
+    a, b = _upload_operand(a), _upload_operand(b)
+    vector_a, vector_b = a.ndim == 1, b.ndim == 1
+    if vector_a:
+        a = a.reshape(1, -1)
+    if vector_b:
+        b = b.reshape(-1, 1)
+    (M, K), (K2, N) = a.shape[-2:], b.shape[-2:]
+    if K != K2:
+        raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+                         f"(size {K2} is different from {K})")
+    batch_shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    batch = _size(batch_shape)
+    a, b = (x if x.is_contiguous else x.copy() for x in (a, b))
+    if {a.shape[:-2], b.shape[:-2]} - {batch_shape, ()} or \
+            (a.shape[:-2] == () and b.shape[:-2] == () and batch > 1):
+        return _on_host(np.matmul, (a, b), {})   # mixed broadcasting of batch axes
+    stride_a = M * K if a.shape[:-2] else 0
+    stride_b = K * N if b.shape[:-2] else 0
+    into = None if out is None or vector_a or vector_b else \
+        _direct_target(out, batch_shape + (M, N), (a, b))
+    result = _new_or(into, batch_shape + (M, N), np.float32)
+    if result.size:
+        grid = (-(-N // TILE), -(-M // TILE), batch)
+        _launch("matmul", "matmul_tiled", 0, a.pointer(), b.pointer(), result.pointer(),
+                _i32(M), _i32(N), _i32(K), _i64(stride_a), _i64(stride_b), _i64(M * N),
+                grid=grid, block=(TILE, TILE))
+    if vector_a:
+        result = result.reshape(result.shape[:-2] + (N,))
+    if vector_b:
+        result = result.reshape(result.shape[:-1])
+    return result
+
+
+
+# -- scatter-add ------------------------------------------------------------------------
+
+def _scatter_add(target, rows, values):
+    """``np.add.at(table, ids, values)``: repeated ids add up (atomicAdd in the kernel)."""
+    if not (isinstance(target, DeviceArray) and target.is_contiguous and np.ndim(rows) == 1
+            and _dtype_of(rows).kind in "iu"):
+        return _on_host(np.add.at, (target, rows, values), {}, name="add.at")
+    if isinstance(rows, np.ndarray):
+        _check_ids(rows, target.shape[0])
+        rows = rows % max(target.shape[0], 1)
+    ids = _upload_operand(rows).copy()
+    width = _size(target.shape[1:])
+    values = np.broadcast_to(_upload_operand(values), (ids.size,) + target.shape[1:]).copy()
+    if values.size:
+        _launch("gather_scatter", "scatter_add_rows", values.size, target.pointer(),
+                ids.pointer(), values.pointer(), _i64(ids.size), _i32(width))
+
+
+def _check_ids(ids, rows):
+    """Kernels do not bounds-check; the host does, on host ids (device ids were made in range)."""
+    if isinstance(ids, np.ndarray) and ids.size and (ids.min() < -rows or ids.max() >= rows):
+        raise IndexError(f"index {int(ids.max())} is out of bounds for axis 0 with size {rows}")
+
+
+# -- the table ----------------------------------------------------------------------------
+
+def _reduce_method(kind):
+    """``ufunc.reduce(x, axis, keepdims)`` as the reduction kernel ``kind``."""
+    def reduce(x, axis=0, keepdims=False, dtype=None):
+        return _reduce(kind, x, axis, keepdims)
+    return reduce
+
+
+matmul.writes_out = True                 # matmul may write straight into an `out=`
+# Which device version runs ``ufunc.method(...)``: one elementwise implementation per
+# ufunc, made once here (not on every call), then matmul, the reductions and add.at.
+UFUNCS.update({(ufunc, "__call__"): _elementwise(ufunc)
+               for ufunc in (*UNARY_KERNELS, *BINARY_KERNELS)})
+UFUNCS.update({(np.matmul, "__call__"): matmul, (np.add, "at"): _scatter_add})
+UFUNCS.update({(ufunc, "reduce"): _reduce_method(kind) for ufunc, kind in REDUCE_UFUNCS.items()})
