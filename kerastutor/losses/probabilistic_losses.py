@@ -68,17 +68,49 @@ def _value_range(y):
 
 # ================================================================= crossentropy
 class _Crossentropy(Loss):
-    """Shared arguments of the three crossentropies: ``from_logits`` and ``axis``."""
+    r"""Shared arguments of the crossentropies: ``from_logits``, ``axis``, ``label_smoothing``.
 
-    def __init__(self, from_logits, axis, reduction, name, dtype):
+    ``binary`` tells the two kinds apart: yes/no entries (a sigmoid; smoothing
+    pulls targets towards 1/2) or one-of-:math:`K` rows (a softmax; towards
+    :math:`1/K`). The sparse crossentropy has no ``label_smoothing`` (``None``).
+    """
+
+    #: True for yes/no entries, False for one-of-K rows.
+    binary = False
+
+    _SHAPE_HINTS = {True: "Hint: one target per output unit, e.g. shape (batch, 1) for a "
+                          "Dense(1, activation='sigmoid').",
+                    False: "Hint: one-hot targets need one column per class; integer labels "
+                           "need sparse_categorical_crossentropy."}
+
+    def __init__(self, from_logits, axis, reduction, name, dtype, label_smoothing=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.from_logits = _check_bool(type(self).__name__, "from_logits", from_logits)
-        self.axis = _check_axis(type(self).__name__, axis)
+        owner = type(self).__name__
+        self.from_logits = _check_bool(owner, "from_logits", from_logits)
+        self.axis = _check_axis(owner, axis)
+        self.label_smoothing = None if label_smoothing is None else _check_real(
+            owner, "label_smoothing", label_smoothing, 0.0, 1.0)
 
-    def _check_same_shape(self, y_true, y_pred, hint):
+    def _targets(self, y_true, y_pred):
+        r"""The targets, checked against ``y_pred``'s shape and smoothed.
+
+        Smoothing by :math:`\varepsilon` gives :math:`y(1 - \varepsilon) + \varepsilon / K`,
+        with :math:`K = 2` for yes/no entries and the number of classes otherwise.
+        """
         if y_true.shape != y_pred.shape:
             raise ValueError(f"{self.name}: y_true has shape {y_true.shape} but y_pred has "
-                             f"shape {y_pred.shape}; they must be equal. {hint}")
+                             f"shape {y_pred.shape}; they must be equal. "
+                             + self._SHAPE_HINTS[self.binary])
+        if not self.label_smoothing:
+            return y_true
+        classes = 2 if self.binary else y_pred.shape[-1]
+        return y_true * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+
+    def get_config(self):
+        config = {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
+        if self.label_smoothing is not None:
+            config["label_smoothing"] = self.label_smoothing
+        return config
 
 
 class BinaryCrossentropy(_Crossentropy):
@@ -121,18 +153,14 @@ class BinaryCrossentropy(_Crossentropy):
     3.9856
     """
 
+    binary = True
+
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
-        super().__init__(from_logits, axis, reduction, name, dtype)
-        self.label_smoothing = _check_real(type(self).__name__, "label_smoothing",
-                                           label_smoothing, 0.0, 1.0)
+        super().__init__(from_logits, axis, reduction, name, dtype, label_smoothing)
 
     def forward(self, y_true, y_pred):
-        self._check_same_shape(y_true, y_pred, "Hint: one target per output unit, e.g. "
-                               "shape (batch, 1) for a Dense(1, activation='sigmoid').")
-        y = y_true
-        if self.label_smoothing:
-            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        y = self._targets(y_true, y_pred)
         if self.from_logits:
             return self._forward_logits(y, y_pred)
         low, high = _clip_range(y_pred.dtype)
@@ -194,10 +222,6 @@ class BinaryCrossentropy(_Crossentropy):
                     "activation='softmax') with loss='sparse_categorical_crossentropy'.")
         return "Hint: scale the targets into [0, 1], or use a regression loss such as 'mse'."
 
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
-
 
 class CategoricalCrossentropy(_Crossentropy):
     r"""Categorical crossentropy: the loss of one-of-:math:`K` predictions, one-hot targets.
@@ -247,16 +271,10 @@ class CategoricalCrossentropy(_Crossentropy):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy",
                  dtype=None):
-        super().__init__(from_logits, axis, reduction, name, dtype)
-        self.label_smoothing = _check_real(type(self).__name__, "label_smoothing",
-                                           label_smoothing, 0.0, 1.0)
+        super().__init__(from_logits, axis, reduction, name, dtype, label_smoothing)
 
     def forward(self, y_true, y_pred):
-        self._check_same_shape(y_true, y_pred, "Hint: one-hot targets need one column per "
-                               "class; integer labels need sparse_categorical_crossentropy.")
-        y = y_true
-        if self.label_smoothing:
-            y = y * (1.0 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
+        y = self._targets(y_true, y_pred)
         if self.from_logits:
             log_q, softmax = _log_softmax(y_pred)
             return -_dot_last(y, log_q), (y, softmax)
@@ -301,10 +319,6 @@ class CategoricalCrossentropy(_Crossentropy):
             raise ValueError(f"{self.name}: the model has {classes} output units but the "
                              f"one-hot targets have {y.shape[-1]} columns (y shape "
                              f"{y.shape}). Hint: {fix}.")
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
 class SparseCategoricalCrossentropy(_Crossentropy):
@@ -446,8 +460,7 @@ class SparseCategoricalCrossentropy(_Crossentropy):
             f"y.argmax(axis=-1) (the model has {classes} output units).")
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "ignore_class": self.ignore_class, "axis": self.axis}
+        return {**super().get_config(), "ignore_class": self.ignore_class}
 
 
 # ======================================================================== focal
@@ -531,23 +544,20 @@ class BinaryFocalCrossentropy(_Crossentropy):
     0.268
     """
 
+    binary = True
+
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
                  label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_focal_crossentropy", dtype=None):
-        super().__init__(from_logits, axis, reduction, name, dtype)
+        super().__init__(from_logits, axis, reduction, name, dtype, label_smoothing)
         owner = type(self).__name__
         self.apply_class_balancing = _check_bool(owner, "apply_class_balancing",
                                                  apply_class_balancing)
         self.alpha = _check_real(owner, "alpha", alpha, 0.0, 1.0)
         self.gamma = _check_real(owner, "gamma", gamma, low=0.0)
-        self.label_smoothing = _check_real(owner, "label_smoothing", label_smoothing, 0.0, 1.0)
 
     def forward(self, y_true, y_pred):
-        self._check_same_shape(y_true, y_pred, "Hint: one target per output unit, e.g. "
-                               "shape (batch, 1) for a Dense(1, activation='sigmoid').")
-        y = y_true
-        if self.label_smoothing:
-            y = y * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        y = self._targets(y_true, y_pred)
         p = _sigmoid(y_pred) if self.from_logits else y_pred
         low, high = _clip_range(p.dtype)
         c = np.clip(p, low, high)
@@ -586,10 +596,8 @@ class BinaryFocalCrossentropy(_Crossentropy):
     _range_hint = staticmethod(BinaryCrossentropy._range_hint)
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis,
-                "apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
-                "gamma": self.gamma}
+        return {**super().get_config(), "apply_class_balancing": self.apply_class_balancing,
+                "alpha": self.alpha, "gamma": self.gamma}
 
 
 class CategoricalFocalCrossentropy(_Crossentropy):
@@ -648,11 +656,10 @@ class CategoricalFocalCrossentropy(_Crossentropy):
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_focal_crossentropy",
                  dtype=None):
-        super().__init__(from_logits, axis, reduction, name, dtype)
+        super().__init__(from_logits, axis, reduction, name, dtype, label_smoothing)
         owner = type(self).__name__
         self.alpha = self._check_alpha(owner, alpha)
         self.gamma = _check_real(owner, "gamma", gamma, low=0.0)
-        self.label_smoothing = _check_real(owner, "label_smoothing", label_smoothing, 0.0, 1.0)
 
     @staticmethod
     def _check_alpha(owner, alpha):
@@ -672,11 +679,7 @@ class CategoricalFocalCrossentropy(_Crossentropy):
         return alpha
 
     def forward(self, y_true, y_pred):
-        self._check_same_shape(y_true, y_pred, "Hint: one-hot targets need one column per "
-                               "class; integer labels need sparse_categorical_crossentropy.")
-        y = y_true
-        if self.label_smoothing:
-            y = y * (1.0 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
+        y = self._targets(y_true, y_pred)
         p = _log_softmax(y_pred)[1] if self.from_logits else y_pred
         q, total, unclipped = _normalize_and_clip(p)
         log_q = np.log(q)
@@ -706,9 +709,7 @@ class CategoricalFocalCrossentropy(_Crossentropy):
     check_targets = CategoricalCrossentropy.check_targets
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis,
-                "alpha": self.alpha, "gamma": self.gamma}
+        return {**super().get_config(), "alpha": self.alpha, "gamma": self.gamma}
 
 
 # =============================================================== distributions
