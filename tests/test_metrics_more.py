@@ -300,13 +300,13 @@ def test_loss_metric_weights_accumulate_reset_and_round_trip(cls, y_true, y_pred
     m = cls()
     m.update_state(y_true, y_pred, sample_weight=[1.0, 0.0])
     m.update_state(y_true, y_pred, sample_weight=[0.0, 3.0])
-    per_sample = cls._loss_fn and getattr(losses, cls._loss_fn)(y_true, y_pred)
+    per_sample = getattr(losses, m.fn.__name__)(y_true, y_pred)
     assert m.result() == pytest.approx((per_sample[0] + 3 * per_sample[1]) / 4, rel=1e-5)
     m.reset_state()
     assert m.result() == 0.0
     clone = metrics.get(metrics.serialize(m))
     assert type(clone) is cls and clone.get_config() == m.get_config()
-    assert metrics.get(metrics._object_name(cls.__name__)).name == m.name
+    assert metrics.get(metrics.metric.object_name(cls.__name__)).name == m.name
 
 
 def test_crossentropy_metric_options_reach_the_loss():
