@@ -25,10 +25,10 @@ and :func:`resolve_crossentropy`, which turn the strings and dicts Keras
 accepts as ``loss=`` into :class:`Loss` objects.
 """
 from kerastutor import backend
+from kerastutor.losses import loss as _loss_module
 from kerastutor.losses.hinge_losses import (CategoricalHinge, Hinge, SquaredHinge,
                                             categorical_hinge, hinge, squared_hinge)
-from kerastutor.losses.loss import (REDUCTIONS, Loss, _invalid,
-                                    squeeze_or_expand_to_same_rank)
+from kerastutor.losses.loss import Loss, _invalid, squeeze_or_expand_to_same_rank
 from kerastutor.losses.loss_wrapper import LossFunctionWrapper
 from kerastutor.losses.probabilistic_losses import (
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
@@ -42,6 +42,10 @@ from kerastutor.losses.regression_losses import (
     mean_squared_logarithmic_error)
 from kerastutor.losses.segmentation_losses import Dice, Tversky, dice, tversky
 
+#: The reductions Keras accepts (``"mean"`` is a synonym of the default).
+REDUCTIONS = _loss_module.REDUCTIONS
+
+# Keras's short names for the functions
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
