@@ -34,8 +34,10 @@ from kerastutor.layers.pooling import (AveragePooling1D, AveragePooling2D, Avera
                                        GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D,
                                        MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D,
                                        MaxPooling3D)
-from kerastutor.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,
-                                         SimpleRNNCell, StackedRNNCells)
+from kerastutor.layers.gru import GRU, GRUCell
+from kerastutor.layers.lstm import LSTM, LSTMCell
+from kerastutor.layers.rnn import RNN, StackedRNNCells
+from kerastutor.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 from kerastutor.layers.regularization import (ActivityRegularization, AlphaDropout,
                                               GaussianDropout, GaussianNoise,
                                               SpatialDropout1D, SpatialDropout2D,

@@ -10,7 +10,8 @@ wraps (in Keras's order), so Keras weights load with ``set_weights``.
 import numpy as np
 
 from kerastutor.layers.base import InputSpec, Layer, _accepts, format_shape
-from kerastutor.layers.recurrent import _with_layers
+from kerastutor.layers.rnn import _with_layers
+from kerastutor.layers.serialization import serialize
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -311,7 +312,6 @@ class Bidirectional(Layer):
         return masks[0] if len(masks) == 1 else masks
 
     def get_config(self):
-        from kerastutor.layers import serialize
         config = super().get_config()
         config.update({"merge_mode": self.merge_mode,
                        "layer": serialize(self.forward_layer),
@@ -406,7 +406,6 @@ class TimeDistributed(Layer):
         return (step_out[0], input_shape[1]) + tuple(step_out[1:])
 
     def get_config(self):
-        from kerastutor.layers import serialize
         config = super().get_config()
         config["layer"] = serialize(self.layer)
         return config

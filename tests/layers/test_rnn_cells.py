@@ -4,11 +4,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import kerastutor as keras
-from kerastutor import gradcheck, initializers
+from kerastutor import gradcheck, initializers, ops
 from kerastutor.layers import deserialize, serialize
 from kerastutor.layers.base import Layer
-from kerastutor.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN,
-                                         SimpleRNNCell, StackedRNNCells)
+from kerastutor.layers import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                               StackedRNNCells)
+from kerastutor.layers.rnn import UserCellSteps
 from helpers import WithMaskAndState, random_array
 
 INIT = dict(kernel_initializer="random_normal", recurrent_initializer="orthogonal",
@@ -150,8 +151,8 @@ def test_cell_step_gradcheck(kind, reset_after, use_bias, dropout, recurrent_dro
     cell.build((None, 3))
     xs = [random_array(seed, (3, 3))] + [random_array(seed + 1 + i, (3, 2))
                                          for i in range(len(as_list(cell.state_size)))]
-    report = gradcheck.check_layer(CellAsLayer(cell), xs, training=True, seed=seed)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(CellAsLayer(cell), xs, training=True, seed=seed)
+    gradcheck.assert_backward_repeatable(CellAsLayer(cell), xs, training=True, seed=seed)
 
 
 def test_cell_dropout_masks_are_kept_for_a_sequence_and_redrawn_after_reset():
@@ -268,15 +269,78 @@ def test_user_cell_in_rnn_matches_loop_and_gradchecks(return_sequences, return_s
     want = naive_masked_rnn(layer, x, mask, step=minimal_step(layer.cell))
     for got, ref in zip(as_list(y), as_list(want)):
         np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
-    report = gradcheck.check_layer(WithMaskAndState(layer, mask), x, seed=seed)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(WithMaskAndState(layer, mask), x, seed=seed)
+    gradcheck.assert_backward_repeatable(WithMaskAndState(layer, mask), x, seed=seed)
+
+
+class OpsRNNCell(Layer):
+    """A cell written as in Keras: ``call`` with keras.ops, no backward (the op tape's)."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = [units, units]          # two states: h and a running sum
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight((input_shape[-1], self.units), "random_normal",
+                                      name="kernel")
+        self.recurrent_kernel = self.add_weight((self.units, self.units), "random_normal",
+                                                name="recurrent_kernel")
+        self.built = True
+
+    def call(self, inputs, states):
+        h_prev, total = states
+        h = ops.tanh(ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel))
+        return h, [h, total + h]
+
+    def get_config(self):
+        config = super().get_config()
+        config["units"] = self.units
+        return config
+
+
+def ops_step(cell):
+    W, U = cell.kernel.value, cell.recurrent_kernel.value
+
+    def step(x, states):
+        h = np.tanh(x @ W + states[0] @ U)
+        return h, [h, states[1] + h]
+    return step
+
+
+@given(**rnn_options)
+@settings(max_examples=20, deadline=None)
+def test_keras_style_cell_runs_through_the_same_loop(return_sequences, return_state,
+                                                     go_backwards, zero_output_for_mask,
+                                                     masked, seed):
+    layer = RNN(OpsRNNCell(2), return_sequences=return_sequences, return_state=return_state,
+                go_backwards=go_backwards, zero_output_for_mask=zero_output_for_mask)
+    x = random_array(seed, (3, 4, 2), scale=0.5)
+    layer.build((None, 4, 2))
+    mask = random_mask(seed, 3, 4) if masked else None
+    y, _ = layer.forward(x, mask=mask)
+    want = naive_masked_rnn(layer, x, mask, step=ops_step(layer.cell))
+    for got, ref in zip(as_list(y), as_list(want)):
+        np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-9)
+    gradcheck.assert_gradients_ok(WithMaskAndState(layer, mask), x, seed=seed)
+    gradcheck.assert_backward_repeatable(WithMaskAndState(layer, mask), x, seed=seed)
+
+
+def test_every_cell_gets_the_step_contract():
+    """Built-in cells and stacks follow it; a user-written cell gets the adapter."""
+    for cell in (LSTMCell(2), GRUCell(2), SimpleRNNCell(2), StackedRNNCells([GRUCell(2)])):
+        assert RNN(cell)._steps is cell
+    for cell in (MinimalRNNCell(2), OpsRNNCell(2)):
+        steps = RNN(cell)._steps
+        assert isinstance(steps, UserCellSteps) and steps.cell is cell
+    assert RNN(OpsRNNCell(2))._steps.on_tape and not RNN(MinimalRNNCell(2))._steps.on_tape
 
 
 def test_user_cell_without_backward_is_a_kind_error():
     class NoBackward(Layer):
         state_size = 2
 
-    with pytest.raises(ValueError, match=r'Layer "my_rnn".*NoBackward has no backward'):
+    with pytest.raises(ValueError, match=r'Layer "my_rnn".*NoBackward has no backward\(\) and no call'):
         RNN(NoBackward(), name="my_rnn")
 
 
@@ -325,8 +389,8 @@ def test_masked_gradcheck(kind, reset_after, return_sequences, return_state, go_
     x = random_array(seed, (3, 4, 2))
     layer.build((None, 4, 2))
     mask = random_mask(seed, 3, 4) if masked else None
-    report = gradcheck.check_layer(WithMaskAndState(layer, mask), x, seed=seed)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(WithMaskAndState(layer, mask), x, seed=seed)
+    gradcheck.assert_backward_repeatable(WithMaskAndState(layer, mask), x, seed=seed)
 
 
 def test_masked_steps_carry_state_and_repeat_output():
@@ -392,9 +456,9 @@ def test_initial_state_forward_and_gradients(kind, reset_after, return_sequences
     want = naive_masked_rnn(layer, x, mask, initial_state=states)
     for got, ref in zip(as_list(y), as_list(want)):
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7)
-    report = gradcheck.check_layer(WithMaskAndState(layer, mask, with_state=True),
-                                   [x] + states, seed=seed)
-    assert report.passed, str(report)
+    wrapped = WithMaskAndState(layer, mask, with_state=True)
+    gradcheck.assert_gradients_ok(wrapped, [x] + states, seed=seed)
+    gradcheck.assert_backward_repeatable(wrapped, [x] + states, seed=seed)
 
 
 def test_initial_state_gradient_with_numerical_gradient():
@@ -456,14 +520,14 @@ def test_stacked_cells_equal_two_layers():
 @settings(max_examples=10, deadline=None)
 def test_stacked_cells_gradcheck(return_sequences, masked, training, seed):
     cells = [SimpleRNNCell(3, dropout=0.2, seed=seed, **INIT), MinimalRNNCell(2),
-             LSTMCell(2, recurrent_dropout=0.3, seed=seed + 1, **INIT)]
+             OpsRNNCell(2), LSTMCell(2, recurrent_dropout=0.3, seed=seed + 1, **INIT)]
     layer = RNN(cells, return_sequences=return_sequences, return_state=True)
     x = random_array(seed, (2, 3, 2), scale=0.5)
     layer.build((None, 3, 2))
     mask = random_mask(seed, 2, 3) if masked else None
-    report = gradcheck.check_layer(WithMaskAndState(layer, mask), x, training=training,
-                                   seed=seed)
-    assert report.passed, str(report)
+    wrapped = WithMaskAndState(layer, mask)
+    gradcheck.assert_gradients_ok(wrapped, x, training=training, seed=seed)
+    gradcheck.assert_backward_repeatable(wrapped, x, training=training, seed=seed)
 
 
 def test_stacked_cells_need_cells():
@@ -541,8 +605,7 @@ def test_masked_model_gradients_check_out():
                               keras.layers.Embedding(10, 3, mask_zero=True),
                               GRU(3, return_sequences=True, **INIT),
                               SimpleRNN(2, go_backwards=True, **INIT)])
-    report = gradcheck.check_model(model, ids)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(model, ids)
 
 
 def test_initial_state_in_a_functional_model():
@@ -552,5 +615,4 @@ def test_initial_state_in_a_functional_model():
     data = [random_array(0, (3, 4, 3)), random_array(1, (3, 2)), random_array(2, (3, 2))]
     want = lstm.forward(data[0], initial_state=data[1:])[0]
     np.testing.assert_allclose(model.predict(data, verbose=0), want, rtol=1e-5, atol=1e-6)
-    report = gradcheck.check_model(model, data)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(model, data)
