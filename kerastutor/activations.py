@@ -25,13 +25,12 @@ back the bare Keras name (``"relu"``) that layer configs store.
 Everything preserves the input's float dtype: float32 stays float32 (the
 default), float64 stays float64 (what gradient checks use).
 """
-import difflib
 import inspect
 import math
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, registry
 
 
 # ----------------------------------------------------------------- helpers
@@ -1154,32 +1153,30 @@ hard_swish = hard_silu
 
 
 # ------------------------------------------------ names, get and serialize
-_CLASSES = {cls.name: cls for cls in (
-    Linear, Exponential, ReLU, LeakyReLU, ReLU6, Threshold, Sigmoid, HardSigmoid,
-    SparseSigmoid, LogSigmoid, Tanh, HardTanh, TanhShrink, Softsign, Softplus, Squareplus,
-    SparsePlus, ELU, SELU, CELU, GELU, SiLU, HardSiLU, Mish, SoftShrink, HardShrink,
-    Softmax, LogSoftmax, GLU, Sparsemax)}
-_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
-# The Keras functions, so that ``activation=keras.activations.relu`` finds its class.
-_FUNCTION_NAMES = {
-    function: function.__name__ for function in (
-        linear, exponential, relu, leaky_relu, relu6, threshold, sigmoid, hard_sigmoid,
-        sparse_sigmoid, log_sigmoid, tanh, hard_tanh, tanh_shrink, softsign, softplus,
-        squareplus, sparse_plus, elu, selu, celu, gelu, silu, hard_silu, mish, soft_shrink,
-        hard_shrink, softmax, log_softmax, glu, sparsemax)}
+# The registry's catalog of activations: get("relu") finds ReLU by its Keras name, a
+# saved record {"class_name": "ReLU"} by its class name, and keras.activations.relu (a
+# function) is known too, so that activation=keras.activations.relu finds its class.
+CATALOG = registry.Catalog("activation", "keras.activations")
+for _cls in (Linear, Exponential, ReLU, LeakyReLU, ReLU6, Threshold, Sigmoid, HardSigmoid,
+             SparseSigmoid, LogSigmoid, Tanh, HardTanh, TanhShrink, Softsign, Softplus,
+             Squareplus, SparsePlus, ELU, SELU, CELU, GELU, SiLU, HardSiLU, Mish, SoftShrink,
+             HardShrink, Softmax, LogSoftmax, GLU, Sparsemax):
+    CATALOG.add(_cls, _cls.name)
+CATALOG.add(SiLU, "swish")
+CATALOG.add(HardSiLU, "hard_swish")
+_FUNCTION_CLASSES = {}
+for _function in (linear, exponential, relu, leaky_relu, relu6, threshold, sigmoid,
+                  hard_sigmoid, sparse_sigmoid, log_sigmoid, tanh, hard_tanh, tanh_shrink,
+                  softsign, softplus, squareplus, sparse_plus, elu, selu, celu, gelu, silu,
+                  hard_silu, mish, soft_shrink, hard_shrink, softmax, log_softmax, glu,
+                  sparsemax):
+    CATALOG.add(_function)
+    _FUNCTION_CLASSES[_function] = CATALOG.names[_function.__name__]
+del _cls, _function
 
 
 def _known_names():
-    return sorted(list(_CLASSES) + list(_ALIASES))
-
-
-def _unknown_name_error(identifier):
-    by_lowercase = {name.lower(): name for name in _known_names()}
-    close = difflib.get_close_matches(identifier.lower(), list(by_lowercase), n=1)
-    hint = f" Did you mean {by_lowercase[close[0]]!r}?" if close else ""
-    return ValueError(
-        f"Unknown activation {identifier!r}.{hint} Expected one of: "
-        f"{', '.join(_known_names())}.")
+    return sorted(CATALOG.names)
 
 
 def _constructor_parameters(cls):
@@ -1194,18 +1191,18 @@ def _required_arguments(cls):
     return [p.name for p in _constructor_parameters(cls) if p.default is p.empty]
 
 
-def _from_name(identifier):
-    cls = _CLASSES.get(_ALIASES.get(identifier, identifier))
-    if cls is None:
-        raise _unknown_name_error(identifier)
-    required = _required_arguments(cls)
+def _from_name(identifier, custom_objects=None):
+    found = CATALOG.lookup(identifier, custom_objects)
+    if not isinstance(found, type):                 # the user's function or instance
+        return get(found)
+    required = _required_arguments(found)
     if required:
         arguments = ", ".join(f"{name}=..." for name in required)
         raise ValueError(
             f"The activation {identifier!r} needs arguments ({', '.join(required)}), so it "
             f"cannot be named by a string alone. Hint: pass "
-            f"keras.activations.{cls.__name__}({arguments}) instead.")
-    return cls()
+            f"keras.activations.{found.__name__}({arguments}) instead.")
+    return found()
 
 
 def get(identifier):
@@ -1234,8 +1231,8 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
-        name = _FUNCTION_NAMES.get(identifier)
-        return _CLASSES[name]() if name else CustomActivation(identifier)
+        cls = _FUNCTION_CLASSES.get(identifier)
+        return cls() if cls else CustomActivation(identifier)
     raise ValueError(
         f"Could not interpret the activation {identifier!r} (a {type(identifier).__name__}). "
         "Expected None, a name such as 'relu', a function, or an ActivationFunction.")
@@ -1277,24 +1274,11 @@ def deserialize(config, custom_objects=None):
     custom_objects : dict or None
         Maps names of user functions or classes to the objects themselves.
     """
-    custom_objects = custom_objects or {}
     if isinstance(config, str):
-        return get(custom_objects.get(config, config))
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise _invalid("activations.deserialize", "config",
-                       "a name such as 'relu' or a dict with a 'class_name' key", config)
-    class_name, arguments = config["class_name"], config.get("config") or {}
-    if class_name == "function":                # Keras's record of a plain function
-        return get(custom_objects.get(arguments, arguments))
-    classes = {cls.__name__: cls for cls in _CLASSES.values()}
-    classes.update(custom_objects)
-    if class_name not in classes:
-        close = difflib.get_close_matches(class_name, list(classes), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"Unknown activation class {class_name!r} in config.{hint} Hint: pass "
-            "custom_objects={name: object} for your own activations.")
-    return classes[class_name].from_config(dict(arguments))
+        return _from_name(config, custom_objects)
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return _from_name(config.get("config"), custom_objects)   # Keras's function record
+    return get(CATALOG.from_record(config, custom_objects))
 
 
 __all__ = [

@@ -27,6 +27,8 @@ import sys
 
 import numpy as np
 
+from kerastutor import registry
+
 xp = np
 
 _FLOATX = "float32"
@@ -242,8 +244,12 @@ def unique_name(base):
 
 
 def clear_session():
-    """Forget automatic names, so the next Dense is called ``dense`` again."""
+    """Forget automatic names (the next Dense is ``dense`` again) and empty the custom-object scope.
+
+    As in Keras, objects registered with ``register_keras_serializable`` stay.
+    """
     _NAME_COUNTS.clear()
+    registry.clear_scope()
 
 
 if os.environ.get("KERASTUTOR_DEVICE", "cpu") != "cpu":

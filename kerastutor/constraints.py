@@ -7,8 +7,7 @@ back into an allowed set, e.g. ``NonNeg`` sets negative entries to 0 and
 
 import numpy as np
 
-from kerastutor import backend
-from kerastutor.backend import did_you_mean
+from kerastutor import backend, registry
 
 
 class Constraint:
@@ -83,33 +82,28 @@ class MinMaxNorm(Constraint):
 
 max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
 
-_BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-            "min_max_norm": MinMaxNorm, "MaxNorm": MaxNorm, "NonNeg": NonNeg,
-            "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}
+CATALOG = registry.Catalog("constraint", "keras.constraints")
+for _name, _cls in {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
+                    "min_max_norm": MinMaxNorm, "MaxNorm": MaxNorm, "NonNeg": NonNeg,
+                    "UnitNorm": UnitNorm, "MinMaxNorm": MinMaxNorm}.items():
+    CATALOG.add(_cls, _name)
+del _name, _cls
 
 
-def get(identifier):
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, dict):
-        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            hint = did_you_mean(identifier, list(_BY_NAME))
-            raise ValueError(f"Unknown constraint {identifier!r}.{hint}")
-        return _BY_NAME[identifier]()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint {identifier!r}.")
+def get(identifier, custom_objects=None):
+    """``"non_neg"`` -> ``NonNeg()``; an instance or function passes; a record is rebuilt."""
+    return CATALOG.get(identifier, custom_objects)
 
 
 def serialize(constraint):
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
+    """Keras's record: ``{"module": "keras.constraints", "class_name": ..., "config": ...}``."""
+    return CATALOG.serialize(constraint)
 
 
-def deserialize(config):
-    return get(config)
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize` (a name works too)."""
+    return CATALOG.get(config, custom_objects)
+
 
 __all__ = [
     "Constraint",

@@ -40,7 +40,7 @@ import numbers
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, registry
 from kerastutor.backend import snake_case
 
 # Standard deviation of a standard normal truncated to [-2, 2].
@@ -504,12 +504,17 @@ class Orthogonal(RandomInitializer):
 _CLASSES = (Zeros, Ones, Constant, Identity, RandomUniform, RandomNormal, TruncatedNormal,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform,
             LecunNormal, Orthogonal)
-_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
-_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES})
-_BY_NAME.update({"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros,
-                 "one": Ones, "IdentityInitializer": Identity,
-                 "OrthogonalInitializer": Orthogonal})
-
+CATALOG = registry.Catalog("initializer", "keras.initializers")
+for _cls in _CLASSES:
+    CATALOG.add(_cls, _cls.__name__, snake_case(_cls.__name__))
+del _cls
+for _alias, _cls in {"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros,
+                     "one": Ones, "IdentityInitializer": Identity,
+                     "OrthogonalInitializer": Orthogonal}.items():
+    CATALOG.add(_cls, _alias)
+    if _alias[0].isupper():                  # Keras's longer class names, in records too
+        CATALOG.classes[_alias] = _cls
+del _alias, _cls
 # The snake_case names Keras also exports in Python (keras.initializers.glorot_uniform()).
 zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
 random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
@@ -528,21 +533,13 @@ def _did_you_mean(name, candidates):
     return f"Did you mean {by_lowercase[close[0]]!r}?" if close else ""
 
 
-def _sentences(*parts):
-    """Join the non-empty parts of a message with single spaces."""
-    return " ".join(part for part in parts if part)
-
-
-def _from_name(name):
+def _from_name(name, custom_objects=None):
     if name in ("constant", "Constant"):
         raise ValueError(
             f"The initializer {name!r} needs a value, so it cannot be named by a string "
             "alone. Hint: pass keras.initializers.Constant(value=...).")
-    if name not in _BY_NAME:
-        raise ValueError(_sentences(
-            f"Unknown initializer {name!r}.", _did_you_mean(name, _BY_NAME),
-            "Names are case-sensitive: 'glorot_uniform' or 'GlorotUniform'."))
-    return _BY_NAME[name]()
+    found = CATALOG.lookup(name, custom_objects)
+    return found() if isinstance(found, type) else get(found)
 
 
 class _ArrayInitializer(Initializer):
@@ -606,13 +603,9 @@ def serialize(initializer):
         return serialize(Constant(initializer.array))
     if not isinstance(initializer, Initializer):            # a plain function
         return {"module": "builtins", "class_name": "function",
-                "config": getattr(initializer, "__name__", repr(initializer)),
+                "config": registry.get_registered_name(initializer),
                 "registered_name": "function"}
-    cls = type(initializer)
-    built_in = _BY_NAME.get(cls.__name__) is cls
-    return {"module": "keras.initializers" if built_in else cls.__module__,
-            "class_name": cls.__name__, "config": initializer.get_config(),
-            "registered_name": None if built_in else cls.__name__}
+    return CATALOG.record(initializer)
 
 
 def deserialize(config, custom_objects=None):
@@ -624,26 +617,18 @@ def deserialize(config, custom_objects=None):
     custom_objects : dict or None
         Maps names of your own initializer classes or functions to them.
     """
-    custom_objects = custom_objects or {}
     if isinstance(config, str):
-        return get(custom_objects.get(config, config))
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise _invalid("initializers.deserialize", "config",
-                       "a name or a dict with 'class_name' and 'config' keys", config)
-    name, arguments = config["class_name"], dict(config.get("config") or {})
-    if name == "function":
-        function = custom_objects.get(config.get("config"))
+        return _from_name(config, custom_objects)
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        name = config.get("config")
+        function = registry.user_objects(custom_objects).get(name)
         if function is None:
             raise ValueError(
-                f"The initializer function {config.get('config')!r} is not built in. Hint: "
-                "pass custom_objects={name: function}.")
+                f"The initializer function {name!r} is not built in. Hint: pass "
+                "custom_objects={name: function} or register it with "
+                "@keras.saving.register_keras_serializable().")
         return function
-    classes = {**_BY_NAME, **custom_objects}
-    if name not in classes:
-        raise ValueError(_sentences(
-            f"Unknown initializer class {name!r} in config.", _did_you_mean(name, classes),
-            "Hint: pass custom_objects={name: cls} for your own initializers."))
-    return classes[name].from_config(arguments)
+    return CATALOG.from_record(config, custom_objects)
 
 
 __all__ = [

@@ -11,8 +11,7 @@ loop adds :math:`R(W)` to the loss once per step and, during backward,
 
 import numpy as np
 
-from kerastutor import backend
-from kerastutor.backend import did_you_mean
+from kerastutor import backend, registry
 
 
 class Regularizer:
@@ -151,33 +150,28 @@ orthogonal_regularizer = OrthogonalRegularizer
 
 l1, l2, l1_l2 = L1, L2, L1L2
 
-_BY_NAME = {"l1": L1, "l2": L2, "l1l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2,
-            "orthogonal_regularizer": OrthogonalRegularizer,
-            "OrthogonalRegularizer": OrthogonalRegularizer}
+CATALOG = registry.Catalog("regularizer", "keras.regularizers")
+for _name, _cls in {"l1": L1, "l2": L2, "l1l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2,
+                    "orthogonal_regularizer": OrthogonalRegularizer,
+                    "OrthogonalRegularizer": OrthogonalRegularizer}.items():
+    CATALOG.add(_cls, _name)
+del _name, _cls
 
 
-def get(identifier):
-    """``"l2"`` -> ``L2()``; an instance passes through; a config dict is rebuilt."""
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, dict):
-        return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        if identifier not in _BY_NAME:
-            hint = did_you_mean(identifier, list(_BY_NAME))
-            raise ValueError(f"Unknown regularizer {identifier!r}.{hint} "
-                             f"Known: {sorted(set(_BY_NAME))}.")
-        return _BY_NAME[identifier]()
-    raise ValueError(f"Could not interpret regularizer {identifier!r}.")
+def get(identifier, custom_objects=None):
+    """``"l2"`` -> ``L2()``; an instance or a function passes through; a record is rebuilt."""
+    return CATALOG.get(identifier, custom_objects)
 
 
 def serialize(regularizer):
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    """Keras's record: ``{"module": "keras.regularizers", "class_name": ..., "config": ...}``."""
+    return CATALOG.serialize(regularizer)
 
 
-def deserialize(config):
-    return get(config)
+def deserialize(config, custom_objects=None):
+    """Inverse of :func:`serialize` (a name works too)."""
+    return CATALOG.get(config, custom_objects)
+
 
 __all__ = [
     "Regularizer",

@@ -1,5 +1,9 @@
-"""``keras.utils``: to_categorical, normalize, set_random_seed, get_file, Progbar, plot_model."""
-from kerastutor.backend import set_random_seed
+"""``keras.utils``: to_categorical, normalize, get_file, Progbar, plot_model, the registry functions."""
+from kerastutor.backend import clear_session, set_random_seed
+from kerastutor.registry import (CustomObjectScope, custom_object_scope,
+                                 deserialize_keras_object, get_custom_objects,
+                                 get_registered_name, get_registered_object,
+                                 register_keras_serializable, serialize_keras_object)
 from kerastutor.utils.numerical import normalize, to_categorical
 
 
@@ -17,5 +21,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'kerastutor.utils' has no attribute {name!r}")
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "get_file", "validate_file",
-           "Progbar", "plot_model"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "clear_session", "get_file",
+           "validate_file", "Progbar", "plot_model",
+           "CustomObjectScope", "custom_object_scope", "register_keras_serializable",
+           "get_custom_objects", "get_registered_name", "get_registered_object",
+           "serialize_keras_object", "deserialize_keras_object"]
