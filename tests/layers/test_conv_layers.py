@@ -1,6 +1,5 @@
-"""Convolution layers: Keras's golden values, a naive loop reference, gradient checks."""
-import itertools
-
+"""Convolution layers: Keras's golden values, ``conv_naive`` (the definition) as the
+oracle, gradient checks, repeatable backward, config and a small fit."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,50 +7,13 @@ from hypothesis import strategies as st
 
 import kerastutor as keras
 from kerastutor import gradcheck
+from kerastutor.layers.conv_im2col import conv_naive
 from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D,
                                              Convolution2D, Convolution3D)
 from helpers import (assert_backward_weights_matches_backward, assert_config_round_trip,
                      random_array)
 
 LAYERS = {1: Conv1D, 2: Conv2D, 3: Conv3D}
-
-
-
-def naive_conv(x, kernel, bias, strides, padding, dilation, groups):
-    """Cross-correlation written as plain loops over outputs (channels_last)."""
-    rank = x.ndim - 2
-    ksize = kernel.shape[:rank]
-    spatial = x.shape[1:-1]
-    pads, outs = [], []
-    for n, k, s, d in zip(spatial, ksize, strides, dilation):
-        extent = d * (k - 1) + 1
-        if padding == "valid":
-            pads.append((0, 0))
-            outs.append((n - extent) // s + 1)
-        elif padding == "causal":
-            pads.append((extent - 1, 0))
-            outs.append((n - 1) // s + 1)       # pad, then valid
-        else:
-            out = -(-n // s)
-            total = max((out - 1) * s + extent - n, 0)
-            pads.append((total // 2, total - total // 2))
-            outs.append(out)
-    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-    cin, filters = x.shape[-1], kernel.shape[-1]
-    cg, fg = cin // groups, filters // groups
-    y = np.zeros((x.shape[0],) + tuple(outs) + (filters,))
-    for b in range(x.shape[0]):
-        for p in itertools.product(*(range(o) for o in outs)):
-            for f in range(filters):
-                g = f // fg
-                total = 0.0 if bias is None else bias[f]
-                for k in itertools.product(*(range(kk) for kk in ksize)):
-                    pos = tuple(s * pi + d * ki for pi, ki, s, d in
-                                zip(p, k, strides, dilation))
-                    for c in range(cg):
-                        total += xp[(b,) + pos + (g * cg + c,)] * kernel[k + (c, f)]
-                y[(b,) + p + (f,)] = total
-    return y
 
 
 # ------------------------------------------------------------- golden values
@@ -74,6 +36,25 @@ def test_conv1d_causal():
     conv = Conv1D(1, 3, padding="causal", kernel_initializer="ones")
     y = conv(np.arange(5, dtype="float32").reshape(1, 5, 1))
     np.testing.assert_allclose(y[0, :, 0], [0, 1, 3, 6, 9])
+
+
+@pytest.mark.parametrize("options,expected", [
+    (dict(padding="same"), [12, 16, 20, 24, 13]),                  # k=2: pad right/bottom
+    (dict(padding="valid"), [12, 16, 20, 24]),
+    (dict(padding="valid", dilation_rate=(1, 2)), [14, 18, 22]),
+])
+def test_conv_naive_golden_values(options, expected):
+    # the first output row of a ones 2x2 kernel on the 5x5 ramp, written out by hand
+    x = np.arange(25.0).reshape(1, 5, 5, 1)
+    y = conv_naive(x, np.ones((2, 2, 1, 1)), **options)
+    np.testing.assert_allclose(y[0, 0, :, 0], expected)
+
+
+def test_conv_naive_groups_keep_channels_apart():
+    # two groups, one channel each: filter 0 sees channel 0 only, filter 1 channel 1 only
+    x = np.stack([np.ones((3, 3)), 10 * np.ones((3, 3))], axis=-1)[None]
+    y = conv_naive(x, np.ones((2, 2, 1, 2)), groups=2)
+    np.testing.assert_allclose(y[0, 0, 0], [4, 40])
 
 
 def test_conv2d_is_cross_correlation_not_convolution():
@@ -127,7 +108,7 @@ def test_float64_inputs_stay_float64():
     assert conv(x.astype("float32")).dtype == np.float32
 
 
-# --------------------------------------------------------- naive reference
+# ------------------------------------------- conv_naive, the definition, as oracle
 @st.composite
 def conv_cases(draw, rank=None):
     rank = rank or draw(st.integers(1, 3))
@@ -171,17 +152,24 @@ def make_input(case):
     return x
 
 
+def as_channels_last(x, case):
+    return np.moveaxis(x, 1, -1) if case["data_format"] == "channels_first" else x
+
+
+def from_channels_last(x, case):
+    return np.moveaxis(x, -1, 1) if case["data_format"] == "channels_first" else x
+
+
 @given(case=conv_cases())
-def test_forward_matches_naive_loops(case):
+def test_forward_matches_conv_naive(case):
     layer = make_layer(case)
     x = make_input(case)
     y = layer(x.astype("float32"))
-    x_last = np.moveaxis(x, 1, -1) if case["data_format"] == "channels_first" else x
-    expected = naive_conv(x_last, layer.kernel.value.astype("float64"),
-                          None if layer.bias is None else layer.bias.value.astype("float64"),
+    expected = conv_naive(as_channels_last(x, case), layer.kernel.value.astype("float64"),
                           case["strides"], case["padding"], case["dilation"], case["groups"])
-    if case["data_format"] == "channels_first":
-        expected = np.moveaxis(expected, -1, 1)
+    if layer.bias is not None:
+        expected = expected + layer.bias.value
+    expected = from_channels_last(expected, case)
     assert y.shape == expected.shape
     assert layer.compute_output_shape((None,) + x.shape[1:]) == (None,) + y.shape[1:]
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
@@ -189,23 +177,26 @@ def test_forward_matches_naive_loops(case):
 
 @given(case=conv_cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
 def test_gradients(case, activation):
-    layer = make_layer(case, activation=activation)
-    report = gradcheck.check_layer(layer, make_input(case), seed=case["seed"])
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(make_layer(case, activation=activation), make_input(case),
+                                  seed=case["seed"])
 
 
 @given(case=conv_cases(rank=2))
 def test_conv2d_gradients(case):
-    layer = make_layer(case)
-    report = gradcheck.check_layer(layer, make_input(case), seed=case["seed"])
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(make_layer(case), make_input(case), seed=case["seed"])
+
+
+@given(case=conv_cases(), activation=st.sampled_from(["linear", "tanh", "relu"]))
+def test_backward_is_repeatable(case, activation):
+    # backward never writes into its cache: a second call gives the same gradients
+    gradcheck.assert_backward_repeatable(make_layer(case, activation=activation),
+                                         make_input(case), seed=case["seed"])
 
 
 def test_gradients_with_relu_and_shared_use_adds():
     conv = Conv2D(3, 2, activation="relu", padding="same")
     x = random_array(3, (2, 4, 5, 2))
-    report = gradcheck.check_layer(conv, x, seed=3)
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(conv, x, seed=3)
     x = x.astype("float32")
     # backward ADDS into .grad: two backward passes give twice the gradient
     y, cache = conv.forward(x)
@@ -250,6 +241,13 @@ def test_kind_errors():
         Conv2D(4, 3)(np.zeros((2, 8, 8), "float32"))
     with pytest.raises(ValueError, match="too small"):
         Conv2D(4, 5)(np.zeros((1, 3, 3, 1), "float32"))
+
+
+@pytest.mark.parametrize("options", [dict(lora_rank=4), dict(lora_rank=4, lora_alpha=8),
+                                     dict(lora_alpha=8)])
+def test_lora_is_refused_not_ignored(options):
+    with pytest.raises(ValueError, match='"adapted".*LoRA is not implemented.*lora_rank'):
+        Conv2D(4, 3, name="adapted", **options)
 
 
 # ----------------------------------------------------------- in a model

@@ -1,7 +1,6 @@
-"""Depthwise and separable convolutions: naive loops, the grouped-conv identity,
-gradient checks over their options, config round trips and a small fit."""
-import itertools
-
+"""Depthwise and separable convolutions: ``conv_naive`` as the oracle, the grouped-conv
+identity, gradient checks and repeatable backward over their options, config round trips
+and a small fit."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -9,6 +8,7 @@ from hypothesis import strategies as st
 
 import kerastutor as keras
 from kerastutor import gradcheck
+from kerastutor.layers.conv_im2col import conv_naive
 from kerastutor.layers.convolutional import Conv1D, Conv2D
 from kerastutor.layers.depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                                          SeparableConv2D, SeparableConvolution1D,
@@ -19,34 +19,16 @@ DEPTHWISE = {1: DepthwiseConv1D, 2: DepthwiseConv2D}
 SEPARABLE = {1: SeparableConv1D, 2: SeparableConv2D}
 
 
-def naive_depthwise(x, kernel, strides, padding, dilation):
-    """Each channel c cross-correlated with kernel[..., c, m] -> output channel c*M + m."""
-    rank = x.ndim - 2
-    ksize, (cin, mult) = kernel.shape[:rank], kernel.shape[rank:]
-    pads, outs = [], []
-    for n, k, s, d in zip(x.shape[1:-1], ksize, strides, dilation):
-        extent = d * (k - 1) + 1
-        if padding == "valid":
-            pads.append((0, 0))
-            outs.append((n - extent) // s + 1)
-        else:
-            out = -(-n // s)
-            total = max((out - 1) * s + extent - n, 0)
-            pads.append((total // 2, total - total // 2))
-            outs.append(out)
-    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-    y = np.zeros((x.shape[0],) + tuple(outs) + (cin * mult,))
-    for b in range(x.shape[0]):
-        for p in itertools.product(*(range(o) for o in outs)):
-            for c in range(cin):
-                for m in range(mult):
-                    total = 0.0
-                    for k in itertools.product(*(range(kk) for kk in ksize)):
-                        pos = tuple(s * pi + d * ki for pi, ki, s, d in
-                                    zip(p, k, strides, dilation))
-                        total += xp[(b,) + pos + (c,)] * kernel[k + (c, m)]
-                    y[(b,) + p + (c * mult + m,)] = total
-    return y
+def depthwise_by_conv_naive(x, kernel, case):
+    """The definition: a grouped convolution with one group per input channel.
+
+    A ``(*k, cin, M)`` depthwise kernel is a ``(*k, 1, cin*M)`` grouped one
+    (output channel ``c*M + m`` belongs to group ``c``).
+    """
+    rank, cin = x.ndim - 2, x.shape[-1]
+    grouped = kernel.reshape(kernel.shape[:rank] + (1, -1))
+    return conv_naive(x, grouped, case["strides"], case["padding"], case["dilation"],
+                      groups=cin)
 
 
 # ------------------------------------------------------------- golden values
@@ -146,7 +128,7 @@ def test_separable_is_depthwise_then_pointwise():
     np.testing.assert_allclose(y, pointwise(depthwise(x)), rtol=1e-5, atol=1e-6)
 
 
-# --------------------------------------------------------- naive reference
+# ------------------------------------------- conv_naive, the definition, as oracle
 @st.composite
 def cases(draw, rank=None):
     rank = rank or draw(st.integers(1, 2))
@@ -183,21 +165,18 @@ def make_input(case):
 
 
 @given(case=cases(), separable=st.booleans())
-def test_forward_matches_naive_loops(case, separable):
+def test_forward_matches_conv_naive(case, separable):
     layer = make_layer(case, separable)
     x = make_input(case)
     y = layer(x.astype("float32"))
     x_last = np.moveaxis(x, 1, -1) if case["data_format"] == "channels_first" else x
     if separable:
-        u = naive_depthwise(x_last, layer.depthwise_kernel.value.astype("float64"),
-                            case["strides"], case["padding"], case["dilation"])
-        pointwise = layer.pointwise_kernel.value.astype("float64")[(0,) * case["rank"]]
-        expected = np.zeros(u.shape[:-1] + (case["filters"],))
-        for j, f in itertools.product(range(u.shape[-1]), range(case["filters"])):
-            expected[..., f] += u[..., j] * pointwise[j, f]
+        u = depthwise_by_conv_naive(x_last, layer.depthwise_kernel.value.astype("float64"),
+                                    case)
+        # pointwise: a 1x1 convolution of the depthwise output
+        expected = conv_naive(u, layer.pointwise_kernel.value.astype("float64"))
     else:
-        expected = naive_depthwise(x_last, layer.kernel.value.astype("float64"),
-                                   case["strides"], case["padding"], case["dilation"])
+        expected = depthwise_by_conv_naive(x_last, layer.kernel.value.astype("float64"), case)
     if layer.bias is not None:
         expected = expected + layer.bias.value
     if case["data_format"] == "channels_first":
@@ -209,16 +188,20 @@ def test_forward_matches_naive_loops(case, separable):
 
 @given(case=cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
 def test_depthwise_gradients(case, activation):
-    layer = make_layer(case, separable=False, activation=activation)
-    report = gradcheck.check_layer(layer, make_input(case), seed=case["seed"])
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(make_layer(case, separable=False, activation=activation),
+                                  make_input(case), seed=case["seed"])
 
 
 @given(case=cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
 def test_separable_gradients(case, activation):
-    layer = make_layer(case, separable=True, activation=activation)
-    report = gradcheck.check_layer(layer, make_input(case), seed=case["seed"])
-    assert report.passed, str(report)
+    gradcheck.assert_gradients_ok(make_layer(case, separable=True, activation=activation),
+                                  make_input(case), seed=case["seed"])
+
+
+@given(case=cases(), separable=st.booleans(), activation=st.sampled_from(["linear", "relu"]))
+def test_backward_is_repeatable(case, separable, activation):
+    gradcheck.assert_backward_repeatable(make_layer(case, separable, activation=activation),
+                                         make_input(case), seed=case["seed"])
 
 
 @pytest.mark.parametrize("separable", [False, True])
