@@ -177,8 +177,10 @@ PAGES = [
          "through, and the fused optimizer steps. See :ref:`gpu` for the whole story.",
          members=True, names=["DeviceArray", "to_device", "to_host", "synchronize", "strict",
                               "storable", "use_runtime", "current_runtime"],
-         extra_modules=("kerastutor.gpu.runtime", "kerastutor.gpu.emulator",
-                        "kerastutor.gpu.fused")),
+         extra_modules=("kerastutor.gpu.array.device", "kerastutor.gpu.array.device_array",
+                        "kerastutor.gpu.array.ufuncs", "kerastutor.gpu.array.functions",
+                        "kerastutor.gpu.runtime", "kerastutor.gpu.emulator",
+                        "kerastutor.gpu.fused", "kerastutor.gpu.__main__")),
 ]
 
 

@@ -207,40 +207,7 @@ class DeviceArray:
     def fill(self, value):
         _assign(self, value)
 
-    # ---- methods that are NumPy functions ----
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.sum(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.mean(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
-
-    def max(self, axis=None, out=None, keepdims=False):
-        return np.max(self, axis=axis, out=out, keepdims=keepdims)
-
-    def min(self, axis=None, out=None, keepdims=False):
-        return np.min(self, axis=axis, out=out, keepdims=keepdims)
-
-    def argmax(self, axis=None, out=None, keepdims=False):
-        return np.argmax(self, axis=axis, out=out, keepdims=keepdims)
-
-    def argmin(self, axis=None, out=None, keepdims=False):
-        return np.argmin(self, axis=axis, out=out, keepdims=keepdims)
-
-    def any(self, axis=None, out=None, keepdims=False):
-        return np.any(self, axis=axis, out=out, keepdims=keepdims)
-
-    def all(self, axis=None, out=None, keepdims=False):
-        return np.all(self, axis=axis, out=out, keepdims=keepdims)
-
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return np.var(self, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims)
-
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return np.std(self, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return np.prod(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims)
-
+    # ---- methods that are NumPy functions (x.sum(axis=0) is np.sum(x, axis=0)): see below ----
     def clip(self, min=None, max=None, out=None):
         return np.clip(self, min, max, out=out)
 
@@ -323,6 +290,21 @@ for _name, _ufunc in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply
 for _name, _ufunc in [("gt", np.greater), ("ge", np.greater_equal), ("lt", np.less),
                       ("le", np.less_equal), ("eq", np.equal), ("ne", np.not_equal)]:
     setattr(DeviceArray, f"__{_name}__", _operator(_ufunc))
+
+
+def _numpy_method(function):
+    """``x.name(*args)`` as ``np.name(x, *args)``: NumPy's methods take the same arguments,
+    in the same order, as its functions (``x.var(0, None, None, 1)`` is ``np.var(x, 0, ...)``)."""
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = function.__name__
+    method.__doc__ = f"``np.{function.__name__}`` of this array."
+    return method
+
+
+for _function in (np.sum, np.mean, np.max, np.min, np.argmax, np.argmin, np.any, np.all,
+                  np.var, np.std, np.prod):
+    setattr(DeviceArray, _function.__name__, _numpy_method(_function))
 DeviceArray.__neg__ = lambda self: np.negative(self)
 DeviceArray.__pos__ = lambda self: self.copy()
 DeviceArray.__abs__ = lambda self: np.abs(self)

@@ -17,11 +17,16 @@
     for (long long t = blockIdx.x * (long long)blockDim.x + threadIdx.x;            \
          t < (long long)(outer) * (inner); t += (long long)blockDim.x * gridDim.x)
 
+// The `length` inputs of output element t = (o, i): row[k * inner] for k = 0 .. length-1.
+__device__ inline const float* row_of(const float* x, long long t, int length, int inner) {
+    long long o = t / inner, i = t % inner;
+    return x + o * length * (long long)inner + i;
+}
+
 extern "C" __global__ void reduce_sum(const float* x, float* y,
                                       int outer, int length, int inner) {
     OUTPUT_LOOP(t, outer, inner) {
-        long long o = t / inner, i = t % inner;
-        const float* row = x + o * length * (long long)inner + i;
+        const float* row = row_of(x, t, length, inner);
         // Kahan summation: `lost` keeps the low bits each addition rounds away and
         // feeds them into the next one, so a long sum is off by about one rounding
         // instead of `length` of them (a loss averaged over a big batch stays exact).
@@ -41,8 +46,7 @@ extern "C" __global__ void reduce_sum(const float* x, float* y,
     extern "C" __global__ void name(const float* x, float* y,                         \
                                     int outer, int length, int inner) {               \
         OUTPUT_LOOP(t, outer, inner) {                                                 \
-            long long o = t / inner, i = t % inner;                                   \
-            const float* row = x + o * length * (long long)inner + i;                 \
+            const float* row = row_of(x, t, length, inner);                           \
             float best = row[0];                                                       \
             for (int k = 1; k < length; ++k) best = pick(best, row[(long long)k * inner]); \
             y[t] = best;                                                               \
@@ -59,8 +63,7 @@ REDUCE_EXTREME(reduce_min, fminf)
     extern "C" __global__ void name(const float* x, float* y,                         \
                                     int outer, int length, int inner) {               \
         OUTPUT_LOOP(t, outer, inner) {                                                 \
-            long long o = t / inner, i = t % inner;                                   \
-            const float* row = x + o * length * (long long)inner + i;                 \
+            const float* row = row_of(x, t, length, inner);                           \
             float best = row[0];                                                       \
             int where = 0;                                                             \
             for (int k = 1; k < length; ++k) {                                         \
