@@ -8,6 +8,11 @@ Three layers, each readable on its own:
 * ``kernels/*.cu`` -- the kernels themselves, short and commented, compiled at run
   time for the GPU that is found (:func:`kernel_source`, :func:`kernel_names`).
 
+On top of them, :mod:`.array` gives NumPy a ``DeviceArray`` whose operations are
+kernel launches, and :mod:`.emulator` runs the same launches as NumPy twins where
+there is no GPU. ``python -m kerastutor.gpu`` (:mod:`.__main__`) asks every layer
+what this machine has and says what is missing.
+
 Importing this package never touches a GPU library, so it works everywhere;
 :func:`available` says whether a GPU can be used here, and if not, why not.
 """

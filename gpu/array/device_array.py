@@ -52,6 +52,7 @@ def _contiguous_strides(shape):
 def _size(shape):
     return math.prod(shape)
 
+
 class DeviceArray:
     """An array on the GPU that NumPy functions accept (see the module docstring)."""
 
