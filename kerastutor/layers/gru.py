@@ -12,8 +12,8 @@ writes one step and its reverse; the time loop is
 import numpy as np
 
 from kerastutor.layers.dropout_rnn_cell import masked
-from kerastutor.layers.rnn import CellLayer, _from_cell
-from kerastutor.layers.rnn_cell import GatedRNNCell, split_gates
+from kerastutor.layers.rnn import _from_cell
+from kerastutor.layers.rnn_cell import GatedCellLayer, GatedRNNCell, split_gates
 
 
 class GRUCell(GatedRNNCell):
@@ -143,7 +143,7 @@ class GRUCell(GatedRNNCell):
         return config
 
 
-class GRU(CellLayer):
+class GRU(GatedCellLayer):
     r"""Gated recurrent unit: ``RNN(GRUCell(units, ...))``.
 
     Gates in Keras's column order ``[z, r, h]``:
@@ -173,12 +173,10 @@ class GRU(CellLayer):
     return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
         The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`.
     use_cudnn : str or bool
-        Accepted for Keras compatibility.
+        Accepted (:class:`~kerastutor.layers.rnn_cell.GatedCellLayer`).
     """
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
-    _config_keys_keras_omits = ("use_cudnn",)
 
-    recurrent_activation = _from_cell("recurrent_activation")
     reset_after = _from_cell("reset_after")

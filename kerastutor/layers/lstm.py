@@ -12,8 +12,8 @@ import numpy as np
 
 from kerastutor import backend
 from kerastutor.layers.dropout_rnn_cell import masked
-from kerastutor.layers.rnn import CellLayer, _from_cell
-from kerastutor.layers.rnn_cell import GatedRNNCell
+from kerastutor.layers.rnn import _from_cell
+from kerastutor.layers.rnn_cell import GatedCellLayer, GatedRNNCell
 
 
 class LSTMCell(GatedRNNCell):
@@ -50,7 +50,8 @@ class LSTMCell(GatedRNNCell):
 
     each gate gradient goes through its activation's derivative to give
     :math:`\delta_t = [\delta^i, \delta^f, \delta^c, \delta^o]`, and then as
-    in :class:`~kerastutor.layers.simple_rnn.SimpleRNNCell`: :math:`\partial L/\partial h_{t-1} = \delta_t U^\top`,
+    in :class:`~kerastutor.layers.simple_rnn.SimpleRNNCell`:
+    :math:`\partial L/\partial h_{t-1} = \delta_t U^\top`,
     :math:`\partial L/\partial U \mathrel{+}= h_{t-1}^\top \delta_t`,
     :math:`\partial L/\partial W \mathrel{+}= x_t^\top \delta_t`,
     :math:`\partial L/\partial x_t = \delta_t W^\top`.
@@ -125,7 +126,7 @@ class LSTMCell(GatedRNNCell):
         return config
 
 
-class LSTM(CellLayer):
+class LSTM(GatedCellLayer):
     r"""Long short-term memory: ``RNN(LSTMCell(units, ...))``.
 
     Gates in Keras's column order ``[i, f, c, o]``:
@@ -151,18 +152,16 @@ class LSTM(CellLayer):
     unit_forget_bias : bool
         ``True`` sets the forget-gate bias to 1 at initialisation.
     dropout, recurrent_dropout, seed
-        As in :class:`~kerastutor.layers.simple_rnn.SimpleRNN`. These, and the ``kernel``, ``recurrent`` and
-        ``bias`` regularizers and constraints, go to the :class:`LSTMCell`,
-        which ``layer.cell`` holds.
+        As in :class:`~kerastutor.layers.simple_rnn.SimpleRNN`. These, and the
+        ``kernel``, ``recurrent`` and ``bias`` regularizers and constraints, go to
+        the :class:`LSTMCell`, which ``layer.cell`` holds.
     return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
         The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`.
     use_cudnn : str or bool
-        Accepted for Keras compatibility.
+        Accepted (:class:`~kerastutor.layers.rnn_cell.GatedCellLayer`).
     """
 
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
-    _config_keys_keras_omits = ("use_cudnn",)
 
-    recurrent_activation = _from_cell("recurrent_activation")
     unit_forget_bias = _from_cell("unit_forget_bias")

@@ -1,4 +1,4 @@
-r"""What the built-in cells share: the weights :math:`W, U, b`, the input projection, the step contract.
+r"""What the built-in cells share: weights :math:`W, U, b`, input projection, step contract.
 
 A built-in cell (:class:`~kerastutor.layers.simple_rnn.SimpleRNNCell`,
 :class:`~kerastutor.layers.lstm.LSTMCell`, :class:`~kerastutor.layers.gru.GRUCell`)
@@ -24,7 +24,8 @@ from kerastutor import activations, backend, constraints, initializers, regulari
 from kerastutor.layers.base import Layer
 from kerastutor.layers.core import _constraint, _regularizer, _serialize
 from kerastutor.layers.dropout_rnn_cell import DropoutRNNCellMixin, masked
-from kerastutor.layers.rnn import _as_list, _check_cell_args, _check_features, _full, _sizes
+from kerastutor.layers.rnn import (CellLayer, _as_list, _check_cell_args, _check_features,
+                                   _from_cell, _full, _sizes)
 
 
 # ------------------------------------------------------ the input projection
@@ -278,3 +279,14 @@ class GatedRNNCell(BaseRNNCell):
         config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         return config
 
+
+class GatedCellLayer(CellLayer):
+    """LSTM and GRU: layers of a gated cell, with Keras's ``use_cudnn`` speed switch.
+
+    ``use_cudnn`` is accepted and kept for Keras compatibility but left out of
+    the config, as Keras 3.15 leaves it out.
+    """
+
+    _config_keys_keras_omits = ("use_cudnn",)
+
+    recurrent_activation = _from_cell("recurrent_activation")

@@ -290,7 +290,8 @@ class OpsRNNCell(Layer):
 
     def call(self, inputs, states):
         h_prev, total = states
-        h = ops.tanh(ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel))
+        h = ops.tanh(ops.matmul(inputs, self.kernel) +
+                     ops.matmul(h_prev, self.recurrent_kernel))
         return h, [h, total + h]
 
     def get_config(self):
@@ -340,7 +341,8 @@ def test_user_cell_without_backward_is_a_kind_error():
     class NoBackward(Layer):
         state_size = 2
 
-    with pytest.raises(ValueError, match=r'Layer "my_rnn".*NoBackward has no backward\(\) and no call'):
+    with pytest.raises(ValueError,
+                       match=r'Layer "my_rnn".*NoBackward has no backward\(\) and no call'):
         RNN(NoBackward(), name="my_rnn")
 
 
