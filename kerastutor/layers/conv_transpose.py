@@ -146,12 +146,9 @@ class BaseConvTranspose(SlidingWindowLayer):
         out = tuple(deconv_output_length(n, k, self.padding, a, s, d) for n, k, s, d, a
                     in zip(spatial, self.kernel_size, self.strides, self.dilation_rate,
                            paddings))
-        if any(o is not None and o <= 0 for o in out):
-            raise ValueError(
-                f'Layer "{self.name}": spatial input shape {tuple(spatial)} is too small '
-                f"for kernel_size={self.kernel_size}, padding='{self.padding}' and "
-                f"output_padding={self.output_padding}: the output would be {out}. Hint: "
-                "use a larger output_padding, or padding='valid'.")
+        self._check_output_length(
+            out, f"spatial shape {tuple(spatial)} and output_padding={self.output_padding}",
+            "use a larger output_padding, or padding='valid'.")
         return out
 
     def _geometry(self, spatial):

@@ -187,6 +187,14 @@ class SlidingWindowLayer(Layer):
         return delta
 
     # ------------------------------------------------------------- shapes
+    def _check_output_length(self, out, what, hint):
+        """A kind error when some output length is not positive."""
+        if any(o is not None and o <= 0 for o in out):
+            raise ValueError(
+                f'Layer "{self.name}": the input is too small for the kernel: {what} with '
+                f"kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate} and "
+                f"padding='{self.padding}' gives output shape {tuple(out)}. Hint: {hint}")
+
     def _output_spatial(self, input_shape):
         """``(batch, spatial, channels)`` of a shape, whatever its data_format."""
         if self.data_format == "channels_first":
@@ -276,6 +284,8 @@ class BaseConv(SlidingWindowLayer):
     each see only their own ``cin/g`` inputs and make ``filters/g`` outputs.
     """
 
+    _TOO_SMALL_HINT = "use padding='same' or a smaller kernel."
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -325,7 +335,8 @@ class BaseConv(SlidingWindowLayer):
         """Steps 1-2, pad and im2col: ``P`` and where it was read (``x`` channels_last)."""
         where = conv_geometry(x.shape[1:-1], self.kernel_size, self.strides,
                               self.dilation_rate, self.padding)
-        self._check_output_length(where.out, f"spatial shape {tuple(x.shape[1:-1])}")
+        self._check_output_length(where.out, f"spatial shape {tuple(x.shape[1:-1])}",
+                                  self._TOO_SMALL_HINT)
         xp = pad(x, where.pads)                                          # x -> x~
         patches = im2col(xp, self.kernel_size, self.strides, self.dilation_rate, where.out,
                          self.groups)
@@ -361,20 +372,13 @@ class BaseConv(SlidingWindowLayer):
         return self._from_channels_last(crop(dxp, where.pads))           # drop the padding
 
     # --------------------------------------------------------------- shapes
-    def _check_output_length(self, out, what):
-        if any(o is not None and o <= 0 for o in out):
-            raise ValueError(
-                f'Layer "{self.name}": the input is too small for the kernel: {what} with '
-                f"kernel_size={self.kernel_size}, dilation_rate={self.dilation_rate} and "
-                f"padding='{self.padding}' gives output shape {tuple(out)}. Hint: use "
-                "padding='same' or a smaller kernel.")
-
     def _conv_output_shape(self, input_shape, channels):
         """The output shape with ``channels`` output channels."""
         batch, spatial, _ = self._output_spatial(input_shape)
         out = conv_geometry(spatial, self.kernel_size, self.strides, self.dilation_rate,
                             self.padding).out
-        self._check_output_length(out, f"input shape {format_shape(input_shape)}")
+        self._check_output_length(out, f"input shape {format_shape(input_shape)}",
+                                  self._TOO_SMALL_HINT)
         return self._shape_out(batch, out, channels)
 
     def compute_output_shape(self, input_shape):

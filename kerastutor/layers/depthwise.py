@@ -76,14 +76,18 @@ class BaseDepthwiseConv(BaseConv):
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
-        self.groups = cin                                  # one group per channel
         self.filters = cin * self.depth_multiplier
-        self.kernel = self.add_weight(self.kernel_size + (cin, self.depth_multiplier),
-                                      self.depthwise_initializer, name="kernel",
-                                      regularizer=self.depthwise_regularizer,
-                                      constraint=self.depthwise_constraint)
+        self.kernel = self._add_depthwise_kernel(cin, "kernel")
         self.bias = self._add_bias(self.filters)
         self._finish_build(input_shape, cin)
+
+    def _add_depthwise_kernel(self, cin, name):
+        """``D``, ``kernel_size + (cin, M)``; one group per input channel from now on."""
+        self.groups = cin
+        return self.add_weight(self.kernel_size + (cin, self.depth_multiplier),
+                               self.depthwise_initializer, name=name,
+                               regularizer=self.depthwise_regularizer,
+                               constraint=self.depthwise_constraint)
 
     # ------------------------------------------------ adapter 2: groups
     @property
@@ -217,14 +221,10 @@ class BaseSeparableConv(BaseDepthwiseConv):
 
     def build(self, input_shape):
         cin = self._input_channels(input_shape)
-        self.groups = cin
-        mid = cin * self.depth_multiplier
-        self.depthwise_kernel = self.add_weight(
-            self.kernel_size + (cin, self.depth_multiplier), self.depthwise_initializer,
-            name="depthwise_kernel", regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
+        self.depthwise_kernel = self._add_depthwise_kernel(cin, "depthwise_kernel")
         self.pointwise_kernel = self.add_weight(
-            (1,) * self.rank + (mid, self.filters), self.pointwise_initializer,
+            (1,) * self.rank + (cin * self.depth_multiplier, self.filters),
+            self.pointwise_initializer,
             name="pointwise_kernel", regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint)
         self.bias = self._add_bias(self.filters)
