@@ -4,10 +4,18 @@ Adam written with NumPy operations (as ``kerastutor.optimizers.Adam.update_step`
 is) reads and writes the weight, its gradient and its two slots a dozen
 times, one elementwise kernel per operation. ``kernels/optimizers.cu`` does
 the whole rule in one pass: each thread reads its element of ``w``, ``g``,
-``m`` and ``v`` once and writes them back once. The optimizers call these
-functions when a weight lives on the GPU; the formulas are the same, in the
-same order, so the numbers match the NumPy path up to float32 rounding.
+``m`` and ``v`` once and writes them back once. The formulas are the same,
+in the same order, so the numbers match the NumPy path up to float32 rounding.
+
+``Optimizer.apply`` chooses these kernels from one table,
+``kerastutor.optimizers.optimizer.FUSED_KERNELS``, which names the *step*
+functions at the end of this file: each takes ``(optimizer, value, grad,
+slots, learning_rate)`` -- the optimizer for its hyperparameters, the weight's
+value, its gradient and its slots by name -- and returns False when this
+configuration has no kernel (then the rule's NumPy runs).
 """
+import math
+
 from .array import _f32, _i32, _i64, _launch
 
 
@@ -41,3 +49,26 @@ def adam_update(weight, m, v, grad, alpha_t, beta_1, beta_2, epsilon):
     _launch("optimizers", "adam_update", weight.size, weight.pointer(), m.pointer(),
             v.pointer(), grad.pointer(), _i64(weight.size), _f32(alpha_t), _f32(1 - beta_1),
             _f32(1 - beta_2), _f32(epsilon))
+
+
+# ------------------------------------------------------- the steps Optimizer.apply calls
+def sgd_step(optimizer, value, grad, slots, learning_rate):
+    """:class:`~kerastutor.optimizers.SGD` -- plain, momentum or Nesterov -- in one kernel."""
+    if optimizer.momentum == 0:
+        sgd_update(value, grad, learning_rate)
+    else:
+        sgd_momentum_update(value, slots["momentum"], grad, learning_rate, optimizer.momentum,
+                            optimizer.nesterov)
+    return True
+
+
+def adam_step(optimizer, value, grad, slots, learning_rate):
+    """:class:`~kerastutor.optimizers.Adam` in one kernel (not with ``amsgrad``: no kernel
+    keeps the running maximum of ``v``)."""
+    if optimizer.amsgrad:
+        return False
+    beta_1, beta_2, t = optimizer.beta_1, optimizer.beta_2, optimizer.iterations + 1
+    alpha_t = learning_rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    adam_update(value, slots["momentum"], slots["velocity"], grad, alpha_t, beta_1, beta_2,
+                optimizer.epsilon)
+    return True
