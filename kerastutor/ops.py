@@ -25,7 +25,6 @@ Outside a tape every op simply returns a NumPy array.
 import numpy as np
 
 from kerastutor import backend
-from kerastutor.weight import Weight
 
 _TAPES = []          # the tapes recording now (innermost last)
 
@@ -85,6 +84,33 @@ class Traced:
         return f"<Traced shape={self.value.shape} dtype={self.value.dtype}>"
 
 
+class VariableBase:
+    """What the tape knows of a :class:`~kerastutor.weight.Weight`: a leaf with a ``.grad``.
+
+    Two kinds of operand have a history on the tape: :class:`Traced` values
+    (computed inside ``call``), and weights, whose gradients the tape **adds**
+    into ``.grad``. ``Weight`` inherits from this class, so ``w * 2.0`` and
+    ``x @ w`` inside a custom layer's ``call`` run through these ops and are
+    recorded -- as arithmetic on a Keras variable is -- while this module never
+    imports :mod:`kerastutor.weight` (the weight module imports this one).
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return subtract(self, other)
+    def __rsub__(self, other): return subtract(other, self)
+    def __mul__(self, other): return multiply(self, other)
+    def __rmul__(self, other): return multiply(other, self)
+    def __truediv__(self, other): return divide(self, other)
+    def __rtruediv__(self, other): return divide(other, self)
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
+    def __pow__(self, other): return power(self, other)
+    def __neg__(self): return negative(self)
+
+
 RAW_NUMPY_HINT = (
     "A NumPy function was applied to a value kerastutor is tracing, so its derivative "
     "is unknown. Two ways out: compute with keras.ops (ops.exp, ops.matmul, ...) inside "
@@ -113,8 +139,8 @@ class Tape:
         """Walk the records in reverse from ``output``.
 
         Gradients of watched values are returned in a dict keyed by
-        ``id(value)``; gradients of :class:`~kerastutor.weight.Weight`
-        operands are **added** into their ``.grad``.
+        ``id(value)``; gradients of weights (:class:`VariableBase`)
+        are **added** into their ``.grad``.
         """
         grads = {id(output): grad_output}
         for out, operands, vjp in reversed(self.records):
@@ -124,7 +150,7 @@ class Tape:
             for operand, operand_grad in zip(operands, vjp(g)):
                 if operand_grad is None:
                     continue
-                if isinstance(operand, Weight):
+                if isinstance(operand, VariableBase):
                     operand.grad += operand_grad
                 elif isinstance(operand, Traced):
                     key = id(operand)
@@ -139,16 +165,14 @@ def current_training():
 
 def _value(x):
     """The NumPy array behind an operand (a Traced value, a Weight, or array-like)."""
-    if isinstance(x, Traced):
-        return x.value
-    if isinstance(x, Weight):
+    if isinstance(x, (Traced, VariableBase)):
         return x.value
     return np.asarray(x)
 
 
 def _record(result, operands, vjp):
     """Return ``result``, traced and recorded if a tape records and an operand is traced."""
-    if not _TAPES or not any(isinstance(o, (Traced, Weight)) for o in operands):
+    if not _TAPES or not any(isinstance(o, (Traced, VariableBase)) for o in operands):
         return result
     out = Traced(np.asarray(result))
     _TAPES[-1].records.append((out, operands, vjp))
@@ -210,7 +234,7 @@ def power(x1, x2):
 
     def vjp(g):
         grad_b = None
-        if isinstance(x2, (Traced, Weight)):
+        if isinstance(x2, (Traced, VariableBase)):
             grad_b = unbroadcast(g * out * np.log(np.where(a > 0, a, 1)), b.shape)
         return unbroadcast(g * b * np.power(a, b - 1), a.shape), grad_b
     return _record(out, (x1, x2), vjp)
@@ -504,7 +528,7 @@ def take(x, indices, axis=None):
     """Gather entries (``np.take``); the gradient is scattered back with ``np.add.at``."""
     a, idx = _value(x), np.asarray(_value(indices)).astype(np.int64)
     if axis is None:
-        return take_index(reshape(x, (-1,)), idx) if isinstance(x, (Traced, Weight)) \
+        return take_index(reshape(x, (-1,)), idx) if isinstance(x, (Traced, VariableBase)) \
             else np.take(a, idx)
     index = (slice(None),) * (axis % a.ndim) + (idx,)
     return take_index(x, index)
@@ -595,7 +619,7 @@ def cast(x, dtype):
 
 def convert_to_tensor(x, dtype=None):
     """An array (traced values pass through unchanged)."""
-    if isinstance(x, (Traced, Weight)):
+    if isinstance(x, (Traced, VariableBase)):
         return x
     return np.asarray(x, dtype=dtype)
 

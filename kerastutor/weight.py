@@ -15,11 +15,16 @@ The model zeroes every ``grad`` before a backward pass; the optimizer reads
 """
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, ops
 
 
-class Weight:
+class Weight(ops.VariableBase):
     """A named, trainable (or not) array with a gradient buffer.
+
+    Arithmetic works as on a Keras variable (``w * 2.0``, ``x @ w``): the
+    operators come from :class:`kerastutor.ops.VariableBase` and go through
+    ``keras.ops``, so inside a custom layer's ``call()`` they are recorded on
+    the tape.
 
     Parameters
     ----------
@@ -115,28 +120,6 @@ class Weight:
                 f"Weight '{self.path}': cannot assign a value of shape "
                 f"{new_value.shape}; expected shape {self.value.shape}.")
         self.value[...] = new_value
-
-    # Arithmetic, as on a Keras variable: through kerastutor.ops, so inside a
-    # custom layer's call() it is recorded on the tape (w * 2.0, x @ w, ...).
-    def _op(name):
-        def method(self, *other):
-            from kerastutor import ops
-            return getattr(ops, name)(self, *other)
-        return method
-
-    def _reflected(name):
-        def method(self, other):
-            from kerastutor import ops
-            return getattr(ops, name)(other, self)
-        return method
-
-    __add__, __radd__ = _op("add"), _reflected("add")
-    __sub__, __rsub__ = _op("subtract"), _reflected("subtract")
-    __mul__, __rmul__ = _op("multiply"), _reflected("multiply")
-    __truediv__, __rtruediv__ = _op("divide"), _reflected("divide")
-    __matmul__, __rmatmul__ = _op("matmul"), _reflected("matmul")
-    __pow__, __neg__ = _op("power"), _op("negative")
-    del _op, _reflected
 
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)

@@ -14,10 +14,11 @@ tensors and produced those" -- which is how functional models remember their
 graph. Calling it on a NumPy array runs ``forward`` straight away.
 """
 import difflib
+import inspect
 
 import numpy as np
 
-from kerastutor import backend, events, initializers
+from kerastutor import backend, constraints, events, initializers, ops, regularizers
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight
 
@@ -220,7 +221,7 @@ class Layer:
         self.dtype = _dtype_name(dtype)
         self.built = False
         self.input_spec = None
-        self.activity_regularizer = _lookup("regularizers", activity_regularizer)
+        self.activity_regularizer = _lookup(regularizers, activity_regularizer)
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._inbound_nodes = []
@@ -245,8 +246,8 @@ class Layer:
         shape = () if shape is None else shape
         initializer = "glorot_uniform" if initializer is None else initializer
         init = initializers.get(initializer)
-        regularizer = _lookup("regularizers", regularizer)
-        constraint = _lookup("constraints", constraint)
+        regularizer = _lookup(regularizers, regularizer)
+        constraint = _lookup(constraints, constraint)
         dtype = _dtype_name(dtype) if dtype is not None else self.dtype
         shape = tuple(int(d) for d in shape)
         if any(d < 0 for d in shape):
@@ -362,7 +363,6 @@ class Layer:
 
     def _forward_on_tape(self, x, training, kwargs=None):
         """Run ``call`` while a tape records every keras.ops operation it performs."""
-        from kerastutor import ops
         tape = ops.Tape()
         inputs = [tape.watch(a) for a in x] if isinstance(x, (list, tuple)) else tape.watch(x)
         kwargs = dict(kwargs or {})
@@ -381,7 +381,6 @@ class Layer:
         return values, _TapeCache(tape, inputs, outputs)
 
     def _backward_on_tape(self, cache, grad_out):
-        from kerastutor import ops
         outputs = cache.outputs if isinstance(cache.outputs, (list, tuple)) else [cache.outputs]
         grads_out = grad_out if isinstance(grad_out, (list, tuple)) else [grad_out]
         if not any(isinstance(o, ops.Traced) for o in outputs):
@@ -459,7 +458,6 @@ class Layer:
         every = flat + arguments.flat_tensors()
         if any(isinstance(t, KerasTensor) for t in every):
             return self._call_symbolic(inputs, flat, arguments)
-        from kerastutor import ops
         if any(isinstance(t, ops.Traced) for t in every):
             return self._call_on_tape(inputs, flat, training, arguments)
         return self._call_eager(inputs, flat, training, arguments)
@@ -470,7 +468,6 @@ class Layer:
             kwargs = dict(kwargs, mask=mask)
         if not kwargs:
             return CallArguments()
-        import inspect
         target = self.call if self._defines_call() else self.forward
         params = inspect.signature(target).parameters
         takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values()) and \
@@ -498,7 +495,6 @@ class Layer:
         tape calls on the way back -- which also adds into this layer's weight
         gradients.
         """
-        from kerastutor import ops
         values = [ops._value(t) for t in flat]
         extra = arguments.flat_tensors()
         self._maybe_build(self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values],
@@ -513,12 +509,12 @@ class Layer:
         # Inside a subclassed model's call(), tell the tracer, as a graph model does for
         # its nodes. (A nested model announces its own layers instead.)
         owner = events.owner() if not hasattr(self, "layers") else None
-        if owner is not None and events.listening():
+        if owner is not None:
             events.emit("layer_forward", model=owner, layer=self, inputs=x, output=y)
 
         def vjp(g):
             grad_in, extra_grads = _split_backward(self.backward(cache, g), bool(extra))
-            if owner is not None and events.listening():
+            if owner is not None:
                 events.emit("layer_backward", model=owner, layer=self, grad_output=g,
                             grad_input=grad_in)
             main = tuple(grad_in) if multi else (grad_in,)
@@ -569,7 +565,6 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable,
                   "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
-            from kerastutor import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
@@ -643,12 +638,11 @@ class _WeightBudget:
 _WEIGHT_BUDGET = _WeightBudget()
 
 
-def _lookup(module_name, identifier):
+def _lookup(module, identifier):
     """``"l2"`` -> ``L2()`` (regularizers), ``"non_neg"`` -> ``NonNeg()`` (constraints)."""
     if identifier is None or not isinstance(identifier, (str, dict)):
         return identifier
-    import importlib
-    return importlib.import_module(f"kerastutor.{module_name}").get(identifier)
+    return module.get(identifier)
 
 
 class _TapeCache:
@@ -669,7 +663,6 @@ def _split_backward(result, has_keyword_tensors):
 
 
 def _accepts(function, name):
-    import inspect
     try:
         return name in inspect.signature(function).parameters
     except (TypeError, ValueError):
@@ -690,7 +683,6 @@ def _as_float_array(value, dtype, keep_integers=False):
 
 
 def _closest_kwarg_hint(layer, kwargs):
-    import inspect
     params = set()
     for cls in type(layer).__mro__:
         if "__init__" in vars(cls):

@@ -12,14 +12,24 @@ order). Then
   several nodes receives the **sum** of their gradients -- the multivariable
   chain rule.
 
-Training (``compile``/``fit``/``evaluate``/``predict``) lives in
-:mod:`kerastutor.models.training`; the methods here only delegate.
+``Model`` is ``Model(Trainer, Layer)``, as in Keras 3: training
+(``compile``/``fit``/``evaluate``/``predict``) comes from
+:class:`~kerastutor.models.trainer.Trainer`, the layer behaviour from
+:class:`~kerastutor.layers.base.Layer`, and this module adds the graph.
 """
+import inspect
+import json
+
 import numpy as np
 
-from kerastutor import backend, events
+from kerastutor import backend, events, saving
 from kerastutor.layers.base import KerasTensor, Layer, _split_backward, format_shape
 from kerastutor.layers.core import InputLayer
+from kerastutor.layers.serialization import serialize
+from kerastutor.models.serialization import functional_config, functional_from_config
+from kerastutor.models.trainer import Trainer
+from kerastutor.saving.object_registration import get_registered_name
+from kerastutor.utils.summary import summary_text
 
 
 class _Step:
@@ -55,7 +65,6 @@ class _Step:
 
 
 def _accepts_mask(layer):
-    import inspect
     try:
         return "mask" in inspect.signature(layer.forward).parameters
     except (TypeError, ValueError):
@@ -70,12 +79,13 @@ def _flatten(structure):
     return [structure]
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A graph of layers with ``compile``/``fit``/``evaluate``/``predict``.
 
     ``Model(inputs, outputs)`` builds a functional model from symbolic
     tensors; inputs and outputs may be single tensors, lists or dicts.
-    A model is itself a layer, so it can be called inside another model.
+    A model is itself a layer, so it can be called inside another model;
+    the training methods come from :class:`~kerastutor.models.trainer.Trainer`.
     """
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
@@ -232,7 +242,6 @@ class Model(Layer):
             values[slot] = array
         tape = Tape()
         masks = None           # slot -> mask, once some layer has made a mask
-        listening = events.listening()
         for index, step in enumerate(self._steps):
             args = [values[s] for s in step.in_slots[:step.n_main]]
             x = args if step.multi_in else args[0]
@@ -257,9 +266,8 @@ class Model(Layer):
                 for s, m in zip(step.out_slots, _as_list_of(out_mask, len(outs))):
                     masks[s] = m
             tape.append(cache)
-            if listening:
-                events.emit("layer_forward", model=self, layer=step.layer,
-                            inputs=args if step.multi_in else args[0], output=y)
+            events.emit("layer_forward", model=self, layer=step.layer,
+                        inputs=args if step.multi_in else args[0], output=y)
         outputs = [values[s] for s in self._output_slots]
         if masks is not None:          # Keras weights the loss by the outputs' masks
             tape.output_masks = [masks[s] for s in self._output_slots]
@@ -278,7 +286,6 @@ class Model(Layer):
         grads = [None] * self._n_slots
         for slot, g in zip(self._output_slots, grads_out):
             grads[slot] = g if grads[slot] is None else grads[slot] + g
-        listening = events.listening()
         activity = getattr(tape, "activity", {})
         for index in reversed(range(len(self._steps))):
             step, cache = self._steps[index], tape[index]
@@ -303,9 +310,8 @@ class Model(Layer):
                 for s, g_s in zip(step.in_slots, (g_in if step.multi_in else [g_in]) + extra):
                     if g_s is not None:                      # sum over every use
                         grads[s] = g_s if grads[s] is None else grads[s] + g_s
-            if listening:
-                events.emit("layer_backward", model=self, layer=step.layer,
-                            grad_output=g, grad_input=g_in)
+            events.emit("layer_backward", model=self, layer=step.layer,
+                        grad_output=g, grad_input=g_in)
         grad_inputs = [grads[s] for s in self._input_slots]
         return grad_inputs[0] if len(grad_inputs) == 1 else grad_inputs
 
@@ -346,71 +352,6 @@ class Model(Layer):
     def output_names(self):
         return [t.history[0].name for t in self.outputs]
 
-    # ------------------------------------------------------ training API
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True):
-        """Choose the optimizer, the loss and the metrics (see :mod:`.training`)."""
-        from kerastutor.models import training
-        training.compile_model(self, optimizer=optimizer, loss=loss, loss_weights=loss_weights,
-                               metrics=metrics, weighted_metrics=weighted_metrics)
-        self._compile_args = dict(run_eagerly=run_eagerly,
-                                  steps_per_execution=steps_per_execution,
-                                  jit_compile=jit_compile)
-
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
-        """Train the model; returns a :class:`~kerastutor.callbacks.History`."""
-        from kerastutor.models import training
-        return training.fit(
-            self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-            callbacks=callbacks, validation_split=validation_split,
-            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-            sample_weight=sample_weight, initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
-        """Loss and metrics on ``(x, y)``: a scalar, a list, or a dict."""
-        from kerastutor.models import training
-        return training.evaluate(self, x, y, batch_size=batch_size, verbose=verbose,
-                                 sample_weight=sample_weight, steps=steps,
-                                 callbacks=callbacks, return_dict=return_dict)
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x``, computed batch by batch with ``training=False``."""
-        from kerastutor.models import training
-        return training.predict(self, x, batch_size=batch_size, verbose=verbose,
-                                steps=steps, callbacks=callbacks)
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       return_dict=False):
-        from kerastutor.models import training
-        return training.train_on_batch(self, x, y, sample_weight=sample_weight,
-                                       class_weight=class_weight, return_dict=return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        from kerastutor.models import training
-        return training.test_on_batch(self, x, y, sample_weight=sample_weight,
-                                      return_dict=return_dict)
-
-    def predict_on_batch(self, x):
-        from kerastutor.models import training
-        return training.predict_on_batch(self, x)
-
-    @property
-    def metrics_names(self):
-        from kerastutor.models import training
-        return training.metrics_names(self)
-
-    @property
-    def metrics(self):
-        from kerastutor.models import training
-        return training.metric_objects(self)
-
     def __call__(self, inputs, training=None, **kwargs):
         self._ensure_built_for(inputs)
         return super().__call__(inputs, training=training, **kwargs)
@@ -437,36 +378,52 @@ class Model(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print the Keras-style table of layers, output shapes and parameter counts."""
-        from kerastutor.utils.summary import summary_text
         text = summary_text(self, line_length=line_length, positions=positions,
                             show_trainable=show_trainable)
         (print_fn or print)(text)
 
+    def _prints_as_sequential(self):
+        """A single chain of one-input, one-output nodes prints like a Sequential."""
+        if len(self.inputs) != 1 or len(self.outputs) != 1:
+            return False
+        return all(len(step.in_slots) == 1 and len(step.out_slots) == 1
+                   for step in self._steps)
+
     # ------------------------------------------------------- serialization
     def get_config(self):
-        from kerastutor.models.serialization import functional_config
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerastutor.models.serialization import functional_from_config
-        return functional_from_config(config, custom_objects=custom_objects)
+        return functional_from_config(Model, config, custom_objects=custom_objects)
+
+    def build_from_config(self, config):
+        """Build from a saved ``build_config`` (a subclassed model runs once on zeros)."""
+        shape = config["input_shape"]
+        self._ensure_built_for(np.zeros(tuple(1 if d is None else d for d in shape),
+                                        dtype=backend.floatx()))
+
+    def _serialized_class(self):
+        """How ``config.json`` names this model's class: ``(module, class_name, registered)``."""
+        if self._steps:
+            return "keras.src.models.functional", "Functional", None
+        return type(self).__module__, type(self).__name__, get_registered_name(type(self))
+
+    def _layers_for_saving(self):
+        """The list a weights file stores under ``layers/``; ``None`` for a subclassed
+        model, whose layers are saved as the attributes that hold them."""
+        return self.layers if self._steps else None
 
     def save(self, filepath, overwrite=True, **kwargs):
-        from kerastutor import saving
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        from kerastutor import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        from kerastutor import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs):
-        import json
-        from kerastutor.layers import serialize
         return json.dumps(serialize(self), **kwargs)
 
 

@@ -11,6 +11,7 @@ three ways, as in Keras:
 from kerastutor import backend
 from kerastutor.layers.base import KerasTensor, Layer, format_shape
 from kerastutor.layers.core import InputLayer
+from kerastutor.models.serialization import sequential_config, sequential_from_config
 from kerastutor.models.functional import Model
 
 
@@ -98,14 +99,25 @@ class Sequential(Model):
                     out.append(w)
         return out
 
+    # ------------------------------------------------ summary and saving ask
+    def _prints_as_sequential(self):
+        return True
+
+    def _layers_for_saving(self):
+        return self.layers        # deferred or built, the stack (no input layer)
+
+    def _serialized_class(self):
+        return "keras", "Sequential", None
+
+    def build_from_config(self, config):
+        self.build(tuple(config["input_shape"]))
+
     def get_config(self):
-        from kerastutor.models.serialization import sequential_config
         return sequential_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerastutor.models.serialization import sequential_from_config
-        return sequential_from_config(config, custom_objects=custom_objects)
+        return sequential_from_config(Sequential, config, custom_objects=custom_objects)
 
 
 def _shape_trace(model, failed_index, err):

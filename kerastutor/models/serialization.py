@@ -2,10 +2,12 @@
 
 A config describes the architecture only -- layer classes, their
 arguments, and how they connect -- never the weights and never code.
-Rebuilding a model from it only looks layer classes up by name.
+Rebuilding a model from it only looks layer classes up by name. The model
+classes call in here with themselves as ``cls`` (this module sits below them).
 """
 from kerastutor.layers.base import dtype_policy_config
 from kerastutor.layers.core import InputLayer
+from kerastutor.layers.serialization import deserialize
 
 
 def _layer_entry(layer, build_shape=None):
@@ -31,10 +33,9 @@ def sequential_config(model):
     return config
 
 
-def sequential_from_config(config, custom_objects=None):
-    from kerastutor.layers import deserialize
-    from kerastutor.models.sequential import Sequential
-    model = Sequential(name=config.get("name"), trainable=config.get("trainable", True))
+def sequential_from_config(cls, config, custom_objects=None):
+    """A ``cls`` (Sequential) with the config's layers added in order, built if it was."""
+    model = cls(name=config.get("name"), trainable=config.get("trainable", True))
     for entry in config["layers"]:
         model.add(deserialize(entry, custom_objects=custom_objects))
     shape = config.get("build_input_shape")
@@ -103,10 +104,8 @@ def _in_graph(model, node):
                for step in model._steps)
 
 
-def functional_from_config(config, custom_objects=None):
+def functional_from_config(cls, config, custom_objects=None):
     """Re-create the layers, then replay their calls until every output exists."""
-    from kerastutor.layers import deserialize
-    from kerastutor.models.functional import Model
     layers = {entry["config"].get("name", entry.get("name")):
               deserialize(entry, custom_objects=custom_objects)
               for entry in config["layers"]}
@@ -134,7 +133,7 @@ def functional_from_config(config, custom_objects=None):
                              "config is incomplete or corrupt.")
     inputs = [made[tuple(r)] for r in _ref_list(config["input_layers"])]
     outputs = [made[tuple(r)] for r in _ref_list(config["output_layers"])]
-    return Model(inputs=inputs if len(inputs) > 1 else inputs[0],
+    return cls(inputs=inputs if len(inputs) > 1 else inputs[0],
                  outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
 
 

@@ -1,32 +1,27 @@
-"""Training, read top to bottom: ``compile`` -> ``fit`` -> ``train_step``.
+"""The Trainer's helpers: what ``compile`` chose, the data in, the batches out.
 
-The whole of ``fit`` is one loop you can read in a minute::
+:class:`~kerastutor.models.trainer.Trainer` holds the loop itself (``fit``,
+``train_step``, ``evaluate``, ``predict``); this module holds the Keras
+behaviour the loop relies on, each piece a short function:
 
-    for epoch in range(initial_epoch, epochs):
-        for batch in batches:
-            train_step(batch)       # forward, loss, backward, update, metrics
-        validation, callbacks
-
-and ``train_step`` is the five lines every deep-learning course draws::
-
-    y_pred, tape = model.forward(x, training=True)    # 1. forward
-    loss, dloss  = loss_fn.value_and_gradient(y, y_pred)   # 2. loss and dL/dy_pred
-    model.backward(tape, dloss)                       # 3. backward: fills W.grad
-    optimizer.apply(weights)                          # 4. update
-    metric.update_state(y, y_pred)                    # 5. bookkeeping
-
-Everything else here is the Keras behaviour a user relies on: batch size 32,
-``validation_split`` taking the *last* fraction of the data before shuffling,
-the running-mean loss in the progress bar, ``class_weight``, History keys in
-alphabetical order.
+* **compile** -- :class:`CompiledState` and :func:`resolve_compiled`, which
+  turn ``"accuracy"`` or ``"crossentropy"`` into objects once the shapes of
+  the targets are known;
+* **data** -- :func:`prepare_data` (arrays checked: lengths, finite values,
+  labels that fit the loss), ``validation_split`` taking the *last* fraction
+  before shuffling (:func:`split_validation`), ``class_weight``, and the
+  :class:`BatchIterator` (batch size 32 unless told);
+* **bookkeeping** -- the loss of every output, regularization penalties, the
+  running-mean loss in the progress bar, and logs with keys in alphabetical
+  order, as Keras's History shows them.
 """
 import math
 import warnings
 
 import numpy as np
 
-from kerastutor import backend, events
-from kerastutor import callbacks as callbacks_module
+from kerastutor import backend, losses
+from kerastutor import metrics as metrics_module
 
 
 # ============================================================== compile
@@ -38,7 +33,7 @@ class CompiledState:
     ``fit``/``evaluate`` call, not in ``compile`` itself.
     """
 
-    def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics):
+    def __init__(self, loss, loss_weights, metrics, weighted_metrics):
         self.loss_spec = loss
         self.loss_weights_spec = loss_weights
         self.metrics_spec = metrics
@@ -74,28 +69,8 @@ class RunningMean:
         self.count = 0
 
 
-def compile_model(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                  weighted_metrics=None):
-    """Attach an optimizer, loss(es) and metrics to ``model``."""
-    from kerastutor import optimizers
-    if loss is None:
-        warnings.warn(f"Model {model.name!r} was compiled without a loss; fit() will fail "
-                      "until you compile(loss=...).", stacklevel=3)
-    _require_backward(model)
-    _check_names(loss, metrics, weighted_metrics)
-    model.optimizer = optimizers.get(optimizer)
-    model._compiled = CompiledState(model.optimizer, loss, loss_weights, metrics,
-                                    weighted_metrics)
-    model._compile_config = {"optimizer": optimizer, "loss": loss,
-                             "loss_weights": loss_weights, "metrics": metrics,
-                             "weighted_metrics": weighted_metrics}
-    model.compiled = True
-
-
-def _check_names(loss, metrics, weighted_metrics):
+def check_names(loss, metrics, weighted_metrics):
     """Unknown loss or metric names fail in compile, with a suggestion (as in Keras)."""
-    from kerastutor import losses
-    from kerastutor import metrics as metrics_module
     loss_specs = loss.values() if isinstance(loss, dict) else \
         (loss if isinstance(loss, (list, tuple)) else [loss])
     for spec in loss_specs:
@@ -109,14 +84,14 @@ def _check_names(loss, metrics, weighted_metrics):
                     metrics_module.get(item)
 
 
-def _require_backward(model):
+def require_backward(model):
     """Training needs every layer's derivative: fail now, not with a wrong gradient later."""
     for layer in model.layers:
         if not layer.has_backward:
             layer.backward(None, None)      # raises the layer's own explanation
 
 
-def _require_compiled(model, what):
+def require_compiled(model, what):
     state = getattr(model, "_compiled", None)
     if state is None:
         raise RuntimeError(
@@ -163,11 +138,10 @@ def _as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _resolve_compiled(model, state, ys):
+def resolve_compiled(model, state, ys):
     """Turn the compile spec into loss and metric objects, now that shapes are known."""
     if state.resolved:
         return
-    from kerastutor import losses, metrics
     names = model.output_names
     pred_shapes = [tuple(t.shape) for t in model.outputs]
     loss_specs = _per_output(state.loss_spec, names, "loss")
@@ -183,14 +157,14 @@ def _resolve_compiled(model, state, ys):
     taken = {"loss"}
     for index, specs in enumerate(_metrics_per_output(state.metrics_spec, names)):
         for spec in specs:
-            metric = metrics.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
             if multi:
                 metric.name = f"{names[index]}_{metric.name}"
             taken.add(metric.name)
             state.metrics.append((index, metric))
     for index, specs in enumerate(_metrics_per_output(state.weighted_metrics_spec, names)):
         for spec in specs:
-            metric = metrics.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
             if multi:
                 metric.name = f"{names[index]}_{metric.name}"
             if metric.name in taken:
@@ -212,11 +186,11 @@ def _warn_logits_mismatch(model, index, loss):
         warnings.warn(
             f'Output layer "{layer.name}" applies {act}, but the loss {loss.name} has '
             f"from_logits=True, so it applies {act} a second time. Use from_logits=False, "
-            f"or remove the activation from the last layer.", stacklevel=4)
+            f"or remove the activation from the last layer.", stacklevel=5)
 
 
 # ============================================================== data
-def _to_arrays(model, data, what, kind):
+def to_arrays(model, data, what, kind):
     """``x`` or ``y`` as a list of arrays, one per model input/output."""
     if data is None:
         return None
@@ -259,7 +233,7 @@ def _check_finite(arrays, what):
                 "a single NaN turns every weight into NaN.")
 
 
-def _num_samples(arrays, what):
+def num_samples(arrays, what):
     sizes = {len(a) for a in arrays}
     if len(sizes) > 1:
         raise ValueError(f"{what}: all arrays must have the same number of samples, "
@@ -268,7 +242,7 @@ def _num_samples(arrays, what):
 
 
 def _check_xy(xs, ys):
-    n_x, n_y = _num_samples(xs, "x"), _num_samples(ys, "y")
+    n_x, n_y = num_samples(xs, "x"), num_samples(ys, "y")
     if n_x != n_y:
         raise ValueError(f"x has {n_x} samples but y has {n_y}. Each input sample needs "
                          "exactly one target.")
@@ -287,7 +261,7 @@ def class_weight_to_sample_weights(y, class_weight):
     return weights
 
 
-def _split_validation(xs, ys, sw, validation_split):
+def split_validation(xs, ys, sw, validation_split):
     """Keras takes the LAST fraction as validation, before any shuffling."""
     if not 0 < validation_split < 1:
         raise ValueError(f"validation_split must be between 0 and 1, got {validation_split}.")
@@ -336,38 +310,12 @@ class BatchIterator:
 
 
 # ============================================================== one step
-def train_step(model, state, x, y, sample_weight, weights):
-    """Forward, loss, backward, update, metrics: one step of gradient descent."""
-    x, y, sample_weight = on_device(x), on_device(y), backend.to_device(sample_weight)  # 0.
-    listening = events.listening()
-    if listening:
-        events.emit("train_batch_begin", model=model, x=x, y=y)
-    y_pred, tape = model.forward(x if len(x) > 1 else x[0], training=True)     # 1. forward
-    preds = y_pred if len(model.outputs) > 1 else [y_pred]
-    total, grads = _losses_and_gradients(state, y, preds, sample_weight,      # 2. loss
-                                         getattr(tape, "output_masks", None))
-    total += _regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
-    if listening:
-        events.emit("loss", model=model, value=total, y_true=y, y_pred=preds, grads=grads)
-    model.zero_grad()
-    model.backward(tape, grads if len(grads) > 1 else grads[0], input_grads=False)  # 3. backward
-    _add_regularization_gradients(weights)
-    if listening:                        # every gradient is final; the values not yet updated
-        events.emit("gradients", model=model, weights=weights)
-    model.optimizer.apply(weights)                                             # 4. update
-    if listening:
-        events.emit("update", model=model, weights=weights, optimizer=model.optimizer)
-    _update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))    # 5. metrics
-    if listening:
-        events.emit("train_batch_end", model=model, loss=total)
-
-
 def on_device(arrays):
     """The batch on the current device: unchanged on the CPU, copied once to a GPU."""
     return [backend.to_device(a) for a in arrays]
 
 
-def _losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
+def losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
     """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output."""
     total, grads = 0.0, []
     for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
@@ -382,6 +330,20 @@ def _losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
         if state.output_loss_trackers:
             state.output_loss_trackers[index].update_state(value, len(ys[index]))
     return total, grads
+
+
+def losses_only(state, ys, preds, sample_weight, output_masks=None):
+    """Total loss :math:`\\sum_i w_i L_i` without gradients (evaluation)."""
+    total = 0.0
+    for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
+        weights = sample_weight
+        if output_masks is not None and output_masks[index] is not None:
+            weights = masked_sample_weight(sample_weight, output_masks[index], loss)
+        value = weight * float(loss(ys[index], preds[index], weights))
+        total += value
+        if state.output_loss_trackers:
+            state.output_loss_trackers[index].update_state(value, len(ys[index]))
+    return total
 
 
 def masked_sample_weight(sample_weight, mask, loss):
@@ -401,7 +363,7 @@ def masked_sample_weight(sample_weight, mask, loss):
     return sample_weight.reshape(sample_weight.shape + (1,) * max(extra, 0)) * mask
 
 
-def _regularization_penalty(weights):
+def regularization_penalty(weights):
     penalty = 0.0
     for w in weights:
         if w.regularizer is not None:
@@ -409,13 +371,13 @@ def _regularization_penalty(weights):
     return penalty
 
 
-def _add_regularization_gradients(weights):
+def add_regularization_gradients(weights):
     for w in weights:
         if w.regularizer is not None:
             w.grad += w.regularizer.gradient(w.value)
 
 
-def _update_metrics(state, total, ys, preds, sample_weight, batch):
+def update_metrics(state, total, ys, preds, sample_weight, batch):
     state.loss_tracker.update_state(total, batch)
     for index, metric in state.metrics:
         metric.update_state(ys[index], preds[index])
@@ -423,7 +385,7 @@ def _update_metrics(state, total, ys, preds, sample_weight, batch):
         metric.update_state(ys[index], preds[index], sample_weight=sample_weight)
 
 
-def _current_logs(state):
+def current_logs(state):
     """Loss and metric results, keys sorted as Keras's History/progress bar show them."""
     logs = {"loss": state.loss_tracker.result()}
     for tracker in state.output_loss_trackers:
@@ -433,7 +395,7 @@ def _current_logs(state):
     return dict(sorted(logs.items()))
 
 
-def _reset_metrics(state):
+def reset_metrics(state):
     state.loss_tracker.reset_state()
     for tracker in state.output_loss_trackers:
         tracker.reset_state()
@@ -441,69 +403,16 @@ def _reset_metrics(state):
         metric.reset_state()
 
 # ============================================================== fit
-def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-        validation_batch_size=None, validation_freq=1):
-    """Train ``model`` on ``(x, y)`` and return the History."""
-    state = _require_compiled(model, "fit")
-    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "fit")
-    if class_weight is not None:
-        if sample_weight is not None:
-            raise ValueError("fit: give class_weight or sample_weight, not both.")
-        if len(ys) > 1:
-            raise ValueError("fit: class_weight only works for single-output models.")
-        sw = class_weight_to_sample_weights(ys[0], class_weight)
-
-    val = None
-    if validation_data is not None:
-        val = _unpack_validation(model, state, validation_data)
-    elif validation_split:
-        (xs, ys, sw), val = _split_validation(xs, ys, sw, validation_split)
-
-    n = len(xs[0])
-    batch_size = _batch_size(batch_size, n, steps_per_epoch)
-    steps = steps_per_epoch or math.ceil(n / batch_size)
-    verbose = 1 if verbose == "auto" else int(verbose)
-    history = callbacks_module.History()
-    cbs = callbacks_module.CallbackList(
-        callbacks, add_history=history, add_progbar=verbose != 0, model=model,
-        verbose=verbose, epochs=epochs, steps=steps)
-    weights = model.trainable_weights
-    batches = BatchIterator(n, batch_size, shuffle)
-    model.stop_training = False
-    model._initial_epoch = None
-    cbs.on_train_begin()                 # BackupAndRestore may set where to start
-    initial_epoch = model._initial_epoch or initial_epoch
-    model._initial_epoch = None
-    logs = {}
-    for epoch in range(initial_epoch, epochs):
-        _reset_metrics(state)
-        cbs.on_epoch_begin(epoch)
-        for step in range(steps):
-            index = batches.next()
-            cbs.on_train_batch_begin(step)
-            train_step(model, state, [a[index] for a in xs], [a[index] for a in ys],
-                       None if sw is None else sw[index], weights)
-            cbs.on_train_batch_end(step, _current_logs(state))
-            if model.stop_training:
-                break
-        logs = _current_logs(state)
-        if val is not None and _validate_now(epoch, validation_freq):
-            val_logs = _run_evaluation(model, state, *val,
-                                       batch_size=validation_batch_size or batch_size,
-                                       steps=validation_steps)
-            logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            logs = dict(sorted(logs.items()))
-        cbs.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
-    cbs.on_train_end(logs)
-    model.history = history
-    return history
+def class_weights_for_fit(ys, class_weight, sample_weight):
+    """``fit(class_weight=...)`` as sample weights (one output, no sample_weight as well)."""
+    if sample_weight is not None:
+        raise ValueError("fit: give class_weight or sample_weight, not both.")
+    if len(ys) > 1:
+        raise ValueError("fit: class_weight only works for single-output models.")
+    return class_weight_to_sample_weights(ys[0], class_weight)
 
 
-def _batch_size(batch_size, n, steps_per_epoch):
+def batch_size_for(batch_size, n, steps_per_epoch):
     if batch_size is None:
         return math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
     if int(batch_size) <= 0:
@@ -511,19 +420,19 @@ def _batch_size(batch_size, n, steps_per_epoch):
     return int(batch_size)
 
 
-def _validate_now(epoch, validation_freq):
+def validate_now(epoch, validation_freq):
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
     return (epoch + 1) in validation_freq
 
 
-def _prepare_data(model, state, x, y, sample_weight, what):
+def prepare_data(model, state, x, y, sample_weight, what):
     """Arrays in, checked: same lengths, finite, labels matching the loss."""
     if x is None:
         raise ValueError(f"{what}: x is required (the input data).")
-    xs = _to_arrays(model, x, "x", "input")
+    xs = to_arrays(model, x, "x", "input")
     model._ensure_built_for(xs if len(xs) > 1 else xs[0])
-    xs = _to_arrays(model, x, "x", "input")
+    xs = to_arrays(model, x, "x", "input")
     if len(xs) != len(model.inputs):
         raise ValueError(f"{what}: model {model.name!r} has {len(model.inputs)} input(s) "
                          f"but x provides {len(xs)} array(s).")
@@ -533,13 +442,13 @@ def _prepare_data(model, state, x, y, sample_weight, what):
         if what in ("fit", "evaluate"):
             raise ValueError(f"{what}: y (the targets) is required.")
         return xs, None, None
-    ys = _to_arrays(model, y, "y", "output")
+    ys = to_arrays(model, y, "y", "output")
     if len(ys) != len(model.outputs):
         raise ValueError(f"{what}: model {model.name!r} has {len(model.outputs)} output(s) "
                          f"but y provides {len(ys)} array(s).")
     _check_finite(ys, "y")
     _check_xy(xs, ys)
-    _resolve_compiled(model, state, ys)
+    resolve_compiled(model, state, ys)
     for loss, y_true, tensor in zip(state.losses, ys, model.outputs):
         check = getattr(loss, "check_targets", None)
         if check is not None:
@@ -552,152 +461,20 @@ def _prepare_data(model, state, x, y, sample_weight, what):
     return xs, ys, sw
 
 
-def _unpack_validation(model, state, validation_data):
+def unpack_validation(model, state, validation_data):
     if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                          "(x_val, y_val, val_sample_weight).")
     x_val, y_val = validation_data[0], validation_data[1]
     sw_val = validation_data[2] if len(validation_data) == 3 else None
-    return _prepare_data(model, state, x_val, y_val, sw_val, "validation_data")
+    return prepare_data(model, state, x_val, y_val, sw_val, "validation_data")
 
 
-# ============================================================== evaluate
-def _run_evaluation(model, state, xs, ys, sw, batch_size=None, steps=None, callbacks=None):
-    """Loss and metrics over the data with training=False (weights do not change)."""
-    _reset_metrics(state)
-    n = len(xs[0])
-    batch_size = batch_size or 32
-    total_steps = math.ceil(n / batch_size)
-    if steps is not None:
-        total_steps = min(total_steps, steps)
-    weights = model.trainable_weights
-    for step in range(total_steps):
-        index = slice(step * batch_size, min((step + 1) * batch_size, n))
-        if callbacks is not None:
-            callbacks.on_test_batch_begin(step)
-        x_batch = on_device([a[index] for a in xs])
-        y_batch = on_device([a[index] for a in ys])
-        y_pred, tape = model.forward(x_batch if len(xs) > 1 else x_batch[0], training=False)
-        preds = y_pred if len(model.outputs) > 1 else [y_pred]
-        total = 0.0
-        sw_batch = None if sw is None else backend.to_device(sw[index])
-        masks = getattr(tape, "output_masks", None) or [None] * len(preds)
-        for i, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
-            weights_i = sw_batch if masks[i] is None else \
-                masked_sample_weight(sw_batch, masks[i], loss)
-            value = weight * float(loss(y_batch[i], preds[i], weights_i))
-            total += value
-            if state.output_loss_trackers:
-                state.output_loss_trackers[i].update_state(value, len(y_batch[i]))
-        total += _regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
-        _update_metrics(state, total, y_batch, preds, sw_batch, batch=len(y_batch[0]))
-        if callbacks is not None:
-            callbacks.on_test_batch_end(step, _current_logs(state))
-    return _current_logs(state)
-
-
-def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-             steps=None, callbacks=None, return_dict=False):
-    """Keras's evaluate: the loss alone, or ``[loss, metric1, ...]``, or a dict."""
-    state = _require_compiled(model, "evaluate")
-    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "evaluate")
-    verbose = 1 if verbose == "auto" else int(verbose)
-    batch_size = batch_size or 32
-    total_steps = math.ceil(len(xs[0]) / batch_size)
-    if steps is not None:
-        total_steps = min(total_steps, steps)
-    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
-                                        verbose=verbose, epochs=1, steps=total_steps)
-    cbs.on_test_begin()
-    logs = _run_evaluation(model, state, xs, ys, sw, batch_size=batch_size, steps=steps,
-                           callbacks=cbs)
-    cbs.on_test_end(logs)
-    if return_dict:
-        return logs
-    ordered = _in_compile_order(state, logs)
-    return ordered[0] if len(ordered) == 1 else ordered
-
-
-def _in_compile_order(state, logs):
-    """``[loss, per-output losses, metrics in the order given to compile]``."""
+def in_compile_order(state, logs):
+    """``[loss, per-output losses, metrics in the order given to compile]``; one value alone."""
     names = ["loss"] + [t.name for t in state.output_loss_trackers] + \
         [m.name for _, m in state.metrics + state.weighted]
-    return [logs[name] for name in names]
-
-
-def metrics_names(model):
-    state = getattr(model, "_compiled", None)
-    if state is None or not state.resolved:
-        return ["loss"] if state is not None else []
-    has_metrics = bool(state.metrics or state.weighted)
-    return ["loss", "compile_metrics"] if has_metrics else ["loss"]
-
-
-def metric_objects(model):
-    state = getattr(model, "_compiled", None)
-    if state is None:
-        return []
-    return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted]
-
-
-# ============================================================== predict
-def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-    """Outputs for ``x``, batch by batch, concatenated."""
-    xs = _to_arrays(model, x, "x", "input")
-    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
-    model._check_input([a.shape for a in xs])
-    n = _num_samples(xs, "x")
-    batch_size = batch_size or 32
-    total_steps = math.ceil(n / batch_size)
-    if steps is not None:
-        total_steps = min(total_steps, steps)
-    verbose = 1 if verbose == "auto" else int(verbose)
-    cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=model,
-                                        verbose=verbose, epochs=1, steps=total_steps)
-    cbs.on_predict_begin()
-    outputs = []
-    for step in range(total_steps):
-        index = slice(step * batch_size, min((step + 1) * batch_size, n))
-        cbs.on_predict_batch_begin(step)
-        batch = on_device([a[index] for a in xs])
-        y, _ = model.forward(batch if len(xs) > 1 else batch[0], training=False)
-        outputs.append(y if isinstance(y, list) else [y])
-        cbs.on_predict_batch_end(step, {"outputs": y})
-    cbs.on_predict_end()
-    joined = [backend.to_host(np.concatenate([o[i] for o in outputs]))
-              for i in range(len(outputs[0]))]
-    return joined[0] if len(joined) == 1 else joined
-
-
-# ============================================================== *_on_batch
-def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-    """One training step on exactly this batch; returns the logs (metrics not reset)."""
-    state = _require_compiled(model, "train_on_batch")
-    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "fit")
-    if class_weight is not None:
-        sw = class_weight_to_sample_weights(ys[0], class_weight)
-    _reset_metrics(state)
-    train_step(model, state, xs, ys, sw, model.trainable_weights)
-    logs = _current_logs(state)
-    if return_dict:
-        return logs
-    ordered = _in_compile_order(state, logs)
+    ordered = [logs[name] for name in names]
     return ordered[0] if len(ordered) == 1 else ordered
 
 
-def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
-    """Loss and metrics on exactly this batch, without training."""
-    state = _require_compiled(model, "test_on_batch")
-    xs, ys, sw = _prepare_data(model, state, x, y, sample_weight, "evaluate")
-    logs = _run_evaluation(model, state, xs, ys, sw, batch_size=len(xs[0]))
-    if return_dict:
-        return logs
-    ordered = _in_compile_order(state, logs)
-    return ordered[0] if len(ordered) == 1 else ordered
-
-
-def predict_on_batch(model, x):
-    xs = _to_arrays(model, x, "x", "input")
-    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
-    y, _ = model.forward(on_device(xs) if len(xs) > 1 else on_device(xs)[0], training=False)
-    return [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)

@@ -19,6 +19,9 @@ import os
 
 import numpy as np
 
+import kerastutor.layers.base as layer_base
+import kerastutor.layers.serialization as layer_serialization
+from kerastutor import losses, metrics, optimizers
 from kerastutor.saving import h5_guard, legacy_h5
 from kerastutor.saving.atomic import atomic_write, check_overwrite
 from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
@@ -26,7 +29,8 @@ from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadat
 from kerastutor.saving.object_registration import (get_registered_name,
                                                    get_registered_object,
                                                    register_keras_serializable)
-from kerastutor.saving.weights_h5 import WeightsFileError, read_weights, write_weights
+from kerastutor.saving.weights_h5 import (WeightsFileError, optimizer_arrays, read_weights,
+                                          write_weights)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights",
            "register_keras_serializable", "get_registered_object", "get_registered_name",
@@ -101,7 +105,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def read_weights_only_optimizer(model, h5file, source):
     """The optimizer state of a freshly compiled model, from the ``optimizer`` group."""
-    from kerastutor.saving.weights_h5 import optimizer_arrays
     state = optimizer_arrays(h5file, "optimizer", model.optimizer, model, source)
     if state is not None:
         model.optimizer.load_own_variables(state)
@@ -123,7 +126,6 @@ def save_weights(model, filepath, overwrite=True):
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     """Load weights saved by ``save_weights`` (``.weights.h5``) or inside a ``.keras`` file."""
-    import h5py
     filepath = os.fspath(filepath)
     if kwargs:
         raise ValueError(f"load_weights: unexpected arguments {sorted(kwargs)}.")
@@ -153,7 +155,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
 
 def _open_h5(filepath):
     """Open an HDF5 file from outside, after a child process read it safely (h5_guard)."""
-    import h5py
+    import h5py        # here, not at the top: h5py is heavy and only files need it
 
     def open_file():
         return h5py.File(filepath, "r")
@@ -166,7 +168,7 @@ def _open_h5(filepath):
 
 
 def _save_legacy_h5(model, filepath):
-    import h5py
+    import h5py        # heavy, and only the legacy format needs it here
     config = model_to_config(model)
     with atomic_write(filepath) as temporary, h5py.File(temporary, "w") as h5file:
         legacy_h5.write_model(model, h5file, config, config.get("compile_config"))
@@ -197,14 +199,7 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
 # ================================================================ configs
 def model_to_config(model):
     """``config.json``'s content: the model's Keras config with build and compile configs."""
-    from kerastutor.models.sequential import Sequential
-    if isinstance(model, Sequential):
-        module, class_name, registered = "keras", "Sequential", None
-    elif model._steps:
-        module, class_name, registered = "keras.src.models.functional", "Functional", None
-    else:
-        module, class_name = type(model).__module__, type(model).__name__
-        registered = get_registered_name(type(model))
+    module, class_name, registered = model._serialized_class()
     config = {"module": module, "class_name": class_name, "config": model.get_config(),
               "registered_name": registered}
     shape = getattr(model, "_build_input_shape", None)
@@ -216,15 +211,21 @@ def model_to_config(model):
 
 
 def model_from_config(config, custom_objects=None, safe_mode=True, source="config"):
-    """Rebuild (and build) the model ``config.json`` describes, looking classes up by name."""
-    from kerastutor.models.functional import Model
-    from kerastutor.models.sequential import Sequential
+    """Rebuild (and build) the model ``config.json`` describes, looking classes up by name.
+
+    The built-in model classes are the ones :mod:`kerastutor.models` registered
+    in :data:`~kerastutor.layers.serialization.MODEL_CLASSES` (saving sits below
+    models and never imports them).
+    """
     if "class_name" not in config or not isinstance(config.get("config"), dict):
         raise ArchiveError(f"{source}: config.json has no model config (expected keys "
                            "'class_name' and 'config').")
     class_name = config["class_name"]
-    builtin = {"Sequential": Sequential, "Functional": Model, "Model": Model}
-    cls = builtin.get(class_name) or get_registered_object(
+    builtin = layer_serialization.MODEL_CLASSES.get(class_name)
+    if builtin is None and class_name in ("Sequential", "Functional", "Model"):
+        raise ValueError(f"{source}: the model class {class_name!r} is not registered yet. "
+                         "Hint: import kerastutor.models (keras.models.load_model does).")
+    cls = builtin or get_registered_object(
         config.get("registered_name") or class_name, custom_objects) or \
         get_registered_object(class_name, custom_objects)
     if cls is None:
@@ -234,7 +235,7 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
             "with @keras.saving.register_keras_serializable().")
     try:
         model = cls.from_config(config["config"], custom_objects=custom_objects) \
-            if cls in (Sequential, Model) else cls.from_config(config["config"])
+            if builtin is not None else cls.from_config(config["config"])
     except (KeyError, TypeError, IndexError, AttributeError) as err:
         raise ArchiveError(f"{source}: the model config is incomplete or malformed "
                            f"({type(err).__name__}: {err}).") from None
@@ -245,18 +246,12 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
 
 
 def _build(model, shape, source):
-    from kerastutor.models.sequential import Sequential
     if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         raise ArchiveError(f"{source}: build_config input_shape {shape!r} is not a shape.")
-    if isinstance(model, Sequential):
-        model.build(tuple(shape))
-    else:
-        model._ensure_built_for(np.zeros(tuple(1 if d is None else d for d in shape),
-                                         dtype="float32"))
+    model.build_from_config({"input_shape": shape})
 
 
 def _compile_config(model):
-    from kerastutor import losses, metrics, optimizers
     spec = model._compile_config
 
     def loss_entry(loss):
@@ -289,7 +284,6 @@ def _compile_config(model):
 
 
 def _compile_from_config(model, compile_config, custom_objects):
-    from kerastutor import losses, metrics, optimizers
 
     def loss_entry(value):
         return losses.deserialize(value, custom_objects) if isinstance(value, dict) else value
@@ -339,16 +333,15 @@ def _malformed_file_errors(filepath):
 @contextlib.contextmanager
 def _weight_budget(n_bytes):
     """Weights created while rebuilding may total at most what the file stores."""
-    from kerastutor.layers import base
-    base._WEIGHT_BUDGET.remaining = n_bytes
+    layer_base._WEIGHT_BUDGET.remaining = n_bytes
     try:
         yield
     finally:
-        base._WEIGHT_BUDGET.remaining = None
+        layer_base._WEIGHT_BUDGET.remaining = None
 
 
 def _write_h5(model, target):
-    import h5py
+    import h5py        # heavy: imported when a file is written, not with kerastutor
     with h5py.File(target, "w") as h5file:
         write_weights(model, h5file)
 

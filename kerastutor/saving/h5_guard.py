@@ -85,7 +85,7 @@ def _wait(pid, deadline):
 
 
 def _read_everything(h5file):
-    import h5py
+    import h5py        # heavy and optional: imported only when a file is read or written
 
     def read_attributes(obj):
         for key in obj.attrs:

@@ -27,6 +27,7 @@ import json
 import zipfile
 
 from kerastutor import __version__
+import kerastutor.saving.h5_guard as h5_guard
 
 KERAS_VERSION = "3.15.1"          # the Keras release whose format we write
 MAX_JSON_BYTES = 64 * 2**20       # a config.json larger than this is not a real model
@@ -107,9 +108,7 @@ class ArchiveReader:
 
     def weights_file(self, limit):
         """``model.weights.h5`` as an open read-only h5py File (in memory)."""
-        import h5py
-
-        from kerastutor.saving import h5_guard
+        import h5py        # heavy: imported only when a weights file is opened
         data = self.read("model.weights.h5", limit)
 
         def open_file():

@@ -111,7 +111,7 @@ MAX_ATTRIBUTE_BYTES = 64 * 2**20
 def _attribute(group, key, source):
     """``group.attrs[key]``, after checking its declared size (a damaged header can claim
     gigabytes, and HDF5 would try to allocate them)."""
-    import h5py
+    import h5py        # heavy and optional: imported only when a file is read or written
     try:
         attribute = h5py.h5a.open(group.id, key.encode("utf-8"))
         count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1

@@ -35,30 +35,26 @@ import warnings
 import numpy as np
 
 from kerastutor.backend import snake_case
+from kerastutor.layers.base import Layer
+from kerastutor.optimizers import Optimizer
 
 
 # ---------------------------------------------------------------- the walk
 def _is_saveable(value):
-    from kerastutor.layers.base import Layer
-    from kerastutor.optimizers import Optimizer
     return isinstance(value, (Layer, Optimizer))
 
 
-def _graph_layers(model):
-    """``model.layers`` as Keras saves them (a Sequential without its input layer)."""
-    from kerastutor.layers.core import InputLayer
-    from kerastutor.models.sequential import Sequential
-    layers = list(model.layers)
-    if isinstance(model, Sequential):
-        layers = [layer for layer in layers if not isinstance(layer, InputLayer)]
-    return layers
-
-
 def children(obj):
-    """``(key, child)`` pairs in Keras's order; a child is an object or a list of them."""
-    from kerastutor.models.functional import Model
-    if isinstance(obj, Model) and obj._steps or type(obj).__name__ == "Sequential":
-        yield "layers", _graph_layers(obj)
+    """``(key, child)`` pairs in Keras's order; a child is an object or a list of them.
+
+    A functional or Sequential model answers ``_layers_for_saving()`` with its
+    ``layers`` list (saved first, under ``layers/``); everything else is found
+    in the object's public attributes.
+    """
+    graph_layers = getattr(obj, "_layers_for_saving", None)
+    layers = graph_layers() if graph_layers is not None else None
+    if layers is not None:
+        yield "layers", list(layers)
     for attr in sorted(vars(obj)):
         if attr.startswith("_"):
             continue
@@ -71,7 +67,6 @@ def children(obj):
 
 def own_variables(obj):
     """The arrays an object stores under its own ``vars`` group, in Keras's order."""
-    from kerastutor.optimizers import Optimizer
     if isinstance(obj, Optimizer):
         return None                      # the optimizer reads and writes its own state
     return list(obj._trainable_weights) + list(obj._non_trainable_weights)
@@ -117,7 +112,6 @@ def _vars_path(path):
 # ---------------------------------------------------------------- writing
 def write_weights(model, h5file):
     """Write ``model``'s weights (and its optimizer's state, once built) to an open h5py File."""
-    from kerastutor.optimizers import Optimizer
     for path, obj in walk(model):
         if isinstance(obj, Optimizer) and not obj.built:
             continue
@@ -141,7 +135,6 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
     With ``skip_mismatch=True`` a layer whose weights do not fit is left as
     it is (with a warning) instead of failing the whole load.
     """
-    from kerastutor.optimizers import Optimizer
     assignments, optimizer_states = [], []
     for path, obj in walk(model):        # 1. read and check everything ...
         if isinstance(obj, Optimizer):
@@ -247,7 +240,7 @@ def _as_index(where, source):
 
 def _hard_child(group, name, source, path=None):
     """``group[name]``, refusing soft and external links (they could point anywhere)."""
-    import h5py
+    import h5py        # heavy and optional: imported only when a file is read or written
     link = group.get(name, getlink=True)
     if link is None:
         raise WeightsFileError(f"{source}: '{path or name}' is missing.")

@@ -30,6 +30,8 @@ import numpy as np
 
 from kerastutor import events
 from kerastutor.callbacks import Callback
+import kerastutor.trace.views as views
+from kerastutor.trace.hints import find_hints
 
 #: Bins of the histogram kept for every recorded array (enough for a plot).
 HISTOGRAM_BINS = 30
@@ -395,7 +397,6 @@ class Trace:
 
     def table(self, step=None):
         """The text tables: every step, or only ``step`` (an index into :attr:`steps`)."""
-        from kerastutor.trace import views
         return views.text(self, step)
 
     def __str__(self):
@@ -405,22 +406,18 @@ class Trace:
         return f"<Trace of {len(self.steps)} step(s) of {getattr(self.model, 'name', '?')}>"
 
     def _repr_html_(self):
-        from kerastutor.trace import views
         return views.html(self)
 
     def hints(self):
         """What the recorded numbers suggest is wrong: a list of :class:`Hint` objects."""
-        from kerastutor.trace import hints
-        return hints.find_hints(self)
+        return find_hints(self)
 
     def plot_histograms(self, what="activations", step=-1, save_to=None):
         """One histogram per layer of its activations (or ``what="gradients"``: dL/dy)."""
-        from kerastutor.trace import views
         return views.plot_histograms(self, what, step, save_to)
 
     def plot_update_ratios(self, save_to=None):
         """``||update|| / ||weight||`` of every weight over the recorded steps (log scale)."""
-        from kerastutor.trace import views
         return views.plot_update_ratios(self, save_to)
 
 

@@ -27,7 +27,7 @@ import threading
 import numpy as np
 
 from kerastutor import events
-from kerastutor.trace.recorder import Stats, _arrays, _copy, _norm
+from kerastutor.trace.recorder import Stats, _arrays, _check_model, _copy, _norm
 
 
 def _shape_text(value):
@@ -194,7 +194,6 @@ def step_through(model, x, y, sample_weight=None):
     The step waits at each event until the next one is asked for. The model
     must be compiled; after the loop it has taken one training step.
     """
-    from kerastutor.trace.recorder import _check_model
     _check_model(model, "step_through")
     stepper = _Stepper(model)
     worker = threading.Thread(target=stepper.train, args=(x, y, sample_weight),

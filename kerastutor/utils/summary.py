@@ -1,23 +1,17 @@
 """``model.summary()``: gather one row per layer, then format it as Keras does.
 
 The table layout itself (box characters, column widths, wrapping) lives in
-:mod:`kerastutor.utils.summary_format`; this module only knows models.
+:mod:`kerastutor.utils.summary_format`; this module only knows models --
+and not even their classes: the model itself says whether it prints as a chain
+(``model._prints_as_sequential()``: a Sequential, or a functional model whose
+nodes form one chain), so this module needs no model class.
 """
 from kerastutor.layers.base import format_shape
-
-
-def _is_sequential_like(model):
-    from kerastutor.models.sequential import Sequential
-    if isinstance(model, Sequential):
-        return True
-    # A functional model whose nodes form a single chain prints like a Sequential.
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        return False
-    return all(len(step.in_slots) == 1 and len(step.out_slots) == 1 for step in model._steps)
+from kerastutor.layers.core import InputLayer
+from kerastutor.utils.summary_format import format_summary
 
 
 def _rows(model, sequential_like):
-    from kerastutor.layers.core import InputLayer
     rows = []
     layers = model.layers
     if not sequential_like:
@@ -49,14 +43,13 @@ def _rows(model, sequential_like):
 
 def summary_text(model, line_length=None, positions=None, show_trainable=False):
     """The summary as a string (``model.summary()`` prints it)."""
-    from kerastutor.utils.summary_format import format_summary
     if not model.built:
         raise ValueError(
             f'Model "{model.name}" has not been built yet, so its shapes are unknown. '
             "Either give the first layer an input (keras.Input(shape=...) or "
             "input_shape=...), call model.build((None, ...)), or call the model on a batch "
             "of data (e.g. fit or predict) before summary().")
-    sequential_like = _is_sequential_like(model)
+    sequential_like = model._prints_as_sequential()
     trainable = sum(w.size for w in model.trainable_weights)
     non_trainable = sum(w.size for w in model.non_trainable_weights)
     optimizer_count = None

@@ -1,0 +1,271 @@
+"""The ``Trainer``: ``compile`` -> ``fit`` -> ``train_step``, read top to bottom.
+
+``Model`` is ``Model(Trainer, Layer)``, as in Keras 3: the graph walk
+(``forward``/``backward``) comes from the model, the training methods from
+this mixin. The whole of ``fit`` is one loop you can read in a minute::
+
+    for epoch in range(initial_epoch, epochs):
+        for batch in batches:
+            train_step(batch)       # forward, loss, backward, update, metrics
+        validation, callbacks
+
+and ``train_step`` is the five lines every deep-learning course draws::
+
+    y_pred, tape = model.forward(x, training=True)         # 1. forward
+    loss, dloss  = loss_fn.value_and_gradient(y, y_pred)   # 2. loss and dL/dy_pred
+    model.backward(tape, dloss)                            # 3. backward: fills W.grad
+    optimizer.apply(weights)                               # 4. update
+    metric.update_state(y, y_pred)                         # 5. bookkeeping
+
+The step announces each stage with :func:`kerastutor.events.emit` (the
+tracer and teaching callbacks listen; with nobody listening an event costs
+one function call). The Keras behaviour a user relies on -- batch size 32,
+``validation_split`` taking the *last* fraction of the data, the running-mean
+loss, ``class_weight``, History keys in alphabetical order -- lives in the
+helpers of :mod:`kerastutor.models.training`.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from kerastutor import backend, events, optimizers
+from kerastutor import callbacks as callbacks_module
+import kerastutor.models.training as training
+from kerastutor.models.training import on_device
+
+
+class Trainer:
+    """``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods.
+
+    A mixin: it uses the model's ``forward``/``backward``, ``inputs``/``outputs``
+    and ``trainable_weights``, and keeps what ``compile`` chose in
+    ``self._compiled`` (a :class:`~kerastutor.models.training.CompiledState`).
+    """
+
+    # ================================================================ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, the loss(es) and the metrics.
+
+        Names such as ``"accuracy"`` are resolved against the shapes of the
+        first data ``fit``/``evaluate`` sees, as Keras does; unknown names fail
+        here, with a suggestion.
+        """
+        if loss is None:
+            warnings.warn(f"Model {self.name!r} was compiled without a loss; fit() will fail "
+                          "until you compile(loss=...).", stacklevel=2)
+        training.require_backward(self)
+        training.check_names(loss, metrics, weighted_metrics)
+        self.optimizer = optimizers.get(optimizer)
+        self._compiled = training.CompiledState(loss, loss_weights, metrics, weighted_metrics)
+        self._compile_config = {"optimizer": optimizer, "loss": loss,
+                                "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
+        self._compile_args = dict(run_eagerly=run_eagerly,
+                                  steps_per_execution=steps_per_execution,
+                                  jit_compile=jit_compile)
+        self.compiled = True
+
+    # ==================================================================== fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train the model on ``(x, y)``; returns a :class:`~kerastutor.callbacks.History`."""
+        state = training.require_compiled(self, "fit")
+        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "fit")
+        if class_weight is not None:
+            sw = training.class_weights_for_fit(ys, class_weight, sample_weight)
+        val = None
+        if validation_data is not None:
+            val = training.unpack_validation(self, state, validation_data)
+        elif validation_split:
+            (xs, ys, sw), val = training.split_validation(xs, ys, sw, validation_split)
+
+        n = len(xs[0])
+        batch_size = training.batch_size_for(batch_size, n, steps_per_epoch)
+        steps = steps_per_epoch or math.ceil(n / batch_size)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        history = callbacks_module.History()
+        cbs = callbacks_module.CallbackList(
+            callbacks, add_history=history, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps)
+        weights = self.trainable_weights
+        batches = training.BatchIterator(n, batch_size, shuffle)
+        self.stop_training = False
+        self._initial_epoch = None
+        cbs.on_train_begin()                 # BackupAndRestore may set where to start
+        initial_epoch = self._initial_epoch or initial_epoch
+        self._initial_epoch = None
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            training.reset_metrics(state)
+            cbs.on_epoch_begin(epoch)
+            for step in range(steps):
+                index = batches.next()
+                cbs.on_train_batch_begin(step)
+                self.train_step([a[index] for a in xs], [a[index] for a in ys],
+                                None if sw is None else sw[index], weights)
+                cbs.on_train_batch_end(step, training.current_logs(state))
+                if self.stop_training:
+                    break
+            logs = training.current_logs(state)
+            if val is not None and training.validate_now(epoch, validation_freq):
+                val_logs = self._evaluate_batches(*val,
+                                                  batch_size=validation_batch_size or batch_size,
+                                                  steps=validation_steps)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                logs = dict(sorted(logs.items()))
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        self.history = history
+        return history
+
+    def train_step(self, x, y, sample_weight, weights):
+        """Forward, loss, backward, update, metrics: one step of gradient descent.
+
+        ``x`` and ``y`` are lists (one array per model input/output);
+        ``weights`` are the weights the optimizer updates.
+        """
+        state = self._compiled
+        x, y, sample_weight = on_device(x), on_device(y), backend.to_device(sample_weight)
+        events.emit("train_batch_begin", model=self, x=x, y=y)
+        y_pred, tape = self.forward(x if len(x) > 1 else x[0], training=True)   # 1. forward
+        preds = y_pred if len(self.outputs) > 1 else [y_pred]
+        total, grads = training.losses_and_gradients(state, y, preds, sample_weight,  # 2. loss
+                                                     getattr(tape, "output_masks", None))
+        total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+        events.emit("loss", model=self, value=total, y_true=y, y_pred=preds, grads=grads)
+        self.zero_grad()
+        self.backward(tape, grads if len(grads) > 1 else grads[0], input_grads=False)  # 3.
+        training.add_regularization_gradients(weights)
+        events.emit("gradients", model=self, weights=weights)   # final, not yet applied
+        self.optimizer.apply(weights)                                            # 4. update
+        events.emit("update", model=self, weights=weights, optimizer=self.optimizer)
+        training.update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))  # 5.
+        events.emit("train_batch_end", model=self, loss=total)
+
+    # =============================================================== evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics on ``(x, y)``: the loss alone, ``[loss, metric1, ...]``, or a dict."""
+        state = training.require_compiled(self, "evaluate")
+        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "evaluate")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = batch_size or 32
+        total_steps = _step_count(len(xs[0]), batch_size, steps)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                            verbose=verbose, epochs=1, steps=total_steps)
+        cbs.on_test_begin()
+        logs = self._evaluate_batches(xs, ys, sw, batch_size=batch_size, steps=steps,
+                                      callbacks=cbs)
+        cbs.on_test_end(logs)
+        return logs if return_dict else training.in_compile_order(state, logs)
+
+    def _evaluate_batches(self, xs, ys, sw, batch_size=None, steps=None, callbacks=None):
+        """Loss and metrics over the data with ``training=False`` (weights do not change)."""
+        state = self._compiled
+        training.reset_metrics(state)
+        n, batch_size = len(xs[0]), batch_size or 32
+        weights = self.trainable_weights
+        for step in range(_step_count(n, batch_size, steps)):
+            index = slice(step * batch_size, min((step + 1) * batch_size, n))
+            if callbacks is not None:
+                callbacks.on_test_batch_begin(step)
+            x_batch, y_batch = on_device([a[index] for a in xs]), on_device([a[index] for a in ys])
+            y_pred, tape = self.forward(x_batch if len(xs) > 1 else x_batch[0], training=False)
+            preds = y_pred if len(self.outputs) > 1 else [y_pred]
+            sw_batch = None if sw is None else backend.to_device(sw[index])
+            total = training.losses_only(state, y_batch, preds, sw_batch,
+                                         getattr(tape, "output_masks", None))
+            total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+            training.update_metrics(state, total, y_batch, preds, sw_batch,
+                                    batch=len(y_batch[0]))
+            if callbacks is not None:
+                callbacks.on_test_batch_end(step, training.current_logs(state))
+        return training.current_logs(state)
+
+    # ================================================================ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x``, computed batch by batch with ``training=False``."""
+        xs = self._checked_inputs(x)
+        n = training.num_samples(xs, "x")
+        batch_size = batch_size or 32
+        total_steps = _step_count(n, batch_size, steps)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                            verbose=verbose, epochs=1, steps=total_steps)
+        cbs.on_predict_begin()
+        outputs = []
+        for step in range(total_steps):
+            index = slice(step * batch_size, min((step + 1) * batch_size, n))
+            cbs.on_predict_batch_begin(step)
+            batch = on_device([a[index] for a in xs])
+            y, _ = self.forward(batch if len(xs) > 1 else batch[0], training=False)
+            outputs.append(y if isinstance(y, list) else [y])
+            cbs.on_predict_batch_end(step, {"outputs": y})
+        cbs.on_predict_end()
+        joined = [backend.to_host(np.concatenate([o[i] for o in outputs]))
+                  for i in range(len(outputs[0]))]
+        return joined[0] if len(joined) == 1 else joined
+
+    def _checked_inputs(self, x):
+        """``x`` as a list of arrays, the model built for them and their shapes checked."""
+        xs = training.to_arrays(self, x, "x", "input")
+        self._ensure_built_for(xs if len(xs) > 1 else xs[0])
+        self._check_input([a.shape for a in xs])
+        return xs
+
+    # ============================================================= *_on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One training step on exactly this batch; returns the logs (metrics not reset)."""
+        state = training.require_compiled(self, "train_on_batch")
+        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "fit")
+        if class_weight is not None:
+            sw = training.class_weight_to_sample_weights(ys[0], class_weight)
+        training.reset_metrics(state)
+        self.train_step(xs, ys, sw, self.trainable_weights)
+        logs = training.current_logs(state)
+        return logs if return_dict else training.in_compile_order(state, logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss and metrics on exactly this batch, without training."""
+        state = training.require_compiled(self, "test_on_batch")
+        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "evaluate")
+        logs = self._evaluate_batches(xs, ys, sw, batch_size=len(xs[0]))
+        return logs if return_dict else training.in_compile_order(state, logs)
+
+    def predict_on_batch(self, x):
+        """The outputs for exactly this batch, as NumPy arrays."""
+        xs = training.to_arrays(self, x, "x", "input")
+        self._ensure_built_for(xs if len(xs) > 1 else xs[0])
+        y, _ = self.forward(on_device(xs) if len(xs) > 1 else on_device(xs)[0], training=False)
+        return [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
+
+    # ================================================================ metrics
+    @property
+    def metrics_names(self):
+        """``["loss"]``, plus ``"compile_metrics"`` once compiled metrics exist (Keras 3)."""
+        state = getattr(self, "_compiled", None)
+        if state is None or not state.resolved:
+            return ["loss"] if state is not None else []
+        return ["loss", "compile_metrics"] if state.metrics or state.weighted else ["loss"]
+
+    @property
+    def metrics(self):
+        """The loss tracker, then every compiled metric object."""
+        state = getattr(self, "_compiled", None)
+        if state is None:
+            return []
+        return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted]
+
+
+def _step_count(n, batch_size, steps):
+    """Batches in one pass over ``n`` samples, at most ``steps`` when given."""
+    total = math.ceil(n / batch_size)
+    return total if steps is None else min(total, steps)
