@@ -1,43 +1,10 @@
-r"""Losses: one number that says how wrong the predictions are, and its gradient.
+r"""The :class:`Loss` base class: what every loss shares, and the helpers several families use.
 
-A loss compares the targets :math:`y` with the model's predictions
-:math:`\hat y` in three steps, exactly as Keras 3 does (``keras.losses.Loss``):
-
-1. **Per-sample values.** Each loss reduces the *last* axis (the classes,
-   the output units): mean squared error gives one number per sample,
-   :math:`\ell_i = \frac1K \sum_k (\hat y_{ik} - y_{ik})^2`. A batch of shape
-   ``(N, K)`` gives ``N`` values, a sequence batch ``(N, T, K)`` gives ``N x T``.
-2. **Weights.** Optional ``sample_weight`` multiplies each value:
-   :math:`w_i \ell_i` (a weight of shape ``(N, T)`` weighs every time step).
-3. **Reduction** to one number. The default, ``"sum_over_batch_size"``, is
-
-   .. math:: L = \frac{1}{n} \sum_i w_i \ell_i
-
-   where :math:`n` is the **number of values** -- not the sum of the weights
-   (that is ``"mean_with_sample_weight"``). ``"sum"`` drops the
-   :math:`\frac1n`; ``None`` / ``"none"`` returns the weighted values.
-
-Backpropagation starts here. The gradient of :math:`L` follows the same
-three steps backwards:
-
-.. math::
-
-    \frac{\partial L}{\partial \hat y_{ik}}
-    = \underbrace{\frac{w_i}{n}}_{\text{reduction}}\;
-      \underbrace{\frac{\partial \ell_i}{\partial \hat y_{ik}}}_{\text{the loss's own}}
-
-so each loss only writes its per-sample values and their derivative, as a
-pair of methods like a layer's:
-
-``forward(y_true, y_pred) -> (values, cache)``
-    the values :math:`\ell_i`, and whatever the derivative will reuse;
-``backward(cache) -> dvalues``
-    :math:`\partial \ell_i / \partial \hat y_{ik}`, shaped like ``y_pred``.
-
-:class:`Loss` does the rest: casting (float32, but float64 inputs stay
-float64 so gradient checks are exact), aligning ``(N,)`` targets with
-``(N, 1)`` predictions, weights, reduction and the factor :math:`w_i / n`.
-``value_and_gradient`` is what the fit loop calls every step.
+A loss writes only its per-sample values :math:`\ell_i` and their derivative
+(``forward`` and ``backward``); :class:`Loss` casts the inputs, aligns the
+targets with the predictions, applies the sample weights and the reduction,
+and multiplies the derivative by :math:`\partial L / \partial \ell_i = w_i / n`.
+The full story is in the package's introduction (:mod:`kerastutor.losses`).
 """
 import math
 import warnings
