@@ -58,9 +58,10 @@ from kerastutor.metrics.accuracy_metrics import (
     categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy)
 from kerastutor.metrics.confusion_metrics import (
-    AUC, NEG_INF, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
+    AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
     RecallAtPrecision, SensitivityAtSpecificity, SensitivitySpecificityBase,
     SpecificityAtSensitivity, TrueNegatives, TruePositives)
+from kerastutor.metrics.confusion_metrics import NEG_INF  # noqa: F401 (importable here, as before)
 from kerastutor.metrics.correlation_metrics import (
     ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation)
 from kerastutor.metrics.f_score_metrics import F1Score, FBetaScore

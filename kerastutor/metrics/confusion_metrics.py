@@ -25,7 +25,7 @@ import numpy as np
 from kerastutor import backend
 from kerastutor.backend import did_you_mean
 from kerastutor.metrics.metric import Metric, broadcast_weights, check_positive_int, \
-    divide_no_nan, match_ranks, one_or_all, to_python
+    divide_no_nan, match_ranks, to_python
 
 #: What Keras writes in for "minus infinity" when masking scores (top_k).
 NEG_INF = -1e10
@@ -112,6 +112,11 @@ def check_thresholds(owner, thresholds):
     return [float(t) for t in values]
 
 
+def one_or_all(values):
+    """A per-threshold result: a float for one threshold, else the whole array."""
+    return to_python(values[0] if len(values) == 1 else values)
+
+
 def evenly_spaced(num_thresholds):
     """The ``num_thresholds - 2`` inner thresholds :math:`t_j = j/(n-1)`, :math:`j = 1..n-2`."""
     return [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
@@ -125,11 +130,12 @@ class _ConfusionMetric(Metric):
     (:func:`confusion_inputs`), lets :meth:`_decisions` narrow them to what
     the metric judges (the ``top_k`` best scores, one ``class_id`` column),
     counts at ``self.thresholds`` (:func:`confusion_counts`) and adds each
-    count the class names in ``_counters`` to the variable of that name.
+    count named in ``_counters`` to the variable of that name.
     """
 
     #: The counts this metric keeps, each in a variable of the same name.
     _counters = ()
+    # What narrows the decisions; a subclass that takes the argument sets it in __init__.
     top_k = None
     class_id = None
     multi_label = False

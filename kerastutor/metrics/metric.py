@@ -228,11 +228,6 @@ def to_python(value):
     return float(value) if value.ndim == 0 else value
 
 
-def one_or_all(values):
-    """A per-threshold result: a float for one threshold, else the whole array."""
-    return to_python(values[0] if len(values) == 1 else values)
-
-
 # ============================================================== arguments
 def check_number(owner, argument, value):
     """``value`` as a float, or a kind error naming the argument."""
