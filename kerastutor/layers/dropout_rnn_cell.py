@@ -33,7 +33,7 @@ class DropoutRNNCellMixin:
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
         self.seed = seed
-        self._mask_rng = None if seed is None else np.random.default_rng(seed)
+        self._rng = None if seed is None else np.random.default_rng(seed)   # seeded masks
         self._dropout_masks = {}
 
     def get_dropout_mask(self, x, training):
@@ -56,7 +56,7 @@ class DropoutRNNCellMixin:
             return None
         mask = self._dropout_masks.get(kind)
         if mask is None or mask.shape != shape or mask.dtype != dtype:
-            rng = self._mask_rng if self._mask_rng is not None else backend.rng()
+            rng = self._rng if self._rng is not None else backend.rng()
             keep = rng.random(shape) >= rate
             mask = keep.astype(dtype) / backend.asarray(1.0 - rate, dtype=dtype)
             mask = backend.to_device(mask)      # drawn by NumPy, moved to the device once

@@ -69,7 +69,7 @@ import contextlib
 import numpy as np
 
 from kerastutor import backend, ops, regularizers
-from kerastutor.layers.base import (InputSpec, Layer, _accepts, _TapeCache, format_shape)
+from kerastutor.layers.base import InputSpec, Layer, _accepts, _TapeCache, format_shape
 from kerastutor.layers.core import _serialize
 from kerastutor.layers.serialization import deserialize, serialize
 
