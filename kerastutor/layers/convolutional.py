@@ -28,13 +28,15 @@ channel (``kerastutor/layers/depthwise.py``), and a transposed convolution
 *is* the input gradient of a convolution, so its forward is a col2im and its
 backward an im2col (``kerastutor/layers/conv_transpose.py``).
 """
+from typing import NamedTuple
+
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
 # import im2col`` is how the book and older code reach them
-from kerastutor.layers.conv_im2col import (col2im, conv_geometry,  # noqa: F401
+from kerastutor.layers.conv_im2col import (ConvGeometry, col2im, conv_geometry,  # noqa: F401
                                            conv_output_length, conv_padding, crop,
                                            groups_as_kernel, grouped_matmul, im2col,
                                            kernel_as_groups, merge_groups, pad, split_groups)
@@ -248,6 +250,16 @@ def _no_lora(layer, lora_rank, lora_alpha):
 
 
 # ------------------------------------------------------------ the N-d layer
+class ConvCache(NamedTuple):
+    """What a convolution's backward reads (and never writes to)."""
+
+    patches: np.ndarray        # P, (groups, rows, window * cin/groups)
+    padded_shape: tuple        # the shape of x~, for col2im
+    where: ConvGeometry        # the padding and the output lengths
+    act_cache: object          # the activation's own cache
+    u: object = None           # separable convolutions only: the depthwise output U
+
+
 class BaseConv(SlidingWindowLayer):
     r"""N-dimensional convolution (really cross-correlation: the kernel is not flipped).
 
@@ -332,7 +344,7 @@ class BaseConv(SlidingWindowLayer):
 
     # ------------------------------------------------------------- forward
     def _patches(self, x):
-        """Steps 1-2, pad and im2col: ``P`` and where it was read (``x`` channels_last)."""
+        """Steps 1-2, pad and im2col: ``P``, the padded shape and the geometry (channels_last)."""
         where = conv_geometry(x.shape[1:-1], self.kernel_size, self.strides,
                               self.dilation_rate, self.padding)
         self._check_output_length(where.out, f"spatial shape {tuple(x.shape[1:-1])}",
@@ -340,22 +352,21 @@ class BaseConv(SlidingWindowLayer):
         xp = pad(x, where.pads)                                          # x -> x~
         patches = im2col(xp, self.kernel_size, self.strides, self.dilation_rate, where.out,
                          self.groups)
-        return patches, (xp.shape, where)
+        return patches, xp.shape, where
 
     def forward(self, x, training=False):
         x = self._to_channels_last(x)                                    # data_format
-        patches, (padded_shape, where) = self._patches(x)                # pad, im2col: P
+        patches, padded_shape, where = self._patches(x)                  # pad, im2col: P
         z = merge_groups(grouped_matmul(patches, self._kernel_groups())) # Z = P W
         z = z.reshape(x.shape[:1] + where.out + (self.filters,))
         y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
-        return self._from_channels_last(y), (patches, padded_shape, where, act_cache)
+        return self._from_channels_last(y), ConvCache(patches, padded_shape, where, act_cache)
 
     # ------------------------------------------------------------ backward
     def backward_weights(self, cache, grad_out):
         """dL/db and dL/dW only; returns delta by group, ``(groups, rows, filters/groups)``."""
-        patches, act_cache = cache[0], cache[3]
-        delta = self._delta(act_cache, self._to_channels_last(grad_out))  # phi'(z) dL/dy
-        return self._kernel_gradient(patches, delta.reshape(-1, delta.shape[-1]))
+        delta = self._delta(cache.act_cache, self._to_channels_last(grad_out))  # phi' dL/dy
+        return self._kernel_gradient(cache.patches, delta.reshape(-1, delta.shape[-1]))
 
     def _kernel_gradient(self, patches, delta):
         """``dL/dW += P^T delta`` for ``delta`` of shape ``(rows, filters)``; delta by group."""
@@ -364,12 +375,11 @@ class BaseConv(SlidingWindowLayer):
         return delta
 
     def backward(self, cache, grad_out):
-        _, padded_shape, where = cache[:3]
         delta = self.backward_weights(cache, grad_out)                   # dL/db, dL/dW
         dpatches = grouped_matmul(delta, self._kernel_groups().transpose(0, 2, 1))  # delta W^T
-        dxp = col2im(dpatches, padded_shape, self.kernel_size, self.strides,
-                     self.dilation_rate, where.out, self.groups)         # col2im: dL/dx~
-        return self._from_channels_last(crop(dxp, where.pads))           # drop the padding
+        dxp = col2im(dpatches, cache.padded_shape, self.kernel_size, self.strides,
+                     self.dilation_rate, cache.where.out, self.groups)   # col2im: dL/dx~
+        return self._from_channels_last(crop(dxp, cache.where.pads))     # drop the padding
 
     # --------------------------------------------------------------- shapes
     def _conv_output_shape(self, input_shape, channels):

@@ -17,7 +17,7 @@ Xception and MobileNet.
 
 from kerastutor.layers.base import Layer
 from kerastutor.layers.conv_im2col import grouped_matmul, merge_groups
-from kerastutor.layers.convolutional import BaseConv, _positive_int, weight_settings
+from kerastutor.layers.convolutional import BaseConv, ConvCache, _positive_int, weight_settings
 
 
 class BaseDepthwiseConv(BaseConv):
@@ -240,22 +240,23 @@ class BaseSeparableConv(BaseDepthwiseConv):
 
     def forward(self, x, training=False):
         x = self._to_channels_last(x)                                    # data_format
-        patches, (padded_shape, where) = self._patches(x)                # pad, im2col: P
+        patches, padded_shape, where = self._patches(x)                  # pad, im2col: P
         u = merge_groups(grouped_matmul(patches, self._kernel_groups())) # depthwise: U = P D
         z = u @ self._pointwise_matrix()                                 # pointwise: Z = U Q
         z = z.reshape(x.shape[:1] + where.out + (self.filters,))
         y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
-        return self._from_channels_last(y), (patches, padded_shape, where, act_cache, u)
+        return (self._from_channels_last(y),
+                ConvCache(patches, padded_shape, where, act_cache, u=u))
 
     # backward: BaseConv's (col2im of delta^u D^T), after these weight gradients
     def backward_weights(self, cache, grad_out):
         """dL/db, dL/dQ and dL/dD; returns the depthwise step's delta^u by group."""
-        patches, act_cache, u = cache[0], cache[3], cache[4]
-        delta = self._delta(act_cache, self._to_channels_last(grad_out))  # phi'(z) dL/dy
+        delta = self._delta(cache.act_cache, self._to_channels_last(grad_out))  # phi' dL/dy
         delta = delta.reshape(-1, self.filters)
-        self.pointwise_kernel.grad += (u.T @ delta).reshape(self.pointwise_kernel.shape)
+        dq = cache.u.T @ delta                                           # dL/dQ = U^T delta
+        self.pointwise_kernel.grad += dq.reshape(self.pointwise_kernel.shape)
         delta_u = delta @ self._pointwise_matrix().T                     # delta Q^T
-        return self._kernel_gradient(patches, delta_u)                   # dL/dD = P^T delta^u
+        return self._kernel_gradient(cache.patches, delta_u)             # dL/dD = P^T delta^u
 
     def compute_output_shape(self, input_shape):
         return self._conv_output_shape(input_shape, self.filters)
