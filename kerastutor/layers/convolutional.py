@@ -185,7 +185,7 @@ class SlidingWindowLayer(Layer):
         """``delta = phi'(z) * dL/dy`` (channels_last), and ``dL/db += sum(delta)``."""
         delta = self.activation.backward(act_cache, grad_out)
         if self.bias is not None:
-            self.bias.add_sum_to_grad(delta.reshape(-1, delta.shape[-1]), axis=0)
+            self.bias.grad += delta.reshape(-1, delta.shape[-1]).sum(axis=0)
         return delta
 
     # ------------------------------------------------------------- shapes

@@ -162,7 +162,7 @@ class Dense(Layer):
         dz2 = dz.reshape(-1, self.units)
         self.kernel.add_matmul_to_grad(x2.T, dz2)              # dL/dW += x^T delta_z
         if self.bias is not None:
-            self.bias.add_sum_to_grad(dz2, axis=0)             # dL/db += sum over batch
+            self.bias.grad += dz2.sum(axis=0)                  # dL/db += sum over batch
         return dz
 
     def compute_output_shape(self, input_shape):

@@ -286,9 +286,9 @@ class BatchNormalization(_AffineNormalization):
         x_hat, inv_std, use_batch, weights, total = cache
         g = grad_out
         if self.gamma is not None:
-            self.gamma.add_sum_to_grad(g * x_hat, axis=self._reduce)   # dL/dgamma = sum g x_hat
+            self.gamma.grad += (g * x_hat).sum(axis=self._reduce)   # dL/dgamma = sum g x_hat
         if self.beta is not None:
-            self.beta.add_sum_to_grad(g, axis=self._reduce)            # dL/dbeta = sum g
+            self.beta.grad += g.sum(axis=self._reduce)              # dL/dbeta = sum g
         g_hat = g if self.gamma is None else g * self._per_feature(self.gamma.value, g.ndim)
         if use_batch and weights is not None:          # masked statistics
             return _masked_input_grad(g_hat, x_hat, inv_std, self._reduce, weights, total)
@@ -420,14 +420,14 @@ class LayerNormalization(_AffineNormalization):
         g_hat = g if self.gamma is None else g * self._spread(self.gamma.value, g.ndim)
         if self.rms_scaling:
             x, x_centred, inv_std = cache
-            self.gamma.add_sum_to_grad(g * x * inv_std, axis=self._other)  # sum g s x
+            self.gamma.grad += (g * x * inv_std).sum(axis=self._other)  # sum g s x
             mean_gx = (g_hat * x).mean(axis=self._axes, keepdims=True)
             return inv_std * g_hat - inv_std ** 3 * x_centred * mean_gx
         x_hat, inv_std = cache
         if self.gamma is not None:
-            self.gamma.add_sum_to_grad(g * x_hat, axis=self._other)    # sum g x_hat
+            self.gamma.grad += (g * x_hat).sum(axis=self._other)    # sum g x_hat
         if self.beta is not None:
-            self.beta.add_sum_to_grad(g, axis=self._other)             # sum g
+            self.beta.grad += g.sum(axis=self._other)               # sum g
         return _normalized_input_grad(g_hat, x_hat, inv_std, self._axes)
 
     def compute_output_shape(self, input_shape):
