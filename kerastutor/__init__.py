@@ -8,6 +8,7 @@ Submodules are imported on first use, so ``import kerastutor`` is quick and
 ``keras.layers``, ``keras.losses``, ... appear the first time you touch them.
 """
 import importlib
+import sys
 
 __version__ = "0.1.0"
 
@@ -28,9 +29,22 @@ _TOP_LEVEL = {
 }
 
 
+# The model classes register themselves with the layer deserializer when
+# kerastutor.models is imported (layers and saving sit below models and never import
+# them), so reaching keras.layers or keras.saving imports models too: then
+# keras.saving.load_model("m.keras") and keras.layers.deserialize(...) find Sequential.
+_BRING_MODELS = ("layers", "saving")
+
+
 def __getattr__(name):
     if name in _SUBMODULES:
-        return importlib.import_module(f"kerastutor.{name}")
+        # Already in sys.modules but not yet an attribute: it is being imported right
+        # now (``import kerastutor.layers.base`` from inside it); hand it over as it is.
+        importing = f"kerastutor.{name}" in sys.modules
+        module = importlib.import_module(f"kerastutor.{name}")
+        if name in _BRING_MODELS and not importing:
+            importlib.import_module("kerastutor.models")
+        return module
     if name in _TOP_LEVEL:
         module = importlib.import_module(_TOP_LEVEL[name])
         attr = "Weight" if name == "Variable" else name

@@ -141,21 +141,28 @@ def set_device(name):
         raise ValueError(f"set_device: unknown device {name!r}; expected one of "
                          f"{_DEVICES}.{did_you_mean(name, _DEVICES)}")
     if name != "cpu":
-        from kerastutor.gpu import array
         if name not in _RUNTIMES:            # one per process: arrays keep their addresses
             _RUNTIMES[name] = _make_runtime(name)
-        array.use_runtime(_RUNTIMES[name])
+        _gpu_arrays().use_runtime(_RUNTIMES[name])
     _DEVICE = name
 
 
 _RUNTIMES = {}
 
 
+# The GPU package is imported inside these functions, on first use of a device, not at
+# the top: a CPU-only run never loads it (ctypes, CUDA lookups), and is_device_array
+# relies on that to answer without importing it.
+def _gpu_arrays():
+    from kerastutor.gpu import array
+    return array
+
+
 def _make_runtime(name):
     if name == "emulated":
-        from kerastutor.gpu.emulator import EmulatedRuntime
+        from kerastutor.gpu.emulator import EmulatedRuntime     # see _gpu_arrays
         return EmulatedRuntime()
-    from kerastutor.gpu import available
+    from kerastutor.gpu import available                        # see _gpu_arrays
     from kerastutor.gpu.runtime import CudaRuntime
     ok, reason = available()
     if not ok:
@@ -183,15 +190,13 @@ def to_device(value):
     (float64 and other values the GPU cannot hold exactly stay in NumPy)."""
     if _DEVICE == "cpu" or is_device_array(value):
         return value
-    from kerastutor.gpu import array
-    return array.to_device(value)
+    return _gpu_arrays().to_device(value)
 
 
 def to_host(value):
     """A NumPy array for ``value``, wherever it lives."""
     if is_device_array(value):
-        from kerastutor.gpu import array
-        return array.to_host(value)
+        return _gpu_arrays().to_host(value)
     return value
 
 
@@ -209,8 +214,7 @@ def zeros(shape, dtype=None):
     dtype = np.dtype(dtype or _FLOATX)
     if _DEVICE == "cpu" or (dtype.kind == "f" and dtype.itemsize != 4):
         return np.zeros(shape, dtype=dtype)
-    from kerastutor.gpu import array
-    return array.zeros(shape, dtype)
+    return _gpu_arrays().zeros(shape, dtype)
 
 
 def snake_case(name):

@@ -22,11 +22,16 @@ Ready-made callbacks: :class:`EarlyStopping` and :class:`ReduceLROnPlateau`
 writers of :mod:`kerastutor.saving`.
 """
 import csv
+import json
 import os
 import sys
 import warnings
 
 import numpy as np
+
+from kerastutor import backend
+from kerastutor.saving.atomic import atomic_write
+from kerastutor.utils.progbar import Progbar
 
 
 class Callback:
@@ -157,7 +162,7 @@ class History(Callback):
         created). Returns the matplotlib axes.
         """
         try:
-            import matplotlib
+            import matplotlib    # optional and heavy: imported only when drawing
             if save_to and not os.environ.get("DISPLAY") and "MPLBACKEND" not in os.environ:
                 matplotlib.use("Agg")
             import matplotlib.pyplot as plt
@@ -192,7 +197,6 @@ class ProgbarLogger(Callback):
         self.seen = 0
 
     def _new_bar(self, target):
-        from kerastutor.utils.progbar import Progbar
         verbose = self.params.get("verbose", 1)
         # Metrics are already running means: show them as given (Keras does the same).
         self.progbar = Progbar(target=target, verbose=verbose, unit_name="step",
@@ -740,7 +744,7 @@ class LivePlot(Callback):
     def _pyplot(self):
         if self._plt is None and not self._missing:
             try:
-                import matplotlib
+                import matplotlib    # optional and heavy: imported only when drawing
                 headless = sys.platform.startswith("linux") and not (
                     os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
                 if headless and "MPLBACKEND" not in os.environ \
@@ -795,7 +799,7 @@ class LivePlot(Callback):
         if backend == "agg":
             return
         if "inline" in backend:                      # Jupyter: replace the cell output
-            from IPython.display import clear_output, display
+            from IPython.display import clear_output, display    # only inside a notebook
             clear_output(wait=True)
             display(self.figure)
         else:                                        # a window: let it repaint
@@ -978,7 +982,6 @@ class BackupAndRestore(Callback):
         self._batches_since_save = 0
 
     def on_train_begin(self, logs=None):
-        import json
         if not os.path.exists(self._weights_path):
             return
         if not os.path.exists(self._metadata_path):
@@ -1017,9 +1020,7 @@ class BackupAndRestore(Callback):
             self._save(epoch + 1, 0)
 
     def _save(self, epoch, batch):
-        import json
 
-        from kerastutor.saving.atomic import atomic_write
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._weights_path):
             os.replace(self._weights_path, self._weights_path + ".bkp")
@@ -1044,7 +1045,6 @@ class BackupAndRestore(Callback):
 
 def _generators(model):
     """``(name, Generator)``: kerastutor's own and each layer's private one."""
-    from kerastutor import backend
     found = [("backend", backend.rng())]
     seen = set()
     stack = list(model.layers)

@@ -47,7 +47,7 @@ INHERITED_FORMULA = [("forward", "backward"), ("per_sample",), ("update_step",),
                      ("update_state", "result"), ("__call__", "gradient")]
 
 # Registry plumbing no lesson calls directly: no "lessons using" gallery.
-NO_GALLERY = {"get", "serialize", "deserialize"}
+NO_GALLERY = {"get", "serialize", "deserialize", "Trainer"}
 
 
 class Page:
@@ -146,9 +146,12 @@ PAGES = [
          "A model is a graph of layers. ``forward`` runs the layers in topological "
          "order and keeps each one's cache on a *tape*; ``backward`` walks the tape in "
          "reverse, summing the gradients of tensors that feed several layers. Both are "
-         "shown below. ``compile``/``fit``/``evaluate``/``predict`` live in "
-         "``kerastutor/models/training.py`` (see :ref:`training-loop`).",
-         formula="layer", members=True, extra_modules=("kerastutor.models.training",)),
+         "shown below. ``Model`` is ``Model(Trainer, Layer)``: ``compile``/``fit``/"
+         "``evaluate``/``predict`` come from the ``Trainer`` in "
+         "``kerastutor/models/trainer.py`` (see :ref:`training-loop`).",
+         formula="layer", members=True, names=["Model", "Trainer", "Sequential",
+                                                "load_model", "clone_model"],
+         extra_modules=("kerastutor.models.training",)),
     Page("saving", "Saving and loading", "kerastutor.saving", "keras.saving",
          "Whole models in Keras 3's ``.keras`` archive, weights in its ``.weights.h5`` "
          "layout; every write atomic, every read checked. See :ref:`saving`.",

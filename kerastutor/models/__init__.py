@@ -9,6 +9,7 @@ from kerastutor import saving
 from kerastutor.layers.serialization import deserialize, register_model_class, serialize
 from kerastutor.models.functional import Model
 from kerastutor.models.sequential import Sequential
+from kerastutor.models.trainer import Trainer
 
 Functional = Model
 register_model_class(Model, "Functional")

@@ -101,7 +101,7 @@ def html(trace):
 # ============================================================ figures
 def _pyplot(save_to):
     """matplotlib.pyplot, imported only now; headless (Agg) when only saving a file."""
-    import matplotlib
+    import matplotlib    # optional and heavy: imported only when drawing
     if save_to and not os.environ.get("DISPLAY") and "MPLBACKEND" not in os.environ:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt

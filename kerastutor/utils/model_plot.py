@@ -77,7 +77,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     ``"LR"`` (left to right). Returns the matplotlib Figure. ``expand_nested``
     is accepted for compatibility: a nested model is drawn as one box.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt    # optional and heavy: imported only when drawing
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"plot_model: rankdir must be 'TB' or 'LR', got {rankdir!r}.")
     layers, edges = model_graph(model)
