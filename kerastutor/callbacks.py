@@ -1,6 +1,6 @@
 """Callbacks: code the fit loop calls at fixed moments.
 
-The loop in :mod:`kerastutor.models.training` calls, in this order::
+The loop in :mod:`kerastutor.models.trainer` calls, in this order::
 
     on_train_begin
       on_epoch_begin(epoch)

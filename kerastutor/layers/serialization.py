@@ -14,7 +14,7 @@ come to it instead: :mod:`kerastutor.models` adds ``Sequential``,
 """
 from kerastutor.backend import did_you_mean
 from kerastutor.layers.base import Layer
-from kerastutor.saving.object_registration import get_registered_object
+from kerastutor.saving.object_registration import find_registered, registered_name_or_none
 
 #: Keras class name -> model class; filled by :func:`register_model_class`.
 MODEL_CLASSES = {}
@@ -44,7 +44,7 @@ def get_layer_class(class_name, custom_objects=None):
     """Look up a layer class by its Keras name (``"Dense"``), with a hint if unknown."""
     if not isinstance(class_name, str):
         raise ValueError(f"A layer config names its class with a string, got {class_name!r}.")
-    own = get_registered_object(class_name, custom_objects)
+    own = find_registered(class_name, custom_objects)
     if own is not None:
         return own
     if class_name in MODEL_CLASSES:
@@ -66,9 +66,8 @@ def _unknown_class_hint(class_name, registry):
 
 def serialize(layer):
     """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``."""
-    registered = getattr(type(layer), "_registered_name", None)
     return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": registered}
+            "config": layer.get_config(), "registered_name": registered_name_or_none(type(layer))}
 
 
 def deserialize(config, custom_objects=None):
@@ -78,7 +77,7 @@ def deserialize(config, custom_objects=None):
                          f"{str(config)[:80]!r}.")
     registered = config.get("registered_name")
     name = registered if isinstance(registered, str) and \
-        get_registered_object(registered, custom_objects) is not None else config["class_name"]
+        find_registered(registered, custom_objects) is not None else config["class_name"]
     cls = get_layer_class(name, custom_objects)
     inner = config.get("config", {})
     if not isinstance(inner, dict):

@@ -28,7 +28,7 @@ from kerastutor.layers.core import InputLayer
 from kerastutor.layers.serialization import serialize
 from kerastutor.models.serialization import functional_config, functional_from_config
 from kerastutor.models.trainer import Trainer
-from kerastutor.saving.object_registration import get_registered_name
+from kerastutor.registry import get_registered_name
 from kerastutor.utils.summary import summary_text
 
 

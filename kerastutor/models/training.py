@@ -157,14 +157,16 @@ def resolve_compiled(model, state, ys):
     taken = {"loss"}
     for index, specs in enumerate(_metrics_per_output(state.metrics_spec, names)):
         for spec in specs:
-            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]),
+                                                       pred_shapes[index])
             if multi:
                 metric.name = f"{names[index]}_{metric.name}"
             taken.add(metric.name)
             state.metrics.append((index, metric))
     for index, specs in enumerate(_metrics_per_output(state.weighted_metrics_spec, names)):
         for spec in specs:
-            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]), pred_shapes[index])
+            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]),
+                                                       pred_shapes[index])
             if multi:
                 metric.name = f"{names[index]}_{metric.name}"
             if metric.name in taken:

@@ -26,14 +26,18 @@ from kerastutor.saving import h5_guard, legacy_h5
 from kerastutor.saving.atomic import atomic_write, check_overwrite
 from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
     write_archive
-from kerastutor.saving.object_registration import (get_registered_name,
-                                                   get_registered_object,
-                                                   register_keras_serializable)
+from kerastutor.registry import (CustomObjectScope, custom_object_scope,
+                                 deserialize_keras_object, get_custom_objects,
+                                 get_registered_name, get_registered_object,
+                                 register_keras_serializable, serialize_keras_object)
+from kerastutor.saving.object_registration import find_registered
 from kerastutor.saving.weights_h5 import (WeightsFileError, optimizer_arrays, read_weights,
                                           write_weights)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights",
            "register_keras_serializable", "get_registered_object", "get_registered_name",
+           "get_custom_objects", "custom_object_scope", "CustomObjectScope",
+           "serialize_keras_object", "deserialize_keras_object",
            "model_to_config", "model_from_config"]
 
 
@@ -225,9 +229,9 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
     if builtin is None and class_name in ("Sequential", "Functional", "Model"):
         raise ValueError(f"{source}: the model class {class_name!r} is not registered yet. "
                          "Hint: import kerastutor.models (keras.models.load_model does).")
-    cls = builtin or get_registered_object(
+    cls = builtin or find_registered(
         config.get("registered_name") or class_name, custom_objects) or \
-        get_registered_object(class_name, custom_objects)
+        find_registered(class_name, custom_objects)
     if cls is None:
         raise ValueError(
             f"{source}: the model class {class_name!r} is not a kerastutor class. If it is "

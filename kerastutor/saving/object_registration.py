@@ -3,15 +3,13 @@
 A saved model names its layers' classes (``"class_name": "MyDense"``). To
 rebuild it, the loader must find ``MyDense`` -- but it never imports or runs
 code named by the file. You tell it about your classes instead, either per
-call (``load_model(path, custom_objects={"MyDense": MyDense})``) or once, by
-registering them with this decorator.
-"""
+call (``load_model(path, custom_objects={"MyDense": MyDense})``), for a block
+(``with keras.saving.custom_object_scope({...}):``) or once, by registering
+them with the decorator.
 
-_REGISTERED = {}          # "package>Name" -> class or function
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Class decorator: make ``cls`` loadable as ``"<package>>Name"`` (and as ``Name``).
+The registry itself is :mod:`kerastutor.registry`, shared by every kind of
+object; this module is its Keras 3 address (``keras.saving.object_registration``)
+plus the two lookups the model and layer loaders need.
 
     >>> import kerastutor as keras
     >>> @keras.saving.register_keras_serializable(package="demo")
@@ -20,28 +18,34 @@ def register_keras_serializable(package="Custom", name=None):
     ...         return 2 * x
     >>> keras.saving.get_registered_name(Twice)
     'demo>Twice'
+    >>> del keras.saving.get_custom_objects()["demo>Twice"]   # tidy up the doctest
+"""
+from kerastutor.registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                                 get_registered_name, get_registered_object,
+                                 register_keras_serializable)
+
+
+def find_registered(name, custom_objects=None):
+    """The user's class or function called ``name``, or ``None``.
+
+    As :func:`get_registered_object`, and also a plain ``"MyDense"`` for an
+    object registered as ``"package>MyDense"`` when exactly one package has that
+    name (configs written before registration name the class alone).
     """
-    def decorator(obj):
-        key = f"{package}>{name or obj.__name__}"
-        if key in _REGISTERED and _REGISTERED[key] is not obj:
-            raise ValueError(f"{key} is already registered to {_REGISTERED[key]!r}. Hint: give "
-                             "this class another name=... or package=....")
-        _REGISTERED[key] = obj
-        obj._registered_name = key
-        return obj
-    return decorator
-
-
-def get_registered_name(obj):
-    """``"package>Name"`` for a registered object, else its plain ``__name__``."""
-    return getattr(obj, "_registered_name", None) or obj.__name__
-
-
-def get_registered_object(name, custom_objects=None):
-    """The class or function called ``name``: custom_objects first, then the registry."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    plain = [obj for key, obj in _REGISTERED.items() if key.split(">", 1)[-1] == name]
+    found = get_registered_object(name, custom_objects)
+    if found is not None:
+        return found
+    plain = [obj for key, obj in get_custom_objects().items()
+             if key.split(">", 1)[-1] == name]
     return plain[0] if len(plain) == 1 else None
+
+
+def registered_name_or_none(cls):
+    """``"package>Name"`` for a class the user registered; ``None`` for a built-in."""
+    name = get_registered_name(cls)
+    return name if get_custom_objects().get(name) is cls else None
+
+
+__all__ = ["register_keras_serializable", "get_registered_name", "get_registered_object",
+           "get_custom_objects", "custom_object_scope", "CustomObjectScope",
+           "find_registered", "registered_name_or_none"]
