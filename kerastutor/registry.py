@@ -211,8 +211,7 @@ class Catalog:
             module, registered = self.module, None
         else:
             module, registered = None, get_registered_name(cls)
-        return {"module": module, "class_name": cls.__name__,
-                "config": serialize_keras_object(obj.get_config()),
+        return {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
                 "registered_name": registered}
 
     def class_for(self, record, custom_objects=None):
@@ -265,7 +264,9 @@ class Catalog:
 
 def _closest(name, known):
     """`` Did you mean 'relu'?`` -- matched ignoring case, so 'ReLU' finds 'relu'."""
-    by_lowercase = {str(k).lower(): k for k in known}
+    by_lowercase = {}
+    for k in sorted(map(str, known), key=lambda k: k != k.lower()):   # "l2" before "L2"
+        by_lowercase.setdefault(k.lower(), k)
     close = difflib.get_close_matches(str(name).lower(), list(by_lowercase), n=1)
     return f" Did you mean {by_lowercase[close[0]]!r}?" if close else ""
 

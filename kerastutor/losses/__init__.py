@@ -63,7 +63,7 @@ names and the registry: :func:`get`, :func:`serialize`, :func:`deserialize`
 and :func:`resolve_crossentropy`, which turn the strings and dicts Keras
 accepts as ``loss=`` into :class:`Loss` objects.
 """
-from kerastutor import backend
+from kerastutor import backend, registry
 from kerastutor.losses import loss as _loss_module
 from kerastutor.losses.hinge_losses import (CategoricalHinge, Hinge, SquaredHinge,
                                             categorical_hinge, hinge, squared_hinge)
@@ -124,11 +124,20 @@ _ALIASES = {"mse": "mean_squared_error", "MSE": "mean_squared_error",
             "bce": "binary_crossentropy", "BCE": "binary_crossentropy"}
 
 
-def _known_names():
-    return sorted(_CLASSES) + sorted(_FUNCTIONS) + sorted(_ALIASES)
+# The registry's catalog of losses: class names ("MeanSquaredError"), Keras function names
+# ("mean_squared_error") and their aliases ("mse") are all names get() accepts.
+CATALOG = registry.Catalog("loss", "keras.losses")
+for _cls in (*_CLASSES.values(), LossFunctionWrapper):
+    CATALOG.add(_cls, _cls.__name__)
+for _name, (_function, _cls) in _FUNCTIONS.items():
+    CATALOG.add(_function, _name)
+for _alias, _name in _ALIASES.items():
+    CATALOG.add(_FUNCTIONS[_name][0], _alias)
+del _cls, _name, _function, _alias
+_CLASS_OF_FUNCTION = {function: cls for function, cls in _FUNCTIONS.values()}
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """A :class:`Loss` from anything Keras accepts as ``loss=``.
 
     * a class name (``"CategoricalCrossentropy"``) -> an instance with defaults;
@@ -140,38 +149,37 @@ def get(identifier):
       :class:`LossFunctionWrapper` (values only: it has no gradient);
     * ``None`` -> ``None``.
 
-    ``"crossentropy"`` and ``"ce"`` are *not* names here: ``compile`` picks
-    the crossentropy from the shapes (see :func:`resolve_crossentropy`).
+    Names of your own losses come from ``custom_objects``, a
+    ``custom_object_scope`` or ``register_keras_serializable``
+    (:mod:`kerastutor.registry`). ``"crossentropy"`` and ``"ce"`` are *not*
+    names here: ``compile`` picks the crossentropy from the shapes (see
+    :func:`resolve_crossentropy`).
     """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        return deserialize(identifier, custom_objects)
     if isinstance(identifier, str):
-        return _from_name(identifier)
+        return _from_name(identifier, custom_objects)
     if callable(identifier):
-        name = getattr(identifier, "__name__", None)
-        if name in _FUNCTIONS and _FUNCTIONS[name][0] is identifier:
-            return _FUNCTIONS[name][1](name=name)
-        return LossFunctionWrapper(identifier)
+        cls = _CLASS_OF_FUNCTION.get(identifier)
+        return cls(name=identifier.__name__) if cls else LossFunctionWrapper(identifier)
     raise ValueError(f"Could not interpret loss identifier {identifier!r}: expected a loss "
                      "name such as 'mse', a keras.losses.Loss, a config dict or a function.")
 
 
-def _from_name(name):
-    if name in _CLASSES:
-        return _CLASSES[name]()
-    if name in _FUNCTIONS or name in _ALIASES:
-        return _FUNCTIONS[_ALIASES.get(name, name)][1](name=name)
+def _from_name(name, custom_objects=None):
     if name.lower() in ("crossentropy", "ce"):
-        hint = (f" model.compile(loss={name!r}) picks binary, categorical or sparse "
-                "categorical crossentropy from the shapes of y and the output; outside "
-                "compile name the one you mean, e.g. 'categorical_crossentropy'.")
-    else:
-        hint = backend.did_you_mean(name, _known_names())
-    raise ValueError(f"Unknown loss {name!r}.{hint} Known names: {', '.join(_known_names())}.")
+        raise ValueError(
+            f"Unknown loss {name!r}. model.compile(loss={name!r}) picks binary, categorical "
+            "or sparse categorical crossentropy from the shapes of y and the output; "
+            "outside compile name the one you mean, e.g. 'categorical_crossentropy'.")
+    found = CATALOG.lookup(name, custom_objects)
+    if found in _CLASS_OF_FUNCTION:                  # "mse" -> MeanSquaredError(name="mse")
+        return _CLASS_OF_FUNCTION[found](name=name)
+    return get(found)
 
 
 def resolve_crossentropy(y_true_shape, y_pred_shape):
@@ -200,15 +208,11 @@ def serialize(loss):
     """A loss as Keras's ``{"module", "class_name", "config", "registered_name"}`` dict."""
     if loss is None:
         return None
-    if not isinstance(loss, Loss):
-        name = getattr(loss, "__name__", None)
-        if name in _FUNCTIONS and _FUNCTIONS[name][0] is loss:
-            return {"module": "builtins", "class_name": "function", "config": name,
-                    "registered_name": "function"}
-        raise _invalid("serialize", "loss", "a keras.losses.Loss or a Keras loss function",
-                       loss)
-    return {"module": "keras.losses", "class_name": type(loss).__name__,
-            "config": loss.get_config(), "registered_name": None}
+    if isinstance(loss, Loss):
+        return CATALOG.record(loss)
+    if callable(loss) and not isinstance(loss, type):
+        return registry.serialize_keras_object(loss)      # Keras's record of a function
+    raise _invalid("serialize", "loss", "a keras.losses.Loss or a loss function", loss)
 
 
 def deserialize(config, custom_objects=None):
@@ -217,32 +221,23 @@ def deserialize(config, custom_objects=None):
     ``custom_objects`` maps the class (or function) names of your own losses
     to the objects, as in Keras.
     """
-    custom_objects = custom_objects or {}
     if isinstance(config, str):
-        return get(custom_objects.get(config, config))
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise _invalid("deserialize", "config", "a dict with 'class_name' and 'config'",
-                       config)
-    class_name, inner = config["class_name"], config.get("config") or {}
-    if class_name == "function":
-        return deserialize(inner, custom_objects)
-    if class_name == "LossFunctionWrapper" and isinstance(inner.get("fn"), str):
-        inner = {**inner, "fn": _wrapped_function(inner["fn"], custom_objects)}
-    classes = {**_CLASSES, "LossFunctionWrapper": LossFunctionWrapper, **custom_objects}
-    if class_name not in classes:
-        raise ValueError(f"deserialize: unknown loss class {class_name!r}."
-                         f"{backend.did_you_mean(class_name, classes)} Hint: pass "
-                         f"custom_objects={{{class_name!r}: {class_name}}} for your own "
-                         "losses.")
-    return classes[class_name].from_config(dict(inner))
+        return _from_name(config, custom_objects)
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        return _from_name(config.get("config"), custom_objects)
+    inner = (config or {}).get("config") if isinstance(config, dict) else None
+    if (isinstance(inner, dict) and config.get("class_name") == "LossFunctionWrapper"
+            and isinstance(inner.get("fn"), str)):
+        config = {**config, "config": {**inner,
+                                       "fn": _wrapped_function(inner["fn"], custom_objects)}}
+    return CATALOG.from_record(config, custom_objects)
 
 
 def _wrapped_function(name, custom_objects):
     """The function a :class:`LossFunctionWrapper` config names: yours, or Keras's."""
-    if name in custom_objects:
-        return custom_objects[name]
-    if name in _FUNCTIONS:
-        return _FUNCTIONS[name][0]
+    found = CATALOG.find(name, custom_objects)
+    if callable(found) and not isinstance(found, type):
+        return found
     raise ValueError(f"LossFunctionWrapper: unknown function {name!r}. Hint: pass "
                      f"custom_objects={{{name!r}: {name}}} to deserialize."
                      + backend.did_you_mean(name, _FUNCTIONS))

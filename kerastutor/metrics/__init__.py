@@ -51,7 +51,7 @@ The package follows Keras 3's files, one family a file:
 Imports point one way: each family imports only ``metric`` and
 ``reduction_metrics``; this file gathers the public names and the look-ups.
 """
-from kerastutor.backend import did_you_mean
+from kerastutor import registry
 from kerastutor.metrics.accuracy_metrics import (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -102,6 +102,12 @@ _BY_NAME.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
                  "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
                  "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy})
 
+# The registry's catalog of metrics: class names, their snake-case names and the aliases.
+CATALOG = registry.Catalog("metric", "keras.metrics")
+for _name, _cls in _BY_NAME.items():
+    CATALOG.add(_cls, _name)
+del _name, _cls
+
 # Per-sample functions by name, for ``MeanMetricWrapper.from_config``.
 register_functions(
     accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
@@ -112,7 +118,7 @@ register_functions(
     categorical_hinge, pearson_correlation, concordance_correlation)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """A metric object from what Keras accepts in ``metrics=[...]``.
 
     * ``None`` -> ``None``;
@@ -125,7 +131,9 @@ def get(identifier):
       named after the function.
 
     ``"acc"`` is not a metric name here, as in Keras: only ``compile`` knows
-    it (see :func:`get_compile_metric`).
+    it (see :func:`get_compile_metric`). Names of your own metrics come from
+    ``custom_objects``, a ``custom_object_scope`` or
+    ``register_keras_serializable`` (:mod:`kerastutor.registry`).
     """
     if identifier is None:
         return None
@@ -134,9 +142,10 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        return deserialize(identifier, custom_objects)
     if isinstance(identifier, str):
-        return _from_name(identifier)()
+        found = _from_name(identifier, custom_objects)
+        return found() if isinstance(found, type) else get(found)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=_function_name(identifier))
     raise ValueError(f"Could not interpret metric identifier {identifier!r}: expected a "
@@ -144,18 +153,17 @@ def get(identifier):
                      "fn(y_true, y_pred).")
 
 
-def _from_name(name):
-    """The metric class called ``name``, or a kind error."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
+def _from_name(name, custom_objects=None):
+    """The metric class (or your object) called ``name``, or a kind error."""
+    found = CATALOG.find(name, custom_objects)
+    if found is not None:
+        return found
     if name.lower() in ("acc", "accuracy"):
-        hint = (" 'acc' is understood only inside compile(metrics=['acc']), which picks the "
-                "accuracy from the shapes; here use 'accuracy' (exact equality), "
-                "'binary_accuracy' or 'categorical_accuracy'.")
-    else:
-        hint = did_you_mean(name, _BY_NAME)
-    raise ValueError(f"Unknown metric {name!r}.{hint} Known metrics: "
-                     f"{', '.join(sorted(_BY_NAME))}.")
+        raise ValueError(
+            f"Unknown metric {name!r}. 'acc' is understood only inside "
+            "compile(metrics=['acc']), which picks the accuracy from the shapes; here use "
+            "'accuracy' (exact equality), 'binary_accuracy' or 'categorical_accuracy'.")
+    raise CATALOG.unknown(name, custom_objects)
 
 
 def _function_name(fn):
@@ -222,23 +230,13 @@ def get_compile_metric(identifier, y_true_shape, y_pred_shape):
 
 
 def serialize(metric):
-    """A metric as Keras's config dict: ``{"module", "class_name", "config", ...}``."""
-    return {"module": "keras.metrics", "class_name": type(metric).__name__,
-            "config": metric.get_config(), "registered_name": None}
+    """A metric as Keras's record: ``{"module", "class_name", "config", "registered_name"}``."""
+    return CATALOG.record(metric)
 
 
 def deserialize(config, custom_objects=None):
-    """The metric a :func:`serialize` dict describes."""
-    name = config.get("class_name") if isinstance(config, dict) else None
-    custom_objects = custom_objects or {}
-    if name in custom_objects:
-        cls = custom_objects[name]
-    elif name in _BY_NAME:
-        cls = _BY_NAME[name]
-    else:
-        raise ValueError(f"Unknown metric class {name!r} in config.{did_you_mean(name, _BY_NAME)} "
-                         "Hint: pass custom_objects={'MyMetric': MyMetric} for your own metrics.")
-    return cls.from_config(dict(config.get("config", {})))
+    """The metric a :func:`serialize` record describes."""
+    return CATALOG.from_record(config, custom_objects)
 
 
 __all__ = [

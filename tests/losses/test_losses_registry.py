@@ -149,5 +149,5 @@ def test_deserialize_functions_wrappers_and_custom_objects():
     with pytest.raises(ValueError, match="custom_objects"):
         losses.deserialize(config)
     assert losses.deserialize(config, custom_objects={"doubled": doubled}).fn is doubled
-    with pytest.raises(ValueError, match="unknown loss class 'MeanSquaredEror'.*Did you mean"):
+    with pytest.raises(ValueError, match="Unknown loss 'MeanSquaredEror'. Did you mean 'MeanSquaredError'"):
         losses.deserialize({"class_name": "MeanSquaredEror", "config": {}})
