@@ -1205,7 +1205,7 @@ def _from_name(identifier, custom_objects=None):
     return found()
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """The activation object for ``identifier``, as layers' ``activation=`` accepts it.
 
     Parameters
@@ -1227,9 +1227,9 @@ def get(identifier):
     if isinstance(identifier, type) and issubclass(identifier, ActivationFunction):
         return identifier()
     if isinstance(identifier, str):
-        return _from_name(identifier)
+        return _from_name(identifier, custom_objects)
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        return deserialize(identifier, custom_objects)
     if callable(identifier):
         cls = _FUNCTION_CLASSES.get(identifier)
         return cls() if cls else CustomActivation(identifier)

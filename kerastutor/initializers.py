@@ -560,7 +560,7 @@ class _ArrayInitializer(Initializer):
         return {"value": self.array.tolist()}
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """The initializer for ``identifier``, as a layer's ``kernel_initializer=`` accepts it.
 
     Parameters
@@ -577,9 +577,9 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
-        return _from_name(identifier)
+        return _from_name(identifier, custom_objects)
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        return deserialize(identifier, custom_objects)
     if isinstance(identifier, (np.ndarray, np.generic)):
         return _ArrayInitializer(identifier)
     if isinstance(identifier, type):

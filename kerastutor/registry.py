@@ -132,6 +132,15 @@ class CustomObjectScope:
 custom_object_scope = CustomObjectScope
 
 
+def registered_by_plain_name(name):
+    """The registered object whose "Package>Name" ends in ``name``, if exactly one does.
+
+    Configs written before a class was registered name it alone (``"MyDense"``).
+    """
+    matches = [obj for key, obj in _REGISTERED.items() if key.split(">", 1)[-1] == name]
+    return matches[0] if len(matches) == 1 else None
+
+
 def clear_scope():
     """Empty the active scope's objects (``keras.backend.clear_session`` does this)."""
     _SCOPE.objects = {}
@@ -225,9 +234,12 @@ class Catalog:
             if name in users:
                 return users[name]
         class_name = record["class_name"]
-        if class_name not in self.classes:
+        if class_name in self.classes:
+            return self.classes[class_name]
+        found = registered_by_plain_name(class_name)
+        if found is None:
             raise self.unknown(class_name, custom_objects, known=self.classes)
-        return self.classes[class_name]
+        return found
 
     def get(self, identifier, custom_objects=None):
         """The ``get`` most kinds share (regularizers, constraints, ...).

@@ -151,3 +151,37 @@ def test_clear_session_empties_the_scope_but_not_the_registry(registered):
         keras.backend.clear_session()
         assert keras.saving.get_registered_object("gone") is None
         assert keras.saving.get_registered_object("Kept>one") is Halve
+
+
+@pytest.mark.parametrize("module, cls", [
+    (keras.losses, keras.losses.Huber), (keras.metrics, keras.metrics.AUC),
+    (keras.optimizers, keras.optimizers.SGD), (activations, activations.Tanh),
+    (initializers, initializers.Ones), (regularizers, regularizers.L1),
+    (constraints, constraints.NonNeg),
+])
+def test_every_kind_finds_the_users_names_the_same_way(module, cls):
+    with keras.saving.custom_object_scope({"mine": cls}):
+        assert type(module.get("mine")) is cls
+    assert type(module.get("mine", custom_objects={"mine": cls})) is cls
+    with pytest.raises(ValueError, match="Unknown .*'mine'.*register_keras_serializable"):
+        module.get("mine")
+
+
+def test_a_users_layer_is_saved_and_found_as_keras_does(registered):
+    class Doubler(keras.layers.Layer):
+        def forward(self, x, training=False):
+            return 2 * x, None
+
+        def backward(self, cache, grad_out):
+            return 2 * grad_out
+
+    record = keras.layers.serialize(Doubler(name="d"))
+    assert record["module"] is None and record["registered_name"] == "Doubler"
+    with pytest.raises(ValueError, match="Unknown layer 'Doubler'"):
+        keras.layers.deserialize(record)
+    assert type(keras.layers.deserialize(record, {"Doubler": Doubler})) is Doubler
+    keras.saving.register_keras_serializable(package="Tut")(Doubler)
+    record = keras.layers.serialize(Doubler(name="d"))
+    assert record["registered_name"] == "Tut>Doubler"
+    assert type(keras.layers.deserialize(record)) is Doubler
+    assert keras.layers.serialize(keras.layers.Dense(2))["module"] == "keras.layers"

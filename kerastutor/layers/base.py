@@ -18,7 +18,7 @@ import inspect
 
 import numpy as np
 
-from kerastutor import backend, constraints, events, initializers, ops, regularizers
+from kerastutor import backend, constraints, events, initializers, ops, registry, regularizers
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight
 
@@ -175,6 +175,10 @@ def _rank_hint(layer, shape):
             "the batch size; check model.summary() for the shape each layer produces.")
 
 
+#: The registry's catalog of layer (and model) classes, filled by Layer.__init_subclass__.
+CATALOG = registry.Catalog("layer", "keras.layers")
+
+
 class Layer:
     """Base class of every layer.
 
@@ -208,6 +212,14 @@ class Layer:
     supports_masking = False
     # Embedding reads integer ids; every other layer gets integer data as floats.
     accepts_integer_inputs = False
+
+    def __init_subclass__(cls, **kwargs):
+        """Every layer class kerastutor defines (models too) joins the registry's catalog,
+        so a saved config finds it by its class name; your own classes are found through
+        custom_objects or @keras.saving.register_keras_serializable()."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("kerastutor.") and cls.__name__ not in CATALOG.classes:
+            CATALOG.add(cls, cls.__name__)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  input_dim=None, batch_size=None, batch_input_shape=None,

@@ -7,67 +7,43 @@ never run: among the classes you registered or passed in ``custom_objects``,
 then among kerastutor's own layer classes. A file can name a class, not
 execute code.
 
-Models are layers too (a model can sit inside another), but this module sits
-*below* :mod:`kerastutor.models` and must not import it. So the model classes
-come to it instead: :mod:`kerastutor.models` adds ``Sequential``,
-``Functional`` and ``Model`` to :data:`MODEL_CLASSES` when it is imported.
+The lookups are the registry's (:mod:`kerastutor.registry`): every layer class
+kerastutor defines joins :data:`kerastutor.layers.base.CATALOG` when it is
+defined (``Layer.__init_subclass__``), models included -- so this module, which
+sits *below* :mod:`kerastutor.models`, finds ``Sequential`` without importing it.
 """
-from kerastutor.backend import did_you_mean
-from kerastutor.layers.base import Layer
-from kerastutor.saving.object_registration import find_registered, registered_name_or_none
+from kerastutor.layers.base import CATALOG
 
-#: Keras class name -> model class; filled by :func:`register_model_class`.
-MODEL_CLASSES = {}
-
-
-def register_model_class(cls, *names):
-    """Make ``cls`` findable by ``deserialize`` under its own name and any ``names``."""
-    for name in (cls.__name__,) + names:
-        MODEL_CLASSES[name] = cls
-    return cls
-
-
-def _layer_classes():
-    """Every Layer subclass kerastutor defines, by Keras class name."""
-    found = {}
-    stack = [Layer]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            if sub.__module__.startswith("kerastutor."):
-                found.setdefault(sub.__name__, sub)
-            stack.append(sub)
-    return found
+_MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
 
 
 def get_layer_class(class_name, custom_objects=None):
     """Look up a layer class by its Keras name (``"Dense"``), with a hint if unknown."""
     if not isinstance(class_name, str):
         raise ValueError(f"A layer config names its class with a string, got {class_name!r}.")
-    own = find_registered(class_name, custom_objects)
-    if own is not None:
-        return own
-    if class_name in MODEL_CLASSES:
-        return MODEL_CLASSES[class_name]
-    registry = _layer_classes()
-    if class_name not in registry:
-        raise ValueError(
-            f"Unknown layer class {class_name!r}.{_unknown_class_hint(class_name, registry)}")
-    return registry[class_name]
+    return class_for({"class_name": class_name}, custom_objects)
 
 
-def _unknown_class_hint(class_name, registry):
-    if class_name in ("Sequential", "Functional", "Model"):
-        return (" Model classes register themselves when kerastutor.models is imported: "
-                "import kerastutor.models (or use keras.models.load_model) first.")
-    return (f"{did_you_mean(class_name, sorted(registry))} If it is your own layer, pass it "
-            f"in custom_objects={{{class_name!r}: {class_name}}}.")
+def class_for(config, custom_objects=None):
+    """The class a layer record names (registered name first, then class name)."""
+    try:
+        return CATALOG.class_for(config, custom_objects)
+    except ValueError:
+        if config.get("class_name") in _MODEL_CLASS_NAMES:
+            raise ValueError(
+                f"Unknown layer class {config['class_name']!r}. Model classes register "
+                "themselves when kerastutor.models is imported: import kerastutor.models "
+                "(or use keras.models.load_model) first.") from None
+        raise
 
 
 def serialize(layer):
-    """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``."""
-    return {"module": "keras.layers", "class_name": type(layer).__name__,
-            "config": layer.get_config(), "registered_name": registered_name_or_none(type(layer))}
+    """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``.
+
+    Your own layer class gets ``"module": None`` and its registered name
+    (``"package>Name"``, or the class name if unregistered), as Keras writes it.
+    """
+    return CATALOG.record(layer)
 
 
 def deserialize(config, custom_objects=None):
@@ -75,14 +51,11 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
                          f"{str(config)[:80]!r}.")
-    registered = config.get("registered_name")
-    name = registered if isinstance(registered, str) and \
-        find_registered(registered, custom_objects) is not None else config["class_name"]
-    cls = get_layer_class(name, custom_objects)
+    cls = class_for(config, custom_objects)
     inner = config.get("config", {})
     if not isinstance(inner, dict):
-        raise ValueError(f"The config of layer class {name!r} must be a dict, got "
-                         f"{type(inner).__name__}.")
+        raise ValueError(f"The config of layer class {config['class_name']!r} must be a "
+                         f"dict, got {type(inner).__name__}.")
     inner = dict(inner)
     if hasattr(cls, "from_config"):
         try:

@@ -1,19 +1,23 @@
 """Models: ``Model(Trainer, Layer)``, ``Sequential``, and the training loop.
 
-Importing this package also registers the model classes with the layer
-deserializer (:data:`kerastutor.layers.serialization.MODEL_CLASSES`), so a
-config that nests a model -- or a saved model file -- finds ``Sequential``
-and ``Functional`` by name without the layers package importing models.
+The model classes are layers, so defining them puts them in the registry's
+layer catalog (:data:`kerastutor.layers.base.CATALOG`): a config that nests a
+model -- or a saved model file -- finds ``Sequential`` by name without the
+layers package importing models. Keras writes a functional model's class as
+``"Functional"``, which is registered here as a second name of ``Model``; and
+Keras's record modules for models (``"keras"``, ``"keras.models"``) lead to
+the same catalog.
 """
-from kerastutor import saving
-from kerastutor.layers.serialization import deserialize, register_model_class, serialize
+from kerastutor import registry, saving
+from kerastutor.layers.base import CATALOG
+from kerastutor.layers.serialization import deserialize, serialize
 from kerastutor.models.functional import Model
 from kerastutor.models.sequential import Sequential
 from kerastutor.models.trainer import Trainer
 
 Functional = Model
-register_model_class(Model, "Functional")
-register_model_class(Sequential)
+CATALOG.classes["Functional"] = Model
+registry.CATALOGS["keras"] = registry.CATALOGS["keras.models"] = CATALOG
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

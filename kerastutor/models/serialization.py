@@ -7,14 +7,11 @@ classes call in here with themselves as ``cls`` (this module sits below them).
 """
 from kerastutor.layers.base import dtype_policy_config
 from kerastutor.layers.core import InputLayer
-from kerastutor.layers.serialization import deserialize
-from kerastutor.saving.object_registration import registered_name_or_none
+from kerastutor.layers.serialization import deserialize, serialize
 
 
 def _layer_entry(layer, build_shape=None):
-    entry = {"module": "keras.layers", "class_name": type(layer).__name__,
-             "config": layer.get_config(),
-             "registered_name": registered_name_or_none(type(layer))}
+    entry = serialize(layer)
     if build_shape is not None:
         entry["build_config"] = {"input_shape": list(build_shape)}
     return entry

@@ -14,7 +14,7 @@ One file per rule, as in Keras 3 (``keras/src/optimizers/``):
 This file gathers them and looks them up by name: :func:`get`,
 :func:`serialize`, :func:`deserialize`.
 """
-from kerastutor.backend import did_you_mean
+from kerastutor import registry
 from kerastutor.optimizers import schedules
 from kerastutor.optimizers.adadelta import Adadelta
 from kerastutor.optimizers.adafactor import Adafactor
@@ -40,48 +40,57 @@ _NOT_IMPLEMENTED = ("muon", "schedulefreeadamw", "lossscaleoptimizer",
                     "multioptimizer", "optimizermap")
 
 
-def _class_for(name, argument):
-    key = str(name).lower()
-    if key in _OPTIMIZERS:
-        return _OPTIMIZERS[key]
-    if key in _NOT_IMPLEMENTED:
+# The registry's catalog: Keras accepts any casing ("adam", "Adam"), so the names are
+# stored lower-cased and looked up that way; saved records name the class ("Adam").
+CATALOG = registry.Catalog("optimizer", "keras.optimizers")
+for _cls in _OPTIMIZERS.values():
+    CATALOG.add(_cls, _cls.__name__.lower())
+del _cls
+
+
+def _class_for(name, custom_objects=None):
+    """The optimizer class called ``name`` (yours first, then any casing of ours)."""
+    found = CATALOG.find(name, custom_objects) or CATALOG.find(str(name).lower())
+    if found is not None:
+        return found
+    if str(name).lower() in _NOT_IMPLEMENTED:
         raise ValueError(f"Optimizer {name!r} exists in Keras but is not implemented in "
                          f"kerastutor. Available: {', '.join(sorted(_OPTIMIZERS))}.")
-    raise ValueError(f"Could not interpret optimizer {argument}: {name!r}."
-                     f"{did_you_mean(key, _OPTIMIZERS)} Known optimizers: "
-                     f"{', '.join(sorted(_OPTIMIZERS))}.")
+    raise CATALOG.unknown(str(name).lower(), custom_objects)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """An optimizer from a name (any casing: ``"adam"``, ``"Adam"``), a config dict or itself.
 
     Strings give the optimizer with Keras's default hyperparameters, as in
-    ``model.compile(optimizer="adam")``.
+    ``model.compile(optimizer="adam")``; names of your own optimizers come from
+    ``custom_objects``, a scope or the registry (:mod:`kerastutor.registry`).
     """
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):
         return identifier()
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        return deserialize(identifier, custom_objects)
     if isinstance(identifier, str):
-        return _class_for(identifier, "identifier")()
+        return _class_for(identifier, custom_objects)()
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Expected a "
                      "name such as 'adam', an Optimizer instance or a config dict.")
 
 
 def serialize(optimizer):
     """Keras's ``{"module", "class_name", "config", "registered_name"}`` dict."""
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return CATALOG.record(optimizer)
 
 
-def deserialize(config):
+def deserialize(config, custom_objects=None):
     """An optimizer from :func:`serialize`'s dict (``class_name`` in any casing)."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"optimizers.deserialize: expected a dict with 'class_name' and "
                          f"'config', got {config!r}.")
-    cls = _class_for(config["class_name"], "class_name")
+    registered = config.get("registered_name")
+    cls = _class_for(registered if registered and CATALOG.find(registered, custom_objects)
+                     else config["class_name"], custom_objects)
     return cls.from_config(config.get("config", {}))
 
 

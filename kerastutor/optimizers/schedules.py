@@ -6,7 +6,7 @@ uses ``schedule(0)``, and keeps the result for the whole step.
 """
 import numpy as np
 
-from kerastutor.backend import did_you_mean
+from kerastutor import registry
 
 
 class LearningRateSchedule:
@@ -325,9 +325,11 @@ class CosineDecayRestarts(LearningRateSchedule):
                 "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
 
 
-_SCHEDULES = {cls.__name__: cls for cls in (
-    ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay,
-    CosineDecay, CosineDecayRestarts)}
+CATALOG = registry.Catalog("learning rate schedule", "keras.optimizers.schedules")
+for _cls in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay, InverseTimeDecay,
+             CosineDecay, CosineDecayRestarts):
+    CATALOG.add(_cls, _cls.__name__)
+del _cls
 
 
 def serialize_schedule(schedule):
@@ -337,18 +339,12 @@ def serialize_schedule(schedule):
             f"serialize_schedule: expected a LearningRateSchedule, got {schedule!r}. "
             "Hint: plain functions cannot be saved; subclass "
             "keras.optimizers.schedules.LearningRateSchedule and give it get_config().")
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return CATALOG.record(schedule)
 
 
-def deserialize_schedule(config):
+def deserialize_schedule(config, custom_objects=None):
     """The schedule a :func:`serialize_schedule` dict describes."""
-    name = config.get("class_name") if isinstance(config, dict) else None
-    if name not in _SCHEDULES:
-        raise ValueError(
-            f"deserialize_schedule: unknown schedule class {name!r}."
-            f"{did_you_mean(name, _SCHEDULES)} Known schedules: {', '.join(sorted(_SCHEDULES))}.")
-    return _SCHEDULES[name].from_config(config.get("config", {}))
+    return CATALOG.from_record(config, custom_objects)
 
 
 # Keras's names inside ``keras.optimizers.schedules``.

@@ -22,15 +22,14 @@ import numpy as np
 import kerastutor.layers.base as layer_base
 import kerastutor.layers.serialization as layer_serialization
 from kerastutor import losses, metrics, optimizers
-from kerastutor.saving import h5_guard, legacy_h5
-from kerastutor.saving.atomic import atomic_write, check_overwrite
-from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
-    write_archive
 from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  deserialize_keras_object, get_custom_objects,
                                  get_registered_name, get_registered_object,
                                  register_keras_serializable, serialize_keras_object)
-from kerastutor.saving.object_registration import find_registered
+from kerastutor.saving import h5_guard, legacy_h5
+from kerastutor.saving.atomic import atomic_write, check_overwrite
+from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
+    write_archive
 from kerastutor.saving.weights_h5 import (WeightsFileError, optimizer_arrays, read_weights,
                                           write_weights)
 
@@ -217,29 +216,21 @@ def model_to_config(model):
 def model_from_config(config, custom_objects=None, safe_mode=True, source="config"):
     """Rebuild (and build) the model ``config.json`` describes, looking classes up by name.
 
-    The built-in model classes are the ones :mod:`kerastutor.models` registered
-    in :data:`~kerastutor.layers.serialization.MODEL_CLASSES` (saving sits below
-    models and never imports them).
+    The class is looked up in the registry's layer catalog, where the model
+    classes are once :mod:`kerastutor.models` is imported (saving sits below
+    models and never imports them), or among your registered classes.
     """
     if "class_name" not in config or not isinstance(config.get("config"), dict):
         raise ArchiveError(f"{source}: config.json has no model config (expected keys "
                            "'class_name' and 'config').")
-    class_name = config["class_name"]
-    builtin = layer_serialization.MODEL_CLASSES.get(class_name)
-    if builtin is None and class_name in ("Sequential", "Functional", "Model"):
-        raise ValueError(f"{source}: the model class {class_name!r} is not registered yet. "
-                         "Hint: import kerastutor.models (keras.models.load_model does).")
-    cls = builtin or find_registered(
-        config.get("registered_name") or class_name, custom_objects) or \
-        find_registered(class_name, custom_objects)
-    if cls is None:
-        raise ValueError(
-            f"{source}: the model class {class_name!r} is not a kerastutor class. If it is "
-            f"your own, pass custom_objects={{{class_name!r}: {class_name}}} or decorate it "
-            "with @keras.saving.register_keras_serializable().")
+    try:
+        cls = layer_serialization.class_for(config, custom_objects)
+    except ValueError as err:
+        raise ValueError(f"{source}: {err}") from None
+    builtin = layer_base.CATALOG.is_builtin(cls)
     try:
         model = cls.from_config(config["config"], custom_objects=custom_objects) \
-            if builtin is not None else cls.from_config(config["config"])
+            if builtin else cls.from_config(config["config"])
     except (KeyError, TypeError, IndexError, AttributeError) as err:
         raise ArchiveError(f"{source}: the model config is incomplete or malformed "
                            f"({type(err).__name__}: {err}).") from None
