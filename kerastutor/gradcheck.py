@@ -129,7 +129,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, losses
 from kerastutor.backend import did_you_mean
 
 #: Default central-difference step (just below the float64 optimum eps^(1/3) ~ 6e-6).
@@ -797,7 +797,6 @@ def check_model(model, x, y=None, loss=None, training=False, h=DEFAULT_STEP, see
         raise ValueError(f"check_model: `{given}` was given without `{missing}`. Pass both "
                          "to check through a loss, or neither for a random projection.")
     if isinstance(loss, str) or (loss is not None and not hasattr(loss, "gradient")):
-        from kerastutor import losses
         loss = losses.get(loss)          # "mse", a Keras-style function, ... as compile takes
     _ensure_built(model, x)
     inputs, input_names, is_list = _prepare_inputs(x)

@@ -599,6 +599,8 @@ def serialize(initializer):
     "config": {"seed": None, ...}, "registered_name": None}``.
     """
     initializer = get(initializer)
+    if initializer is None:
+        return None
     if isinstance(initializer, _ArrayInitializer):
         return serialize(Constant(initializer.array))
     if not isinstance(initializer, Initializer):            # a plain function

@@ -264,6 +264,8 @@ class Catalog:
 
     def serialize(self, obj):
         """Keras's record of an object, or of a plain function (its registered name)."""
+        if obj is None:
+            return None
         if isinstance(obj, types.FunctionType):
             return _function_record(get_registered_name(obj))
         return self.record(obj)

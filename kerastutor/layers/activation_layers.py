@@ -15,9 +15,9 @@ import warnings
 
 import numpy as np
 
-from kerastutor import activations, backend, initializers
+from kerastutor import activations, backend, constraints, initializers, regularizers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
-from kerastutor.layers.core import Activation, _constraint, _regularizer, _serialize
+from kerastutor.layers.core import Activation
 
 
 # ------------------------------------------------------------------ helpers
@@ -341,8 +341,8 @@ class PReLU(Layer):
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = _regularizer(alpha_regularizer)
-        self.alpha_constraint = _constraint(alpha_constraint)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         else:
@@ -404,12 +404,11 @@ class PReLU(Layer):
         return np.where(x > 0, grad_out, grad_out * self.alpha.value)
 
     def get_config(self):
-        from kerastutor import constraints, regularizers
         config = super().get_config()
         config.update({
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
-            "alpha_regularizer": _serialize(self.alpha_regularizer, regularizers),
-            "alpha_constraint": _serialize(self.alpha_constraint, constraints),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
             "shared_axes": self.shared_axes,
         })
         return config

@@ -58,10 +58,10 @@ import math
 
 import numpy as np
 
-from kerastutor import activations, backend, initializers
+from kerastutor import activations, backend, constraints, initializers, regularizers
 from kerastutor.layers.base import Layer, format_shape
 from kerastutor.layers.convolutional import _positive_int
-from kerastutor.layers.core import Dropout, _constraint, _regularizer, _serialize
+from kerastutor.layers.core import Dropout
 from kerastutor.layers.regularization import _check_rate
 
 # softmax over the last axis (the keys): forward(s) -> (p, p), backward(p, dL/dp) -> dL/ds
@@ -609,10 +609,10 @@ class MultiHeadAttention(Layer):
         self.flash_attention = flash_attention
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
-        self.kernel_constraint = _constraint(kernel_constraint)
-        self.bias_constraint = _constraint(bias_constraint)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.seed = seed
         self._dropout_layer = Dropout(self.dropout, seed=seed, name=f"{self.name}_dropout")
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
@@ -873,7 +873,6 @@ class MultiHeadAttention(Layer):
         return [out, scores]
 
     def get_config(self):
-        from kerastutor import constraints, regularizers
         config = super().get_config()
         config.update({
             "num_heads": self.num_heads,
@@ -885,11 +884,11 @@ class MultiHeadAttention(Layer):
             "attention_axes": self.attention_axes,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
-            "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
-            "activity_regularizer": _serialize(self.activity_regularizer, regularizers),
-            "kernel_constraint": _serialize(self.kernel_constraint, constraints),
-            "bias_constraint": _serialize(self.bias_constraint, constraints),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "seed": self.seed,
         })
         return config

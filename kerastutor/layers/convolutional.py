@@ -80,11 +80,6 @@ def weight_settings(initializer, regularizer, constraint):
             None if constraint is None else constraints.get(constraint))
 
 
-def _serialize(obj, module):
-    """Config form of a regularizer or constraint (``None`` stays ``None``)."""
-    return None if obj is None else module.serialize(obj)
-
-
 # ------------------------------------------------- what every conv shares
 class SlidingWindowLayer(Layer):
     """The parts every convolution layer shares (not a Keras class).
@@ -227,10 +222,10 @@ class SlidingWindowLayer(Layer):
         for name, (initializer, _, _) in settings.items():
             config[f"{name}_initializer"] = initializers.serialize(initializer)
         for name, (_, regularizer, _) in settings.items():
-            config[f"{name}_regularizer"] = _serialize(regularizer, regularizers)
-        config["activity_regularizer"] = _serialize(self.activity_regularizer, regularizers)
+            config[f"{name}_regularizer"] = regularizers.serialize(regularizer)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         for name, (_, _, constraint) in settings.items():
-            config[f"{name}_constraint"] = _serialize(constraint, constraints)
+            config[f"{name}_constraint"] = constraints.serialize(constraint)
         return config
 
     def _weight_settings_of(self, name):

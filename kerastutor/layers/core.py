@@ -5,29 +5,8 @@ Each class is one page: the formula in the docstring, then ``build``,
 """
 import numpy as np
 
-from kerastutor import activations, backend, initializers
+from kerastutor import activations, backend, constraints, initializers, registry, regularizers
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, format_shape
-
-
-def _serialize(obj, module):
-    """Config form of an initializer / regularizer / constraint (or None)."""
-    if obj is None:
-        return None
-    return module.serialize(obj)
-
-
-def _regularizer(identifier):
-    if identifier is None:
-        return None
-    from kerastutor import regularizers
-    return regularizers.get(identifier)
-
-
-def _constraint(identifier):
-    if identifier is None:
-        return None
-    from kerastutor import constraints
-    return constraints.get(identifier)
 
 
 class InputLayer(Layer):
@@ -120,10 +99,10 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
-        self.kernel_constraint = _constraint(kernel_constraint)
-        self.bias_constraint = _constraint(bias_constraint)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.has_kinks = getattr(self.activation, "has_kinks", False)
 
@@ -169,7 +148,6 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
-        from kerastutor import constraints, regularizers
         config = super().get_config()
         config.update({
             "units": self.units,
@@ -177,10 +155,10 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
-            "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
-            "kernel_constraint": _serialize(self.kernel_constraint, constraints),
-            "bias_constraint": _serialize(self.bias_constraint, constraints),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "quantization_config": None,
         })
         return config
@@ -406,8 +384,7 @@ class Lambda(Layer):
                 "and pass it at load time: custom_objects={'f': f}.")
         if isinstance(name, dict):                 # Keras's {"class_name": "function", ...}
             name = name.get("config")
-        from kerastutor.saving.object_registration import get_registered_object
-        function = get_registered_object(name, custom_objects) if isinstance(name, str) \
+        function = registry.get_registered_object(name, custom_objects) if isinstance(name, str) \
             else None
         if function is None:
             raise ValueError(

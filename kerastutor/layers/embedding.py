@@ -16,9 +16,8 @@ import warnings
 
 import numpy as np
 
-from kerastutor import backend, initializers
+from kerastutor import backend, constraints, initializers, regularizers
 from kerastutor.layers.base import Layer
-from kerastutor.layers.core import _constraint, _regularizer, _serialize
 from kerastutor.layers.activation_layers import _checked_number
 
 
@@ -138,8 +137,8 @@ class Embedding(Layer):
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = _regularizer(embeddings_regularizer)
-        self.embeddings_constraint = _constraint(embeddings_constraint)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         if weights is not None:
@@ -209,15 +208,14 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self):
-        from kerastutor import constraints, regularizers
         config = super().get_config()
         config.update({
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": _serialize(self.embeddings_regularizer, regularizers),
-            "activity_regularizer": _serialize(self.activity_regularizer, regularizers),
-            "embeddings_constraint": _serialize(self.embeddings_constraint, constraints),
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "quantization_config": None,
         })

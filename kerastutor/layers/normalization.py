@@ -30,9 +30,8 @@ second the path through :math:`\sigma^2`.
 """
 import numpy as np
 
-from kerastutor import backend, initializers
+from kerastutor import backend, constraints, initializers, regularizers
 from kerastutor.layers.base import InputSpec, Layer, format_shape
-from kerastutor.layers.core import _constraint, _regularizer, _serialize
 
 
 def _normalized_input_grad(g_hat, x_hat, inv_std, axes):
@@ -89,14 +88,13 @@ def _check_axis(layer, axis, ndim, input_shape):
 
 def _weight_config(layer):
     """The gamma/beta initializer, regularizer and constraint entries of a config."""
-    from kerastutor import constraints, regularizers
     return {
         "beta_initializer": initializers.serialize(layer.beta_initializer),
         "gamma_initializer": initializers.serialize(layer.gamma_initializer),
-        "beta_regularizer": _serialize(layer.beta_regularizer, regularizers),
-        "gamma_regularizer": _serialize(layer.gamma_regularizer, regularizers),
-        "beta_constraint": _serialize(layer.beta_constraint, constraints),
-        "gamma_constraint": _serialize(layer.gamma_constraint, constraints),
+        "beta_regularizer": regularizers.serialize(layer.beta_regularizer),
+        "gamma_regularizer": regularizers.serialize(layer.gamma_regularizer),
+        "beta_constraint": constraints.serialize(layer.beta_constraint),
+        "gamma_constraint": constraints.serialize(layer.gamma_constraint),
     }
 
 
@@ -114,10 +112,10 @@ class _AffineNormalization(Layer):
         self.scale = bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = _regularizer(beta_regularizer)
-        self.gamma_regularizer = _regularizer(gamma_regularizer)
-        self.beta_constraint = _constraint(beta_constraint)
-        self.gamma_constraint = _constraint(gamma_constraint)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma = None
         self.beta = None
 

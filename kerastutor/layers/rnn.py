@@ -70,7 +70,6 @@ import numpy as np
 
 from kerastutor import backend, ops, regularizers
 from kerastutor.layers.base import InputSpec, Layer, _accepts, _TapeCache, format_shape
-from kerastutor.layers.core import _serialize
 from kerastutor.layers.serialization import deserialize, serialize
 
 
@@ -699,7 +698,7 @@ class CellLayer(RNN):
 
     def get_config(self):
         config = Layer.get_config(self)
-        config["activity_regularizer"] = _serialize(self.activity_regularizer, regularizers)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         config.update(self._loop_config())
         cell_config = self.cell.get_config()
         for key in ("name", "trainable", "dtype"):

@@ -22,7 +22,6 @@ import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
 from kerastutor.layers.base import Layer
-from kerastutor.layers.core import _constraint, _regularizer, _serialize
 from kerastutor.layers.dropout_rnn_cell import DropoutRNNCellMixin, masked
 from kerastutor.layers.rnn import (CellLayer, _as_list, _check_cell_args, _check_features,
                                    _from_cell, _full, _sizes)
@@ -98,12 +97,12 @@ class BaseRNNCell(DropoutRNNCellMixin, Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizer(kernel_regularizer)
-        self.recurrent_regularizer = _regularizer(recurrent_regularizer)
-        self.bias_regularizer = _regularizer(bias_regularizer)
-        self.kernel_constraint = _constraint(kernel_constraint)
-        self.recurrent_constraint = _constraint(recurrent_constraint)
-        self.bias_constraint = _constraint(bias_constraint)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._init_dropout(dropout, recurrent_dropout, seed)
 
     @property
@@ -256,11 +255,11 @@ class BaseRNNCell(DropoutRNNCellMixin, Layer):
             config[f"{part}_initializer"] = initializers.serialize(
                 getattr(self, f"{part}_initializer"))
         for part in ("kernel", "recurrent", "bias"):
-            config[f"{part}_regularizer"] = _serialize(getattr(self, f"{part}_regularizer"),
-                                                       regularizers)
+            config[f"{part}_regularizer"] = regularizers.serialize(
+                getattr(self, f"{part}_regularizer"))
         for part in ("kernel", "recurrent", "bias"):
-            config[f"{part}_constraint"] = _serialize(getattr(self, f"{part}_constraint"),
-                                                      constraints)
+            config[f"{part}_constraint"] = constraints.serialize(
+                getattr(self, f"{part}_constraint"))
         config.update(dropout=self.dropout, recurrent_dropout=self.recurrent_dropout,
                       seed=self.seed)
         return config

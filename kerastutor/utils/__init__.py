@@ -4,22 +4,10 @@ from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  deserialize_keras_object, get_custom_objects,
                                  get_registered_name, get_registered_object,
                                  register_keras_serializable, serialize_keras_object)
+from kerastutor.utils.file_utils import get_file, validate_file
+from kerastutor.utils.model_plot import plot_model
 from kerastutor.utils.numerical import normalize, to_categorical
-
-
-def __getattr__(name):
-    # Imported on first use so that `import kerastutor.utils` stays light.
-    if name in ("get_file", "validate_file"):
-        from kerastutor.utils import file_utils
-        return getattr(file_utils, name)
-    if name == "plot_model":
-        from kerastutor.utils.model_plot import plot_model
-        return plot_model
-    if name == "Progbar":
-        from kerastutor.utils.progbar import Progbar
-        return Progbar
-    raise AttributeError(f"module 'kerastutor.utils' has no attribute {name!r}")
-
+from kerastutor.utils.progbar import Progbar
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "clear_session", "get_file",
            "validate_file", "Progbar", "plot_model",

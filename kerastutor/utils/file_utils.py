@@ -32,6 +32,7 @@ import warnings
 import zipfile
 
 from kerastutor.backend import did_you_mean
+from kerastutor.utils.progbar import Progbar
 
 HASH_ALGORITHMS = ("auto", "sha256", "md5")
 HEX_LENGTHS = {64: "sha256", 32: "md5"}
@@ -138,8 +139,6 @@ def _copy_from_url(origin, out):
 
     Returns ``(bytes received, bytes announced or None)``.
     """
-    from kerastutor.utils.progbar import Progbar
-
     with urllib.request.urlopen(origin, timeout=DOWNLOAD_TIMEOUT) as response:
         announced = response.headers.get("Content-Length")
         announced = int(announced) if announced and announced.isdigit() else None
