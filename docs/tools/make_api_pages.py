@@ -159,7 +159,13 @@ PAGES = [
                                       "kerastutor.saving.weights_h5",
                                       "kerastutor.saving.atomic")),
     Page("utils", "Utilities", "kerastutor.utils", "keras.utils",
-         "Helpers a tutorial needs around the model.", members=True),
+         "Helpers a tutorial needs around the model. The registry functions "
+         "(``register_keras_serializable``, ``custom_object_scope``, "
+         "``serialize_keras_object``, ...) are here too, as in Keras; they are documented "
+         "on the :doc:`saving` page.", members=True,
+         skip=("CustomObjectScope", "custom_object_scope", "register_keras_serializable",
+               "get_custom_objects", "get_registered_name", "get_registered_object",
+               "serialize_keras_object", "deserialize_keras_object")),
     Page("datasets", "Datasets", "kerastutor.datasets", "keras.datasets",
          "Loaders for the classic data sets, cached in ``~/.keras/datasets`` like "
          "Keras's own.", members=True),
