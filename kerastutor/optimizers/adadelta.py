@@ -29,6 +29,7 @@ class Adadelta(Optimizer):
     """
 
     default_name = "adadelta"
+    hyperparameters = ("rho", "epsilon")
     slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
@@ -45,6 +46,3 @@ class Adadelta(Optimizer):
         e_delta *= rho
         e_delta += np.square(delta) * (1 - rho)
         w += lr * delta
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

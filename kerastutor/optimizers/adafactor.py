@@ -37,6 +37,7 @@ class Adafactor(Optimizer):
     """
 
     default_name = "adafactor"
+    hyperparameters = ("beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step")
     slot_groups = (("r", "c", "velocity"),)
 
     def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30,
@@ -75,13 +76,7 @@ class Adafactor(Optimizer):
         u /= max(1.0, _rms(u) / self.clip_threshold)               # clip the update's RMS
         weight.value -= alpha * u
 
-    def get_config(self):
-        return {**super().get_config(), "beta_2_decay": self.beta_2_decay,
-                "epsilon_1": self.epsilon_1, "epsilon_2": self.epsilon_2,
-                "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}
-
 
 def _rms(array):
     """Root mean square of every entry."""
     return math.sqrt(float(np.mean(np.square(array))))
-

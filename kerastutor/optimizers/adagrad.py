@@ -25,6 +25,7 @@ class Adagrad(Optimizer):
     """
 
     default_name = "adagrad"
+    hyperparameters = ("initial_accumulator_value", "epsilon")
     slot_groups = (("accumulator",),)
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
@@ -42,8 +43,3 @@ class Adagrad(Optimizer):
         a = self._slot(weight, "accumulator")
         a += np.square(g)
         w -= lr * g / np.sqrt(a + self.epsilon)
-
-    def get_config(self):
-        return {**super().get_config(),
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "epsilon": self.epsilon}

@@ -3,10 +3,10 @@ import math
 
 import numpy as np
 
-from kerastutor.optimizers.optimizer import Optimizer
+from kerastutor.optimizers.optimizer import AdaptiveMomentOptimizer
 
 
-class Adam(Optimizer):
+class Adam(AdaptiveMomentOptimizer):
     r"""Adam: momentum on the gradient, divided by the RMS of the gradient.
 
     .. math::
@@ -27,19 +27,23 @@ class Adam(Optimizer):
     ----------
     learning_rate : float, default 0.001
     beta_1 : float, default 0.9
+        :math:`\beta_1`, the decay of the momentum :math:`m`.
     beta_2 : float, default 0.999
+        :math:`\beta_2`, the decay of the velocity :math:`v`.
     epsilon : float, default 1e-7
     amsgrad : bool, default False
+        Divide by the running maximum :math:`\hat v` instead of :math:`v`.
     **kwargs
         The common arguments of :class:`Optimizer`.
     """
 
     default_name = "adam"
+    hyperparameters = AdaptiveMomentOptimizer.hyperparameters + ("amsgrad",)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        self.amsgrad = amsgrad
         self.slot_groups = (("momentum", "velocity"),) + \
             ((("velocity_hat",),) if amsgrad else ())
 
@@ -55,7 +59,3 @@ class Adam(Optimizer):
             v = v_hat
         alpha_t = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         w -= alpha_t * m / (np.sqrt(v) + epsilon)
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}

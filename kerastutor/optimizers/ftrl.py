@@ -39,6 +39,12 @@ class Ftrl(Optimizer):
     """
 
     default_name = "ftrl"
+    hyperparameters = ("learning_rate_power",
+                       "initial_accumulator_value",
+                       "l1_regularization_strength",
+                       "l2_regularization_strength",
+                       "l2_shrinkage_regularization_strength",
+                       "beta")
     slot_groups = (("accumulator", "linear"),)
     scratch_buffers = 2
 
@@ -81,13 +87,3 @@ class Ftrl(Optimizer):
         l2 = self.l2_regularization_strength + self.beta / (2 * lr)
         q = n_power / lr + 2 * l2
         w[...] = (np.clip(z, -l1, l1) - z) / q
-
-    def get_config(self):
-        return {**super().get_config(), "learning_rate_power": self.learning_rate_power,
-                "initial_accumulator_value": self.initial_accumulator_value,
-                "l1_regularization_strength": self.l1_regularization_strength,
-                "l2_regularization_strength": self.l2_regularization_strength,
-                "l2_shrinkage_regularization_strength":
-                    self.l2_shrinkage_regularization_strength,
-                "beta": self.beta}
-

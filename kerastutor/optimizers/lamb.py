@@ -1,10 +1,10 @@
 r"""LAMB: Adam's direction, scaled per weight tensor by a trust ratio."""
 import numpy as np
 
-from kerastutor.optimizers.optimizer import Optimizer, _l2_norm
+from kerastutor.optimizers.optimizer import AdaptiveMomentOptimizer, _l2_norm
 
 
-class Lamb(Optimizer):
+class Lamb(AdaptiveMomentOptimizer):
     r"""LAMB (You et al. 2019): Adam's direction, scaled per weight by a trust ratio.
 
     .. math::
@@ -26,21 +26,12 @@ class Lamb(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.001
-    beta_1 : float, default 0.9
-    beta_2 : float, default 0.999
-    epsilon : float, default 1e-7
-    **kwargs
-        The common arguments of :class:`Optimizer`.
+    learning_rate, beta_1, beta_2, epsilon, **kwargs
+        As in :class:`Adam` (defaults 0.001, 0.9, 0.999 and 1e-7).
     """
 
     default_name = "lamb"
     slot_groups = (("momentum", "velocity"),)
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def update_step(self, grad, weight, learning_rate):
         g, w, lr, t = grad, weight.value, learning_rate, self.iterations + 1
@@ -53,10 +44,6 @@ class Lamb(Optimizer):
         u = m_hat / (np.sqrt(v_hat) + self.epsilon)
         r = _trust_ratio(w, u)
         w -= lr * r * u
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
 
 
 def _trust_ratio(weight, update):

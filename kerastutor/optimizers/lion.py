@@ -27,6 +27,7 @@ class Lion(Optimizer):
     """
 
     default_name = "lion"
+    hyperparameters = ("beta_1", "beta_2")
     slot_groups = (("momentum",),)
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
@@ -42,6 +43,3 @@ class Lion(Optimizer):
         w -= lr * np.sign(m * beta_1 + g * (1 - beta_1))
         m *= beta_2
         m += g * (1 - beta_2)
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}

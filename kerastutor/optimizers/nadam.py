@@ -1,10 +1,10 @@
 r"""Nadam: Adam with Nesterov momentum and a warming-up :math:`\beta_1` schedule."""
 import numpy as np
 
-from kerastutor.optimizers.optimizer import Optimizer
+from kerastutor.optimizers.optimizer import AdaptiveMomentOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(AdaptiveMomentOptimizer):
     r"""Nadam: Adam with Nesterov momentum and a warming-up :math:`\beta_1` schedule.
 
     .. math::
@@ -25,12 +25,8 @@ class Nadam(Optimizer):
 
     Parameters
     ----------
-    learning_rate : float, default 0.001
-    beta_1 : float, default 0.9
-    beta_2 : float, default 0.999
-    epsilon : float, default 1e-7
-    **kwargs
-        The common arguments of :class:`Optimizer`.
+    learning_rate, beta_1, beta_2, epsilon, **kwargs
+        As in :class:`Adam` (defaults 0.001, 0.9, 0.999 and 1e-7).
     """
 
     default_name = "nadam"
@@ -38,8 +34,7 @@ class Nadam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self._u_product = None
 
     def build(self, weights):
@@ -69,7 +64,3 @@ class Nadam(Optimizer):
         m_hat = m * (mu_next / (1 - product * mu_next)) + g * ((1 - mu_t) / (1 - product))
         v_hat = v / (1 - beta_2 ** t)
         w -= lr * m_hat / (np.sqrt(v_hat) + epsilon)
-
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}

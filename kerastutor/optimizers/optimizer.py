@@ -110,6 +110,10 @@ class Optimizer:
     #: inside a group and one group after another.
     slot_groups = ()
 
+    #: The rule's own constructor arguments, kept as attributes of the same names;
+    #: :meth:`get_config` writes them after the common ones, in this order.
+    hyperparameters = ()
+
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None,
@@ -532,7 +536,8 @@ class Optimizer:
                 "ema_momentum": self.ema_momentum,
                 "ema_overwrite_frequency": self.ema_overwrite_frequency,
                 "loss_scale_factor": self.loss_scale_factor,
-                "gradient_accumulation_steps": self.gradient_accumulation_steps}
+                "gradient_accumulation_steps": self.gradient_accumulation_steps,
+                **{name: getattr(self, name) for name in self.hyperparameters}}
 
     @classmethod
     def from_config(cls, config):
@@ -545,6 +550,34 @@ class Optimizer:
     def __repr__(self):
         return (f"<{type(self).__name__} name={self.name!r} "
                 f"learning_rate={self.learning_rate:g} iterations={self.iterations}>")
+
+
+class AdaptiveMomentOptimizer(Optimizer):
+    r"""The constructor the Adam family shares (Adam, Adamax, Nadam, Lamb).
+
+    Each of them keeps a first moment :math:`m` of the gradient with decay
+    :math:`\beta_1`, a second statistic (the RMS or the largest magnitude) with
+    decay :math:`\beta_2`, and adds :math:`\epsilon` before dividing by it;
+    they differ only in :meth:`~Optimizer.update_step`.
+
+    Parameters
+    ----------
+    learning_rate : float, default 0.001
+        :math:`\eta`.
+    beta_1, beta_2 : float, default 0.9 and 0.999
+        The decays of the first moment and of the second statistic.
+    epsilon : float, default 1e-7
+        Keeps the division finite while the second statistic is near 0.
+    **kwargs
+        The common arguments of :class:`Optimizer`.
+    """
+
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
 
 def _l2_norm(array):

@@ -35,6 +35,7 @@ class RMSprop(Optimizer):
     """
 
     default_name = "rmsprop"
+    hyperparameters = ("rho", "momentum", "epsilon", "centered")
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, **kwargs):
@@ -63,7 +64,3 @@ class RMSprop(Optimizer):
             w -= m
         else:
             w -= delta
-
-    def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
-                "epsilon": self.epsilon, "centered": self.centered}

@@ -24,10 +24,16 @@ class LearningRateSchedule:
             f"Learning rate schedule '{type(self).__name__}' must override "
             "`__call__(self, step)`.")
 
+    #: The built-in schedules keep each constructor argument as an attribute of the
+    #: same name and list them here; :meth:`get_config` returns them in this order.
+    _config_keys = ()
+
     def get_config(self):
-        raise NotImplementedError(
-            f"Learning rate schedule '{type(self).__name__}' must override `get_config()` "
-            "to be saved.")
+        if not self._config_keys:
+            raise NotImplementedError(
+                f"Learning rate schedule '{type(self).__name__}' must override "
+                "`get_config()` to be saved.")
+        return {key: getattr(self, key) for key in self._config_keys}
 
     @classmethod
     def from_config(cls, config):
@@ -40,7 +46,24 @@ def _check_positive_steps(owner, argument, value):
                          f"takes), got {argument}={value!r}.")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _RatePerDecaySteps(LearningRateSchedule):
+    r"""What :class:`ExponentialDecay` and :class:`InverseTimeDecay` share: a decay
+    by ``decay_rate`` per ``decay_steps`` steps, measured by the progress
+    :math:`t / T` (or :math:`\lfloor t / T \rfloor` with ``staircase=True``)."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        _check_positive_steps(type(self).__name__, "decay_steps", decay_steps)
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.decay_rate, self.staircase, self.name = decay_rate, staircase, name
+
+    def _progress(self, step):
+        progress = np.asarray(step, dtype=np.float64) / self.decay_steps
+        return np.floor(progress) if self.staircase else progress
+
+
+class ExponentialDecay(_RatePerDecaySteps):
     r"""Multiply the learning rate by ``decay_rate`` every ``decay_steps`` steps.
 
     .. math::
@@ -64,23 +87,10 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        _check_positive_steps("ExponentialDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        progress = np.asarray(step, dtype=np.float64) / self.decay_steps
-        if self.staircase:
-            progress = np.floor(progress)
-        return self.initial_learning_rate * np.power(self.decay_rate, progress)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate * np.power(self.decay_rate, self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -103,6 +113,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     name : str, default "PiecewiseConstant"
     """
 
+    _config_keys = ("boundaries", "values", "name")
+
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
             raise ValueError(
@@ -117,9 +129,6 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         # side="left" counts the boundaries strictly below t, so t == b_i stays in piece i.
         piece = np.searchsorted(self.boundaries, step, side="left")
         return np.asarray(self.values, dtype=np.float64)[piece]
-
-    def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 class PolynomialDecay(LearningRateSchedule):
@@ -145,14 +154,14 @@ class PolynomialDecay(LearningRateSchedule):
     name : str, default "PolynomialDecay"
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "end_learning_rate", "power",
+                    "cycle", "name")
+
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001,
                  power=1.0, cycle=False, name="PolynomialDecay"):
         _check_positive_steps("PolynomialDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.end_learning_rate = end_learning_rate
-        self.power = power
-        self.cycle = cycle
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.end_learning_rate, self.power, self.cycle = end_learning_rate, power, cycle
         self.name = name
 
     def __call__(self, step):
@@ -168,13 +177,8 @@ class PolynomialDecay(LearningRateSchedule):
         span = self.initial_learning_rate - self.end_learning_rate
         return span * np.power(remaining, self.power) + self.end_learning_rate
 
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
-                "power": self.power, "cycle": self.cycle, "name": self.name}
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RatePerDecaySteps):
     r"""Divide the learning rate by a linearly growing factor ("1/t decay").
 
     .. math::
@@ -195,23 +199,10 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        _check_positive_steps("InverseTimeDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        progress = np.asarray(step, dtype=np.float64) / self.decay_steps
-        if self.staircase:
-            progress = np.floor(progress)
-        return self.initial_learning_rate / (1 + self.decay_rate * progress)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 class CosineDecay(LearningRateSchedule):
@@ -240,15 +231,15 @@ class CosineDecay(LearningRateSchedule):
     warmup_steps : int, default 0
     """
 
+    _config_keys = ("initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target",
+                    "warmup_steps")
+
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
         _check_positive_steps("CosineDecay", "decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.alpha = alpha
-        self.name = name
-        self.warmup_target = warmup_target
-        self.warmup_steps = warmup_steps
+        self.initial_learning_rate, self.decay_steps = initial_learning_rate, decay_steps
+        self.alpha, self.name = alpha, name
+        self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
     def _cosine(self, step, peak):
         cosine = 0.5 * (1 + np.cos(np.pi * step / self.decay_steps))
@@ -265,11 +256,6 @@ class CosineDecay(LearningRateSchedule):
             (self.warmup_target - self.initial_learning_rate) * climbed
         decay = self._cosine(step - self.warmup_steps, self.warmup_target)
         return np.where(step < self.warmup_steps, warmup, decay)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
-                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
 class CosineDecayRestarts(LearningRateSchedule):
@@ -294,15 +280,15 @@ class CosineDecayRestarts(LearningRateSchedule):
     name : str, default "SGDRDecay"
     """
 
+    _config_keys = ("initial_learning_rate", "first_decay_steps", "t_mul", "m_mul", "alpha",
+                    "name")
+
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
                  alpha=0.0, name="SGDRDecay"):
         _check_positive_steps("CosineDecayRestarts", "first_decay_steps", first_decay_steps)
         self.initial_learning_rate = initial_learning_rate
-        self.first_decay_steps = first_decay_steps
-        self.t_mul = t_mul
-        self.m_mul = m_mul
-        self.alpha = alpha
-        self.name = name
+        self.first_decay_steps, self.t_mul, self.m_mul = first_decay_steps, t_mul, m_mul
+        self.alpha, self.name = alpha, name
 
     def _restart_and_fraction(self, progress):
         if self.t_mul == 1.0:
@@ -318,11 +304,6 @@ class CosineDecayRestarts(LearningRateSchedule):
         restart, fraction = self._restart_and_fraction(progress)
         cosine = 0.5 * self.m_mul ** restart * (1 + np.cos(np.pi * fraction))
         return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
-                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
 
 
 CATALOG = registry.Catalog("learning rate schedule", "keras.optimizers.schedules")

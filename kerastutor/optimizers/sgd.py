@@ -30,6 +30,7 @@ class SGD(Optimizer):
     """
 
     default_name = "sgd"
+    hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -50,6 +51,3 @@ class SGD(Optimizer):
             w += mu * m - lr * g
         else:
             w += m
-
-    def get_config(self):
-        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
