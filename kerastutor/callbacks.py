@@ -820,7 +820,42 @@ class LivePlot(Callback):
 
 
 # ====================================================================== checkpoints
-class ModelCheckpoint(MonitorCallback):
+def _check_save_freq(owner, save_freq):
+    """``"epoch"`` or a positive number of batches, else a kind error."""
+    if save_freq == "epoch":
+        return
+    if isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer)) \
+            or save_freq <= 0:
+        raise ValueError(f"{owner}: unrecognized save_freq={save_freq!r}. Expected 'epoch' "
+                         "or a positive integer (a number of batches).")
+
+
+class _SavesEveryNBatches:
+    """What :class:`ModelCheckpoint` and :class:`BackupAndRestore` share: ``save_freq``
+    is ``"epoch"`` or a number of batches, and the batches are counted across epoch
+    boundaries (as Keras counts them), so a save may fall in the middle of an epoch."""
+
+    def _start_counting_batches(self, owner, save_freq):
+        _check_save_freq(owner, save_freq)
+        self.save_freq = save_freq
+        self._current_epoch = 0
+        self._batches_since_save = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def _batch_save_is_due(self):
+        """Count one finished batch: True on every ``save_freq``-th (never for "epoch")."""
+        if self.save_freq == "epoch":
+            return False
+        self._batches_since_save += 1
+        if self._batches_since_save < self.save_freq:
+            return False
+        self._batches_since_save = 0
+        return True
+
+
+class ModelCheckpoint(_SavesEveryNBatches, MonitorCallback):
     r"""Save the model (or its weights) during training.
 
     At each epoch end -- or every ``save_freq`` batches -- the model is saved
@@ -864,25 +899,15 @@ class ModelCheckpoint(MonitorCallback):
                 "The filepath provided must end in `.keras` (Keras model format). Received: "
                 f"filepath={filepath}. Hint: 'best.keras' saves the whole model; with "
                 "save_weights_only=True use 'best.weights.h5'.")
-        _check_save_freq("ModelCheckpoint", save_freq)
+        self._start_counting_batches("ModelCheckpoint", save_freq)
         self.filepath = filepath
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.save_freq = save_freq
         self.initial_value_threshold = initial_value_threshold
-        self._batches_since_save = 0
-        self._current_epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self._batch_save_is_due():
             self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -927,17 +952,7 @@ class ModelCheckpoint(MonitorCallback):
                            "'epoch'.") from None
 
 
-def _check_save_freq(owner, save_freq):
-    """``"epoch"`` or a positive number of batches, else a kind error."""
-    if save_freq == "epoch":
-        return
-    if isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer)) \
-            or save_freq <= 0:
-        raise ValueError(f"{owner}: unrecognized save_freq={save_freq!r}. Expected 'epoch' "
-                         "or a positive integer (a number of batches).")
-
-
-class BackupAndRestore(Callback):
+class BackupAndRestore(_SavesEveryNBatches, Callback):
     r"""Resume an interrupted ``fit`` where it stopped.
 
     At every epoch end (or every ``save_freq`` batches) the callback writes
@@ -971,15 +986,12 @@ class BackupAndRestore(Callback):
         if not backup_dir:
             raise ValueError("BackupAndRestore: empty `backup_dir` is invalid. Give a "
                              "directory path reserved for this training run.")
-        _check_save_freq("BackupAndRestore", save_freq)
+        self._start_counting_batches("BackupAndRestore", save_freq)
         self.backup_dir = os.fspath(backup_dir)
-        self.save_freq = save_freq
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
         self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
         self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
-        self._current_epoch = 0
-        self._batches_since_save = 0
 
     def on_train_begin(self, logs=None):
         if not os.path.exists(self._weights_path):
@@ -1002,15 +1014,8 @@ class BackupAndRestore(Callback):
         self._current_epoch = epoch
         self.model._initial_epoch = epoch
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._current_epoch = epoch
-
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += 1
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self._batch_save_is_due():
             # Mid-epoch: resuming restarts this epoch (Keras resumes at the epoch too).
             self._save(self._current_epoch, batch + 1)
 
