@@ -527,12 +527,8 @@ class BinaryFocalCrossentropy(_Crossentropy):
         The weight of class 1 when balancing (default 0.25).
     gamma : float >= 0
         The focusing exponent :math:`\gamma` (default 2.0).
-    from_logits : bool
-        Whether ``y_pred`` holds scores (no sigmoid applied) instead of probabilities.
-    label_smoothing : float in [0, 1]
-        Pulls the targets towards 1/2: :math:`y \leftarrow y(1 - \varepsilon) + \varepsilon/2`.
-    axis : int
-        The axis the mean is taken over (default -1).
+    from_logits, label_smoothing, axis
+        As in :class:`BinaryCrossentropy`.
 
     Examples
     --------
@@ -636,12 +632,8 @@ class CategoricalFocalCrossentropy(_Crossentropy):
         The class weight :math:`\alpha` (default 0.25), or one weight per class.
     gamma : float >= 0
         The focusing exponent :math:`\gamma` (default 2.0).
-    from_logits : bool
-        Whether ``y_pred`` holds scores (no softmax applied) instead of probabilities.
-    label_smoothing : float in [0, 1]
-        :math:`y \leftarrow y(1 - \varepsilon) + \varepsilon / K`.
-    axis : int
-        The class axis (default -1).
+    from_logits, label_smoothing, axis
+        As in :class:`CategoricalCrossentropy`.
 
     Examples
     --------

@@ -149,8 +149,8 @@ class Tversky(_Overlap):
         Weight of :math:`F_\alpha` (default 0.5).
     beta : float
         Weight of :math:`F_\beta` (default 0.5).
-    axis : None, int or tuple of int
-        The axes the sums run over (default ``None``: all).
+    axis
+        As in :class:`Dice`.
 
     Examples
     --------
