@@ -30,7 +30,30 @@ _TAPES = []          # the tapes recording now (innermost last)
 
 
 # ======================================================================== the tape
-class Traced:
+class TapeArithmetic:
+    """The Python operators of a value the tape follows, each recorded as its op.
+
+    :class:`Traced` values and weights (:class:`VariableBase`) both have them,
+    so ``x @ w + b`` inside a custom layer's ``call`` lands on the tape.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return subtract(self, other)
+    def __rsub__(self, other): return subtract(other, self)
+    def __mul__(self, other): return multiply(self, other)
+    def __rmul__(self, other): return multiply(other, self)
+    def __truediv__(self, other): return divide(self, other)
+    def __rtruediv__(self, other): return divide(other, self)
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
+    def __pow__(self, other): return power(self, other)
+    def __neg__(self): return negative(self)
+
+
+class Traced(TapeArithmetic):
     """A value computed while a tape records: the array, and that it has a history.
 
     It supports ``+ - * / @ **``, unary minus, indexing, ``.shape``,
@@ -62,18 +85,6 @@ class Traced:
     dtype = property(lambda self: self.value.dtype)
     T = property(lambda self: transpose(self))
 
-    def __add__(self, other): return add(self, other)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return subtract(self, other)
-    def __rsub__(self, other): return subtract(other, self)
-    def __mul__(self, other): return multiply(self, other)
-    def __rmul__(self, other): return multiply(other, self)
-    def __truediv__(self, other): return divide(self, other)
-    def __rtruediv__(self, other): return divide(other, self)
-    def __matmul__(self, other): return matmul(self, other)
-    def __rmatmul__(self, other): return matmul(other, self)
-    def __pow__(self, other): return power(self, other)
-    def __neg__(self): return negative(self)
     def __getitem__(self, index): return take_index(self, index)
     def __gt__(self, other): return greater(self, other)
     def __lt__(self, other): return less(self, other)
@@ -84,7 +95,7 @@ class Traced:
         return f"<Traced shape={self.value.shape} dtype={self.value.dtype}>"
 
 
-class VariableBase:
+class VariableBase(TapeArithmetic):
     """What the tape knows of a :class:`~kerastutor.weight.Weight`: a leaf with a ``.grad``.
 
     Two kinds of operand have a history on the tape: :class:`Traced` values
@@ -96,19 +107,6 @@ class VariableBase:
     """
 
     __slots__ = ()
-
-    def __add__(self, other): return add(self, other)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return subtract(self, other)
-    def __rsub__(self, other): return subtract(other, self)
-    def __mul__(self, other): return multiply(self, other)
-    def __rmul__(self, other): return multiply(other, self)
-    def __truediv__(self, other): return divide(self, other)
-    def __rtruediv__(self, other): return divide(other, self)
-    def __matmul__(self, other): return matmul(self, other)
-    def __rmatmul__(self, other): return matmul(other, self)
-    def __pow__(self, other): return power(self, other)
-    def __neg__(self): return negative(self)
 
 
 RAW_NUMPY_HINT = (
