@@ -8,6 +8,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kerastutor import activations as A
+from strategies import SEEDS, shapes
 
 # ------------------------------------------------------------------ references
 # Scalar formulas written straight from the definitions (Keras docs, papers),
@@ -205,8 +206,8 @@ def _sparsemax_margin(activation, x):
 
 @pytest.mark.parametrize("case", sorted(GRADIENT_CASES))
 @settings(deadline=None, max_examples=25)
-@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3),
-       seed=st.integers(0, 2**16), scale=st.sampled_from([0.5, 2.0, 5.0]))
+@given(shape=shapes(1, 3, max_side=4),
+       seed=SEEDS, scale=st.sampled_from([0.5, 2.0, 5.0]))
 def test_backward_matches_central_differences(case, shape, seed, scale):
     factory, kinks = GRADIENT_CASES[case]
     activation = factory()

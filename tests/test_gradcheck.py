@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kerastutor import backend
 from kerastutor import gradcheck as gc
 from kerastutor.weight import Weight
+from strategies import SEEDS
 
 
 # ----------------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def test_relative_error_uses_the_floor_near_zero():
 
 
 @settings(deadline=None, max_examples=25)
-@given(st.integers(3, 5000), st.integers(2, 60), st.integers(0, 10_000))
+@given(st.integers(3, 5000), st.integers(2, 60), SEEDS)
 def test_sampled_entries_are_distinct_sorted_and_keep_both_ends(size, max_entries, seed):
     indices = gc.entries_to_check(size, max_entries, np.random.default_rng(seed))
     assert len(indices) == min(size, max_entries)

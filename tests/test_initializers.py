@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from kerastutor import backend
 from kerastutor import initializers as I
+from strategies import SEEDS, shapes
 
 
 # ---------------------------------------------------------------------- fans
@@ -112,8 +113,8 @@ def test_identity():
 
 # ---------------------------------------------------------------- orthogonal
 @settings(deadline=None, max_examples=25)
-@given(shape=st.lists(st.integers(1, 6), min_size=2, max_size=4),
-       gain=st.sampled_from([1.0, 0.5, 3.0]), seed=st.integers(0, 1000))
+@given(shape=shapes(2, 4, max_side=6),
+       gain=st.sampled_from([1.0, 0.5, 3.0]), seed=SEEDS)
 def test_orthogonal_has_orthonormal_columns_or_rows(shape, gain, seed):
     w = I.Orthogonal(gain=gain, seed=seed)(tuple(shape))
     assert w.shape == tuple(shape) and w.dtype == np.float32
@@ -135,7 +136,7 @@ def test_orthogonal_needs_two_dimensions():
 
 
 @settings(deadline=None, max_examples=25)
-@given(shape=st.lists(st.integers(1, 8), min_size=1, max_size=4),
+@given(shape=shapes(1, 4, max_side=8),
        name=st.sampled_from(["glorot_uniform", "he_uniform", "lecun_uniform"]))
 def test_uniform_limits_follow_compute_fans_for_any_shape(shape, name):
     initializer = I.get(name)

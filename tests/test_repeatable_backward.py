@@ -14,13 +14,12 @@ import inspect
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import kerastutor as keras
 from kerastutor import activations, gradcheck
 from kerastutor import layers as L
+from strategies import SEEDS
 
-SEEDS = st.integers(0, 2 ** 16)
 FEW = settings(max_examples=4)        # ~100 objects: a handful of draws each is plenty
 
 

@@ -10,6 +10,7 @@ import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from helpers import WithMaskAndState, random_array
+from strategies import SEEDS, shapes
 
 
 def naive_softmax(x, axes):
@@ -129,25 +130,25 @@ def test_prelu_forward_matches_naive_loop():
 @given(max_value=st.sampled_from([None, 0.5, 2.0]),
        negative_slope=st.sampled_from([0.0, 0.1, 0.5]),
        threshold=st.sampled_from([0.0, 0.3]),
-       seed=st.integers(0, 2**16))
+       seed=SEEDS)
 def test_relu_gradients(max_value, negative_slope, threshold, seed):
     layer = ReLU(max_value=max_value, negative_slope=negative_slope, threshold=threshold)
     gradcheck.assert_gradients_ok(layer, random_array(seed, (3, 5)), seed=seed)
 
 
-@given(negative_slope=st.floats(0.0, 1.0), seed=st.integers(0, 2**16))
+@given(negative_slope=st.floats(0.0, 1.0), seed=SEEDS)
 def test_leaky_relu_gradients(negative_slope, seed):
     gradcheck.assert_gradients_ok(LeakyReLU(negative_slope), random_array(seed, (2, 3, 4)),
                                   seed=seed)
 
 
-@given(alpha=st.floats(0.1, 3.0), seed=st.integers(0, 2**16))
+@given(alpha=st.floats(0.1, 3.0), seed=SEEDS)
 def test_elu_gradients(alpha, seed):
     gradcheck.assert_gradients_ok(ELU(alpha), random_array(seed, (4, 3)), seed=seed)
 
 
 @given(axis=st.sampled_from([-1, 0, 1, [1], [1, 2], [0, 2], [-1, 1]]),
-       masked=st.booleans(), seed=st.integers(0, 2**16))
+       masked=st.booleans(), seed=SEEDS)
 def test_softmax_gradients(axis, masked, seed):
     layer = Softmax(axis=axis)
     x = random_array(seed, (2, 3, 4), scale=2.0)
@@ -161,9 +162,9 @@ def test_softmax_gradients(axis, masked, seed):
 @st.composite
 def prelu_cases(draw):
     rank = draw(st.integers(2, 4))
-    shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+    shape = tuple(draw(shapes(rank, rank, max_side=4)))
     shared = draw(st.lists(st.integers(1, rank - 1), unique=True, max_size=rank - 1))
-    return shape, shared or None, draw(st.integers(0, 2**16))
+    return shape, shared or None, draw(SEEDS)
 
 
 @given(case=prelu_cases())
@@ -175,7 +176,7 @@ def test_prelu_gradients(case):
 
 
 # --------------------------------------------------------------- Softmax axes
-@given(axis=st.sampled_from([-1, 0, 2, [1, 2], [0, 1, 2], [2, 0]]), seed=st.integers(0, 99))
+@given(axis=st.sampled_from([-1, 0, 2, [1, 2], [0, 1, 2], [2, 0]]), seed=SEEDS)
 def test_softmax_matches_naive_formula(axis, seed):
     x = random_array(seed, (2, 3, 4))
     y, _ = Softmax(axis=axis).forward(x)

@@ -12,6 +12,8 @@ from kerastutor.layers.convolutional import (Conv1D, Conv2D, Conv3D, Convolution
                                              Convolution2D, Convolution3D)
 from helpers import (assert_backward_weights_matches_backward, assert_config_round_trip,
                      random_array)
+from strategies import (ACTIVATIONS, DATA_FORMATS, SEEDS, SMOOTH_ACTIVATIONS, conv_geometry,
+                        spatial_sizes)
 
 LAYERS = {1: Conv1D, 2: Conv2D, 3: Conv3D}
 
@@ -115,25 +117,17 @@ def conv_cases(draw, rank=None):
     groups = draw(st.integers(1, 2))
     cin = groups * draw(st.integers(1, 2))
     filters = groups * draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-    if draw(st.booleans()):
-        strides = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-        dilation = (1,) * rank
-    else:
-        strides = (1,) * rank
-        dilation = tuple(draw(st.integers(1, 2)) for _ in range(rank))
+    kernel, strides, dilation = draw(conv_geometry(rank))
     paddings = ["valid", "same"] + (["causal"] if rank == 1 else [])
     padding = draw(st.sampled_from(paddings))
-    size_max = 7 if rank < 3 else 4
-    spatial = tuple(draw(st.integers(d * (k - 1) + 1, max(size_max, d * (k - 1) + 1)))
-                    for k, d in zip(kernel, dilation))
+    spatial = draw(spatial_sizes(kernel, dilation, largest=7 if rank < 3 else 4))
     batch = draw(st.integers(1, 2))
-    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    data_format = draw(DATA_FORMATS)
     use_bias = draw(st.booleans())
     return dict(rank=rank, groups=groups, cin=cin, filters=filters, kernel=kernel,
                 strides=strides, dilation=dilation, padding=padding, spatial=spatial,
                 batch=batch, data_format=data_format, use_bias=use_bias,
-                seed=draw(st.integers(0, 2**16)))
+                seed=draw(SEEDS))
 
 
 def make_layer(case, **extra):
@@ -175,7 +169,7 @@ def test_forward_matches_conv_naive(case):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 
-@given(case=conv_cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
+@given(case=conv_cases(), activation=SMOOTH_ACTIVATIONS)
 def test_gradients(case, activation):
     gradcheck.assert_gradients_ok(make_layer(case, activation=activation), make_input(case),
                                   seed=case["seed"])
@@ -186,7 +180,7 @@ def test_conv2d_gradients(case):
     gradcheck.assert_gradients_ok(make_layer(case), make_input(case), seed=case["seed"])
 
 
-@given(case=conv_cases(), activation=st.sampled_from(["linear", "tanh", "relu"]))
+@given(case=conv_cases(), activation=ACTIVATIONS)
 def test_backward_is_repeatable(case, activation):
     # backward never writes into its cache: a second call gives the same gradients
     gradcheck.assert_backward_repeatable(make_layer(case, activation=activation),

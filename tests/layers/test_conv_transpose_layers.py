@@ -15,6 +15,8 @@ from kerastutor.layers.conv_im2col import conv_naive
 from kerastutor.layers.convolutional import Conv2D
 from helpers import (assert_backward_weights_matches_backward, assert_config_round_trip,
                      random_array)
+from strategies import (ACTIVATIONS, DATA_FORMATS, PADDINGS, SEEDS, SMOOTH_ACTIVATIONS,
+                        conv_geometry)
 
 LAYERS = {1: Conv1DTranspose, 2: Conv2DTranspose, 3: Conv3DTranspose}
 
@@ -154,14 +156,8 @@ def test_forward_is_the_input_gradient_of_a_convolution(padding, strides, kernel
 @st.composite
 def transpose_cases(draw, rank=None):
     rank = rank or draw(st.integers(1, 3))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-    if draw(st.booleans()):
-        strides = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-        dilation = (1,) * rank
-    else:
-        strides = (1,) * rank
-        dilation = tuple(draw(st.integers(1, 2)) for _ in range(rank))
-    padding = draw(st.sampled_from(["valid", "same"]))
+    kernel, strides, dilation = draw(conv_geometry(rank))
+    padding = draw(PADDINGS)
     output_padding = None
     if draw(st.booleans()):
         output_padding = tuple(draw(st.integers(0, s - 1)) for s in strides)
@@ -173,8 +169,8 @@ def transpose_cases(draw, rank=None):
                 kernel=kernel, strides=strides, dilation=dilation, padding=padding,
                 output_padding=output_padding, spatial=spatial,
                 batch=draw(st.integers(1, 2)),
-                data_format=draw(st.sampled_from(["channels_last", "channels_first"])),
-                use_bias=draw(st.booleans()), seed=draw(st.integers(0, 2**16)))
+                data_format=draw(DATA_FORMATS),
+                use_bias=draw(st.booleans()), seed=draw(SEEDS))
 
 
 def make_layer(case, **extra):
@@ -209,7 +205,7 @@ def test_forward_is_the_adjoint_of_conv_naive(case):
         np.testing.assert_allclose(np.sum(u * y_last), expected, rtol=1e-4, atol=1e-4)
 
 
-@given(case=transpose_cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
+@given(case=transpose_cases(), activation=SMOOTH_ACTIVATIONS)
 def test_gradients(case, activation):
     gradcheck.assert_gradients_ok(make_layer(case, activation=activation), make_input(case),
                                   seed=case["seed"])
@@ -220,7 +216,7 @@ def test_conv2d_transpose_gradients(case):
     gradcheck.assert_gradients_ok(make_layer(case), make_input(case), seed=case["seed"])
 
 
-@given(case=transpose_cases(), activation=st.sampled_from(["linear", "tanh", "relu"]))
+@given(case=transpose_cases(), activation=ACTIVATIONS)
 def test_backward_is_repeatable(case, activation):
     gradcheck.assert_backward_repeatable(make_layer(case, activation=activation),
                                          make_input(case), seed=case["seed"])

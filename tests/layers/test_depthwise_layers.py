@@ -14,6 +14,8 @@ from kerastutor.layers.depthwise import (DepthwiseConv1D, DepthwiseConv2D, Separ
                                          SeparableConv2D, SeparableConvolution1D,
                                          SeparableConvolution2D)
 from helpers import assert_config_round_trip, random_array
+from strategies import (DATA_FORMATS, PADDINGS, SEEDS, SMOOTH_ACTIVATIONS, conv_geometry,
+                        spatial_sizes)
 
 DEPTHWISE = {1: DepthwiseConv1D, 2: DepthwiseConv2D}
 SEPARABLE = {1: SeparableConv1D, 2: SeparableConv2D}
@@ -132,21 +134,14 @@ def test_separable_is_depthwise_then_pointwise():
 @st.composite
 def cases(draw, rank=None):
     rank = rank or draw(st.integers(1, 2))
-    kernel = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-    if draw(st.booleans()):
-        strides = tuple(draw(st.integers(1, 3)) for _ in range(rank))
-        dilation = (1,) * rank
-    else:
-        strides = (1,) * rank
-        dilation = tuple(draw(st.integers(1, 2)) for _ in range(rank))
-    spatial = tuple(draw(st.integers(d * (k - 1) + 1, max(6, d * (k - 1) + 1)))
-                    for k, d in zip(kernel, dilation))
+    kernel, strides, dilation = draw(conv_geometry(rank))
+    spatial = draw(spatial_sizes(kernel, dilation, largest=6))
     return dict(rank=rank, cin=draw(st.integers(1, 3)), mult=draw(st.integers(1, 3)),
                 filters=draw(st.integers(1, 3)), kernel=kernel, strides=strides,
-                dilation=dilation, padding=draw(st.sampled_from(["valid", "same"])),
+                dilation=dilation, padding=draw(PADDINGS),
                 spatial=spatial, batch=draw(st.integers(1, 2)),
-                data_format=draw(st.sampled_from(["channels_last", "channels_first"])),
-                use_bias=draw(st.booleans()), seed=draw(st.integers(0, 2**16)))
+                data_format=draw(DATA_FORMATS),
+                use_bias=draw(st.booleans()), seed=draw(SEEDS))
 
 
 def make_layer(case, separable, **extra):
@@ -186,13 +181,13 @@ def test_forward_matches_conv_naive(case, separable):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 
-@given(case=cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
+@given(case=cases(), activation=SMOOTH_ACTIVATIONS)
 def test_depthwise_gradients(case, activation):
     gradcheck.assert_gradients_ok(make_layer(case, separable=False, activation=activation),
                                   make_input(case), seed=case["seed"])
 
 
-@given(case=cases(), activation=st.sampled_from(["linear", "tanh", "sigmoid"]))
+@given(case=cases(), activation=SMOOTH_ACTIVATIONS)
 def test_separable_gradients(case, activation):
     gradcheck.assert_gradients_ok(make_layer(case, separable=True, activation=activation),
                                   make_input(case), seed=case["seed"])

@@ -14,6 +14,7 @@ from kerastutor.layers.pooling import (
     AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
     GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D,
     GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from strategies import DATA_FORMATS, PADDINGS, SEEDS, shapes
 
 WINDOWED = {("max", 1): MaxPooling1D, ("max", 2): MaxPooling2D, ("max", 3): MaxPooling3D,
             ("average", 1): AveragePooling1D, ("average", 2): AveragePooling2D,
@@ -88,12 +89,12 @@ def test_max_pooling_pads_with_minus_infinity():
 
 
 @given(nd=st.integers(1, 3), mode=st.sampled_from(["max", "average"]),
-       padding=st.sampled_from(["valid", "same"]),
-       data_format=st.sampled_from(["channels_last", "channels_first"]),
-       pool=st.lists(st.integers(1, 3), min_size=3, max_size=3),
-       strides=st.lists(st.integers(1, 3), min_size=3, max_size=3),
+       padding=PADDINGS,
+       data_format=DATA_FORMATS,
+       pool=shapes(3, 3, max_side=3),
+       strides=shapes(3, 3, max_side=3),
        extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
-       seed=st.integers(0, 999))
+       seed=SEEDS)
 def test_forward_matches_a_naive_loop(nd, mode, padding, data_format, pool, strides, extra,
                                       seed):
     pool, strides = tuple(pool[:nd]), tuple(strides[:nd])
@@ -111,12 +112,12 @@ def test_forward_matches_a_naive_loop(nd, mode, padding, data_format, pool, stri
 
 # ------------------------------------------------------------- gradient checks
 @given(nd=st.integers(1, 3), mode=st.sampled_from(["max", "average"]),
-       padding=st.sampled_from(["valid", "same"]),
-       data_format=st.sampled_from(["channels_last", "channels_first"]),
-       pool=st.lists(st.integers(1, 3), min_size=3, max_size=3),
-       strides=st.lists(st.integers(1, 3), min_size=3, max_size=3),
+       padding=PADDINGS,
+       data_format=DATA_FORMATS,
+       pool=shapes(3, 3, max_side=3),
+       strides=shapes(3, 3, max_side=3),
        extra=st.lists(st.integers(0, 2), min_size=3, max_size=3),
-       seed=st.integers(0, 2**16))
+       seed=SEEDS)
 def test_windowed_pooling_gradients(nd, mode, padding, data_format, pool, strides, extra,
                                     seed):
     pool, strides = tuple(pool[:nd]), tuple(strides[:nd])
@@ -159,9 +160,9 @@ def test_average_same_backward_divides_by_the_valid_count():
 # ----------------------------------------------------------------- global pooling
 @given(nd=st.integers(1, 3), mode=st.sampled_from(["max", "average"]),
        keepdims=st.booleans(),
-       data_format=st.sampled_from(["channels_last", "channels_first"]),
-       spatial=st.lists(st.integers(1, 3), min_size=3, max_size=3),
-       seed=st.integers(0, 2**16))
+       data_format=DATA_FORMATS,
+       spatial=shapes(3, 3, max_side=3),
+       seed=SEEDS)
 def test_global_pooling_forward_and_gradients(nd, mode, keepdims, data_format, spatial, seed):
     spatial = tuple(spatial[:nd])
     x_last = distinct_values(seed, (2,) + spatial + (3,))

@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 import kerastutor as keras
 from kerastutor import gradcheck, initializers
 from kerastutor.layers import GRU, LSTM, SimpleRNN
+from strategies import RNN_KINDS, SEEDS
 
 GOLDEN_INIT = dict(kernel_initializer=initializers.Constant(0.01),
                    recurrent_initializer=initializers.Constant(0.02),
@@ -96,7 +97,7 @@ def make_layer(kind, units, reset_after=True, **kw):
 
 
 options = dict(
-    kind=st.sampled_from(["simple", "lstm", "gru"]),
+    kind=RNN_KINDS,
     units=st.integers(1, 3),
     batch=st.integers(1, 3),
     steps=st.integers(1, 4),
@@ -106,7 +107,7 @@ options = dict(
     go_backwards=st.booleans(),
     reset_after=st.booleans(),
     use_bias=st.booleans(),
-    seed=st.integers(0, 1000),
+    seed=SEEDS,
 )
 
 

@@ -11,6 +11,7 @@ from kerastutor.layers import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, Sim
                                StackedRNNCells)
 from kerastutor.layers.rnn import UserCellSteps
 from helpers import WithMaskAndState, random_array
+from strategies import RNN_KINDS, SEEDS
 
 INIT = dict(kernel_initializer="random_normal", recurrent_initializer="orthogonal",
             bias_initializer="random_normal")
@@ -106,8 +107,8 @@ def test_state_and_output_size_as_keras(cell, state_size):
     assert cell.output_size == 3
 
 
-@given(kind=st.sampled_from(["simple", "lstm", "gru"]), reset_after=st.booleans(),
-       use_bias=st.booleans(), seed=st.integers(0, 1000))
+@given(kind=RNN_KINDS, reset_after=st.booleans(),
+       use_bias=st.booleans(), seed=SEEDS)
 def test_cell_step_matches_the_formulas(kind, reset_after, use_bias, seed):
     cell = make_cell(kind, 3, reset_after=reset_after, use_bias=use_bias)
     cell.build((None, 2))
@@ -142,9 +143,9 @@ class CellAsLayer:
         return [dx] + list(dstates)
 
 
-@given(kind=st.sampled_from(["simple", "lstm", "gru"]), reset_after=st.booleans(),
+@given(kind=RNN_KINDS, reset_after=st.booleans(),
        use_bias=st.booleans(), dropout=st.sampled_from([0.0, 0.3]),
-       recurrent_dropout=st.sampled_from([0.0, 0.4]), seed=st.integers(0, 1000))
+       recurrent_dropout=st.sampled_from([0.0, 0.4]), seed=SEEDS)
 def test_cell_step_gradcheck(kind, reset_after, use_bias, dropout, recurrent_dropout, seed):
     cell = make_cell(kind, 2, reset_after=reset_after, use_bias=use_bias, dropout=dropout,
                      recurrent_dropout=recurrent_dropout, seed=seed)
@@ -252,7 +253,7 @@ def minimal_step(cell):
 
 rnn_options = dict(return_sequences=st.booleans(), return_state=st.booleans(),
                    go_backwards=st.booleans(), zero_output_for_mask=st.booleans(),
-                   masked=st.booleans(), seed=st.integers(0, 1000))
+                   masked=st.booleans(), seed=SEEDS)
 
 
 @given(**rnn_options)
@@ -360,10 +361,7 @@ def test_cell_without_state_size_is_a_kind_error():
 
 
 # ------------------------------------------------------------------- masking
-kinds = st.sampled_from(["simple", "lstm", "gru"])
-
-
-@given(kind=kinds, reset_after=st.booleans(), **rnn_options)
+@given(kind=RNN_KINDS, reset_after=st.booleans(), **rnn_options)
 def test_masked_forward_matches_the_keras_rule(kind, reset_after, return_sequences,
                                                return_state, go_backwards,
                                                zero_output_for_mask, masked, seed):
@@ -381,7 +379,7 @@ def test_masked_forward_matches_the_keras_rule(kind, reset_after, return_sequenc
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7)
 
 
-@given(kind=kinds, reset_after=st.booleans(), **rnn_options)
+@given(kind=RNN_KINDS, reset_after=st.booleans(), **rnn_options)
 @settings(max_examples=20, deadline=None)
 def test_masked_gradcheck(kind, reset_after, return_sequences, return_state, go_backwards,
                           zero_output_for_mask, masked, seed):
@@ -442,7 +440,7 @@ def test_bad_mask_shape_names_the_layer():
 
 
 # ------------------------------------------------------------- initial_state
-@given(kind=kinds, reset_after=st.booleans(), **rnn_options)
+@given(kind=RNN_KINDS, reset_after=st.booleans(), **rnn_options)
 @settings(max_examples=20, deadline=None)
 def test_initial_state_forward_and_gradients(kind, reset_after, return_sequences,
                                              return_state, go_backwards,
@@ -518,7 +516,7 @@ def test_stacked_cells_equal_two_layers():
 
 
 @given(return_sequences=st.booleans(), masked=st.booleans(), training=st.booleans(),
-       seed=st.integers(0, 1000))
+       seed=SEEDS)
 @settings(max_examples=10, deadline=None)
 def test_stacked_cells_gradcheck(return_sequences, masked, training, seed):
     cells = [SimpleRNNCell(3, dropout=0.2, seed=seed, **INIT), MinimalRNNCell(2),

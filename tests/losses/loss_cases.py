@@ -1,17 +1,12 @@
-"""Shared by the loss tests: reductions, hypothesis strategies, weights and a few golden inputs.
+"""Shared by the loss tests: a few golden inputs, sample weights and points away from kinks.
 
-The golden inputs are Keras's own (``losses_test.py``); every gradient test draws its data
-with ``COMMON`` and keeps away from kinks and clip boundaries, where a finite difference
-is not a derivative.
+The golden inputs are Keras's own (``losses_test.py``); every gradient test draws its case
+with ``strategies.LOSS_CASES`` and keeps away from kinks and clip boundaries, where a
+finite difference is not a derivative.
 """
 import numpy as np
-from hypothesis import strategies as st
 
 F = np.float32
-REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", None]
-
-COMMON = dict(batch=st.integers(1, 4), width=st.integers(1, 4), seed=st.integers(0, 10_000),
-              reduction=st.sampled_from(REDUCTIONS), weighted=st.booleans())
 
 MSE_TRUE = np.array([[1, 9, 2], [-5, -2, 6]], F)
 MSE_PRED = np.array([[4, 8, 12], [8, 1, 3]], F)

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck, losses
-from loss_cases import COMMON, away_from, weights_for
+from loss_cases import away_from, weights_for
+from strategies import LOSS_CASES
 
 
 # ================================================================ hinges
@@ -20,7 +21,7 @@ def test_hinge_family_formulas():
 
 
 @settings(deadline=None)
-@given(**COMMON, squared=st.booleans(), zero_one=st.booleans())
+@given(**LOSS_CASES, squared=st.booleans(), zero_one=st.booleans())
 def test_hinge_gradients(batch, width, seed, reduction, weighted, squared, zero_one):
     rng = np.random.default_rng(seed)
     signs = rng.choice([-1.0, 1.0], (batch, width))
@@ -31,7 +32,7 @@ def test_hinge_gradients(batch, width, seed, reduction, weighted, squared, zero_
 
 
 @settings(deadline=None)
-@given(**COMMON)
+@given(**LOSS_CASES)
 def test_categorical_hinge_gradient(batch, width, seed, reduction, weighted):
     rng = np.random.default_rng(seed)
     classes = width + 1

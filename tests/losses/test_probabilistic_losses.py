@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck, losses
-from loss_cases import CCE_LOGITS, CCE_PROBS, COMMON, F, weights_for
+from loss_cases import CCE_LOGITS, CCE_PROBS, F, weights_for
+from strategies import LOSS_CASES
 
 
 # ======================================================== golden numbers
@@ -74,7 +75,7 @@ def test_cce_label_smoothing_and_scce_ignore_class():
 
 # ============================================================= gradients
 @settings(deadline=None)
-@given(**COMMON, from_logits=st.booleans(), smoothing=st.sampled_from([0.0, 0.2]),
+@given(**LOSS_CASES, from_logits=st.booleans(), smoothing=st.sampled_from([0.0, 0.2]),
        soft=st.booleans())
 def test_categorical_crossentropy_gradient(batch, width, seed, reduction, weighted,
                                            from_logits, smoothing, soft):
@@ -92,7 +93,7 @@ def test_categorical_crossentropy_gradient(batch, width, seed, reduction, weight
 
 
 @settings(deadline=None)
-@given(**COMMON, from_logits=st.booleans(), ignore=st.booleans(), column=st.booleans())
+@given(**LOSS_CASES, from_logits=st.booleans(), ignore=st.booleans(), column=st.booleans())
 def test_sparse_categorical_crossentropy_gradient(batch, width, seed, reduction, weighted,
                                                   from_logits, ignore, column):
     rng = np.random.default_rng(seed)
@@ -110,7 +111,7 @@ def test_sparse_categorical_crossentropy_gradient(batch, width, seed, reduction,
 
 
 @settings(deadline=None)
-@given(**COMMON, from_logits=st.booleans(), smoothing=st.sampled_from([0.0, 0.1]),
+@given(**LOSS_CASES, from_logits=st.booleans(), smoothing=st.sampled_from([0.0, 0.1]),
        rank=st.integers(1, 3))
 def test_binary_crossentropy_gradient(batch, width, seed, reduction, weighted, from_logits,
                                       smoothing, rank):
@@ -332,7 +333,7 @@ def test_categorical_focal_alpha_per_class_and_gamma_zero():
 
 
 @settings(deadline=None, max_examples=20)
-@given(**COMMON, from_logits=st.booleans(), balance=st.booleans(),
+@given(**LOSS_CASES, from_logits=st.booleans(), balance=st.booleans(),
        gamma=st.sampled_from([0.0, 1.0, 2.0, 2.5]), smoothing=st.sampled_from([0.0, 0.1]),
        rank=st.integers(1, 3))
 def test_binary_focal_crossentropy_gradient(batch, width, seed, reduction, weighted,
@@ -351,7 +352,7 @@ def test_binary_focal_crossentropy_gradient(batch, width, seed, reduction, weigh
 
 
 @settings(deadline=None, max_examples=20)
-@given(**COMMON, from_logits=st.booleans(), per_class=st.booleans(),
+@given(**LOSS_CASES, from_logits=st.booleans(), per_class=st.booleans(),
        gamma=st.sampled_from([0.0, 1.0, 2.0, 2.5]), smoothing=st.sampled_from([0.0, 0.2]),
        soft=st.booleans())
 def test_categorical_focal_crossentropy_gradient(batch, width, seed, reduction, weighted,

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck, losses
-from loss_cases import COMMON, F, MSE_PRED, MSE_TRUE, away_from, weights_for
+from loss_cases import F, MSE_PRED, MSE_TRUE, away_from, weights_for
+from strategies import LOSS_CASES
 
 
 # ======================================================== golden numbers
@@ -83,7 +84,7 @@ REGRESSION = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageEr
 
 
 @settings(deadline=None)
-@given(**COMMON, name=st.sampled_from(REGRESSION), timesteps=st.booleans())
+@given(**LOSS_CASES, name=st.sampled_from(REGRESSION), timesteps=st.booleans())
 def test_regression_and_distribution_gradients(batch, width, seed, reduction, weighted, name,
                                                timesteps):
     rng = np.random.default_rng(seed)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sklearn import metrics as sk_metrics
 
 from kerastutor import metrics
-from metric_cases import FEW, binary_batches
+from metric_cases import FEW
+from strategies import SEEDS, binary_batches
 
 
 # ----------------------------------------------------- precision, recall, AUC
@@ -53,7 +54,7 @@ def _rank_auc(labels, scores):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.integers(2, 40), st.integers(0, 2**31 - 1))
+@given(st.integers(2, 40), SEEDS)
 def test_roc_auc_equals_the_rank_statistic_when_each_score_has_its_own_bucket(n, seed):
     rng = np.random.default_rng(seed)
     labels = np.r_[0, 1, rng.integers(0, 2, n)]
@@ -83,7 +84,7 @@ def batches(n, size):
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
 
 
-@given(seed=st.integers(0, 9999), n=st.integers(8, 60), weighted=st.booleans())
+@given(seed=SEEDS, n=st.integers(8, 60), weighted=st.booleans())
 def test_precision_and_recall_match_sklearn(seed, n, weighted):
     rng = np.random.default_rng(seed)
     y_true = rng.integers(0, 2, n)
@@ -101,7 +102,7 @@ def test_precision_and_recall_match_sklearn(seed, n, weighted):
     np.testing.assert_allclose(recall.result(), expected_r, rtol=1e-5, atol=1e-6)
 
 
-@given(seed=st.integers(0, 9999), n=st.integers(10, 80))
+@given(seed=SEEDS, n=st.integers(10, 80))
 def test_roc_auc_matches_sklearn_within_threshold_interpolation(seed, n):
     rng = np.random.default_rng(seed)
     y_true = rng.integers(0, 2, n)

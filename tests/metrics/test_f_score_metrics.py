@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from sklearn import metrics as sk_metrics
 
 from kerastutor import metrics
-from metric_cases import FEW, multilabel_batches
+from metric_cases import FEW
+from strategies import multilabel_batches
 
 
 F_TRUE = np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]])

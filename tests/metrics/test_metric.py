@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import backend, metrics
+from strategies import SEEDS
 
 
 # ---------------------------------------------------------------------- names
@@ -66,7 +67,7 @@ def test_updates_accumulate_and_reset_starts_over():
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.just(0.0), st.floats(1e-3, 2.0))),
                 min_size=1, max_size=30),
-       st.integers(0, 2**31 - 1))
+       SEEDS)
 def test_batches_in_any_split_give_the_weighted_mean_of_everything(samples, seed):
     labels = np.array([s[0] for s in samples])
     weights = np.array([s[1] for s in samples])

@@ -10,7 +10,8 @@ from sklearn import metrics as sk_metrics
 
 from kerastutor import losses, metrics
 from metric_cases import (FEW, check_keras_golden,
-                          check_weights_accumulate_reset_and_round_trip, regression_batches)
+                          check_weights_accumulate_reset_and_round_trip)
+from strategies import regression_batches
 
 
 # ---------------------------------------------------------------- mean errors
