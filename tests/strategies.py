@@ -26,6 +26,24 @@ def shapes(min_rank=1, max_rank=3, max_side=4):
     return st.lists(st.integers(1, max_side), min_size=min_rank, max_size=max_rank)
 
 
+def float_arrays(shape=None, low=-5.0, high=5.0, max_rank=3, max_side=4):
+    """float64 arrays with entries in ``[low, high]``, of ``shape`` or of a small drawn one."""
+    if shape is None:
+        shape = hnp.array_shapes(min_dims=1, max_dims=max_rank, max_side=max_side)
+    return hnp.arrays(np.float64, shape, elements=st.floats(low, high))
+
+
+@st.composite
+def shapes_and_axes(draw, max_rank=4):
+    """``(shape, axis)`` for a reduction: ``axis`` is None, one axis (maybe negative) or a
+    tuple of distinct axes."""
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_rank, max_side=4))
+    rank = len(shape)
+    axis = draw(st.none() | st.integers(-rank, rank - 1)
+                | hnp.valid_tuple_axes(rank, min_size=1))
+    return shape, axis
+
+
 # ----------------------------------------------------------------------- layer options
 DATA_FORMATS = st.sampled_from(["channels_last", "channels_first"])
 PADDINGS = st.sampled_from(["valid", "same"])

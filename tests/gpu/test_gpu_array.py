@@ -31,7 +31,7 @@ from kerastutor.gpu import array, emulator, philox
 from kerastutor.gpu.array import DeviceArray
 from kerastutor.gpu.runtime import BLOCK, grid_for
 from test_gpu_kernels import kernel_functions
-from strategies import SEEDS
+from strategies import SEEDS, shapes_and_axes
 
 GPU_OK, GPU_REASON = gpu.available()
 DEVICES = [pytest.param("emulated", id="emulated"),
@@ -328,18 +328,9 @@ def test_out_argument_writes_into_the_given_array_or_view(device):
 REDUCTIONS = ["sum", "max", "min", "mean", "var", "std", "any", "all"]
 
 
-@st.composite
-def shape_and_axis(draw, max_dims=4):
-    shape = draw(hnp.array_shapes(min_dims=1, max_dims=max_dims, max_side=4))
-    ndim = len(shape)
-    axis = draw(st.none() | st.integers(-ndim, ndim - 1)
-                | hnp.valid_tuple_axes(ndim, min_size=1))
-    return shape, axis
-
-
 @pytest.mark.parametrize("name", REDUCTIONS)
 @EXAMPLES
-@given(case=shape_and_axis(), kind=st.sampled_from(VIEWS), keepdims=st.booleans(),
+@given(case=shapes_and_axes(), kind=st.sampled_from(VIEWS), keepdims=st.booleans(),
        seed=SEEDS)
 def test_reductions_match_numpy(device, name, case, kind, keepdims, seed):
     shape, axis = case
@@ -352,7 +343,7 @@ def test_reductions_match_numpy(device, name, case, kind, keepdims, seed):
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 @EXAMPLES
-@given(case=shape_and_axis(), kind=st.sampled_from(VIEWS), keepdims=st.booleans(),
+@given(case=shapes_and_axes(), kind=st.sampled_from(VIEWS), keepdims=st.booleans(),
        seed=SEEDS)
 def test_argmax_and_argmin_pick_the_first_extreme_like_numpy(device, name, case, kind,
                                                             keepdims, seed):

@@ -10,15 +10,12 @@ from kerastutor.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Per
                                          RepeatVector, UpSampling1D, UpSampling2D,
                                          UpSampling3D, ZeroPadding1D, ZeroPadding2D,
                                          ZeroPadding3D)
+from helpers import random_array
 from strategies import DATA_FORMATS, SEEDS, shapes
 
 PAD = {1: ZeroPadding1D, 2: ZeroPadding2D, 3: ZeroPadding3D}
 CROP = {1: Cropping1D, 2: Cropping2D, 3: Cropping3D}
 UP = {1: UpSampling1D, 2: UpSampling2D, 3: UpSampling3D}
-
-
-def _x(shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape)
 
 
 def _spatial(rank, data_format):
@@ -130,7 +127,7 @@ def test_zero_padding_matches_naive(rank, data_format, seed, form, p):
         padding = tuple(pairs)
         kwargs = {"data_format": data_format}
     layer = PAD[rank](padding, **kwargs)
-    x = _x((2,) + (2,) * (rank + 1), seed)
+    x = random_array(seed, (2,) + (2,) * (rank + 1))
     axes = _spatial(rank, data_format)
     y, _ = layer.forward(x)
     np.testing.assert_array_equal(y, naive_pad(x, pairs, axes))
@@ -152,7 +149,7 @@ def test_cropping_matches_naive(rank, data_format, seed, c, form):
     if rank == 1:
         data_format = "channels_last"
     layer = CROP[rank](cropping, **kwargs)
-    x = _x((2,) + (3,) * (rank + 1), seed)
+    x = random_array(seed, (2,) + (3,) * (rank + 1))
     axes = _spatial(rank, data_format)
     y, _ = layer.forward(x)
     np.testing.assert_array_equal(y, naive_crop(x, pairs, axes))
@@ -169,7 +166,7 @@ def test_upsampling_matches_naive(rank, data_format, seed, s):
     else:
         layer = UP[rank](tuple(s[:rank]), data_format=data_format)
         sizes = s[:rank]
-    x = _x((2,) + (2,) * (rank + 1), seed)
+    x = random_array(seed, (2,) + (2,) * (rank + 1))
     y, _ = layer.forward(x)
     np.testing.assert_array_equal(y, naive_upsample(x, sizes, _spatial(rank, data_format)))
     assert layer.compute_output_shape((None,) + x.shape[1:]) == (None,) + y.shape[1:]
@@ -180,7 +177,7 @@ def test_upsampling_matches_naive(rank, data_format, seed, s):
 @given(n=st.integers(1, 4), features=st.integers(1, 3), seed=SEEDS)
 def test_repeat_vector(n, features, seed):
     layer = RepeatVector(n)
-    x = _x((2, features), seed)
+    x = random_array(seed, (2, features))
     y, _ = layer.forward(x)
     for t in range(n):
         np.testing.assert_array_equal(y[:, t, :], x)
@@ -192,7 +189,7 @@ def test_repeat_vector(n, features, seed):
 @given(perm=st.permutations([1, 2, 3]), seed=SEEDS)
 def test_permute(perm, seed):
     layer = Permute(tuple(perm))
-    x = _x((2, 2, 3, 4), seed)
+    x = random_array(seed, (2, 2, 3, 4))
     y, _ = layer.forward(x)
     for index in np.ndindex(*y.shape):
         src = [index[0], 0, 0, 0]
@@ -261,7 +258,7 @@ def test_model_gradcheck_through_reshaping():
     h = Cropping1D((1, 2))(h)
     outputs = keras.layers.Dense(2)(keras.layers.Flatten()(h))
     model = keras.Model(inputs, outputs)
-    gradcheck.assert_gradients_ok(model, _x((2, 3, 2)))
+    gradcheck.assert_gradients_ok(model, random_array(0, (2, 3, 2)))
 
 
 # ------------------------------------------------------------- bilinear upsampling

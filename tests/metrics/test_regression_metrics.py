@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from sklearn import metrics as sk_metrics
 
 from kerastutor import losses, metrics
 from metric_cases import (FEW, check_keras_golden,
                           check_weights_accumulate_reset_and_round_trip)
-from strategies import regression_batches
+from strategies import float_arrays, regression_batches
 
 
 # ---------------------------------------------------------------- mean errors
@@ -74,8 +73,7 @@ def test_cosine_similarity_keras_goldens_and_sign():
 
 
 @FEW
-@given(hnp.arrays(np.float64, (4, 3), elements=st.floats(-5, 5)),
-       hnp.arrays(np.float64, (4, 3), elements=st.floats(-5, 5)))
+@given(float_arrays((4, 3)), float_arrays((4, 3)))
 def test_cosine_similarity_is_minus_the_loss(y_true, y_pred):
     ours = metrics.cosine_similarity(y_true, y_pred)
     assert np.all(np.abs(ours) <= 1 + 1e-5)

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from kerastutor.utils.numerical import normalize, to_categorical
+from strategies import float_arrays
 
 
 # ------------------------------------------------------------ to_categorical
@@ -117,8 +118,7 @@ def test_normalize_returns_a_new_array():
 
 
 @settings(max_examples=25, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
-                  elements=st.floats(-100, 100)),
+@given(float_arrays(low=-100, high=100),
        st.sampled_from([1, 2, 3, np.inf]), st.data())
 def test_normalized_vectors_have_unit_norm_and_the_same_direction(x, order, data):
     axis = data.draw(st.integers(-x.ndim, x.ndim - 1))
