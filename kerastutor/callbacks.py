@@ -505,11 +505,8 @@ class ReduceLROnPlateau(MonitorCallback):
             raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
                              f"Received factor={factor}. Hint: factor multiplies the rate, "
                              "so 0.1 divides it by 10.")
-        self.factor = factor
-        self.patience = patience
-        self.verbose = verbose
-        self.cooldown = cooldown
-        self.min_lr = min_lr
+        self.factor, self.min_lr = factor, min_lr
+        self.patience, self.cooldown, self.verbose = patience, cooldown, verbose
         self.cooldown_counter = 0
         self.wait = 0
 
@@ -628,9 +625,7 @@ class CSVLogger(Callback):
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError("CSVLogger: separator must be a single character such as "
                              f"',' or '\\t' or ';', got {separator!r}.")
-        self.filename = os.fspath(filename)
-        self.sep = separator
-        self.append = append
+        self.filename, self.sep, self.append = os.fspath(filename), separator, append
         self.keys = None
         self.writer = None
         self.csv_file = None

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape
+from kerastutor.layers.base import InputSpec, Layer, format_shape, weight_settings
 from kerastutor.layers.core import Activation
 
 
@@ -340,9 +340,8 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
-        self.alpha_initializer = initializers.get(alpha_initializer)
-        self.alpha_regularizer = regularizers.get(alpha_regularizer)
-        self.alpha_constraint = constraints.get(alpha_constraint)
+        self.alpha_initializer, self.alpha_regularizer, self.alpha_constraint = \
+            weight_settings(alpha_initializer, alpha_regularizer, alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
         else:

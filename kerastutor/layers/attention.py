@@ -59,7 +59,7 @@ import math
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import Layer, format_shape
+from kerastutor.layers.base import Layer, format_shape, weight_settings
 from kerastutor.layers.convolutional import _positive_int
 from kerastutor.layers.core import Dropout
 from kerastutor.layers.regularization import _check_rate
@@ -607,12 +607,10 @@ class MultiHeadAttention(Layer):
         # Keras's fused flash-attention switch; the computation here is always the
         # explicit one, which gives the same numbers.
         self.flash_attention = flash_attention
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_settings(kernel_initializer, kernel_regularizer, kernel_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_settings(bias_initializer, bias_regularizer, bias_constraint)
         self.seed = seed
         self._dropout_layer = Dropout(self.dropout, seed=seed, name=f"{self.name}_dropout")
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))

@@ -650,6 +650,13 @@ class _WeightBudget:
 _WEIGHT_BUDGET = _WeightBudget()
 
 
+def weight_settings(initializer, regularizer, constraint):
+    """One weight's ``(initializer, regularizer, constraint)``, each looked up by name or
+    config (``None`` stays ``None``): what a layer keeps for the weights it will build."""
+    return (initializers.get(initializer), regularizers.get(regularizer),
+            constraints.get(constraint))
+
+
 def _lookup(module, identifier):
     """``"l2"`` -> ``L2()`` (regularizers), ``"non_neg"`` -> ``NonNeg()`` (constraints)."""
     if identifier is None or not isinstance(identifier, (str, dict)):

@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape
+from kerastutor.layers.base import InputSpec, Layer, format_shape, weight_settings
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
 # import im2col`` is how the book and older code reach them
 from kerastutor.layers.conv_im2col import (ConvGeometry, col2im, conv_geometry,  # noqa: F401
@@ -71,13 +71,6 @@ def _positive_int(value, name, layer_name, meaning):
         raise ValueError(f"{layer_name}: `{name}` must be a positive integer ({meaning}), "
                          f"got {name}={value!r}.")
     return int(value)
-
-
-def weight_settings(initializer, regularizer, constraint):
-    """One weight's ``(initializer, regularizer, constraint)``, each looked up by name/config."""
-    return (initializers.get(initializer),
-            None if regularizer is None else regularizers.get(regularizer),
-            None if constraint is None else constraints.get(constraint))
 
 
 # ------------------------------------------------- what every conv shares

@@ -6,7 +6,8 @@ Each class is one page: the formula in the docstring, then ``build``,
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, registry, regularizers
-from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, format_shape
+from kerastutor.layers.base import (InputSpec, KerasTensor, Layer, Node, format_shape,
+                                    weight_settings)
 
 
 class InputLayer(Layer):
@@ -97,12 +98,10 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_settings(kernel_initializer, kernel_regularizer, kernel_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_settings(bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.has_kinks = getattr(self.activation, "has_kinks", False)
 
@@ -190,7 +189,41 @@ class Activation(Layer):
         return config
 
 
-class Dropout(Layer):
+class RandomMaskLayer(Layer):
+    r"""What :class:`Dropout` and :class:`~kerastutor.layers.AlphaDropout` share (not a
+    Keras class): a ``rate``, a ``noise_shape`` that broadcasts one draw over the axes
+    given as 1, a ``seed`` for a private generator, and a backward that multiplies by
+    the factor the forward kept in the cache (``None``, at inference: the identity).
+    """
+
+    supports_masking = True   # works on each time step alone: a mask passes through
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+
+    def _mask_shape(self, x):
+        if self.noise_shape is None:
+            return x.shape
+        return tuple(x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+
+    def backward(self, cache, grad_out):
+        if cache is None:                               # inference, or rate 0: identity
+            return grad_out
+        return grad_out * cache
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "seed": self.seed,
+                       "noise_shape": None if self.noise_shape is None
+                       else list(self.noise_shape)})
+        return config
+
+
+class Dropout(RandomMaskLayer):
     r"""Randomly zeroes a fraction ``rate`` of the inputs while training.
 
     Keras uses *inverted* dropout: kept values are scaled by
@@ -206,21 +239,10 @@ class Dropout(Layer):
     broadcasts it (``(batch, 1, features)`` drops whole features across time).
     """
 
-    supports_masking = True   # works on each time step alone: a mask passes through
-
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
         if not 0 <= rate <= 1:
             raise ValueError(f"Dropout: `rate` must be a float between 0 and 1, got {rate!r}.")
-        self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
-
-    def _mask_shape(self, x):
-        if self.noise_shape is None:
-            return x.shape
-        return tuple(x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        super().__init__(float(rate), noise_shape, seed, **kwargs)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
@@ -233,19 +255,6 @@ class Dropout(Layer):
         mask = backend.to_device(keep.astype(x.dtype))
         mask *= 1.0 / (1.0 - self.rate)                 # m / (1 - p)
         return x * mask, mask
-
-    def backward(self, cache, grad_out):
-        mask = cache
-        if mask is None:                                # inference, or rate 0: identity
-            return grad_out
-        return grad_out * mask
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed,
-                       "noise_shape": None if self.noise_shape is None
-                       else list(self.noise_shape)})
-        return config
 
 
 class Flatten(Layer):

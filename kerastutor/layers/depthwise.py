@@ -15,9 +15,9 @@ numbers instead of a full convolution's ``K cin f`` -- the trick behind
 Xception and MobileNet.
 """
 
-from kerastutor.layers.base import Layer
+from kerastutor.layers.base import Layer, weight_settings
 from kerastutor.layers.conv_im2col import grouped_matmul, merge_groups
-from kerastutor.layers.convolutional import BaseConv, ConvCache, _positive_int, weight_settings
+from kerastutor.layers.convolutional import BaseConv, ConvCache, _positive_int
 
 
 class BaseDepthwiseConv(BaseConv):

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend, constraints, initializers, regularizers
-from kerastutor.layers.base import Layer
+from kerastutor.layers.base import Layer, weight_settings
 from kerastutor.layers.activation_layers import _checked_number
 
 
@@ -136,9 +136,8 @@ class Embedding(Layer):
                 f"{quantization_config!r}. Hint: leave both as None.")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.embeddings_initializer, self.embeddings_regularizer, self.embeddings_constraint = \
+            weight_settings(embeddings_initializer, embeddings_regularizer, embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         if weights is not None:

@@ -171,9 +171,8 @@ class GRU(GatedCellLayer):
     dropout, recurrent_dropout, seed
         As in :class:`~kerastutor.layers.simple_rnn.SimpleRNN`.
     return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
-        The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`.
-    use_cudnn : str or bool
-        Accepted (:class:`~kerastutor.layers.rnn_cell.GatedCellLayer`).
+        The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`; ``use_cudnn`` is
+        accepted, as in :class:`~kerastutor.layers.lstm.LSTM`.
     """
 
     _cell_class = GRUCell

@@ -501,34 +501,22 @@ class Dot(Merge):
 
 
 # ------------------------------------------------------- functional forms
-def add(inputs, **kwargs):
-    """``Add(**kwargs)(inputs)``: the sum of a list of tensors."""
-    return Add(**kwargs)(inputs)
+def _functional_form(layer_class, result):
+    """Keras's function beside a merging layer: ``name(inputs, **kwargs)`` builds
+    ``LayerClass(**kwargs)`` and calls it on ``inputs`` at once."""
+    def merge(inputs, **kwargs):
+        return layer_class(**kwargs)(inputs)
+    merge.__name__ = merge.__qualname__ = layer_class.__name__.lower()
+    merge.__doc__ = f"``{layer_class.__name__}(**kwargs)(inputs)``: {result}"
+    return merge
 
 
-def subtract(inputs, **kwargs):
-    """``Subtract(**kwargs)(inputs)``: ``inputs[0] - inputs[1]``."""
-    return Subtract(**kwargs)(inputs)
-
-
-def multiply(inputs, **kwargs):
-    """``Multiply(**kwargs)(inputs)``: the elementwise product of a list of tensors."""
-    return Multiply(**kwargs)(inputs)
-
-
-def average(inputs, **kwargs):
-    """``Average(**kwargs)(inputs)``: the elementwise mean of a list of tensors."""
-    return Average(**kwargs)(inputs)
-
-
-def maximum(inputs, **kwargs):
-    """``Maximum(**kwargs)(inputs)``: the elementwise maximum of a list of tensors."""
-    return Maximum(**kwargs)(inputs)
-
-
-def minimum(inputs, **kwargs):
-    """``Minimum(**kwargs)(inputs)``: the elementwise minimum of a list of tensors."""
-    return Minimum(**kwargs)(inputs)
+add = _functional_form(Add, "the sum of a list of tensors.")
+subtract = _functional_form(Subtract, "``inputs[0] - inputs[1]``.")
+multiply = _functional_form(Multiply, "the elementwise product of a list of tensors.")
+average = _functional_form(Average, "the elementwise mean of a list of tensors.")
+maximum = _functional_form(Maximum, "the elementwise maximum of a list of tensors.")
+minimum = _functional_form(Minimum, "the elementwise minimum of a list of tensors.")
 
 
 def concatenate(inputs, axis=-1, **kwargs):

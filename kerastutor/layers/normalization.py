@@ -31,7 +31,7 @@ second the path through :math:`\sigma^2`.
 import numpy as np
 
 from kerastutor import backend, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape
+from kerastutor.layers.base import InputSpec, Layer, format_shape, weight_settings
 
 
 def _normalized_input_grad(g_hat, x_hat, inv_std, axes):
@@ -110,12 +110,10 @@ class _AffineNormalization(Layer):
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.beta_initializer, self.beta_regularizer, self.beta_constraint = \
+            weight_settings(beta_initializer, beta_regularizer, beta_constraint)
+        self.gamma_initializer, self.gamma_regularizer, self.gamma_constraint = \
+            weight_settings(gamma_initializer, gamma_regularizer, gamma_constraint)
         self.gamma = None
         self.beta = None
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from kerastutor import backend, regularizers
 from kerastutor.layers.base import InputSpec, Layer
-from kerastutor.layers.core import Dropout
+from kerastutor.layers.core import Dropout, RandomMaskLayer
 
 # SELU's constants: alpha' = -alpha * scale is the value SELU saturates to.
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -209,7 +209,7 @@ class GaussianNoise(Layer):
 
 
 # ------------------------------------------------------------------ alpha dropout
-class AlphaDropout(Layer):
+class AlphaDropout(RandomMaskLayer):
     r"""Dropout for self-normalizing (SELU) networks: keeps mean and variance.
 
     Dropped units are set to SELU's saturation value
@@ -230,24 +230,17 @@ class AlphaDropout(Layer):
     ``noise_shape`` broadcasts one draw over axes of size 1, as in Dropout.
     """
 
-    supports_masking = True   # works on each time step alone: a mask passes through
-
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate = _check_rate("AlphaDropout", "rate", rate, allow_one=False)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        rate = _check_rate("AlphaDropout", "rate", rate, allow_one=False)
+        super().__init__(rate, noise_shape, seed, **kwargs)
 
     def _mask_shape(self, x):
-        if self.noise_shape is None:
-            return x.shape
-        if len(self.noise_shape) != x.ndim:
+        if self.noise_shape is not None and len(self.noise_shape) != x.ndim:
             raise ValueError(
                 f'Layer "{self.name}" (AlphaDropout): noise_shape {self.noise_shape} must '
                 f"have one entry per axis of the input, shape {x.shape}. Hint: use None for "
                 "axes that take the input's size, 1 to share a draw along an axis.")
-        return tuple(x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        return super()._mask_shape(x)
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
@@ -258,19 +251,7 @@ class AlphaDropout(Layer):
         a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
         b = -a * ALPHA_PRIME * p
         y = a * (x * m + ALPHA_PRIME * (1 - m)) + b          # y = a (m x + alpha'(1-m)) + b
-        return y.astype(x.dtype, copy=False), a * m
-
-    def backward(self, cache, grad_out):
-        if cache is None:
-            return grad_out
-        return grad_out * cache                              # dL/dx = a m dL/dy
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"rate": self.rate, "seed": self.seed,
-                       "noise_shape": None if self.noise_shape is None
-                       else list(self.noise_shape)})
-        return config
+        return y.astype(x.dtype, copy=False), a * m     # backward: dL/dx = a m dL/dy
 
 
 # ------------------------------------------------------------------ activity penalty

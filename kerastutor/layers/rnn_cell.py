@@ -21,7 +21,7 @@ import contextlib
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import Layer
+from kerastutor.layers.base import Layer, weight_settings
 from kerastutor.layers.dropout_rnn_cell import DropoutRNNCellMixin, masked
 from kerastutor.layers.rnn import (CellLayer, _as_list, _check_cell_args, _check_features,
                                    _from_cell, _full, _sizes)
@@ -94,15 +94,12 @@ class BaseRNNCell(DropoutRNNCellMixin, Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_settings(kernel_initializer, kernel_regularizer, kernel_constraint)
+        self.recurrent_initializer, self.recurrent_regularizer, self.recurrent_constraint = \
+            weight_settings(recurrent_initializer, recurrent_regularizer, recurrent_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_settings(bias_initializer, bias_regularizer, bias_constraint)
         self._init_dropout(dropout, recurrent_dropout, seed)
 
     @property

@@ -132,6 +132,18 @@ def _metrics_per_output(spec, names):
     return [spec for _ in names]
 
 
+def _compiled_metrics(spec, names, ys, pred_shapes):
+    """``(output index, metric)`` for each metric ``compile`` named, built for that output's
+    shapes; with several outputs the name says which (``"out1_accuracy"``)."""
+    for index, specs in enumerate(_metrics_per_output(spec, names)):
+        for one_spec in specs:
+            metric = metrics_module.get_compile_metric(one_spec, np.shape(ys[index]),
+                                                       pred_shapes[index])
+            if len(names) > 1:
+                metric.name = f"{names[index]}_{metric.name}"
+            yield index, metric
+
+
 def _as_list(value):
     if value is None:
         return []
@@ -155,23 +167,13 @@ def resolve_compiled(model, state, ys):
     state.loss_weights = [1.0 if w is None else float(w) for w in weights]
     multi = len(names) > 1
     taken = {"loss"}
-    for index, specs in enumerate(_metrics_per_output(state.metrics_spec, names)):
-        for spec in specs:
-            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]),
-                                                       pred_shapes[index])
-            if multi:
-                metric.name = f"{names[index]}_{metric.name}"
-            taken.add(metric.name)
-            state.metrics.append((index, metric))
-    for index, specs in enumerate(_metrics_per_output(state.weighted_metrics_spec, names)):
-        for spec in specs:
-            metric = metrics_module.get_compile_metric(spec, np.shape(ys[index]),
-                                                       pred_shapes[index])
-            if multi:
-                metric.name = f"{names[index]}_{metric.name}"
-            if metric.name in taken:
-                metric.name = f"weighted_{metric.name}"
-            state.weighted.append((index, metric))
+    for index, metric in _compiled_metrics(state.metrics_spec, names, ys, pred_shapes):
+        taken.add(metric.name)
+        state.metrics.append((index, metric))
+    for index, metric in _compiled_metrics(state.weighted_metrics_spec, names, ys, pred_shapes):
+        if metric.name in taken:
+            metric.name = f"weighted_{metric.name}"
+        state.weighted.append((index, metric))
     if multi:
         state.output_loss_trackers = [RunningMean(f"{name}_loss") for name in names]
     state.resolved = True
