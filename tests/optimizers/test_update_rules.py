@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import optimizers
+from kerastutor.optimizers import in_place
 from kerastutor.weight import Weight
 from strategies import SEEDS
 
@@ -231,3 +232,41 @@ def test_sgd_momentum_and_nesterov_by_hand():
     np.testing.assert_allclose(steps(optimizers.SGD(lr, momentum=mu, nesterov=True), 2),
                                np.array(VAR) + (mu * m1 - lr * g) + (mu * m2 - lr * g),
                                atol=1e-6)
+
+
+# ------------------------------------------------------- the in-place speed-up
+@settings(max_examples=10)
+@given(seed=SEEDS, dtype=st.sampled_from(["float32", "float64"]),
+       learning_rate=st.sampled_from([1e-3, 0.1]))
+def test_adam_in_place_is_bit_identical_to_the_formula(seed, dtype, learning_rate):
+    """``in_place.adam_in_place`` (what apply runs on NumPy arrays) computes exactly what
+    ``Adam.update_step`` (the formula the book shows) does, bit for bit, step after step."""
+    rng = np.random.default_rng(seed)
+    start = rng.standard_normal((3, 5)).astype(dtype)
+    fast, plain = weight(start, dtype=dtype), weight(start, dtype=dtype)
+    fast_rule, plain_rule = optimizers.Adam(learning_rate), optimizers.Adam(learning_rate)
+    for rule, w in ((fast_rule, fast), (plain_rule, plain)):
+        rule.build([w])
+    for _ in range(4):
+        grad = rng.standard_normal((3, 5)).astype(dtype)
+        assert in_place.adam_in_place(fast_rule, fast.value, grad, fast_rule._slots[id(fast)],
+                                      learning_rate)
+        plain_rule.update_step(grad, plain, learning_rate)
+        for rule in (fast_rule, plain_rule):
+            rule._iterations += 1
+        np.testing.assert_array_equal(fast.value, plain.value)
+        for slot in ("momentum", "velocity"):
+            np.testing.assert_array_equal(fast_rule._slots[id(fast)][slot],
+                                          plain_rule._slots[id(plain)][slot])
+
+
+def test_apply_uses_the_in_place_step_for_adam_but_not_for_amsgrad(monkeypatch):
+    calls = []
+    original = in_place.adam_in_place
+    monkeypatch.setitem(optimizers.optimizer.IN_PLACE_STEPS, "kerastutor.optimizers.adam.Adam",
+                        lambda *args: calls.append(args[0]) or original(*args))
+    steps(optimizers.Adam(), n=2)
+    assert len(calls) == 2
+    calls.clear()
+    steps(optimizers.Adam(amsgrad=True), n=2)   # called, declines: update_step runs
+    assert len(calls) == 2
