@@ -650,6 +650,19 @@ class _WeightBudget:
 _WEIGHT_BUDGET = _WeightBudget()
 
 
+def refuse_lora(layer, **options):
+    """LoRA and quantization are not implemented: a layer given ``lora_rank``,
+    ``lora_alpha`` or ``quantization_config`` says so instead of silently training
+    its full kernel in float (Keras would train a low-rank update)."""
+    given = {name: value for name, value in options.items() if value is not None}
+    if given:
+        settings = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}): LoRA and quantization are not '
+            f"implemented in kerastutor, got {settings}. Hint: leave them as None, or freeze "
+            "layers with `trainable=False` to fine-tune only the others.")
+
+
 def weight_settings(initializer, regularizer, constraint):
     """One weight's ``(initializer, regularizer, constraint)``, each looked up by name or
     config (``None`` stays ``None``): what a layer keeps for the weights it will build."""

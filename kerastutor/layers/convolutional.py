@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape, weight_settings
+from kerastutor.layers.base import InputSpec, Layer, format_shape, refuse_lora, weight_settings
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
 # import im2col`` is how the book and older code reach them
 from kerastutor.layers.conv_im2col import (ConvGeometry, col2im, conv_geometry,  # noqa: F401
@@ -227,16 +227,6 @@ class SlidingWindowLayer(Layer):
                 getattr(self, f"{name}_constraint"))
 
 
-def _no_lora(layer, lora_rank, lora_alpha):
-    """LoRA is not implemented: say so instead of training the full kernel silently."""
-    if lora_rank is not None or lora_alpha is not None:
-        raise ValueError(
-            f'Layer "{layer.name}" ({type(layer).__name__}): LoRA is not implemented in '
-            f"kerastutor, got lora_rank={lora_rank!r}, lora_alpha={lora_alpha!r}. Hint: "
-            "leave both as None, or freeze layers with `trainable=False` to fine-tune "
-            "only the others.")
-
-
 # ------------------------------------------------------------ the N-d layer
 class ConvCache(NamedTuple):
     """What a convolution's backward reads (and never writes to)."""
@@ -293,7 +283,7 @@ class BaseConv(SlidingWindowLayer):
                  kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        _no_lora(self, lora_rank, lora_alpha)
+        refuse_lora(self, lora_rank=lora_rank, lora_alpha=lora_alpha)
         self._kernel_and_bias_arguments(filters, kernel_initializer, bias_initializer,
                                         kernel_regularizer, bias_regularizer,
                                         kernel_constraint, bias_constraint)

@@ -7,7 +7,7 @@ import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, registry, regularizers
 from kerastutor.layers.base import (InputSpec, KerasTensor, Layer, Node, format_shape,
-                                    weight_settings)
+                                    refuse_lora, weight_settings)
 
 
 class InputLayer(Layer):
@@ -93,6 +93,8 @@ class Dense(Layer):
                  kernel_constraint=None, bias_constraint=None, lora_rank=None,
                  lora_alpha=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        refuse_lora(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
+                    quantization_config=quantization_config)
         if not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"Dense: `units` must be a positive integer, got {units!r}.")
         self.units = int(units)

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend, constraints, initializers, regularizers
-from kerastutor.layers.base import Layer, weight_settings
+from kerastutor.layers.base import Layer, refuse_lora, weight_settings
 from kerastutor.layers.activation_layers import _checked_number
 
 
@@ -129,11 +129,8 @@ class Embedding(Layer):
             raise ValueError(
                 f'Layer "{self.name}" (Embedding): `mask_zero` must be True or False, got '
                 f"mask_zero={mask_zero!r}. Hint: True treats id 0 as padding.")
-        if lora_rank is not None or quantization_config is not None:
-            raise ValueError(
-                f'Layer "{self.name}" (Embedding): LoRA and quantization are not implemented '
-                f"in kerastutor, got lora_rank={lora_rank!r}, quantization_config="
-                f"{quantization_config!r}. Hint: leave both as None.")
+        refuse_lora(self, lora_rank=lora_rank, lora_alpha=lora_alpha,
+                    quantization_config=quantization_config)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self.embeddings_initializer, self.embeddings_regularizer, self.embeddings_constraint = \

@@ -240,7 +240,7 @@ def test_kind_errors():
 @pytest.mark.parametrize("options", [dict(lora_rank=4), dict(lora_rank=4, lora_alpha=8),
                                      dict(lora_alpha=8)])
 def test_lora_is_refused_not_ignored(options):
-    with pytest.raises(ValueError, match='"adapted".*LoRA is not implemented.*lora_rank'):
+    with pytest.raises(ValueError, match='"adapted".*LoRA and quantization are not implemented.*lora_'):
         Conv2D(4, 3, name="adapted", **options)
 
 

@@ -155,3 +155,11 @@ def test_shared_layer_accumulates_gradients():
     once = dense.kernel.grad.copy()
     dense.backward(cache, g)
     np.testing.assert_allclose(dense.kernel.grad, 2 * once)
+
+
+@pytest.mark.parametrize("options", [dict(lora_rank=4), dict(lora_alpha=8.0),
+                                     dict(quantization_config={"mode": "int8"})])
+def test_dense_refuses_lora_and_quantization_instead_of_ignoring_them(options):
+    with pytest.raises(ValueError, match=r'"d" \(Dense\): LoRA and quantization are not '
+                                         r"implemented.*Hint"):
+        keras.layers.Dense(3, name="d", **options)
