@@ -27,6 +27,7 @@ runs as one elementwise kernel per operation; for the rules listed in
 kernel per weight instead (:mod:`kerastutor.gpu.fused`), so the rule files
 hold only the formula.
 """
+import functools
 import inspect
 import math
 import re
@@ -52,6 +53,14 @@ FUSED_KERNELS = {"kerastutor.optimizers.sgd.SGD": "sgd_step",
 #: writes without temporaries, bit-identical to ``update_step`` -- kept only where
 #: ``benchmarks/bench_training.py`` shows the temporaries cost (Adam: 7% of an MLP step).
 IN_PLACE_STEPS = {"kerastutor.optimizers.adam.Adam": in_place.adam_in_place}
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_name(optimizer_class):
+    """``"module.Class"`` of the class that defines the rule (``update_step``): the key of
+    the speed-up tables. A subclass that only changes defaults keeps its parent's rule."""
+    rule = next(cls for cls in optimizer_class.__mro__ if "update_step" in vars(cls))
+    return f"{rule.__module__}.{rule.__qualname__}"
 
 
 def _kind_number_error(owner, argument, value, expected):
@@ -338,8 +347,7 @@ class Optimizer:
     def _fast_step(self, weight, grad):
         """The rule's fused GPU kernel (:data:`FUSED_KERNELS`) for contiguous GPU arrays,
         its in-place NumPy twin (:data:`IN_PLACE_STEPS`) for NumPy arrays, else None."""
-        rule = next(cls for cls in type(self).__mro__ if "update_step" in vars(cls))
-        rule_name = f"{rule.__module__}.{rule.__qualname__}"
+        rule_name = _rule_name(type(self))
         if backend.is_device_array(weight.value):
             if not (backend.is_device_array(grad) and weight.value.is_contiguous
                     and grad.is_contiguous) or rule_name not in FUSED_KERNELS:
