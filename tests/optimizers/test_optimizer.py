@@ -7,23 +7,11 @@ import pytest
 
 from kerastutor import optimizers
 from kerastutor.weight import Weight
+from optimizer_cases import steps, weight
 
-VAR, GRAD = [1.0, 2.0, 3.0, 4.0], [1.0, 6.0, 7.0, 2.0]
 ALL = [optimizers.SGD, optimizers.Adam, optimizers.RMSprop, optimizers.Adagrad,
        optimizers.AdamW, optimizers.Adadelta, optimizers.Adamax, optimizers.Nadam,
        optimizers.Lion, optimizers.Ftrl]
-
-
-def weight(values, name="w", dtype="float32", **kwargs):
-    return Weight(np.array(values, dtype), name=name, **kwargs)
-
-
-def steps(optimizer, n=1, var=VAR, grad=GRAD):
-    w = weight(var)
-    for _ in range(n):
-        w.grad = np.array(grad, "float32")
-        optimizer.apply([w])
-    return w.value
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)

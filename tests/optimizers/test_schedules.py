@@ -4,21 +4,8 @@ import pytest
 
 from kerastutor import optimizers
 from kerastutor.optimizers.schedules import PolynomialDecay
-from kerastutor.weight import Weight
+from optimizer_cases import steps, weight
 
-VAR, GRAD = [1.0, 2.0, 3.0, 4.0], [1.0, 6.0, 7.0, 2.0]
-
-
-def weight(values, name="w", dtype="float32", **kwargs):
-    return Weight(np.array(values, dtype), name=name, **kwargs)
-
-
-def steps(optimizer, n=1, var=VAR, grad=GRAD):
-    w = weight(var)
-    for _ in range(n):
-        w.grad = np.array(grad, "float32")
-        optimizer.apply([w])
-    return w.value
 
 
 def test_schedule_is_read_at_iterations_before_the_increment():

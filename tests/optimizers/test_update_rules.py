@@ -7,21 +7,9 @@ from hypothesis import strategies as st
 from kerastutor import optimizers
 from kerastutor.optimizers import in_place
 from kerastutor.weight import Weight
+from optimizer_cases import GRAD, VAR, steps, weight
 from strategies import SEEDS
 
-VAR, GRAD = [1.0, 2.0, 3.0, 4.0], [1.0, 6.0, 7.0, 2.0]
-
-
-def weight(values, name="w", dtype="float32", **kwargs):
-    return Weight(np.array(values, dtype), name=name, **kwargs)
-
-
-def steps(optimizer, n=1, var=VAR, grad=GRAD):
-    w = weight(var)
-    for _ in range(n):
-        w.grad = np.array(grad, "float32")
-        optimizer.apply([w])
-    return w.value
 
 
 # ------------------------------------------------------------------ Keras goldens
