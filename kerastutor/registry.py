@@ -147,7 +147,7 @@ def clear_scope():
 
 
 def user_objects(custom_objects=None):
-    """Every name the user supplied, merged in Keras's precedence: argument < scope < global."""
+    """The user's names; a later source wins: argument < scope < registry."""
     return {**(custom_objects or {}), **_scope(), **_REGISTERED}
 
 
@@ -224,7 +224,7 @@ class Catalog:
                 "registered_name": registered}
 
     def class_for(self, record, custom_objects=None):
-        """The class a record names: by its registered name first, then its class name."""
+        """The class a record names: registered name first, then class name."""
         if not isinstance(record, dict) or "class_name" not in record:
             raise ValueError(
                 f"Could not deserialize the {self.kind} {record!r}: expected a name or a "

@@ -26,28 +26,29 @@ import numpy as np
 
 
 def adam_in_place(optimizer, value, grad, slots, learning_rate):
-    r"""Adam's step with ``out=`` arithmetic (not with ``amsgrad``, which is rare).
+    r"""Adam's step with ``out=`` arithmetic (not with ``amsgrad``).
 
-    Line by line, the statements of ``Adam.update_step`` they replace:
-
-    * ``m += (g - m) * (1 - beta_1)``
-    * ``v += (g * g - v) * (1 - beta_2)``
-    * ``w -= alpha_t * m / (np.sqrt(v) + epsilon)``
+    Each group computes one statement of ``Adam.update_step``, named in the
+    comment above it, with the same operations in the same order.
     """
     if optimizer.amsgrad:
         return False
-    beta_1, beta_2, t = optimizer.beta_1, optimizer.beta_2, optimizer.iterations + 1
+    beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
+    t = optimizer.iterations + 1
     m, v = slots["momentum"], slots["velocity"]
     tmp, step = _scratch(optimizer, value)
-    np.subtract(grad, m, out=tmp)           # m += (g - m) * (1 - beta_1)
+    # m += (g - m) * (1 - beta_1)
+    np.subtract(grad, m, out=tmp)
     tmp *= 1 - beta_1
     m += tmp
-    np.multiply(grad, grad, out=tmp)        # v += (g * g - v) * (1 - beta_2)
+    # v += (g * g - v) * (1 - beta_2)
+    np.multiply(grad, grad, out=tmp)
     tmp -= v
     tmp *= 1 - beta_2
     v += tmp
+    # w -= alpha_t * m / (np.sqrt(v) + epsilon)
     alpha_t = learning_rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-    np.multiply(alpha_t, m, out=step)       # w -= alpha_t * m / (np.sqrt(v) + epsilon)
+    np.multiply(alpha_t, m, out=step)
     np.sqrt(v, out=tmp)
     tmp += optimizer.epsilon
     step /= tmp
