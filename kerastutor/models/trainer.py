@@ -73,10 +73,22 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Train the model on ``(x, y)``; returns a :class:`~kerastutor.callbacks.History`."""
+        """Train the model on ``(x, y)``; returns a :class:`~kerastutor.callbacks.History`.
+
+        Epochs run from ``initial_epoch`` to ``epochs - 1``; as in Keras,
+        ``epochs=0`` (or ``epochs <= initial_epoch``) trains nothing and returns an
+        empty History. Counts that are negative, zero where a step is needed, or not
+        whole numbers fail before any work.
+        """
+        (batch_size, epochs, initial_epoch, steps_per_epoch, validation_steps,
+         validation_batch_size) = training.checked_counts(
+            "fit", batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size)
         state = training.require_compiled(self, "fit")
         xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "fit")
         if class_weight is not None:
+            training.check_class_weight(self, class_weight, ys, "fit")
             sw = training.class_weights_for_fit(ys, class_weight, sample_weight)
         val = None
         if validation_data is not None:
@@ -153,6 +165,8 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Loss and metrics on ``(x, y)``: the loss alone, ``[loss, metric1, ...]``, or a dict."""
+        batch_size, steps = training.checked_counts("evaluate", batch_size=batch_size,
+                                                    steps=steps)
         state = training.require_compiled(self, "evaluate")
         xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -192,6 +206,11 @@ class Trainer:
     # ================================================================ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x``, computed batch by batch with ``training=False``."""
+        batch_size, steps = training.checked_counts("predict", batch_size=batch_size,
+                                                    steps=steps)
+        if x is None:
+            raise ValueError("predict: x is required (the input data), e.g. "
+                             "model.predict(x_test).")
         xs = self._checked_inputs(x)
         n = training.num_samples(xs, "x")
         batch_size = batch_size or 32
@@ -215,8 +234,9 @@ class Trainer:
 
     def _checked_inputs(self, x):
         """``x`` as a list of arrays, the model built for them and their shapes checked."""
-        xs = training.to_arrays(self, x, "x", "input")
+        xs = training.to_arrays(self, x, "x", "input", warn=False)
         self._ensure_built_for(xs if len(xs) > 1 else xs[0])
+        xs = training.to_arrays(self, x, "x", "input")       # now with the model's input names
         self._check_input([a.shape for a in xs])
         return xs
 
@@ -227,6 +247,7 @@ class Trainer:
         state = training.require_compiled(self, "train_on_batch")
         xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "fit")
         if class_weight is not None:
+            training.check_class_weight(self, class_weight, ys, "train_on_batch")
             sw = training.class_weight_to_sample_weights(ys[0], class_weight)
         training.reset_metrics(state)
         self.train_step(xs, ys, sw, self.trainable_weights)

@@ -15,7 +15,9 @@ behaviour the loop relies on, each piece a short function:
   running-mean loss in the progress bar, and logs with keys in alphabetical
   order, as Keras's History shows them.
 """
+import collections.abc
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -194,10 +196,16 @@ def _warn_logits_mismatch(model, index, loss):
 
 
 # ============================================================== data
-def to_arrays(model, data, what, kind):
-    """``x`` or ``y`` as a list of arrays, one per model input/output."""
+def to_arrays(model, data, what, kind, warn=True):
+    """``x`` or ``y`` as a list of arrays, one per model input/output.
+
+    Every array is checked on the way in (:func:`_checked_array`): numbers
+    only, one fixed shape, at least one sample. ``warn=False`` skips the
+    float32-overflow warning (for a second conversion of the same data).
+    """
     if data is None:
         return None
+    _refuse_stream(data, what)
     names = ([t.history[0].name if t.history else f"input_{i}"
               for i, t in enumerate(model.inputs)] if kind == "input"
              else model.output_names) if model.built else None
@@ -209,19 +217,130 @@ def to_arrays(model, data, what, kind):
             raise ValueError(f"{what}: the dict has no entry for {missing}; "
                              f"expected keys {names}.")
         data = [data[n] for n in names]
-    arrays = [np.asarray(a) for a in (data if isinstance(data, (list, tuple)) else [data])]
-    if isinstance(data, (list, tuple)) and names is not None and len(names) == 1 \
-            and len(arrays) != 1:
-        arrays = [np.asarray(data)]          # a plain Python list of samples
+    several = isinstance(data, (list, tuple))
+    if several and names is not None and len(names) == 1 and len(data) != 1:
+        several = False                      # a plain Python list of samples
+    elif several and names is None and not _is_list_of_arrays(data):
+        several = False                      # rows of numbers, before the model is built
+    parts = list(data) if several else [data]
+    labels = [what if len(parts) == 1 else f"{what}[{i}]" for i in range(len(parts))]
+    arrays = [_checked_array(part, label) for part, label in zip(parts, labels)]
+    if warn:
+        _warn_overflow(arrays, labels)
     return [_cast(a) for a in arrays]
+
+
+def _is_list_of_arrays(data):
+    """``[x1, x2]`` for a multi-input model, as opposed to ``[[0.1, 0.2], [0.3, 0.4]]``."""
+    return all(hasattr(part, "__array__") or hasattr(part, "shape") or isinstance(part, dict)
+               for part in data)
+
+
+def _refuse_stream(data, what):
+    """Generators and iterators yield batches one at a time; the Trainer needs arrays."""
+    parts = data if isinstance(data, (list, tuple)) else [data]
+    for part in parts:
+        if isinstance(part, collections.abc.Iterator):
+            raise TypeError(
+                f"{what}: got a {type(part).__name__} (streamed data); kerastutor's "
+                "fit/evaluate/predict take arrays only -- streaming from generators, "
+                "iterators and datasets is not supported yet (issue 15 adds it). Fix: "
+                "collect the batches into arrays first, e.g. xs, ys = zip(*batches); "
+                "x, y = np.concatenate(xs), np.concatenate(ys).")
+
+
+def _checked_array(data, what):
+    """One input or target as a NumPy array of numbers, or an error saying what to pass.
+
+    Kinds accepted: bool (``b``), integers (``i``, ``u``) and floats (``f``);
+    strings, complex numbers, dates and Python objects are refused.
+    """
+    try:
+        array = np.asarray(data)
+    except ValueError:               # NumPy >= 1.24 refuses ragged nesting outright
+        raise ValueError(
+            f"{what} is a ragged list: its samples have different lengths "
+            f"({_sample_lengths(data)}). The model needs one fixed shape. Fix: pad or "
+            "truncate every sample to one length first, e.g. rows of zeros after the "
+            "values, and pass a NumPy array.") from None
+    kind = array.dtype.kind
+    if kind == "O":
+        _refuse_objects(array, data, what)
+    if kind in "USa":
+        raise TypeError(
+            f"{what} holds strings (dtype {array.dtype}, e.g. {str(array.flat[0])!r}); the model "
+            "needs numbers. Fix: turn text into numbers first (a lookup of the vocabulary, "
+            "or np.asarray(values, dtype='float32') if they are numbers written as text).")
+    if kind == "c":
+        raise TypeError(
+            f"{what} holds complex numbers (dtype {array.dtype}); the layers work on real "
+            "numbers. Fix: pass the real and imaginary parts as two features, e.g. "
+            "np.stack([x.real, x.imag], axis=-1).")
+    if kind not in "biuf":
+        raise TypeError(f"{what} has dtype {array.dtype}, which the model cannot use. Fix: "
+                        "pass bool, integer or float values, e.g. x.astype('float32').")
+    if array.ndim == 0:
+        raise ValueError(f"{what} is a single number ({array.item()!r}); it needs one entry "
+                         "per sample. Fix: pass an array whose first axis is the samples, "
+                         f"e.g. np.array([{array.item()!r}]).")
+    if len(array) == 0:
+        raise ValueError(
+            f"{what} is empty: shape {array.shape}, 0 samples. fit, evaluate and predict "
+            "need at least one sample. Fix: check the loading or slicing that produced it.")
+    return array
+
+
+def _sample_lengths(data):
+    lengths = [len(row) if hasattr(row, "__len__") else "a number" for row in data]
+    shown = ", ".join(str(n) for n in lengths[:6])
+    return f"lengths {shown}{', ...' if len(lengths) > 6 else ''}"
+
+
+def _refuse_objects(array, data, what):
+    """dtype ``object``: a ragged nesting NumPy kept, or values that are not numbers."""
+    items = array.ravel()
+    if any(hasattr(item, "__len__") and not isinstance(item, str) for item in items):
+        raise ValueError(
+            f"{what} is a ragged list: its samples have different lengths "
+            f"({_sample_lengths(data)}). The model needs one fixed shape. Fix: pad or "
+            "truncate every sample to one length first, and pass a NumPy array.")
+    odd = next((item for item in items if not isinstance(item, (int, float, bool))), None)
+    raise TypeError(
+        f"{what} has dtype object: it holds a {type(odd).__name__} ({odd!r}) where numbers "
+        "were expected. Fix: pass numbers only -- replace missing values (None) with a number "
+        "and convert the rest, e.g. np.asarray(x, dtype='float32').")
+
+
+def _warn_overflow(arrays, labels):
+    r"""One warning when values are too large for float32 arithmetic.
+
+    float32 holds magnitudes up to :math:`M \approx 3.4\times10^{38}`; a
+    float64 value beyond it turns into ``inf`` when cast (it is clipped to
+    :math:`\pm M` here instead), and any value beyond
+    :math:`\sqrt{M} \approx 1.8\times10^{19}` overflows as soon as it is
+    squared (a squared error, a variance), so training ends in NaN.
+    """
+    limit = math.sqrt(float(np.finfo(np.float32).max))
+    big = [(label, float(np.abs(a[np.isfinite(a)]).max(initial=0.0)))
+           for a, label in zip(arrays, labels) if a.dtype.kind == "f"]
+    big = [(label, top) for label, top in big if top > limit]
+    if big:
+        found = ", ".join(f"{label} up to {top:.3g}" for label, top in big)
+        warnings.warn(
+            f"Input values too large for float32: {found} (float32 overflows beyond "
+            "3.4e38, and a value's square beyond 1.8e19), so the loss and the weights will "
+            "become inf/NaN. Fix: rescale the data before training, e.g. "
+            "x = (x - x.mean(axis=0)) / x.std(axis=0), or divide by np.abs(x).max().",
+            stacklevel=5)
 
 
 def _cast(array):
     if array.dtype.kind == "f" and array.dtype != backend.floatx():
+        top = float(np.finfo(backend.floatx()).max)
+        if array.dtype.itemsize > np.dtype(backend.floatx()).itemsize and \
+                (np.abs(array[np.isfinite(array)]) > top).any():
+            array = np.clip(array, -top, top)     # finite stays finite (warned above)
         return array.astype(backend.floatx())
-    if array.dtype == object:
-        raise ValueError("Data of dtype object (ragged lists?) cannot be used; give "
-                         "NumPy arrays of numbers with one fixed shape.")
     return array
 
 
@@ -417,11 +536,86 @@ def class_weights_for_fit(ys, class_weight, sample_weight):
 
 
 def batch_size_for(batch_size, n, steps_per_epoch):
+    """The batch size: as given, else spread over ``steps_per_epoch``, else Keras's 32."""
     if batch_size is None:
         return math.ceil(n / steps_per_epoch) if steps_per_epoch else 32
-    if int(batch_size) <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    return int(batch_size)
+    return batch_size
+
+
+# ============================================================== arguments
+#: The smallest value each count argument may take. ``epochs=0`` is allowed, as in
+#: Keras: ``fit`` then trains nothing and returns an empty History (callbacks still
+#: see ``on_train_begin``/``on_train_end``); a negative count is always an error.
+_SMALLEST = {"epochs": 0, "initial_epoch": 0}
+
+
+def checked_counts(method, **counts):
+    """Each count argument (``batch_size``, ``steps``, ``epochs``, ...) as a Python int.
+
+    ``None`` stays ``None`` (the default applies). Checked before any work, so a
+    bad value never trains (or evaluates) silently.
+    """
+    return [_checked_count(value, name, method) for name, value in counts.items()]
+
+
+def _checked_count(value, name, method):
+    if value is None:
+        return None
+    smallest = _SMALLEST.get(name, 1)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{method}({name}=...) must be a whole number >= {smallest}, got {value!r} "
+            f"({type(value).__name__}). Fix: pass an int, e.g. {name}={_example(name)}.")
+    if value < smallest:
+        what = "a positive integer" if smallest == 1 else "an integer >= 0"
+        raise ValueError(
+            f"{method}({name}=...) must be {what}, got {value}. Fix: pass "
+            f"{name}={_example(name)}{_count_hint(name)}.")
+    return int(value)
+
+
+def _example(name):
+    return {"batch_size": 32, "validation_batch_size": 32, "epochs": 10}.get(name, 1)
+
+
+def _count_hint(name):
+    if name.endswith("steps") or name == "steps_per_epoch":
+        return f", or leave {name}=None for one full pass over the data"
+    if name.endswith("batch_size"):
+        return f", or leave {name}=None for Keras's default of 32"
+    return ""
+
+
+def check_class_weight(model, class_weight, ys, method):
+    r"""``class_weight`` keys must be classes the model can predict.
+
+    The classes are :math:`0, \dots, K-1` with :math:`K` the width of the
+    output (2 for one sigmoid unit); a key outside that range weighs nothing
+    and hides a typo, so it is refused.
+    """
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"{method}(class_weight=...) must be a dict {{class index: weight}}, "
+                        f"got {type(class_weight).__name__}. Fix: e.g. "
+                        "class_weight={0: 1.0, 1: 5.0}.")
+    width = model.outputs[0].shape[-1] if model.outputs else None
+    if width is None:
+        classes = _label_count(ys[0])
+    else:
+        classes = 2 if width == 1 else width
+    for key in class_weight:
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, numbers.Integral) \
+                or not 0 <= key < classes:
+            raise ValueError(
+                f"{method}(class_weight=...): key {key!r} is not a class of this model; "
+                f"its output has {classes} classes, 0 to {classes - 1}. Fix: use integer "
+                f"keys 0..{classes - 1}, e.g. class_weight={{0: 1.0, {classes - 1}: 2.0}}.")
+
+
+def _label_count(y):
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return y.shape[1]
+    return int(np.max(y)) + 1 if y.size else 0
 
 
 def validate_now(epoch, validation_freq):
@@ -434,7 +628,7 @@ def prepare_data(model, state, x, y, sample_weight, what):
     """Arrays in, checked: same lengths, finite, labels matching the loss."""
     if x is None:
         raise ValueError(f"{what}: x is required (the input data).")
-    xs = to_arrays(model, x, "x", "input")
+    xs = to_arrays(model, x, "x", "input", warn=False)
     model._ensure_built_for(xs if len(xs) > 1 else xs[0])
     xs = to_arrays(model, x, "x", "input")
     if len(xs) != len(model.inputs):
