@@ -30,7 +30,8 @@ import warnings
 import numpy as np
 
 from kerastutor import backend
-from kerastutor.saving.atomic import atomic_write
+from kerastutor.saving.atomic import atomic_write, remove_stale_temporaries
+from kerastutor.saving.weights_h5 import write_weights
 from kerastutor.utils.progbar import Progbar
 
 
@@ -951,14 +952,29 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
     r"""Resume an interrupted ``fit`` where it stopped.
 
     At every epoch end (or every ``save_freq`` batches) the callback writes
-    into ``backup_dir``:
+    one file into ``backup_dir``, ``latest.weights.h5``, holding the whole
+    state training needs to go on:
 
-    * ``latest.weights.h5`` -- the weights *and* the optimizer's state
-      (its moments and step count), atomically;
-    * ``training_metadata.json`` -- ``{"epoch": ..., "batch": ...}`` as Keras
-      writes it, plus the states of the random generators (kerastutor's
+    * the weights *and* the optimizer's state (its moments and step count);
+    * the epoch and batch to resume at, ``{"epoch": ..., "batch": ...}`` as
+      Keras writes them, and the states of the random generators (kerastutor's
       and each layer's own), so that shuffling and dropout continue exactly
-      as they would have.
+      as they would have -- as JSON in the file's attribute
+      ``kerastutor_training_metadata``.
+
+    **One file, one rename.** A backup is a *unit*: weights of epoch 4 with
+    the epoch counter of epoch 3 would train epoch 4 twice. So everything is
+    written into a temporary file and committed by a single atomic rename
+    (:func:`~kerastutor.saving.atomic.atomic_write`); a ``kill -9`` at any
+    instant leaves the previous complete backup or the new one, never a mix.
+    ``training_metadata.json`` beside it is a readable copy, written after
+    the commit; resuming trusts the copy inside the weights file.
+
+    With ``double_checkpoint=True`` the previous backup moves to
+    ``latest.weights.h5.bkp`` in the instant before the new one arrives.
+    On restart the newest complete backup wins: ``latest.weights.h5``, or
+    the ``.bkp`` when the latest is missing (killed between the two renames)
+    or cannot be read (damaged).
 
     When ``fit`` starts and a backup exists, it is loaded and training goes
     on from the saved epoch: a run killed after epoch 3 and restarted ends
@@ -986,29 +1002,56 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
         self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
         self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
+        self._previous_path = self._weights_path + ".bkp"
         self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
 
+    # ---------------------------------------------------------------- resuming
     def on_train_begin(self, logs=None):
-        if not os.path.exists(self._weights_path):
+        latest, previous = (os.path.exists(self._weights_path),
+                            os.path.exists(self._previous_path))
+        if not (latest or previous):
             return
-        if not os.path.exists(self._metadata_path):
-            raise ValueError(f"BackupAndRestore: {self._weights_path} exists but "
-                             f"{self._metadata_path} does not; the backup is incomplete. "
-                             "Hint: delete the backup directory to start afresh.")
         if not self.model.optimizer.built:          # so its saved state has a place to go
             self.model.optimizer.build(self.model.trainable_weights)
-        self.model.load_weights(self._weights_path)
-        with open(self._metadata_path, encoding="utf-8") as handle:
+        if not latest:                              # killed between the two renames
+            metadata = self._restore_from(self._previous_path)
+        else:
             try:
-                metadata = json.load(handle)
-                epoch = int(metadata["epoch"])
-            except (ValueError, KeyError, TypeError) as err:
-                raise ValueError(f"BackupAndRestore: {self._metadata_path} is damaged "
-                                 f"({err}).") from None
+                metadata = self._restore_from(self._weights_path)
+            except (ValueError, OSError) as err:
+                if not previous:
+                    raise
+                warnings.warn(f"BackupAndRestore: the latest backup cannot be used ({err}); "
+                              f"resuming from the previous one, {self._previous_path}.",
+                              stacklevel=2)
+                metadata = self._restore_from(self._previous_path)
         _restore_generators(self.model, metadata.get("kerastutor_random_states"))
-        self._current_epoch = epoch
-        self.model._initial_epoch = epoch
+        self._current_epoch = metadata["epoch"]
+        self.model._initial_epoch = metadata["epoch"]
 
+    def _restore_from(self, path):
+        """Load the weights and optimizer state of one backup file; return its metadata."""
+        self.model.load_weights(path)       # checks the file first (h5_guard), then assigns
+        text, source = _embedded_metadata(path), path
+        if text is None:                    # a backup written before the metadata moved in
+            source = self._metadata_path if path == self._weights_path \
+                else self._metadata_path + ".bkp"
+            if not os.path.exists(source):
+                raise ValueError(f"BackupAndRestore: {path} exists but {source} does not; "
+                                 "the backup is incomplete. Hint: delete the backup "
+                                 "directory to start afresh.")
+            with open(source, encoding="utf-8") as handle:
+                text = handle.read()
+        try:
+            metadata = json.loads(text)
+            metadata["epoch"] = int(metadata["epoch"])
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"BackupAndRestore: the training metadata in {source} is "
+                             f"damaged ({type(err).__name__}: {err}). Hint: delete the "
+                             "backup directory to start afresh.") from None
+        return metadata
+
+    # ---------------------------------------------------------------- saving
     def on_train_batch_end(self, batch, logs=None):
         if self._batch_save_is_due():
             # Mid-epoch: resuming restarts this epoch (Keras resumes at the epoch too).
@@ -1020,27 +1063,43 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
             self._save(epoch + 1, 0)
 
     def _save(self, epoch, batch):
-
-        os.makedirs(self.backup_dir, exist_ok=True)
-        if self.double_checkpoint and os.path.exists(self._weights_path):
-            os.replace(self._weights_path, self._weights_path + ".bkp")
-            os.replace(self._metadata_path, self._metadata_path + ".bkp")
         metadata = {"epoch": epoch, "batch": batch,
                     "kerastutor_random_states": _generator_states(self.model)}
-        # Weights first, then the metadata that points at them: a crash between the two
-        # leaves metadata of the previous epoch with newer weights only if both exist;
-        # each file on its own is always complete.
-        self.model.save_weights(self._weights_path, overwrite=True)
+        keep = self._previous_path if self.double_checkpoint else None
+        with atomic_write(self._weights_path, keep_previous=keep) as temporary:
+            _write_backup(self.model, temporary, metadata)
+        # The commit is done; this copy is for people and tools, never read back first.
         with atomic_write(self._metadata_path) as temporary:
             with open(temporary, "w", encoding="utf-8") as handle:
                 json.dump(metadata, handle)
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint:
-            for path in (self._weights_path, self._metadata_path,
-                         self._weights_path + ".bkp", self._metadata_path + ".bkp"):
-                if os.path.exists(path):
-                    os.remove(path)
+        if not self.delete_checkpoint:
+            return
+        for path in (self._weights_path, self._previous_path, self._metadata_path,
+                     self._metadata_path + ".bkp"):
+            if os.path.exists(path):
+                os.remove(path)
+            remove_stale_temporaries(path)
+
+
+_METADATA_ATTRIBUTE = "kerastutor_training_metadata"
+
+
+def _write_backup(model, path, metadata):
+    """Weights, optimizer state and ``metadata`` (as JSON) into one HDF5 file at ``path``."""
+    import h5py        # heavy: imported when a backup is written, not with kerastutor
+    with h5py.File(path, "w") as h5file:
+        write_weights(model, h5file)
+        h5file.attrs[_METADATA_ATTRIBUTE] = json.dumps(metadata)
+
+
+def _embedded_metadata(path):
+    """The JSON text a backup file carries in its root attribute, or None if it has none."""
+    import h5py
+    with h5py.File(path, "r") as h5file:
+        text = h5file.attrs.get(_METADATA_ATTRIBUTE)
+    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def _generators(model):
