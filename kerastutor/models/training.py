@@ -7,8 +7,11 @@ behaviour the loop relies on, each piece a short function:
 * **compile** -- :class:`CompiledState` and :func:`resolve_compiled`, which
   turn ``"accuracy"`` or ``"crossentropy"`` into objects once the shapes of
   the targets are known;
-* **data** -- :func:`prepare_data` (arrays checked: lengths, finite values,
-  labels that fit the loss), ``validation_split`` taking the *last* fraction
+* **arguments** -- :func:`checked_counts` and :func:`check_class_weight`:
+  a bad ``batch_size``, ``steps`` or ``epochs`` fails before any work;
+* **data** -- :func:`prepare_data` (arrays checked: numbers only, at least one
+  sample, lengths, finite values, labels that fit the loss; one warning for
+  values that overflow float32), ``validation_split`` taking the *last* fraction
   before shuffling (:func:`split_validation`), ``class_weight``, and the
   :class:`BatchIterator` (batch size 32 unless told);
 * **bookkeeping** -- the loss of every output, regularization penalties, the
@@ -221,7 +224,7 @@ def to_arrays(model, data, what, kind, warn=True):
     if several and names is not None and len(names) == 1 and len(data) != 1:
         several = False                      # a plain Python list of samples
     elif several and names is None and not _is_list_of_arrays(data):
-        several = False                      # rows of numbers, before the model is built
+        several = _one_list_per_input(data)  # before the model is built: guess from shapes
     parts = list(data) if several else [data]
     labels = [what if len(parts) == 1 else f"{what}[{i}]" for i in range(len(parts))]
     arrays = [_checked_array(part, label) for part, label in zip(parts, labels)]
@@ -234,6 +237,24 @@ def _is_list_of_arrays(data):
     """``[x1, x2]`` for a multi-input model, as opposed to ``[[0.1, 0.2], [0.3, 0.4]]``."""
     return all(hasattr(part, "__array__") or hasattr(part, "shape") or isinstance(part, dict)
                for part in data)
+
+
+def _one_list_per_input(data):
+    """Python lists before the model is built: rows of one array, or one list per input?
+
+    Rows of one array convert to one array; lists for several inputs hold the
+    same number of samples each but cannot be stacked (their features differ).
+    """
+    try:
+        np.asarray(data)
+        return False
+    except ValueError:
+        pass
+    try:
+        lengths = {len(np.asarray(part)) for part in data}
+    except (ValueError, TypeError):
+        return False                         # ragged inside: _checked_array explains
+    return len(lengths) == 1
 
 
 def _refuse_stream(data, what):

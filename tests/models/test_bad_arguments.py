@@ -231,6 +231,7 @@ def test_float32_values_whose_square_overflows_warn_once():
     assert len(caught) == 1
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # the network overflows, as warned
 def test_values_beyond_float32_are_not_mistaken_for_infinities():
     """They are clipped to float32's largest value (after the warning), not refused as inf."""
     with pytest.warns(UserWarning, match="too large for float32"):
@@ -292,3 +293,20 @@ def test_multi_input_lists_and_dicts_keep_working():
 def test_multi_input_with_one_empty_array_names_it():
     with pytest.raises(ValueError, match=r"x\[1\] is empty"):
         two_input_model().predict([X, X[:0, :2]], verbose=0)
+
+
+class TwoInputs(keras.Model):
+    """Subclassed, so it is built by its first data: lists must be told apart by shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs):
+        first, second = inputs
+        return self.dense(keras.ops.concatenate([first, second], axis=-1))
+
+
+def test_unbuilt_subclassed_model_takes_one_python_list_per_input():
+    out = TwoInputs().predict([X.tolist(), X[:, :2].tolist()], verbose=0)
+    assert out.shape == (20, 1)
