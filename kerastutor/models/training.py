@@ -342,8 +342,8 @@ def _warn_overflow(arrays, labels):
     squared (a squared error, a variance), so training ends in NaN.
     """
     limit = math.sqrt(float(np.finfo(np.float32).max))
-    big = [(label, float(np.abs(a[np.isfinite(a)]).max(initial=0.0)))
-           for a, label in zip(arrays, labels) if a.dtype.kind == "f"]
+    big = [(label, _largest_finite(a)) for a, label in zip(arrays, labels)
+           if a.dtype.kind == "f"]
     big = [(label, top) for label, top in big if top > limit]
     if big:
         found = ", ".join(f"{label} up to {top:.3g}" for label, top in big)
@@ -355,11 +355,20 @@ def _warn_overflow(arrays, labels):
             stacklevel=5)
 
 
+def _largest_finite(array):
+    """max |x| over the finite values; two reductions and no copy in the usual case."""
+    top = max(-float(array.min()), float(array.max()))
+    if math.isfinite(top):
+        return top
+    finite = array[np.isfinite(array)]       # rare: inf/NaN present (refused later)
+    return float(np.abs(finite).max(initial=0.0))
+
+
 def _cast(array):
     if array.dtype.kind == "f" and array.dtype != backend.floatx():
         top = float(np.finfo(backend.floatx()).max)
         if array.dtype.itemsize > np.dtype(backend.floatx()).itemsize and \
-                (np.abs(array[np.isfinite(array)]) > top).any():
+                _largest_finite(array) > top:
             array = np.clip(array, -top, top)     # finite stays finite (warned above)
         return array.astype(backend.floatx())
     return array

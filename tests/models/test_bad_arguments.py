@@ -310,3 +310,10 @@ class TwoInputs(keras.Model):
 def test_unbuilt_subclassed_model_takes_one_python_list_per_input():
     out = TwoInputs().predict([X.tolist(), X[:, :2].tolist()], verbose=0)
     assert out.shape == (20, 1)
+
+
+def test_nan_is_still_refused_next_to_large_values():
+    x = X.astype("float64")
+    x[0, 0], x[1, 1] = np.nan, 1e39
+    with pytest.warns(UserWarning, match="too large"), pytest.raises(ValueError, match="NaN"):
+        classifier().fit(x, Y, verbose=0)
