@@ -973,8 +973,9 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
     With ``double_checkpoint=True`` the previous backup moves to
     ``latest.weights.h5.bkp`` in the instant before the new one arrives.
     On restart the newest complete backup wins: ``latest.weights.h5``, or
-    the ``.bkp`` when the latest is missing (killed between the two renames)
-    or cannot be read (damaged).
+    the ``.bkp`` when the latest is missing (killed between the two renames:
+    the ``.bkp`` is renamed back, undoing the half-done commit) or cannot be
+    read (then it is kept as ``latest.weights.h5.damaged``, with a warning).
 
     When ``fit`` starts and a backup exists, it is loaded and training goes
     on from the saved epoch: a run killed after epoch 3 and restarted ends
@@ -1007,35 +1008,40 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
 
     # ---------------------------------------------------------------- resuming
     def on_train_begin(self, logs=None):
-        latest, previous = (os.path.exists(self._weights_path),
-                            os.path.exists(self._previous_path))
-        if not (latest or previous):
+        if not os.path.exists(self._weights_path) and os.path.exists(self._previous_path):
+            # Killed between the two renames of a commit: undo its first half.
+            os.replace(self._previous_path, self._weights_path)
+        if not os.path.exists(self._weights_path):
             return
         if not self.model.optimizer.built:          # so its saved state has a place to go
             self.model.optimizer.build(self.model.trainable_weights)
-        if not latest:                              # killed between the two renames
-            metadata = self._restore_from(self._previous_path)
-        else:
-            try:
-                metadata = self._restore_from(self._weights_path)
-            except (ValueError, OSError) as err:
-                if not previous:
-                    raise
-                warnings.warn(f"BackupAndRestore: the latest backup cannot be used ({err}); "
-                              f"resuming from the previous one, {self._previous_path}.",
-                              stacklevel=2)
-                metadata = self._restore_from(self._previous_path)
+        try:
+            metadata = self._restore_latest()
+        except (ValueError, OSError) as err:
+            if not os.path.exists(self._previous_path):
+                raise
+            damaged = self._weights_path + ".damaged"
+            warnings.warn(f"BackupAndRestore: the latest backup cannot be used ({err}); it "
+                          f"is kept as {damaged}, and training resumes from the previous "
+                          "backup.", stacklevel=2)
+            os.replace(self._weights_path, damaged)
+            os.replace(self._previous_path, self._weights_path)
+            metadata = self._restore_latest()
         _restore_generators(self.model, metadata.get("kerastutor_random_states"))
         self._current_epoch = metadata["epoch"]
         self.model._initial_epoch = metadata["epoch"]
 
-    def _restore_from(self, path):
-        """Load the weights and optimizer state of one backup file; return its metadata."""
+    def _restore_latest(self):
+        """Load weights and optimizer state from ``latest.weights.h5``; return its metadata.
+
+        (A ``.bkp`` is renamed to that name before it is used, as ``load_weights``
+        knows files by their ``.weights.h5`` ending.)
+        """
+        path = self._weights_path
         self.model.load_weights(path)       # checks the file first (h5_guard), then assigns
         text, source = _embedded_metadata(path), path
         if text is None:                    # a backup written before the metadata moved in
-            source = self._metadata_path if path == self._weights_path \
-                else self._metadata_path + ".bkp"
+            source = self._metadata_path
             if not os.path.exists(source):
                 raise ValueError(f"BackupAndRestore: {path} exists but {source} does not; "
                                  "the backup is incomplete. Hint: delete the backup "
@@ -1076,7 +1082,8 @@ class BackupAndRestore(_SavesEveryNBatches, Callback):
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint:
             return
-        for path in (self._weights_path, self._previous_path, self._metadata_path,
+        # The older backup goes first: killed halfway, we must not leave only it behind.
+        for path in (self._previous_path, self._weights_path, self._metadata_path,
                      self._metadata_path + ".bkp"):
             if os.path.exists(path):
                 os.remove(path)
