@@ -238,8 +238,19 @@ class Catalog:
             return self.classes[class_name]
         found = registered_by_plain_name(class_name)
         if found is None:
-            raise self.unknown(class_name, custom_objects, known=self.classes)
+            raise self._unknown_record(record, custom_objects)
         return found
+
+    def _unknown_record(self, record, custom_objects):
+        """A record naming no class we have -- say which module it asked for, too."""
+        module = record.get("module")
+        if not module or module == self.module:
+            return self.unknown(record["class_name"], custom_objects, known=self.classes)
+        return ValueError(
+            f"Unknown {self.kind} {record['class_name']!r} (module {module!r}); kerastutor "
+            "builds only its own classes and the ones you register, never an object from "
+            f"another module named in a file. Hint: for your own {self.kind}, decorate it "
+            "with @keras.saving.register_keras_serializable() or pass it in custom_objects.")
 
     def get(self, identifier, custom_objects=None):
         """The ``get`` most kinds share (regularizers, constraints, ...).

@@ -12,6 +12,9 @@ kerastutor defines joins :data:`kerastutor.layers.base.CATALOG` when it is
 defined (``Layer.__init_subclass__``), models included -- so this module, which
 sits *below* :mod:`kerastutor.models`, finds ``Sequential`` without importing it.
 """
+import functools
+import inspect
+
 from kerastutor.layers.base import CATALOG
 
 _MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
@@ -57,9 +60,74 @@ def deserialize(config, custom_objects=None):
         raise ValueError(f"The config of layer class {config['class_name']!r} must be a "
                          f"dict, got {type(inner).__name__}.")
     inner = dict(inner)
-    if hasattr(cls, "from_config"):
+    where = f"layer {inner.get('name', '?')!r} ({config['class_name']})"
+    try:
+        check_config_values(cls, inner)
+        if not hasattr(cls, "from_config"):
+            return cls(**inner)
         try:
             return cls.from_config(inner, custom_objects=custom_objects)
         except TypeError:
             return cls.from_config(inner)
-    return cls(**inner)
+    except ValueError as err:
+        if str(err).startswith("layer "):        # a nested layer already said where
+            raise ValueError(f"{where} > {err}") from None
+        raise ValueError(f"{where}: {err}") from None
+
+
+# ------------------------------------------------------------ checking a record's values
+#: Config keys whose value names an object of another kind: None, a name, or a record.
+_OBJECT_KEY_SUFFIXES = ("_regularizer", "_initializer", "_constraint")
+_POLICY_CLASSES = ("DTypePolicy", "FloatDTypePolicy")
+
+
+def check_config_values(cls, config):
+    """Refuse wrong-typed values now, naming the key -- not later, deep in a predict.
+
+    Three rules, the ones a file can break without the constructor noticing:
+    a ``*_regularizer``/``*_initializer``/``*_constraint`` is None, a name or
+    a record; ``dtype`` is None, a dtype name or a DTypePolicy record; an
+    argument whose default is a boolean (``use_bias``) is a boolean.
+    """
+    for key, value in config.items():
+        if key.endswith(_OBJECT_KEY_SUFFIXES) and not _is_name_or_record(value):
+            kind = key.rsplit("_", 1)[1]
+            raise ValueError(f"{key} must be None, a {kind} name or a {kind} record "
+                             f"{{'class_name': ..., 'config': ...}}, got {value!r}.")
+        if key in _boolean_arguments(cls) and not isinstance(value, bool):
+            raise ValueError(f"{key} must be true or false, got {value!r}.")
+    _check_dtype(config.get("dtype"))
+
+
+def _is_name_or_record(value):
+    return value is None or isinstance(value, str) or (
+        isinstance(value, dict) and isinstance(value.get("class_name"), str))
+
+
+def _check_dtype(dtype):
+    if dtype is None or isinstance(dtype, str):
+        return
+    if not isinstance(dtype, dict) or not isinstance(dtype.get("class_name"), str):
+        raise ValueError(f"dtype must be a dtype name ('float32') or a DTypePolicy record, "
+                         f"got {dtype!r}.")
+    if dtype["class_name"] not in _POLICY_CLASSES:
+        raise ValueError(
+            f"Unknown dtype policy {dtype['class_name']!r} (module {dtype.get('module')!r}); "
+            "kerastutor builds only its own classes and the ones you register. Hint: a "
+            "layer's dtype is a name such as 'float32' or "
+            "{'class_name': 'DTypePolicy', 'config': {'name': 'float32'}}.")
+    inner = dtype.get("config")
+    if not isinstance(inner, dict) or not isinstance(inner.get("name"), str):
+        raise ValueError(f"dtype: a DTypePolicy record needs config {{'name': 'float32'}}, "
+                         f"got {inner!r}.")
+
+
+@functools.lru_cache(maxsize=None)
+def _boolean_arguments(cls):
+    """The constructor arguments of ``cls`` whose default is True or False."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(["trainable"] + [p.name for p in parameters
+                                      if isinstance(p.default, bool)])

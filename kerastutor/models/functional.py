@@ -125,9 +125,10 @@ class Model(Trainer, Layer):
 
         self._input_slots = [slot(t) for t in self.inputs]
         self._steps = []
-        layers = []
+        layers, seen = [], set()
         for node in nodes:
-            if node.layer not in layers:
+            if id(node.layer) not in seen:       # a set: a list's `in` is quadratic
+                seen.add(id(node.layer))
                 layers.append(node.layer)
             if isinstance(node.layer, InputLayer):
                 continue
@@ -149,37 +150,43 @@ class Model(Trainer, Layer):
                                    else [t.shape for t in self.inputs])
 
     def _topological_nodes(self):
-        """Nodes from the inputs to the outputs, each after everything it reads."""
+        """Nodes from the inputs to the outputs, each after everything it reads.
+
+        A depth-first search with an explicit stack (not recursion, so a chain
+        of thousands of layers does not hit Python's recursion limit): a node
+        is pushed once to open it and once more, after its parents, to emit it.
+        """
         input_ids = {id(t) for t in self.inputs}
         order, visiting, done = [], set(), set()
-
-        def visit(tensor):
+        stack = [(tensor, False) for tensor in reversed(self.inputs + self.outputs)]
+        while stack:
+            tensor, parents_done = stack.pop()
             layer, node_index, _ = tensor.history
             node = layer._inbound_nodes[node_index]
+            if parents_done:
+                visiting.discard(id(node))
+                done.add(id(node))
+                order.append(node)
+                continue
             if id(node) in done:
-                return
+                continue
             if id(node) in visiting:
                 raise ValueError(f"Model {self.name!r}: the graph has a cycle at "
                                  f"layer {layer.name!r}.")
             visiting.add(id(node))
+            stack.append((tensor, True))
             if id(tensor) not in input_ids:
-                if isinstance(layer, InputLayer):
-                    raise ValueError(
-                        f"Graph disconnected: model {self.name!r} needs the value of input "
-                        f"{layer.name!r} {format_shape(tensor.shape)}, which is not among "
-                        f"the model's inputs {[t.name for t in self.inputs]}. Hint: pass "
-                        "every keras.Input the outputs depend on to Model(inputs=[...]).")
-                for parent in node.inputs:
-                    visit(parent)
-            visiting.discard(id(node))
-            done.add(id(node))
-            order.append(node)
-
-        for tensor in self.inputs:
-            visit(tensor)
-        for tensor in self.outputs:
-            visit(tensor)
+                self._check_connected(layer, tensor)
+                stack.extend((parent, False) for parent in reversed(node.inputs))
         return order
+
+    def _check_connected(self, layer, tensor):
+        if isinstance(layer, InputLayer):
+            raise ValueError(
+                f"Graph disconnected: model {self.name!r} needs the value of input "
+                f"{layer.name!r} {format_shape(tensor.shape)}, which is not among "
+                f"the model's inputs {[t.name for t in self.inputs]}. Hint: pass "
+                "every keras.Input the outputs depend on to Model(inputs=[...]).")
 
     @property
     def layers(self):

@@ -5,9 +5,18 @@ arguments, and how they connect -- never the weights and never code.
 Rebuilding a model from it only looks layer classes up by name. The model
 classes call in here with themselves as ``cls`` (this module sits below them).
 """
+import collections
+
 from kerastutor.layers.base import dtype_policy_config
 from kerastutor.layers.core import InputLayer
 from kerastutor.layers.serialization import deserialize, serialize
+
+
+#: The most layers, and layer calls, a model config may hold. Real models have
+#: hundreds to a few thousand; the bounds stop a forged config from making the
+#: loader build millions of layers.
+MAX_LAYERS = 20_000
+MAX_CALLS = 100_000
 
 
 def _layer_entry(layer, build_shape=None):
@@ -34,7 +43,7 @@ def sequential_config(model):
 def sequential_from_config(cls, config, custom_objects=None):
     """A ``cls`` (Sequential) with the config's layers added in order, built if it was."""
     model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-    for entry in config["layers"]:
+    for _, entry in _layer_entries(config):
         model.add(deserialize(entry, custom_objects=custom_objects))
     shape = config.get("build_input_shape")
     if shape is not None and not model.built and model._stack:
@@ -103,36 +112,149 @@ def _in_graph(model, node):
 
 
 def functional_from_config(cls, config, custom_objects=None):
-    """Re-create the layers, then replay their calls until every output exists."""
-    layers = {entry["config"].get("name", entry.get("name")):
-              deserialize(entry, custom_objects=custom_objects)
-              for entry in config["layers"]}
-    made = {}      # (layer name, node index, tensor index) -> KerasTensor
+    """Re-create the layers, then replay their calls, each as soon as its inputs exist.
+
+    Replaying is a topological sort (Kahn's algorithm). Every recorded call
+    waits on the tensors it reads -- and, for a shared layer, on that layer's
+    previous call, so node indices keep their order. When a tensor is made,
+    the calls waiting on it are told; a call whose last wait ends joins the
+    queue. Each call and each reference is handled once, so rebuilding costs
+    :math:`O(\text{layers} + \text{references})` -- linear in the config's
+    size, whatever order the layers are listed in.
+    """
+    entries = _layer_entries(config)
+    layers = {name: deserialize(entry, custom_objects=custom_objects)
+              for name, entry in entries}
+    graph = _CallGraph(entries)
     for name, layer in layers.items():
         if isinstance(layer, InputLayer):
-            made[(name, 0, 0)] = layer.output_tensor
-    pending = [(entry["config"].get("name", entry.get("name")), i, node)
-               for entry in config["layers"] for i, node in enumerate(entry["inbound_nodes"])]
-    while pending:
-        progress = False
-        for item in list(pending):
-            name, node_index, node = item
-            refs = _refs(node["args"]) + _refs_in(node.get("kwargs") or {})
-            if all(tuple(r) in made for r in refs):
-                args = _replace_refs(node["args"], made)
-                kwargs = _replace_refs(node.get("kwargs") or {}, made)
-                out = layers[name](args[0] if len(args) == 1 else args, **kwargs)
-                for t_index, tensor in enumerate(out if isinstance(out, list) else [out]):
-                    made[(name, node_index, t_index)] = tensor
-                pending.remove(item)
-                progress = True
-        if not progress:
-            raise ValueError("Model config: some layer inputs are never produced; the "
-                             "config is incomplete or corrupt.")
-    inputs = [made[tuple(r)] for r in _ref_list(config["input_layers"])]
-    outputs = [made[tuple(r)] for r in _ref_list(config["output_layers"])]
+            graph.produce((name, 0, 0), layer.output_tensor)
+    while graph.ready:
+        name, node_index, node = graph.next_call()
+        args = _replace_refs(node["args"], graph.made)
+        kwargs = _replace_refs(node.get("kwargs") or {}, graph.made)
+        out = layers[name](args[0] if len(args) == 1 else args, **kwargs)
+        for t_index, tensor in enumerate(out if isinstance(out, list) else [out]):
+            graph.produce((name, node_index, t_index), tensor)
+        graph.produce(("call of", name, node_index), None)
+    graph.check_complete()
+    inputs = [graph.tensor(r, "input_layers") for r in _ref_list(config.get("input_layers"))]
+    outputs = [graph.tensor(r, "output_layers")
+               for r in _ref_list(config.get("output_layers"))]
     return cls(inputs=inputs if len(inputs) > 1 else inputs[0],
                  outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
+
+
+class _CallGraph:
+    """The recorded layer calls of a functional config, and which of them can run now."""
+
+    def __init__(self, entries):
+        self.made = {}          # (layer name, node index, tensor index) -> KerasTensor
+        self.calls = []         # (layer name, node index, node record)
+        self.waits = []         # per call: how many of its inputs are not made yet
+        self.waiting = {}       # key -> the calls that wait on it
+        self.ready = collections.deque()
+        for name, entry in entries:
+            for node_index, node in enumerate(_inbound_nodes(name, entry)):
+                keys = {_ref_key(r, name) for r in _node_refs(name, node)}
+                if node_index > 0:                      # a shared layer's calls, in order
+                    keys.add(("call of", name, node_index - 1))
+                self._add(name, node_index, node, keys)
+        if len(self.calls) > MAX_CALLS:
+            raise ValueError(f"Model config: {len(self.calls):,} layer calls, more than the "
+                             f"{MAX_CALLS:,} kerastutor rebuilds; the config is not a real "
+                             "model's. (Raise kerastutor.models.serialization.MAX_CALLS "
+                             "if it is.)")
+
+    def _add(self, name, node_index, node, keys):
+        call = len(self.calls)
+        self.calls.append((name, node_index, node))
+        self.waits.append(len(keys))
+        for key in keys:
+            self.waiting.setdefault(key, []).append(call)
+        if not keys:
+            self.ready.append(call)
+
+    def next_call(self):
+        return self.calls[self.ready.popleft()]
+
+    def produce(self, key, tensor):
+        """``key`` now exists: tell the calls waiting on it."""
+        self.made[key] = tensor
+        for call in self.waiting.pop(key, ()):
+            self.waits[call] -= 1
+            if self.waits[call] == 0:
+                self.ready.append(call)
+
+    def check_complete(self):
+        """Every call ran, or the config names a tensor nothing produces (or a cycle)."""
+        stuck = [call for call, waits in enumerate(self.waits) if waits]
+        if stuck:
+            name, node_index, _ = self.calls[stuck[0]]
+            never = next(key for key in self.waiting if key not in self.made)
+            raise ValueError(
+                f"Model config: the call {node_index} of layer {name!r} (and "
+                f"{len(stuck) - 1} more) waits on {list(never)!r}, which no layer in the "
+                "config produces (or the calls form a cycle); the config is incomplete or "
+                "corrupt.")
+
+    def tensor(self, ref, where):
+        key = _ref_key(ref, where)
+        if key not in self.made:
+            raise ValueError(f"Model config: {where} names the tensor {list(key)!r}, which no "
+                             "layer in the config produces.")
+        return self.made[key]
+
+
+def _layer_entries(config):
+    """``[(layer name, layer record), ...]``, checked to be the list Keras writes."""
+    records = config.get("layers")
+    if not isinstance(records, list):
+        raise ValueError(f"Model config: 'layers' must be a list of layer records, got "
+                         f"{type(records).__name__}.")
+    if len(records) > MAX_LAYERS:
+        raise ValueError(f"Model config: {len(records):,} layers, more than the "
+                         f"{MAX_LAYERS:,} kerastutor rebuilds; the config is not a real "
+                         "model's. (Raise kerastutor.models.serialization.MAX_LAYERS if it is.)")
+    entries = []
+    for position, record in enumerate(records):
+        inner = record.get("config") if isinstance(record, dict) else None
+        if not isinstance(inner, dict):
+            raise ValueError(f"Model config: layer record {position} must be a dict with a "
+                             f"'config' dict, got {str(record)[:80]!r}.")
+        name = inner.get("name", record.get("name"))
+        if not isinstance(name, str):
+            raise ValueError(f"Model config: layer record {position} has no name (a string "
+                             f"under 'config'), got {name!r}.")
+        entries.append((name, record))
+    return entries
+
+
+def _inbound_nodes(name, entry):
+    nodes = entry.get("inbound_nodes") or []
+    if not isinstance(nodes, list) or not all(
+            isinstance(n, dict) and isinstance(n.get("args"), list) for n in nodes):
+        raise ValueError(f"Model config: 'inbound_nodes' of layer {name!r} must be a list of "
+                         "{'args': [...], 'kwargs': {...}} records.")
+    return nodes
+
+
+def _node_refs(name, node):
+    try:
+        return _refs(node["args"]) + _refs_in(node.get("kwargs") or {})
+    except (KeyError, TypeError, IndexError) as err:
+        raise ValueError(f"Model config: a call of layer {name!r} has a malformed tensor "
+                         f"argument ({type(err).__name__}: {err}); expected "
+                         "__keras_tensor__ records.") from None
+
+
+def _ref_key(ref, where):
+    """A tensor reference ``[layer name, node index, tensor index]`` as a dict key."""
+    if not (isinstance(ref, (list, tuple)) and len(ref) == 3 and isinstance(ref[0], str)
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in ref[1:])):
+        raise ValueError(f"Model config: {where!r} refers to the tensor {ref!r}; a reference "
+                         "is [layer name, node index, tensor index].")
+    return tuple(ref)
 
 
 def _ref_list(refs):

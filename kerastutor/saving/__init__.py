@@ -231,6 +231,10 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
     try:
         model = cls.from_config(config["config"], custom_objects=custom_objects) \
             if builtin else cls.from_config(config["config"])
+    except ArchiveError:
+        raise
+    except ValueError as err:          # the cause is known: say which file it is in
+        raise ArchiveError(f"{source}: {err}") from None
     except (KeyError, TypeError, IndexError, AttributeError) as err:
         raise ArchiveError(f"{source}: the model config is incomplete or malformed "
                            f"({type(err).__name__}: {err}).") from None
