@@ -97,7 +97,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 reader.weights_file(_weights_size_limit(model)) as h5file:
             _read_h5(model, h5file, source=f"{filepath} (model.weights.h5)", skip=False)
             if compile and config.get("compile_config"):
-                _compile_from_config(model, config["compile_config"], custom_objects)
+                _compile_from_config(model, config["compile_config"], custom_objects, filepath)
                 optimizer_state = "optimizer/vars"
                 if optimizer_state in h5file:
                     read_weights_only_optimizer(model, h5file, filepath)
@@ -194,7 +194,8 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
         if compile and training:
             training = dict(training)
             optimizer = training.pop("optimizer_config", None) or "rmsprop"
-            _compile_from_config(model, dict(training, optimizer=optimizer), custom_objects)
+            _compile_from_config(model, dict(training, optimizer=optimizer), custom_objects,
+                                 filepath)
             legacy_h5.read_optimizer_weights(model, h5file, filepath)
     return model
 
@@ -282,7 +283,47 @@ def _compile_config(model):
             "jit_compile": extra.get("jit_compile", False)}
 
 
-def _compile_from_config(model, compile_config, custom_objects):
+def _compile_from_config(model, compile_config, custom_objects, source="config"):
+    """Compile ``model`` as ``compile_config`` says; a refusal says it was the compile config."""
+    try:
+        _check_compile_config(compile_config)
+        _compile_checked(model, compile_config, custom_objects)
+    except ValueError as err:
+        raise ArchiveError(f"{source}: compile_config: {err} Hint: load_model(..., compile=False) "
+                           "loads the model without its compile settings.") from None
+
+
+def _check_compile_config(compile_config):
+    """The types Keras writes: a dict; names or records for the optimizer, losses, metrics."""
+    if not isinstance(compile_config, dict):
+        raise ValueError(f"expected a dict, got {type(compile_config).__name__}.")
+    _check_named_objects("optimizer", compile_config.get("optimizer"), nested=False)
+    for key in ("loss", "metrics", "weighted_metrics"):
+        _check_named_objects(key, compile_config.get(key), nested=True)
+
+
+def _check_named_objects(key, value, nested):
+    """``value`` is None, a name, a Keras record -- or, if ``nested``, lists/dicts of those."""
+    if value is None or isinstance(value, str):
+        return
+    if isinstance(value, dict) and "class_name" in value:
+        module = value.get("module")
+        a_function_by_name = module == "builtins" and value["class_name"] == "function"
+        if module is not None and not str(module).startswith("keras") \
+                and not a_function_by_name:
+            raise ValueError(
+                f"{key}: unknown class {value['class_name']!r} (module {module!r}); kerastutor "
+                "builds only its own classes and the ones you register.")
+        return
+    if nested and isinstance(value, (list, dict)):
+        for item in (value.values() if isinstance(value, dict) else value):
+            _check_named_objects(key, item, nested)
+        return
+    raise ValueError(f"{key} must be a name or a Keras record {{'class_name': ..., "
+                     f"'config': ...}}, got {value!r}.")
+
+
+def _compile_checked(model, compile_config, custom_objects):
 
     def loss_entry(value):
         return losses.deserialize(value, custom_objects) if isinstance(value, dict) else value

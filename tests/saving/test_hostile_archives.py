@@ -175,6 +175,21 @@ def test_a_hostile_layer_or_model_class_is_refused(tmp_path, members):
     refused(path, "layer 'system' (module 'os')")
 
 
+@pytest.mark.parametrize("key, value", [("optimizer", HOSTILE), ("loss", HOSTILE),
+                                        ("metrics", [HOSTILE]), ("loss", {"out": HOSTILE})])
+def test_a_hostile_class_in_the_compile_config_is_refused(tmp_path, members, key, value):
+    path = with_config(tmp_path, members, lambda c: c["compile_config"].update({key: value}))
+    refused(path, f"compile_config: {key}: unknown class 'system' (module 'os')",
+            "compile=False")
+
+
+def test_a_wrong_typed_compile_config_is_refused(tmp_path, members):
+    path = with_config(tmp_path, members, lambda c: c["compile_config"].update(loss=5))
+    refused(path, "compile_config: loss must be a name or a Keras record, got 5"[:38])
+    path = with_config(tmp_path, members, lambda c: c.update(compile_config=[1]))
+    refused(path, "compile_config: expected a dict, got list")
+
+
 # ------------------------------------------------------------------ wrong-typed values
 @pytest.mark.parametrize("key, value, said", [
     ("activity_regularizer", [], "activity_regularizer must be None"),
