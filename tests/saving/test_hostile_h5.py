@@ -282,3 +282,17 @@ def test_an_unusual_file_loads_the_same_on_a_busy_machine(tmp_path, name):
     for a, b, c in zip(expected, idle.weights, busy.weights, strict=True):
         np.testing.assert_array_equal(a, b.value)
         np.testing.assert_array_equal(a, c.value)
+
+
+def test_a_legacy_model_weights_group_linked_elsewhere_is_refused(tmp_path, canary):
+    model = trained_model()
+    path = tmp_path / "m.h5"
+    model.save(path)
+    other = tmp_path / "other.h5"
+    with h5py.File(path) as f, h5py.File(other, "w") as g:
+        f.copy("model_weights", g, name="model_weights")
+    with h5py.File(path, "a") as f:
+        del f["model_weights"]
+        f["model_weights"] = h5py.ExternalLink(str(other), "/model_weights")
+    assert_refused(lambda: keras.models.load_model(path), "model_weights", "external link")
+    assert_refused(lambda: model.load_weights(path), "model_weights", "external link", model)
