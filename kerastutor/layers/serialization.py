@@ -15,6 +15,8 @@ sits *below* :mod:`kerastutor.models`, finds ``Sequential`` without importing it
 import functools
 import inspect
 
+import numpy as np
+
 from kerastutor.layers.base import CATALOG
 
 _MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
@@ -50,7 +52,11 @@ def serialize(layer):
 
 
 def deserialize(config, custom_objects=None):
-    """Rebuild a layer from :func:`serialize`'s dict."""
+    """Rebuild a layer from :func:`serialize`'s dict.
+
+    The values are checked first (:func:`check_config_values`), and every
+    refusal starts with the layer it is about: ``layer 'dense' (Dense): ...``.
+    """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
                          f"{str(config)[:80]!r}.")
@@ -94,14 +100,17 @@ def check_config_values(cls, config):
             kind = key.rsplit("_", 1)[1]
             raise ValueError(f"{key} must be None, a {kind} name or a {kind} record "
                              f"{{'class_name': ..., 'config': ...}}, got {value!r}.")
-        if key in _boolean_arguments(cls) and not isinstance(value, bool):
+        if key in _boolean_arguments(cls) and not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{key} must be true or false, got {value!r}.")
     _check_dtype(config.get("dtype"))
 
 
 def _is_name_or_record(value):
-    return value is None or isinstance(value, str) or (
-        isinstance(value, dict) and isinstance(value.get("class_name"), str))
+    """A value a config may give: None, a name, a record -- or, in memory, the object."""
+    if isinstance(value, dict):
+        return isinstance(value.get("class_name"), str)
+    return value is None or isinstance(value, str) or callable(value) or \
+        hasattr(value, "get_config")
 
 
 def _check_dtype(dtype):
