@@ -212,9 +212,10 @@ def read_attribute(obj, key, source):
     except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
         raise WeightsFileError(f"{source}: attribute {key!r} cannot be read ({err}).") \
             from None
+    string = h5py.check_string_dtype(dtype)
+    # Variable-length items live in a heap, not in the attribute: bound count, then length.
     variable = h5py.check_vlen_dtype(dtype) is not None or \
-        (h5py.check_string_dtype(dtype) is not None and
-         h5py.check_string_dtype(dtype).length is None)
+        (string is not None and string.length is None)
     try:
         stored = attribute.get_storage_size()
     except (OSError, RuntimeError, ValueError):

@@ -37,7 +37,8 @@ import warnings
 import numpy as np
 
 from kerastutor.backend import snake_case
-from kerastutor.saving.h5_guard import WeightsFileError, child, open_dataset, read_array
+from kerastutor.saving.h5_guard import WeightsFileError, open_dataset, read_array
+from kerastutor.saving.h5_guard import child as hard_child
 from kerastutor.layers.base import Layer
 from kerastutor.optimizers import Optimizer
 
@@ -238,14 +239,14 @@ def _as_index(where, source):
 def _group_if_present(h5file, where, source):
     """The group at ``where``, or ``None`` when a name on the way is absent; links are refused.
 
-    Walked with :func:`.h5_guard.child`, never with ``where in h5file``: that
-    test would follow an external link on the way.
+    Walked name by name with :func:`.h5_guard.child` (imported as ``hard_child``),
+    not looked up whole: ``h5file[where]`` would follow an external link on the way.
     """
     node = h5file
     for name in where.split("/"):
         if not hasattr(node, "get") or node.get(name, getlink=True) is None:
             return None
-        node = child(node, name, source, where)
+        node = hard_child(node, name, source, where)
     if not hasattr(node, "keys"):
         raise WeightsFileError(f"{source}: '{where}' should be a group of variables, found "
                                "an array.")
