@@ -151,8 +151,8 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         if filepath.endswith(".weights.h5"):
             _read_h5(model, h5file, filepath, skip_mismatch)
         else:                        # legacy: weights by layer order, under model_weights
-            nested = "layer_names" not in h5file.attrs and "model_weights" in h5file
-            group = legacy_h5.model_weights(h5file, filepath) if nested else h5file
+            group = h5file["model_weights"] if "layer_names" not in h5file.attrs and \
+                "model_weights" in h5file else h5file
             legacy_h5.read_layer_weights(model, group, filepath)
 
 
@@ -189,8 +189,7 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
         with _weight_budget(os.path.getsize(filepath)):
             model = model_from_config(model_config, custom_objects, safe_mode,
                                       source=filepath)
-        legacy_h5.read_layer_weights(model, legacy_h5.model_weights(h5file, filepath),
-                                     filepath)
+        legacy_h5.read_layer_weights(model, h5file["model_weights"], filepath)
         training = legacy_h5.read_json_attribute(h5file, "training_config", filepath)
         if compile and training:
             training = dict(training)
