@@ -14,7 +14,6 @@ slots, learning_rate)`` -- the optimizer for its hyperparameters, the weight's
 value, its gradient and its slots by name -- and returns False when this
 configuration has no kernel (then the rule's NumPy runs).
 """
-import math
 
 from .array import _f32, _i32, _i64, _launch
 
@@ -68,7 +67,7 @@ def adam_step(optimizer, value, grad, slots, learning_rate):
     if optimizer.amsgrad:
         return False
     beta_1, beta_2, t = optimizer.beta_1, optimizer.beta_2, optimizer.iterations + 1
-    alpha_t = learning_rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    alpha_t = optimizer.step_size(learning_rate, t)
     adam_update(value, slots["momentum"], slots["velocity"], grad, alpha_t, beta_1, beta_2,
                 optimizer.epsilon)
     return True

@@ -57,5 +57,10 @@ class Adam(AdaptiveMomentOptimizer):
             v_hat = self._slot(weight, "velocity_hat")
             np.maximum(v_hat, v, out=v_hat)
             v = v_hat
-        alpha_t = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        alpha_t = self.step_size(lr, t)
         w -= alpha_t * m / (np.sqrt(v) + epsilon)
+
+    def step_size(self, learning_rate, t):
+        r""":math:`\alpha_t = \eta\sqrt{1 - \beta_2^t}/(1 - \beta_1^t)`, the bias corrections
+        folded into the learning rate (the in-place and GPU steps use it too)."""
+        return learning_rate * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)

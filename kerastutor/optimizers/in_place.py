@@ -20,8 +20,6 @@ Each function has the signature of those kernels,
 ``step(optimizer, value, grad, slots, learning_rate) -> bool``, and returns
 ``False`` when it does not apply (then ``update_step`` runs).
 """
-import math
-
 import numpy as np
 
 
@@ -47,7 +45,7 @@ def adam_in_place(optimizer, value, grad, slots, learning_rate):
     tmp *= 1 - beta_2
     v += tmp
     # w -= alpha_t * m / (np.sqrt(v) + epsilon)
-    alpha_t = learning_rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    alpha_t = optimizer.step_size(learning_rate, t)
     np.multiply(alpha_t, m, out=step)
     np.sqrt(v, out=tmp)
     tmp += optimizer.epsilon
