@@ -234,9 +234,10 @@ class Trainer:
 
     def _checked_inputs(self, x):
         """``x`` as a list of arrays, the model built for them and their shapes checked."""
-        xs = training.to_arrays(self, x, "x", "input", warn=False)
-        self._ensure_built_for(xs if len(xs) > 1 else xs[0])
-        xs = training.to_arrays(self, x, "x", "input")       # now with the model's input names
+        xs = training.to_arrays(self, x, "x", "input", warn=self.built)
+        if not self.built:            # build, then convert again with the model's input names
+            self._ensure_built_for(xs if len(xs) > 1 else xs[0])
+            xs = training.to_arrays(self, x, "x", "input")
         self._check_input([a.shape for a in xs])
         return xs
 

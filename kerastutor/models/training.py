@@ -658,9 +658,10 @@ def prepare_data(model, state, x, y, sample_weight, what):
     """Arrays in, checked: same lengths, finite, labels matching the loss."""
     if x is None:
         raise ValueError(f"{what}: x is required (the input data).")
-    xs = to_arrays(model, x, "x", "input", warn=False)
-    model._ensure_built_for(xs if len(xs) > 1 else xs[0])
-    xs = to_arrays(model, x, "x", "input")
+    xs = to_arrays(model, x, "x", "input", warn=model.built)
+    if not model.built:               # build, then convert again with the model's input names
+        model._ensure_built_for(xs if len(xs) > 1 else xs[0])
+        xs = to_arrays(model, x, "x", "input")
     if len(xs) != len(model.inputs):
         raise ValueError(f"{what}: model {model.name!r} has {len(model.inputs)} input(s) "
                          f"but x provides {len(xs)} array(s).")
