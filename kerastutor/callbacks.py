@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend
+from kerastutor.saving.h5_guard import read_attribute
 from kerastutor.saving.atomic import atomic_write, remove_stale_temporaries
 from kerastutor.saving.weights_h5 import write_weights
 from kerastutor.utils.progbar import Progbar
@@ -1105,7 +1106,8 @@ def _embedded_metadata(path):
     """The JSON text a backup file carries in its root attribute, or None if it has none."""
     import h5py
     with h5py.File(path, "r") as h5file:
-        text = h5file.attrs.get(_METADATA_ATTRIBUTE)
+        present = _METADATA_ATTRIBUTE in h5file.attrs
+        text = read_attribute(h5file, _METADATA_ATTRIBUTE, path) if present else None
     return text.decode("utf-8") if isinstance(text, bytes) else text
 
 

@@ -93,14 +93,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         weights_size = reader.members["model.weights.h5"].file_size
         with _malformed_file_errors(filepath), _weight_budget(weights_size):
             model = model_from_config(config, custom_objects, safe_mode, source=filepath)
-        with _malformed_file_errors(filepath), \
-                reader.weights_file(_weights_size_limit(model)) as h5file:
+
+        def read(h5file):
             _read_h5(model, h5file, source=f"{filepath} (model.weights.h5)", skip=False)
             if compile and config.get("compile_config"):
                 _compile_from_config(model, config["compile_config"], custom_objects, filepath)
-                optimizer_state = "optimizer/vars"
-                if optimizer_state in h5file:
-                    read_weights_only_optimizer(model, h5file, filepath)
+                read_weights_only_optimizer(model, h5file, filepath)   # if the file has one
+
+        with _malformed_file_errors(filepath):
+            reader.read_weights(_weights_size_limit(model), read)
     finally:
         reader.close()
     return model
@@ -138,36 +139,41 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     if filepath.endswith(".keras"):
         reader = ArchiveReader(filepath)
         try:
-            with _malformed_file_errors(filepath), \
-                    reader.weights_file(_weights_size_limit(model)) as h5file:
-                _read_h5(model, h5file, f"{filepath} (model.weights.h5)", skip_mismatch)
+            with _malformed_file_errors(filepath):
+                reader.read_weights(_weights_size_limit(model), lambda h5file: _read_h5(
+                    model, h5file, f"{filepath} (model.weights.h5)", skip_mismatch))
         finally:
             reader.close()
         return
     if not filepath.endswith((".weights.h5", ".h5", ".hdf5")):
         raise ValueError(f"load_weights: expected a .weights.h5, .keras or legacy .h5 file, "
                          f"got {filepath!r}.")
-    with _open_h5(filepath) as h5file, _malformed_file_errors(filepath):
+
+    def read(h5file):
         if filepath.endswith(".weights.h5"):
             _read_h5(model, h5file, filepath, skip_mismatch)
         else:                        # legacy: weights by layer order, under model_weights
-            group = h5file["model_weights"] if "layer_names" not in h5file.attrs and \
-                "model_weights" in h5file else h5file
+            nested = "layer_names" not in h5file.attrs and \
+                h5file.get("model_weights", getlink=True) is not None
+            group = legacy_h5.model_weights(h5file, filepath) if nested else h5file
             legacy_h5.read_layer_weights(model, group, filepath)
 
+    _read_h5_file(filepath, read)
 
-def _open_h5(filepath):
-    """Open an HDF5 file from outside, after a child process read it safely (h5_guard)."""
+
+def _read_h5_file(filepath, read):
+    """``read(h5file)`` on an HDF5 file from outside, done first by a child (h5_guard)."""
     import h5py        # here, not at the top: h5py is heavy and only files need it
 
     def open_file():
-        return h5py.File(filepath, "r")
+        try:
+            return h5py.File(filepath, "r")
+        except (OSError, ValueError) as err:
+            raise WeightsFileError(f"{filepath} is not a readable HDF5 file ({err}).") \
+                from None
 
-    h5_guard.probe(open_file, filepath, os.path.getsize(filepath))
-    try:
-        return open_file()
-    except (OSError, ValueError) as err:
-        raise WeightsFileError(f"{filepath} is not a readable HDF5 file ({err}).") from None
+    with _malformed_file_errors(filepath):
+        return h5_guard.isolated(open_file, read, filepath, os.path.getsize(filepath))
 
 
 def _save_legacy_h5(model, filepath):
@@ -179,9 +185,10 @@ def _save_legacy_h5(model, filepath):
 
 def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
     """A Keras 2/3 ``model.h5``: config in attributes, weights in ``model_weights`` by order."""
-    with _open_h5(filepath) as h5file, _malformed_file_errors(filepath):
+
+    def read(h5file):
         model_config = legacy_h5.read_json_attribute(h5file, "model_config", filepath)
-        if model_config is None or "model_weights" not in h5file:
+        if model_config is None or h5file.get("model_weights", getlink=True) is None:
             raise WeightsFileError(
                 f"{filepath} holds no model (no model_config attribute or model_weights "
                 "group); it may be a weights-only file. Hint: build the model in code and "
@@ -189,7 +196,8 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
         with _weight_budget(os.path.getsize(filepath)):
             model = model_from_config(model_config, custom_objects, safe_mode,
                                       source=filepath)
-        legacy_h5.read_layer_weights(model, h5file["model_weights"], filepath)
+        legacy_h5.read_layer_weights(model, legacy_h5.model_weights(h5file, filepath),
+                                     filepath)
         training = legacy_h5.read_json_attribute(h5file, "training_config", filepath)
         if compile and training:
             training = dict(training)
@@ -197,10 +205,11 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
             _compile_from_config(model, dict(training, optimizer=optimizer), custom_objects,
                                  filepath)
             legacy_h5.read_optimizer_weights(model, h5file, filepath)
-    return model
+        return model
+
+    return _read_h5_file(filepath, read)
 
 
-# ================================================================ configs
 def model_to_config(model):
     """``config.json``'s content: the model's Keras config with build and compile configs."""
     module, class_name, registered = model._serialized_class()

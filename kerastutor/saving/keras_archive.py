@@ -144,20 +144,20 @@ class ArchiveReader:
                                f"{type(value).__name__}.")
         return value
 
-    def weights_file(self, limit):
-        """``model.weights.h5`` as an open read-only h5py File (in memory)."""
+    def read_weights(self, limit, read):
+        """``read(h5file)`` on ``model.weights.h5`` (in memory), done first by a child."""
         import h5py        # heavy: imported only when a weights file is opened
         data = self.read("model.weights.h5", limit)
 
         def open_file():
-            return h5py.File(io.BytesIO(data), "r")
+            try:
+                return h5py.File(io.BytesIO(data), "r")
+            except (OSError, ValueError) as err:
+                raise ArchiveError(f"{self.path}: model.weights.h5 is not a readable HDF5 "
+                                   f"file ({err}).") from None
 
-        h5_guard.probe(open_file, f"{self.path} (model.weights.h5)", len(data))
-        try:
-            return open_file()
-        except (OSError, ValueError) as err:
-            raise ArchiveError(f"{self.path}: model.weights.h5 is not a readable HDF5 file "
-                               f"({err}).") from None
+        return h5_guard.isolated(open_file, read, f"{self.path} (model.weights.h5)",
+                                 len(data))
 
     def close(self):
         self.archive.close()

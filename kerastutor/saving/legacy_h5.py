@@ -19,16 +19,20 @@ the other, in ``weight_names`` order, each checked for its shape. That is
 why a Keras 2 file, whose weight names look different
 (``dense/kernel:0``), loads just as well.
 
-The reader follows the same rules as the ``.keras`` one: everything is checked
-before anything is assigned, links are not followed, a file cannot make the
-model allocate more than it stores, and no code is ever run.
+The reader follows the same rules as the ``.keras`` one (:mod:`.h5_guard`):
+everything is checked before anything is assigned, links are not followed,
+only the datasets ``weight_names`` lists are read and only from the file
+itself (no external storage, no virtual datasets), attributes are read with a
+size bound, a file cannot make the model allocate more than it stores, and no
+code is ever run.
 """
 import json
 import warnings
 
 import numpy as np
 
-from kerastutor.saving.weights_h5 import WeightsFileError, _hard_child
+from kerastutor.saving.h5_guard import (WeightsFileError, child, open_dataset,
+                                        read_array, read_attribute)
 
 KERAS_VERSION = "3.15.1"
 ATTRIBUTE_LIMIT = 64512          # HDF5 attribute size limit Keras splits lists at
@@ -105,34 +109,10 @@ def _write_names(group, key, names):
 
 
 # ================================================================ reading
-MAX_ATTRIBUTE_BYTES = 64 * 2**20
-
-
-def _attribute(group, key, source):
-    """``group.attrs[key]``, after checking its declared size (a damaged header can claim
-    gigabytes, and HDF5 would try to allocate them)."""
-    import h5py        # heavy and optional: imported only when a file is read or written
-    try:
-        attribute = h5py.h5a.open(group.id, key.encode("utf-8"))
-        count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1
-        itemsize = attribute.dtype.itemsize
-    except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
-        raise WeightsFileError(f"{source}: attribute {key!r} cannot be read ({err}).") \
-            from None
-    try:
-        declared = attribute.get_storage_size()
-    except (OSError, RuntimeError, ValueError):
-        declared = 0                     # HDF5 reports an empty attribute's size as an error
-    if declared > MAX_ATTRIBUTE_BYTES or count * itemsize > MAX_ATTRIBUTE_BYTES:
-        raise WeightsFileError(f"{source}: attribute {key!r} claims {max(declared, count):,} "
-                               "bytes; refusing to read it (a damaged file).")
-    return group.attrs[key]
-
-
 def read_json_attribute(h5file, key, source):
     if key not in h5file.attrs:
         return None
-    value = _attribute(h5file, key, source)
+    value = read_attribute(h5file, key, source)
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     if not isinstance(value, str):
@@ -151,11 +131,11 @@ def read_json_attribute(h5file, key, source):
 def read_names(group, key, source):
     """A string-list attribute, joining Keras's ``key0``, ``key1``, ... chunks."""
     if key in group.attrs:
-        chunks = [_attribute(group, key, source)]
+        chunks = [read_attribute(group, key, source)]
     else:
         chunks, index = [], 0
         while f"{key}{index}" in group.attrs:
-            chunks.append(_attribute(group, f"{key}{index}", source))
+            chunks.append(read_attribute(group, f"{key}{index}", source))
             index += 1
     names = []
     for chunk in chunks:
@@ -169,11 +149,16 @@ def read_names(group, key, source):
     return names
 
 
+def model_weights(h5file, source):
+    """The ``model_weights`` group, reached without following a link out of the file."""
+    return child(h5file, "model_weights", source)
+
+
 def read_layer_weights(model, group, source):
     """Assign the file's weights to ``model``'s layers by order, after checking them all."""
     file_layers = []
     for name in read_names(group, "layer_names", source):
-        layer_group = _hard_child(group, name, source, path=f"model_weights/{name}")
+        layer_group = child(group, name, source, where=f"model_weights/{name}")
         weight_names = read_names(layer_group, "weight_names", source)
         if weight_names:
             file_layers.append((name, layer_group, weight_names))
@@ -191,15 +176,16 @@ def read_layer_weights(model, group, source):
                 f"Layer '{layer.name}' expects {len(layer.weights)} weights, but the saved "
                 f"layer '{name}' in {source} has {len(weight_names)}.")
         for weight, path in zip(layer.weights, weight_names):
-            dataset = _hard_child(layer_group, path, source, path=f"{name}/{path}")
-            if not hasattr(dataset, "shape") or dataset.dtype.kind not in "fiub":
+            dataset = open_dataset(layer_group, path, source, where=f"{name}/{path}")
+            if dataset.dtype.kind not in "fiub":
                 raise WeightsFileError(f"{source}: '{name}/{path}' is not a numeric array.")
             if tuple(dataset.shape) != tuple(weight.shape):
                 raise WeightsFileError(
                     f"Layer '{layer.name}': weight '{weight.name}' has shape "
                     f"{tuple(weight.shape)}, but {source} holds shape {tuple(dataset.shape)} "
                     f"at '{name}/{path}'.")
-            array = np.asarray(dataset[()], dtype=weight.value.dtype)
+            array = np.asarray(read_array(dataset, f"{name}/{path}", source),
+                               dtype=weight.value.dtype)
             if not np.all(np.isfinite(array)):
                 raise WeightsFileError(f"Layer '{layer.name}': weight '{weight.name}' in "
                                        f"{source} contains NaN or infinity.")
@@ -210,9 +196,9 @@ def read_layer_weights(model, group, source):
 
 def read_optimizer_weights(model, h5file, source):
     """Restore the optimizer's state when it fits; warn (as Keras does) when it does not."""
-    if "optimizer_weights" not in h5file or model.optimizer is None:
+    if h5file.get("optimizer_weights", getlink=True) is None or model.optimizer is None:
         return
-    group = _hard_child(h5file, "optimizer_weights", source)
+    group = child(h5file, "optimizer_weights", source)
     names = read_names(group, "weight_names", source)
     optimizer = model.optimizer
     if not optimizer.built:
@@ -225,9 +211,11 @@ def read_optimizer_weights(model, h5file, source):
         return
     arrays = []
     for name, current in zip(names, expected):
-        dataset = _hard_child(group, name, source, path=f"optimizer_weights/{name}")
-        if not hasattr(dataset, "shape") or tuple(dataset.shape) != tuple(np.shape(current)):
+        where = f"optimizer_weights/{name}"
+        dataset = open_dataset(group, name, source, where=where)
+        if dataset.dtype.kind not in "fiub" or \
+                tuple(dataset.shape) != tuple(np.shape(current)):
             raise WeightsFileError(f"{source}: optimizer variable '{name}' does not have the "
                                    f"shape {tuple(np.shape(current))}.")
-        arrays.append(np.asarray(dataset[()]))
+        arrays.append(np.asarray(read_array(dataset, where, source)))
     optimizer.set_variables(arrays)

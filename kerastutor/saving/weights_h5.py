@@ -24,17 +24,21 @@ its slots. A model with two Dense layers and Adam::
     optimizer/vars/0 .. 9     iteration, learning_rate, m and v of each weight
 
 **Reading is careful.** A file is data from outside: before any weight
-changes, every dataset is checked -- present, a real dataset (not a link to
-another file), numeric, exactly the expected shape (checked before the data
-is read, so a file claiming a huge array costs nothing) -- and only when
-every check passed are the values assigned. A bad file gives an error that
-names the layer and the path and leaves the model as it was.
+changes, every dataset the model asks for is checked -- present, reached
+through hard links only, its bytes in this very file (no external storage,
+no virtual dataset: :mod:`.h5_guard`), numeric, exactly the expected shape
+(checked before the data is read, so a file claiming a huge array costs
+nothing) -- and only when every check passed are the values assigned.
+Datasets the model does not ask for are never read. A bad file gives an
+error that names the layer and the path and leaves the model as it was.
 """
 import warnings
 
 import numpy as np
 
 from kerastutor.backend import snake_case
+from kerastutor.saving.h5_guard import WeightsFileError, open_dataset, read_array
+from kerastutor.saving.h5_guard import child as hard_child
 from kerastutor.layers.base import Layer
 from kerastutor.optimizers import Optimizer
 
@@ -125,10 +129,6 @@ def write_weights(model, h5file):
 
 
 # ---------------------------------------------------------------- reading
-class WeightsFileError(ValueError):
-    """The weights file does not fit the model, or is not a sound weights file."""
-
-
 def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
     """Check every weight in ``h5file`` against ``model``, then assign them all.
 
@@ -158,7 +158,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
 
 def _checked_arrays(h5file, path, obj, expected, source):
     where = _vars_path(path)
-    group = _hard_child(h5file, where, source) if where in h5file else None
+    group = _group_if_present(h5file, where, source)
     stored = sorted(group.keys(), key=_as_index(where, source)) if group is not None else []
     if len(stored) != len(expected):
         if not expected and not stored:
@@ -171,10 +171,7 @@ def _checked_arrays(h5file, path, obj, expected, source):
             f"{built} Hint: the file must come from a model with the same architecture.")
     pairs = []
     for key, weight in zip(stored, expected):
-        dataset = _hard_child(group, key, source, path=f"{where}/{key}")
-        if not hasattr(dataset, "shape") or not hasattr(dataset, "dtype"):
-            raise WeightsFileError(f"{source}: '{where}/{key}' should be an array (dataset), "
-                                   f"found a group, for layer '{obj.name}'.")
+        dataset = open_dataset(group, key, source, where=f"{where}/{key}")
         if tuple(dataset.shape) != tuple(weight.shape):
             raise WeightsFileError(
                 f"Layer '{obj.name}': weight '{weight.name}' has shape {tuple(weight.shape)}, "
@@ -184,7 +181,8 @@ def _checked_arrays(h5file, path, obj, expected, source):
             raise WeightsFileError(f"{source}: '{where}/{key}' holds {dataset.dtype} data, "
                                    f"not numbers, for weight '{weight.name}' of layer "
                                    f"'{obj.name}'.")
-        array = np.asarray(dataset[()], dtype=weight.value.dtype)
+        array = np.asarray(read_array(dataset, f"{where}/{key}", source),
+                           dtype=weight.value.dtype)
         if not np.all(np.isfinite(array)):
             raise WeightsFileError(f"Layer '{obj.name}': weight '{weight.name}' in {source} "
                                    "contains NaN or infinity; refusing to load it.")
@@ -199,15 +197,15 @@ def optimizer_arrays(h5file, path, optimizer, model, source):
     in Keras: the model loads and the optimizer starts afresh.
     """
     where = _vars_path(path)
-    if where not in h5file:
+    group = _group_if_present(h5file, where, source)
+    if group is None:
         return None
-    group = _hard_child(h5file, where, source)
     if not optimizer.built:
         optimizer.build(model.trainable_weights)
     datasets = {}
     for key in sorted(group.keys(), key=_as_index(where, source)):
-        dataset = _hard_child(group, key, source, path=f"{where}/{key}")
-        if not hasattr(dataset, "shape") or dataset.dtype.kind not in "fiub":
+        dataset = open_dataset(group, key, source, where=f"{where}/{key}")
+        if dataset.dtype.kind not in "fiub":
             raise WeightsFileError(f"{source}: optimizer variable '{where}/{key}' is not a "
                                    "numeric array.")
         datasets[key] = dataset
@@ -225,7 +223,7 @@ def optimizer_arrays(h5file, path, optimizer, model, source):
                 f"{source}: optimizer variable {key} has shape {tuple(datasets[key].shape)}, "
                 f"expected {tuple(np.shape(current))}. Hint: the optimizer state belongs "
                 "to a model with different weights.")
-        state[key] = np.asarray(datasets[key][()])
+        state[key] = np.asarray(read_array(datasets[key], f"{where}/{key}", source))
     return state
 
 
@@ -238,13 +236,18 @@ def _as_index(where, source):
     return key
 
 
-def _hard_child(group, name, source, path=None):
-    """``group[name]``, refusing soft and external links (they could point anywhere)."""
-    import h5py        # heavy and optional: imported only when a file is read or written
-    link = group.get(name, getlink=True)
-    if link is None:
-        raise WeightsFileError(f"{source}: '{path or name}' is missing.")
-    if not isinstance(link, h5py.HardLink):
-        raise WeightsFileError(f"{source}: '{path or name}' is a link to somewhere else "
-                               f"({type(link).__name__}); refusing to follow it.")
-    return group[name]
+def _group_if_present(h5file, where, source):
+    """The group at ``where``, or ``None`` when a name on the way is absent; links are refused.
+
+    Walked name by name with :func:`.h5_guard.child` (imported as ``hard_child``),
+    not looked up whole: ``h5file[where]`` would follow an external link on the way.
+    """
+    node = h5file
+    for name in where.split("/"):
+        if not hasattr(node, "get") or node.get(name, getlink=True) is None:
+            return None
+        node = hard_child(node, name, source, where)
+    if not hasattr(node, "keys"):
+        raise WeightsFileError(f"{source}: '{where}' should be a group of variables, found "
+                               "an array.")
+    return node

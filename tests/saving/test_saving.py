@@ -14,7 +14,7 @@ import pytest
 
 import kerastutor as keras
 from kerastutor import layers
-from kerastutor.saving import ArchiveError, WeightsFileError
+from kerastutor.saving import ArchiveError, WeightsFileError, h5_guard
 from kerastutor.saving.weights_h5 import walk
 from helpers import random_array
 
@@ -225,6 +225,13 @@ def test_hostile_zip_names_and_bombs_are_refused(tmp_path):
 
 
 # ------------------------------------------------------------------ fuzzing
+@pytest.fixture
+def small_cpu_budget(monkeypatch):
+    """A file that sends HDF5 round in circles is refused once the reader's CPU budget is
+    spent: two CPU-seconds here (a sound file this small needs a few milliseconds)."""
+    monkeypatch.setattr(h5_guard, "CPU_SECONDS_BASE", 2)
+
+
 def _mutations(data, rng, count):
     """Byte flips, truncations, insertions and splices of a valid file."""
     for _ in range(count):
@@ -268,7 +275,7 @@ def _json_mutations(config, rng, count):
         yield mutated
 
 
-def test_fuzzed_keras_archives_fail_kindly(tmp_path):
+def test_fuzzed_keras_archives_fail_kindly(tmp_path, small_cpu_budget):
     good = tmp_path / "m.keras"
     model = small_model()
     model.fit(X, Y, epochs=1, verbose=0)
@@ -296,7 +303,7 @@ def test_fuzzed_keras_archives_fail_kindly(tmp_path):
     assert len(cases) >= 2000 and loaded < len(cases)
 
 
-def test_fuzzed_weights_files_fail_kindly_and_never_half_load(tmp_path):
+def test_fuzzed_weights_files_fail_kindly_and_never_half_load(tmp_path, small_cpu_budget):
     good = tmp_path / "w.weights.h5"
     model = small_model()
     model.fit(X, Y, epochs=1, verbose=0)
@@ -494,7 +501,7 @@ def test_keras2_h5_file_loads(tmp_path):
     np.testing.assert_array_equal(other.layers[0].kernel.value, kernel)
 
 
-def test_fuzzed_legacy_h5_files_fail_kindly(tmp_path):
+def test_fuzzed_legacy_h5_files_fail_kindly(tmp_path, small_cpu_budget):
     good = tmp_path / "m.h5"
     model = small_model()
     model.fit(X, Y, epochs=1, verbose=0)
