@@ -229,6 +229,12 @@ class Catalog:
             raise ValueError(
                 f"Could not deserialize the {self.kind} {record!r}: expected a name or a "
                 "dict with 'class_name' and 'config' keys, as serialize() writes it.")
+        for key in ("class_name", "registered_name"):
+            if not isinstance(record.get(key, ""), (str, type(None))):
+                raise ValueError(
+                    f"Could not deserialize the {self.kind} record: its {key!r} should be a "
+                    f"string naming a class, got {type(record[key]).__name__} "
+                    f"{record[key]!r:.60}.")
         users = user_objects(custom_objects)
         for name in (record.get("registered_name"), record["class_name"]):
             if name in users:

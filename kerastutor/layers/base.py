@@ -34,8 +34,16 @@ def _dtype_name(dtype):
     if dtype is None:
         return backend.floatx()
     if isinstance(dtype, dict):
-        return dtype.get("config", {}).get("name", backend.floatx())
-    return str(np.dtype(dtype))
+        return _dtype_name(dtype.get("config", {}).get("name", backend.floatx()))
+    try:
+        return str(np.dtype(dtype))
+    except TypeError:
+        mixed = str(dtype).startswith("mixed_")
+        raise ValueError(
+            f"Cannot convert {dtype!r} to a DTypePolicy. Valid policies are the name of a "
+            "NumPy dtype, such as 'float32', 'float64' or 'float16'"
+            + (" (kerastutor has no mixed-precision policies yet; compute in float32)."
+               if mixed else ".")) from None
 
 
 def format_shape(shape):

@@ -153,8 +153,8 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         if filepath.endswith(".weights.h5"):
             _read_h5(model, h5file, filepath, skip_mismatch)
         else:                        # legacy: weights by layer order, under model_weights
-            nested = "layer_names" not in h5file.attrs and \
-                h5file.get("model_weights", getlink=True) is not None
+            nested = not h5_guard.has_attribute(h5file, "layer_names", filepath) and \
+                h5_guard.has_link(h5file, "model_weights", filepath)
             group = legacy_h5.model_weights(h5file, filepath) if nested else h5file
             legacy_h5.read_layer_weights(model, group, filepath)
 
@@ -188,7 +188,7 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
 
     def read(h5file):
         model_config = legacy_h5.read_json_attribute(h5file, "model_config", filepath)
-        if model_config is None or h5file.get("model_weights", getlink=True) is None:
+        if model_config is None or not h5_guard.has_link(h5file, "model_weights", filepath):
             raise WeightsFileError(
                 f"{filepath} holds no model (no model_config attribute or model_weights "
                 "group); it may be a weights-only file. Hint: build the model in code and "

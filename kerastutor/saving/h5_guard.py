@@ -43,6 +43,7 @@ So every object is reached through this module, and four rules hold:
    so the same file gives the same answer on an idle and on a busy machine --
    unlike a wall-clock deadline, which an earlier version used.
 """
+import contextlib
 import os
 import signal
 import zlib
@@ -153,29 +154,33 @@ def _checked_open(open_file, source, size):
 
 def child(group, path, source, where=None):
     """``group[path]``, walked one name at a time, refusing soft and external links."""
-    import h5py        # heavy and optional: imported only when a file is read or written
     where = where or path
     node = group
     for name in path.split("/"):
         if not name:
             continue
-        if not isinstance(node, h5py.Group):
-            raise WeightsFileError(f"{source}: '{where}' is missing (an array sits where a "
-                                   "group was expected).")
-        link = node.get(name, getlink=True)
-        if link is None:
-            raise WeightsFileError(f"{source}: '{where}' is missing.")
-        if isinstance(link, h5py.ExternalLink):
-            raise UnsafeFileError(
-                f"{source}: '{where}' is an external link to '{link.path}' in the file "
-                f"{link.filename!r}; kerastutor reads weights only from the file itself. "
-                f"{HINT}")
-        if isinstance(link, h5py.SoftLink):
-            raise UnsafeFileError(
-                f"{source}: '{where}' is a soft link to '{link.path}'; kerastutor follows no "
-                f"links, it reads each array where the layout puts it. {HINT}")
-        node = node[name]
+        with damage_named(f"'{where}'", source):
+            node = _hard_link_target(node, name, where, source)
     return node
+
+
+def _hard_link_target(node, name, where, source):
+    import h5py        # heavy and optional: imported only when a file is read or written
+    if not isinstance(node, h5py.Group):
+        raise WeightsFileError(f"{source}: '{where}' is missing (an array sits where a "
+                               "group was expected).")
+    link = node.get(name, getlink=True)
+    if link is None:
+        raise WeightsFileError(f"{source}: '{where}' is missing.")
+    if isinstance(link, h5py.ExternalLink):
+        raise UnsafeFileError(
+            f"{source}: '{where}' is an external link to '{link.path}' in the file "
+            f"{link.filename!r}; kerastutor reads weights only from the file itself. {HINT}")
+    if isinstance(link, h5py.SoftLink):
+        raise UnsafeFileError(
+            f"{source}: '{where}' is a soft link to '{link.path}'; kerastutor follows no "
+            f"links, it reads each array where the layout puts it. {HINT}")
+    return node[name]
 
 
 def open_dataset(group, path, source, where=None):
@@ -190,8 +195,47 @@ def open_dataset(group, path, source, where=None):
     if not isinstance(dataset, h5py.Dataset):
         raise WeightsFileError(f"{source}: '{where}' should be an array (dataset), found a "
                                "group.")
-    _refuse_foreign_storage(dataset, where, source)
+    with damage_named(f"'{where}'", source):
+        _refuse_foreign_storage(dataset, where, source)
+        dataset.shape, dataset.dtype             # a damaged header fails here, by name
     return dataset
+
+
+def names(group, where, source):
+    """The names in ``group`` (each a link, not yet followed)."""
+    with damage_named(f"'{where}'", source):
+        return list(group.keys())
+
+
+def has_link(group, name, source, where=None):
+    """Whether ``group`` has an entry ``name`` (a link of any kind; none is followed)."""
+    with damage_named(f"'{where or name}'", source):
+        return group.get(name, getlink=True) is not None
+
+
+def has_attribute(obj, key, source):
+    with damage_named(f"attribute {key!r}", source):
+        return key in obj.attrs
+
+
+@contextlib.contextmanager
+def damage_named(what, source):
+    """The HDF5 library's errors on a damaged structure, as ours: what, and HDF5's reason.
+
+    h5py raises ``KeyError``, ``RuntimeError``, ``OSError`` or ``ValueError``
+    with HDF5's own words ("bad symbol table node signature"); a user needs
+    to know which object, and that the file -- not their code -- is at fault.
+    """
+    try:
+        yield
+    except WeightsFileError:
+        raise
+    except (KeyError, RuntimeError, OSError, ValueError, TypeError) as err:
+        reason = str(err.args[0] if err.args else err).strip("'\"")
+        raise WeightsFileError(
+            f"{source}: {what} is damaged; the HDF5 library reports \"{reason}\" when "
+            "reading it. A sound file never gives this, so the file was not loaded. Hint: "
+            "save or download it again.") from None
 
 
 def _refuse_foreign_storage(dataset, where, source):
@@ -221,14 +265,15 @@ def read_array(dataset, where, source):
     Call only after the dataset's shape was checked against the model's
     weight: then :func:`declared_bytes` is the weight's own size.
     """
-    _refuse_foreign_storage(dataset, where, source)     # again: reading is the last door
-    if dataset.chunks is not None:
-        _check_chunks(dataset, where, source)
-    elif dataset.id.get_storage_size() > declared_bytes(dataset):
-        raise UnsafeFileError(f"{source}: dataset '{where}' stores "
-                              f"{dataset.id.get_storage_size():,} bytes for an array of "
-                              f"{declared_bytes(dataset):,}; it is damaged.")
-    return dataset[()]
+    with damage_named(f"'{where}'", source):
+        _refuse_foreign_storage(dataset, where, source)  # again: reading is the last door
+        if dataset.chunks is not None:
+            _check_chunks(dataset, where, source)
+        elif dataset.id.get_storage_size() > declared_bytes(dataset):
+            raise UnsafeFileError(f"{source}: dataset '{where}' stores "
+                                  f"{dataset.id.get_storage_size():,} bytes for an array of "
+                                  f"{declared_bytes(dataset):,}; it is damaged.")
+        return dataset[()]
 
 
 def _check_chunks(dataset, where, source):
@@ -274,14 +319,15 @@ def _inflated_size(raw, cap):
 
 def read_attribute(obj, key, source):
     """``obj.attrs[key]``, after bounding its size (variable-length strings included)."""
+    with damage_named(f"attribute {key!r}", source):
+        return _bounded_attribute(obj, key, source)
+
+
+def _bounded_attribute(obj, key, source):
     import h5py        # heavy and optional: imported only when a file is read or written
-    try:
-        attribute = h5py.h5a.open(obj.id, key.encode("utf-8"))
-        count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1
-        dtype = attribute.dtype
-    except (KeyError, OSError, ValueError, RuntimeError, TypeError) as err:
-        raise WeightsFileError(f"{source}: attribute {key!r} cannot be read ({err}).") \
-            from None
+    attribute = h5py.h5a.open(obj.id, key.encode("utf-8"))
+    count = int(np.prod(attribute.shape, dtype=np.float64)) if attribute.shape else 1
+    dtype = attribute.dtype
     string = h5py.check_string_dtype(dtype)
     # Variable-length items live in a heap, not in the attribute: bound count, then length.
     variable = h5py.check_vlen_dtype(dtype) is not None or \
@@ -310,3 +356,14 @@ def _text_length(value):
         return len(value)
     items = np.atleast_1d(np.asarray(value, dtype=object)).ravel()
     return sum(len(item) if hasattr(item, "__len__") else 1 for item in items)
+
+
+def text(value, key, source):
+    """An attribute's string, strictly UTF-8 (h5py smuggles bad bytes in as surrogates)."""
+    try:
+        return value.decode("utf-8") if isinstance(value, bytes) else \
+            value.encode("utf-8").decode("utf-8")
+    except UnicodeError as err:
+        raise WeightsFileError(f"{source}: attribute {key!r} is not valid UTF-8 text "
+                               f"({err.reason} at position {err.start}); the file is "
+                               "damaged.") from None

@@ -31,8 +31,8 @@ import warnings
 
 import numpy as np
 
-from kerastutor.saving.h5_guard import (WeightsFileError, child, open_dataset,
-                                        read_array, read_attribute)
+from kerastutor.saving.h5_guard import (WeightsFileError, child, has_attribute, has_link,
+                                        open_dataset, read_array, read_attribute, text)
 
 KERAS_VERSION = "3.15.1"
 ATTRIBUTE_LIMIT = 64512          # HDF5 attribute size limit Keras splits lists at
@@ -110,11 +110,11 @@ def _write_names(group, key, names):
 
 # ================================================================ reading
 def read_json_attribute(h5file, key, source):
-    if key not in h5file.attrs:
+    if not has_attribute(h5file, key, source):
         return None
     value = read_attribute(h5file, key, source)
-    if isinstance(value, bytes):
-        value = value.decode("utf-8")
+    if isinstance(value, (bytes, str)):
+        value = text(value, key, source)
     if not isinstance(value, str):
         raise WeightsFileError(f"{source}: attribute {key!r} should be JSON text, found "
                                f"{type(value).__name__}.")
@@ -130,18 +130,18 @@ def read_json_attribute(h5file, key, source):
 
 def read_names(group, key, source):
     """A string-list attribute, joining Keras's ``key0``, ``key1``, ... chunks."""
-    if key in group.attrs:
+    if has_attribute(group, key, source):
         chunks = [read_attribute(group, key, source)]
     else:
         chunks, index = [], 0
-        while f"{key}{index}" in group.attrs:
+        while has_attribute(group, f"{key}{index}", source):
             chunks.append(read_attribute(group, f"{key}{index}", source))
             index += 1
     names = []
     for chunk in chunks:
         for item in np.atleast_1d(chunk):
-            if isinstance(item, bytes):
-                item = item.decode("utf8")
+            if isinstance(item, (bytes, str)):
+                item = text(item, key, source)
             if not isinstance(item, str):
                 raise WeightsFileError(f"{source}: attribute {key!r} should list names, "
                                        f"found {type(item).__name__}.")
@@ -196,7 +196,7 @@ def read_layer_weights(model, group, source):
 
 def read_optimizer_weights(model, h5file, source):
     """Restore the optimizer's state when it fits; warn (as Keras does) when it does not."""
-    if h5file.get("optimizer_weights", getlink=True) is None or model.optimizer is None:
+    if model.optimizer is None or not has_link(h5file, "optimizer_weights", source):
         return
     group = child(h5file, "optimizer_weights", source)
     names = read_names(group, "weight_names", source)

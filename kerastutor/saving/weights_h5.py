@@ -37,7 +37,8 @@ import warnings
 import numpy as np
 
 from kerastutor.backend import snake_case
-from kerastutor.saving.h5_guard import WeightsFileError, open_dataset, read_array
+from kerastutor.saving.h5_guard import (WeightsFileError, has_link, names, open_dataset,
+                                        read_array)
 from kerastutor.saving.h5_guard import child as hard_child
 from kerastutor.layers.base import Layer
 from kerastutor.optimizers import Optimizer
@@ -159,7 +160,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
 def _checked_arrays(h5file, path, obj, expected, source):
     where = _vars_path(path)
     group = _group_if_present(h5file, where, source)
-    stored = sorted(group.keys(), key=_as_index(where, source)) if group is not None else []
+    stored = sorted(names(group, where, source), key=_as_index(where, source)) if group is not None else []
     if len(stored) != len(expected):
         if not expected and not stored:
             return []
@@ -203,7 +204,7 @@ def optimizer_arrays(h5file, path, optimizer, model, source):
     if not optimizer.built:
         optimizer.build(model.trainable_weights)
     datasets = {}
-    for key in sorted(group.keys(), key=_as_index(where, source)):
+    for key in sorted(names(group, where, source), key=_as_index(where, source)):
         dataset = open_dataset(group, key, source, where=f"{where}/{key}")
         if dataset.dtype.kind not in "fiub":
             raise WeightsFileError(f"{source}: optimizer variable '{where}/{key}' is not a "
@@ -244,7 +245,7 @@ def _group_if_present(h5file, where, source):
     """
     node = h5file
     for name in where.split("/"):
-        if not hasattr(node, "get") or node.get(name, getlink=True) is None:
+        if not hasattr(node, "get") or not has_link(node, name, source, where):
             return None
         node = hard_child(node, name, source, where)
     if not hasattr(node, "keys"):

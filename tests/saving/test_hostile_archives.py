@@ -196,11 +196,21 @@ def test_a_wrong_typed_compile_config_is_refused(tmp_path, members):
     ("kernel_initializer", 3, "kernel_initializer must be None"),
     ("use_bias", [], "use_bias must be true or false"),
     ("dtype", 5, "dtype must be a dtype name"),
+    ("dtype", "float3m", "Cannot convert 'float3m' to a DTypePolicy"),
+    ("dtype", {"class_name": "DTypePolicy", "config": {"name": "mixed_float16"}},
+     "no mixed-precision policies yet"),
 ])
 def test_a_wrong_typed_value_is_refused_at_load_with_its_key(tmp_path, members, key, value,
                                                              said):
     path = with_config(tmp_path, members, lambda c: dense_config(c).update({key: value}))
     refused(path, said, "' (Dense): ")
+
+
+@pytest.mark.parametrize("key", ["class_name", "registered_name"])
+def test_a_class_name_that_is_not_a_string_is_refused_by_key(tmp_path, members, key):
+    path = with_config(tmp_path, members,
+                       lambda c: c["config"]["layers"][1].update({key: ["Dense"]}))
+    refused(path, f"layer record: its '{key}' should be a string naming a class, got list")
 
 
 def test_layers_that_are_not_a_list_are_refused(tmp_path, members):

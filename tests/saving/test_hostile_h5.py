@@ -390,3 +390,36 @@ def test_loading_memory_stays_near_the_models_size(tmp_path, where):
     assert child < before + 20_000, run.stdout
     if where.startswith("layers"):
         assert f"shape ({2**28},)" in run.stderr, run.stderr
+
+
+# ------------------------------------------------------------------ damage, named
+def test_a_damaged_hdf5_structure_is_refused_naming_the_object_and_hdf5s_reason(tmp_path):
+    """Clobber each symbol-table node ("SNOD": the on-disk list of a group's names) in
+    turn: every load is refused naming a path in the file and HDF5's reason, and the
+    model keeps its weights."""
+    model = trained_model()
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    data = path.read_bytes()
+    before = [np.array(w.value) for w in model.weights]
+    starts = [i for i in range(len(data)) if data.startswith(b"SNOD", i)]
+    assert len(starts) >= 3
+    for start in starts:
+        path.write_bytes(data[:start] + b"XXXX" + data[start + 4:])
+        with pytest.raises(h5_guard.WeightsFileError,
+                           match=r"m\.weights\.h5: '[\w/]+' is damaged; the HDF5 library "
+                                 r"reports \".*bad symbol table node signature"):
+            model.load_weights(path)
+        for weight, old in zip(model.weights, before):
+            np.testing.assert_array_equal(weight.value, old)
+
+
+def test_a_name_list_that_is_not_utf8_is_refused_by_name(tmp_path):
+    model = trained_model()
+    path = tmp_path / "m.h5"
+    model.save(path)
+    with h5py.File(path, "a") as f:
+        f["model_weights"].attrs["layer_names"] = np.array([b"dense\xbd"], dtype="S")
+    with pytest.raises(ValueError, match=r"attribute 'layer_names' is not valid UTF-8 text "
+                                         r"\(invalid start byte at position 5\)"):
+        keras.models.load_model(path)
