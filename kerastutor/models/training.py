@@ -682,12 +682,25 @@ def prepare_data(model, state, x, y, sample_weight, what):
         check = getattr(loss, "check_targets", None)
         if check is not None:
             check(y_true, tuple(tensor.shape))
-    sw = None
-    if sample_weight is not None:
-        sw = np.asarray(sample_weight, dtype=backend.floatx())
-        if len(sw) != len(xs[0]):
-            raise ValueError(f"sample_weight has {len(sw)} entries for {len(xs[0])} samples.")
+    sw = None if sample_weight is None else checked_sample_weight(sample_weight, len(xs[0]),
+                                                                   what)
     return xs, ys, sw
+
+
+def checked_sample_weight(sample_weight, n_samples, what):
+    """One finite weight per sample (or per sample and timestep), as floats."""
+    weights = _checked_array(sample_weight, f"{what}: sample_weight")   # ragged, text, ...
+    fix = (f"Fix: pass one number per sample, e.g. sample_weight=np.ones({n_samples}), "
+           "or leave sample_weight=None.")
+    if len(weights) != n_samples:
+        raise ValueError(f"{what}: sample_weight has {len(weights)} entries for {n_samples} "
+                         f"samples. {fix}")
+    weights = weights.astype(backend.floatx())
+    finite = np.isfinite(weights).reshape(n_samples, -1).all(axis=1)
+    if not finite.all():
+        raise ValueError(f"{what}: sample_weight contains NaN or infinity (first at sample "
+                         f"{int(np.argmin(finite))}); the loss would be NaN. {fix}")
+    return weights
 
 
 def unpack_validation(model, state, validation_data):

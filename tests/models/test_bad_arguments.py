@@ -197,6 +197,31 @@ def test_none_values_are_refused_with_the_fix():
     assert_kind(error, "dtype object", "NoneType", "replace missing values")
 
 
+@pytest.mark.parametrize("weights, error_type, words", [
+    ([1.0, [2.0, 3.0]] + [1.0] * 18, ValueError, ("sample_weight is a ragged list",)),
+    (["heavy"] * 20, TypeError, ("sample_weight holds strings",)),
+    ([], ValueError, ("sample_weight is empty",)),
+    (2.0, ValueError, ("sample_weight is a single number",)),
+    (np.ones(19), ValueError, ("sample_weight has 19 entries for 20 samples",)),
+    (np.r_[np.ones(5), np.nan, np.ones(14)], ValueError, ("NaN or infinity",
+                                                          "first at sample 5")),
+])
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_bad_sample_weight_is_refused_with_the_fix(method, weights, error_type, words):
+    with pytest.raises(error_type) as error:
+        call(method, sample_weight=weights)
+    assert_kind(error, f"{method}: sample_weight", *words)
+
+
+def test_sample_weight_as_a_list_or_int_array_still_weighs_the_loss():
+    model = classifier()
+    plain = model.evaluate(X, Y, batch_size=20, verbose=0)
+    doubled = model.evaluate(X, Y, batch_size=20, sample_weight=[2] * 20, verbose=0)
+    as_ints = model.evaluate(X, Y, batch_size=20, sample_weight=np.full(20, 2, np.int64),
+                             verbose=0)
+    assert doubled[0] == pytest.approx(2 * plain[0]) and as_ints[0] == doubled[0]
+
+
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
 def test_generator_says_streams_are_not_supported_yet(method):
     batches = ((X[i:i + 4], Y[i:i + 4]) for i in range(0, 20, 4))
