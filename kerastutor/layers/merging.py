@@ -17,6 +17,14 @@ the stretched axes, so it has the input's shape again:
     \frac{\partial L}{\partial x_i} = \operatorname{unbroadcast}_{x_i}
     \Big(\frac{\partial L}{\partial y} \odot \frac{\partial y}{\partial x_i}\Big).
 
+**Masks, as Keras 3 combines them.** When the inputs carry masks (after
+``Embedding(mask_zero=True)`` or ``Masking``), a step is real in the output
+if it is real in *any* input; if one input has no mask, the output has none
+(``Concatenate`` joins the masks along its axis instead, an unmasked input
+counting as all real; ``Dot`` drops them). ``Add``, ``Subtract`` and
+``Average`` leave the values alone; ``Maximum``, ``Minimum`` and
+``Multiply`` keep a padded step of one input out of the result (see each).
+
 Each layer also has a functional form (``add([a, b])`` is
 ``Add()([a, b])``).
 """
@@ -45,6 +53,27 @@ def _unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
+def _input_masks(inputs, mask, rank):
+    """Each input's mask stretched over the input's shape and aligned like it (a
+    ``(N, T)`` mask covers every feature of step ``t``); ``None`` where an input has none,
+    and ``None`` for the whole list when no input has a mask."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+        raise ValueError(f"A merging layer takes one mask per input (a list of {len(inputs)}, "
+                         f"None for an unmasked input), got {mask!r}.")
+    if all(m is None for m in mask):
+        return None
+    full = []
+    for x, m in zip(inputs, mask):
+        if m is not None:
+            m = backend.asarray(m).astype(bool)
+            m = np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+            m = _aligned(m, rank)
+        full.append(m)
+    return full
+
+
 def _shapes_text(shapes):
     return "[" + ", ".join(format_shape(s) for s in shapes) + "]"
 
@@ -64,10 +93,11 @@ class Merge(Layer):
     takes_a_list = True
 
     def compute_mask(self, inputs, mask=None):
-        """A step stays in the output's mask when every masked input keeps it (Keras)."""
-        if mask is None or all(m is None for m in mask):
+        r"""The output's mask: real where *any* input is real, :math:`m = \bigvee_i m_i`;
+        none at all when some input has no mask (Keras 3's rule)."""
+        if mask is None or any(m is None for m in mask):
             return None
-        return np.logical_and.reduce([backend.asarray(m, bool) for m in mask if m is not None])
+        return np.logical_or.reduce([backend.asarray(m).astype(bool) for m in mask])
 
     def _check_list(self, inputs, what="inputs"):
         shapes = what == "input shapes"
@@ -120,11 +150,12 @@ class Merge(Layer):
         self._output_shape([tuple(s) for s in input_shape])
         self.built = True
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, mask=None):
         self._check_list(x)
         rank = max(a.ndim for a in x)
         xs = [_aligned(a, rank) for a in x]
-        y, cache = self._merge(xs)
+        masks = _input_masks(x, mask, rank)
+        y, cache = self._merge(xs) if masks is None else self._merge_masked(xs, masks)
         return y, ([a.shape for a in x], xs, cache)
 
     def backward(self, cache, grad_out):
@@ -138,6 +169,10 @@ class Merge(Layer):
 
     def _merge(self, xs):
         raise NotImplementedError
+
+    def _merge_masked(self, xs, masks):
+        """The merge of masked inputs; by default the mask changes only the output's mask."""
+        return self._merge(xs)
 
     def _merge_backward(self, xs, cache, grad_out):
         raise NotImplementedError
@@ -200,6 +235,18 @@ class Multiply(Merge):
 
     The product of the *other* inputs is formed directly (not as
     :math:`y / x_i`), so zeros in an input are no problem.
+
+    **Masks** (Keras 3): a padded step of an input counts as 1, so it leaves
+    the product alone, :math:`\tilde x_i = m_i x_i + (1 - m_i)`; when every
+    input has a mask, steps padded in all of them are 0:
+
+    .. math::
+
+        y = z \prod_i \tilde x_i, \quad z = \bigvee_i m_i, \qquad
+        \frac{\partial L}{\partial x_i} = m_i\, z\, \frac{\partial L}{\partial y}
+        \odot \prod_{j \ne i} \tilde x_j
+
+    (:math:`z = 1` when some input has no mask, :math:`m_i = 1` for it).
     """
 
     def _merge(self, xs):
@@ -208,7 +255,23 @@ class Multiply(Merge):
             y = y * x
         return y, None
 
+    def _merge_masked(self, xs, masks):
+        ones_where_padded = [x if m is None else np.where(m, x, np.ones_like(x))
+                             for x, m in zip(xs, masks)]                  # x~_i
+        y, _ = self._merge(ones_where_padded)
+        z = None if any(m is None for m in masks) else np.logical_or.reduce(masks)
+        if z is not None:
+            y = np.where(z, y, np.zeros_like(y))                          # padded everywhere: 0
+        return y, (ones_where_padded, masks, z)
+
     def _merge_backward(self, xs, cache, grad_out):
+        if cache is not None:                              # masked: the rule with x~ and z
+            ones_where_padded, masks, z = cache
+            if z is not None:
+                grad_out = np.where(z, grad_out, np.zeros_like(grad_out))
+            grads = self._merge_backward(ones_where_padded, None, grad_out)
+            return [g if m is None else np.where(m, g, np.zeros_like(g))    # dx~_i/dx_i = m_i
+                    for g, m in zip(grads, masks)]
         grads = []
         for i in range(len(xs)):
             g = np.array(grad_out, copy=True)
@@ -244,6 +307,7 @@ class _Extremum(Merge):
 
     has_kinks = True
     _pick = None   # np.argmax or np.argmin
+    _beats = None  # np.greater or np.less: does a new value win over the old one?
 
     def _merge(self, xs):
         shape = np.broadcast_shapes(*[x.shape for x in xs])
@@ -252,10 +316,35 @@ class _Extremum(Merge):
         y = np.take_along_axis(stacked, winner[None], axis=0)[0]
         return y, winner
 
+    def _merge_masked(self, xs, masks):
+        """Keras 3's pairwise rule: a padded step of the next input copies the result so
+        far, and a result padded so far takes the next input's value; then the two meet.
+        ``source`` records which input each output value comes from."""
+        shape = np.broadcast_shapes(*[x.shape for x in xs])
+        stacked = np.stack([np.broadcast_to(x, shape) for x in xs])
+        source = np.zeros(shape, dtype=np.intp)          # the result so far is x_0
+        real_so_far = masks[0]
+        for i in range(1, len(xs)):
+            incoming = np.full(shape, i, dtype=np.intp)
+            if masks[i] is not None:                     # a padded x_i copies the result
+                incoming = np.where(masks[i], incoming, source)
+            if real_so_far is not None:                # a padded result takes x_i
+                source = np.where(real_so_far, source, incoming)
+            real_so_far = (None if real_so_far is None or masks[i] is None
+                             else real_so_far | masks[i])
+            wins = self._beats(_value_of(stacked, incoming), _value_of(stacked, source))
+            source = np.where(wins, incoming, source)    # ties keep the earlier input
+        return _value_of(stacked, source), source
+
     def _merge_backward(self, xs, cache, grad_out):
         winner = cache
         return [np.where(winner == i, grad_out, 0).astype(grad_out.dtype, copy=False)
                 for i in range(len(xs))]
+
+
+def _value_of(stacked, index):
+    """``stacked[index[...], ...]``: at each position, the value of input ``index``."""
+    return np.take_along_axis(stacked, index[None], axis=0)[0]
 
 
 class Maximum(_Extremum):
@@ -269,9 +358,15 @@ class Maximum(_Extremum):
 
     The gradient flows only into the input that won at each position (the
     first one on ties, as Keras's pairwise ``maximum`` does).
+
+    **Masks** (Keras 3): inputs are met pairwise, left to right; a padded step
+    of the next input is replaced by the result so far (so it cannot win),
+    and a result padded in every input so far by the next input's value. The
+    gradient still goes to the one input whose value is the output.
     """
 
     _pick = staticmethod(np.argmax)
+    _beats = staticmethod(np.greater)
 
 
 class Minimum(_Extremum):
@@ -282,9 +377,12 @@ class Minimum(_Extremum):
         y = \min_i x_i, \qquad
         \frac{\partial L}{\partial x_i} = [\,i = \operatorname{argmin}_j x_j\,]
         \frac{\partial L}{\partial y}
+
+    With masks, as :class:`Maximum` (a padded step cannot win).
     """
 
     _pick = staticmethod(np.argmin)
+    _beats = staticmethod(np.less)
 
 
 class Concatenate(Merge):
@@ -337,6 +435,23 @@ class Concatenate(Merge):
                         f"{_shapes_text(input_shapes)} (axis {i} differs). Hint: check "
                         "the `axis` argument; the default -1 joins the feature axes.")
         return tuple(out)
+
+    def compute_mask(self, inputs, mask=None):
+        """The masks joined like the inputs (Keras 3): each is stretched over its input's
+        features (all real for an unmasked input), concatenated along ``axis``, and a step
+        of the output is real where any of its features is."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                m = np.ones_like(x, dtype=bool)
+            else:
+                m = backend.asarray(m).astype(bool)
+                if m.ndim < x.ndim:
+                    m = np.broadcast_to(m[..., None], x.shape)
+            full.append(m)
+        return np.concatenate(full, axis=self.axis).any(axis=-1)
 
     def forward(self, x, training=False):
         self._check_list(x)
@@ -460,6 +575,10 @@ class Dot(Merge):
         along = np.sum(grad * x_hat, axis=axis, keepdims=True)
         # where the norm is clipped at eps, x_hat = x / eps is linear in x
         return np.where(norm > eps, grad - x_hat * along, grad) / denom
+
+    def compute_mask(self, inputs, mask=None):
+        """No mask: the contracted axis may be the time axis (as Keras)."""
+        return None
 
     def forward(self, x, training=False):
         self._check_list(x)

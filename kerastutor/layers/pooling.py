@@ -523,8 +523,51 @@ class GlobalMaxPooling3D(_GlobalMaxPooling):
 
 class GlobalAveragePooling1D(_GlobalAveragePooling):
     __doc__ = (_GlobalAveragePooling.__doc__
-               + "\n    1D: inputs ``(batch, steps, features)``.\n")
+               + r"""
+    1D: inputs ``(batch, steps, features)``.
+
+    **Masks.** This is the one global pooling layer that reads a mask (as in
+    Keras): after ``Embedding(mask_zero=True)`` or ``Masking`` -- or with an
+    explicit ``mask=`` of shape ``(batch, steps)`` -- it averages only the
+    real steps, :math:`m_{n,t} \in \{0, 1\}`,
+
+    .. math::
+
+        y_{n,c} = \frac{\sum_t m_{n,t}\, x_{n,t,c}}{\sum_t m_{n,t}}, \qquad
+        \frac{\partial L}{\partial x_{n,t,c}} = \frac{m_{n,t}}{\sum_{t'} m_{n,t'}}\,
+        \frac{\partial L}{\partial y_{n,c}},
+
+    so padded steps change neither the output nor get any gradient. A
+    sequence with no real step at all gives :math:`0/0 = \text{NaN}`, as in
+    Keras. The output has no mask (the time axis is gone).
+    """)
     rank = 1
+
+    def forward(self, x, training=False, mask=None):
+        if mask is None:
+            return super().forward(x, training)
+        x = _as_float(x)
+        time_axis = 2 if self.data_format == "channels_first" else 1
+        mask = backend.asarray(mask)
+        if mask.shape != (x.shape[0], x.shape[time_axis]):
+            raise ValueError(
+                f'Layer "{self.name}" (GlobalAveragePooling1D): the mask must have shape '
+                f"(batch, steps) = {format_shape((x.shape[0], x.shape[time_axis]))}, got "
+                f"{format_shape(mask.shape)} for inputs {format_shape(x.shape)}.")
+        keep = np.expand_dims(mask.astype(bool), 3 - time_axis)     # (N, T, 1): real steps
+        m = keep.astype(x.dtype)
+        count = m.sum(axis=time_axis, keepdims=True)                 # sum_t m_t
+        with np.errstate(invalid="ignore", divide="ignore"):        # no real step: 0/0 = NaN
+            y = np.where(keep, x, 0).sum(axis=time_axis, keepdims=True) / count
+            weights = m / count                                      # m_t / sum_t' m_t'
+        return (y if self.keepdims else np.squeeze(y, axis=time_axis)), (x.shape, weights)
+
+    def backward(self, cache, grad_out):
+        shape, weights = cache
+        if np.ndim(weights) == 0:                                 # no mask: 1 / P
+            return super().backward(cache, grad_out)
+        g = self._expand(grad_out, len(shape))
+        return weights * g                                        # m_t / sum m * dL/dy
 
 
 class GlobalAveragePooling2D(_GlobalAveragePooling):

@@ -61,6 +61,42 @@ class _Overlap(Loss):
     def _sum(self, x, axes):
         return x.sum(axis=axes, keepdims=True)
 
+    def _per_value_weights(self, values, sample_weight, mask):
+        r"""Weights for one value per batch (``axis=None``), as Keras applies them.
+
+        Keras multiplies the single value :math:`\ell` by the weights as given,
+        :math:`\ell w_i`, and reduces that as if it were one value per sample:
+
+        .. math::
+
+            L = \ell\, s, \qquad \frac{\partial L}{\partial \hat y} = s\,
+            \frac{\partial \ell}{\partial \hat y}, \qquad
+            s = \begin{cases}
+            \tfrac1n \sum_i w_i & \text{"sum\_over\_batch\_size"} \\
+            \sum_i w_i & \text{"sum"} \\
+            [\sum_i w_i \ne 0] & \text{"mean\_with\_sample\_weight"}
+            \end{cases}
+
+        (:math:`n` weights). A scalar weight, or a single one of shape ``(1,)``,
+        simply scales :math:`\ell`; ``reduction=None`` returns the vector
+        :math:`\ell w`. Per-image values (``axis=(1, 2, 3)``) are weighted as
+        any loss's.
+        """
+        if np.ndim(values) or sample_weight is None:
+            return super()._per_value_weights(values, sample_weight, mask)
+        weights = backend.asarray(sample_weight, dtype=values.dtype)
+        if weights.shape == (1,):
+            weights = weights[0]                   # Keras squeezes a lone weight
+        if weights.ndim == 0 or self.reduction in ("none", None):
+            return weights, None                   # l * w, left unreduced
+        total = weights.sum()
+        if self.reduction == "sum":
+            return total, None
+        if self.reduction == "mean_with_sample_weight":
+            return values.dtype.type(total != 0), None    # sum(l w) / sum(w), 0 if no weight
+        return (total / values.dtype.type(weights.size) if weights.size
+                else values.dtype.type(0)), None   # sum(l w) / n
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 
@@ -80,8 +116,10 @@ class Dice(_Overlap):
 
     A perfect binary mask gives :math:`2I = \sum y + \sum \hat y` and a loss
     of (almost) 0. With ``axis=None`` the loss is one number for the whole
-    batch, and the reduction leaves it as it is; ``axis=(1, 2, 3)`` gives one
-    loss per image of an ``(N, H, W, C)`` batch, then averaged.
+    batch, and the reduction leaves it as it is (per-sample weights scale it
+    by their mean, as in Keras: see ``_Overlap._per_value_weights``);
+    ``axis=(1, 2, 3)`` gives one loss per image of an ``(N, H, W, C)`` batch,
+    then averaged.
 
     Parameters
     ----------

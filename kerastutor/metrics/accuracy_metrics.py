@@ -85,17 +85,34 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _in_top_k(np.argmax(y_true, axis=-1), y_pred, k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     r"""1 where the integer label is among the ``k`` highest scores, else 0.
 
     .. math:: v_i = [\,\#\{c : \hat y_{ic} > \hat y_{i y_i}\} < k\,]
 
     Classes tied with the true class count in its favour. Labels outside
     ``0..C-1`` never count as a hit.
+
+    With ``from_sorted_ids=True``, ``y_pred`` holds, per sample, the IDs of
+    its best categories already sorted from best to worst (``(N, M)``, any
+    ``M``; the IDs need not be ``0..C-1``), and a hit is the label among the
+    first ``k`` of them:
+
+    .. math:: v_i = [\,y_i \in \{\hat y_{i1}, \dots, \hat y_{ik}\}\,]
     """
     labels, y_pred = backend.asarray(y_true), backend.asarray(y_pred)
     check_same_batch("sparse_top_k_categorical_accuracy", labels, y_pred)
+    if from_sorted_ids:
+        return _in_first_k_ids(labels, y_pred, k)
     return _in_top_k(labels.astype(np.int64, copy=False), y_pred, k)
+
+
+def _in_first_k_ids(labels, sorted_ids, k):
+    """Whether each label is one of the first ``k`` IDs of its row (a repeat counts once)."""
+    shape = labels.shape
+    first_k = sorted_ids.reshape(-1, sorted_ids.shape[-1])[:, :k]
+    hits = np.any(labels.reshape(-1, 1) == first_k, axis=-1)
+    return hits.astype(backend.floatx()).reshape(shape)
 
 
 def _squeeze_labels(y_true, y_pred):
@@ -239,16 +256,30 @@ class SparseTopKCategoricalAccuracy(_TopKAccuracy):
     """How often the integer label is among the ``k`` best-scored classes.
 
     See :func:`sparse_top_k_categorical_accuracy`; ``k`` (default 5) is as
-    in :class:`TopKCategoricalAccuracy`.
+    in :class:`TopKCategoricalAccuracy`. With ``from_sorted_ids=True``,
+    ``y_pred`` is each sample's category IDs sorted from the best score down
+    (what a retrieval model returns) instead of one score per category.
 
     Examples
     --------
     >>> m = SparseTopKCategoricalAccuracy(k=2)
     >>> m([2, 0], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]])
     1.0
+    >>> m = SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    >>> m([1, 2], [[1, 0, 3], [0, 3, 2]])
+    0.5
     """
 
     _fn = sparse_top_k_categorical_accuracy
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(k, name, dtype)
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
+                 from_sorted_ids=False):
+        k = check_positive_int(type(self).__name__, "k", k, _TOP_K_HINT)
+        FixedMeanMetricWrapper.__init__(self, name=name, dtype=dtype, k=k,
+                                        from_sorted_ids=bool(from_sorted_ids))
+
+    def get_config(self):
+        config = super().get_config()
+        if self.from_sorted_ids:                 # Keras writes it only when it is on
+            config["from_sorted_ids"] = True
+        return config

@@ -208,10 +208,15 @@ class R2Score(Metric):
     ``"variance_weighted_average"`` weighs each column by its total sum of
     squares (the denominator); ``None`` returns every :math:`R^2_c`. A
     column with zero variance and nonzero residual scores 0 (Keras replaces
-    the infinity). With ``num_regressors`` :math:`p > 0` and :math:`n`
-    samples of nonzero weight, the adjusted score is
-    :math:`1 - (1 - R^2)(n - 1)/(n - p - 1)` (plain :math:`R^2`, with a
-    warning, when :math:`n - 1 \le p`).
+    the infinity). With ``num_regressors`` :math:`p > 0` the adjusted score is
+
+    .. math::
+
+        \bar R^2 = 1 - (1 - R^2)\,\frac{n - 1}{n - p - 1},
+
+    where, as in Keras 3, :math:`n` counts every *entry* of ``y_true`` seen
+    (rows times output columns, whatever their weights), not the rows; the
+    plain :math:`R^2` is returned, with a warning, when :math:`n - 1 \le p`.
 
     Parameters
     ----------
@@ -271,7 +276,7 @@ class R2Score(Metric):
         self.squared_sum.assign_add(np.sum(y_true * weighted_y_true, axis=0))
         self.total_mse.assign_add(np.sum(np.square(y_true - y_pred) * weights, axis=0))
         self.count.assign_add(np.sum(weights, axis=0))
-        self.num_samples.assign_add(np.sum(np.any(weights != 0, axis=-1)))
+        self.num_samples.assign_add(y_true.size)            # Keras's n: every entry
 
     def result(self):
         if not self._built:
