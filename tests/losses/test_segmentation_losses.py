@@ -56,6 +56,54 @@ def test_dice_and_tversky_gradients(batch, seed, axis, reduction, tversky, alpha
     gradcheck.assert_gradients_ok(loss, y, y_pred)
 
 
+# Per-sample weights with axis=None (one value per batch); tests/oracle/
+# test_masks_and_metrics_against_keras.py compares the same rule with Keras 3.15.1.
+W_TRUE = (np.random.default_rng(0).random((3, 4, 4, 1)) > 0.5).astype("float32")
+W_PRED = np.random.default_rng(1).random((3, 4, 4, 1)).astype("float32")
+
+
+@pytest.mark.parametrize("reduction, weights, scale", [
+    ("sum_over_batch_size", [1.0, 0.0, 2.5], 3.5 / 3),     # mean of the weights
+    ("sum_over_batch_size", [[1.0], [0.0], [2.5]], 3.5 / 3),
+    ("sum", [1.0, 0.0, 2.5], 3.5),                         # their sum
+    ("mean_with_sample_weight", [1.0, 0.0, 2.5], 1.0),     # sum(l w) / sum(w)
+    ("mean_with_sample_weight", [0.0, 0.0, 0.0], 0.0),     # divide_no_nan
+    ("sum_over_batch_size", 2.0, 2.0),                     # a scalar scales
+    ("mean_with_sample_weight", [3.0], 3.0),               # a lone weight is squeezed
+])
+@pytest.mark.parametrize("make", [lambda r: losses.Dice(reduction=r),
+                                  lambda r: losses.Tversky(0.3, 0.7, reduction=r)])
+def test_batch_wide_overlap_takes_sample_weights_as_keras(make, reduction, weights, scale):
+    """axis=None gives one value for the batch; Keras multiplies it by the weights as
+    given and reduces that vector: value and gradient are the unweighted ones times s."""
+    loss = make(reduction)
+    plain, plain_grad = make("sum").value_and_gradient(W_TRUE, W_PRED)
+    value, grad = loss.value_and_gradient(W_TRUE, W_PRED, sample_weight=np.array(weights))
+    assert value == pytest.approx(plain * scale, rel=1e-6, abs=1e-7)
+    np.testing.assert_allclose(grad, plain_grad * scale, rtol=1e-5, atol=1e-8)
+    assert loss(W_TRUE, W_PRED, sample_weight=np.array(weights)) == pytest.approx(value)
+
+
+def test_batch_wide_overlap_unreduced_is_the_value_times_each_weight():
+    plain = float(losses.Dice(reduction="sum")(W_TRUE, W_PRED))
+    np.testing.assert_allclose(losses.Dice(reduction=None)(W_TRUE, W_PRED, [1.0, 0.0, 2.5]),
+                               [plain, 0.0, 2.5 * plain], rtol=1e-6)
+    column = losses.Dice(reduction=None)(W_TRUE, W_PRED, np.array([[1.0], [0.0], [2.5]]))
+    assert column.shape == (3, 1)
+
+
+@settings(deadline=None, max_examples=15)
+@given(batch=st.integers(1, 3), seed=SEEDS, reduction=LOSS_REDUCTIONS.filter(bool),
+       tversky=st.booleans())
+def test_batch_wide_overlap_weighted_gradients(batch, seed, reduction, tversky):
+    rng = np.random.default_rng(seed)
+    shape = (batch, 3, 2, 1)
+    y, y_pred = rng.integers(0, 2, shape).astype(float), rng.uniform(0.0, 1.0, shape)
+    loss = losses.Tversky(0.4, 0.6, reduction=reduction) if tversky else \
+        losses.Dice(reduction=reduction)
+    gradcheck.check_loss(loss, y, y_pred, sample_weight=rng.uniform(0, 2, batch)).assert_ok()
+
+
 def test_tversky_with_halves_is_dice():
     rng = np.random.default_rng(7)
     y, p = rng.integers(0, 2, (3, 5)).astype(float), rng.uniform(0, 1, (3, 5))

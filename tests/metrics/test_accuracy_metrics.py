@@ -91,6 +91,37 @@ def test_top_k_counts_ties_as_hits_and_never_hits_out_of_range_labels():
         metrics.sparse_top_k_categorical_accuracy([3, -1], np.ones((2, 3)), k=3), [0, 0])
 
 
+def test_sparse_top_k_from_sorted_ids_keras_golden_and_config():
+    """Keras 3.15.1: 0.5 -- label 1 is among [1, 0], label 2 is not among [0, 3]."""
+    m = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    assert m([1, 2], [[1, 0, 3], [0, 3, 2]]) == 0.5
+    assert m.get_config() == {"name": "sparse_top_k_categorical_accuracy",
+                              "dtype": "float32", "k": 2, "from_sorted_ids": True}
+    assert metrics.SparseTopKCategoricalAccuracy.from_config(m.get_config()).from_sorted_ids
+    assert "from_sorted_ids" not in metrics.SparseTopKCategoricalAccuracy().get_config()
+    weighted = metrics.SparseTopKCategoricalAccuracy(k=2, from_sorted_ids=True)
+    weighted.update_state([[1], [2]], [[1, 0, 3], [0, 3, 2]], sample_weight=[1, 3])
+    assert weighted.result() == pytest.approx(0.25)
+    # any IDs (not 0..C-1), a repeated ID counts once, (N, 1) labels keep their shape
+    np.testing.assert_array_equal(
+        metrics.sparse_top_k_categorical_accuracy([[70], [12]], [[70, 70, 5], [9, 12, 12]],
+                                                  k=1, from_sorted_ids=True), [[1], [0]])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(2, 7), SEEDS)
+def test_sorted_ids_agree_with_scores(n, classes, seed):
+    """The IDs sorted by score give the same hits as the scores (no ties drawn)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, n)
+    scores = rng.permuted(np.tile(np.arange(classes), (n, 1)), axis=1) / classes
+    ids = np.argsort(-scores, axis=1)
+    for k in range(1, classes + 1):
+        np.testing.assert_array_equal(
+            metrics.sparse_top_k_categorical_accuracy(labels, ids, k=k, from_sorted_ids=True),
+            metrics.sparse_top_k_categorical_accuracy(labels, scores, k=k))
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 12), st.integers(2, 7), SEEDS)
 def test_top_k_grows_with_k_and_top_1_is_sparse_accuracy(n, classes, seed):

@@ -98,6 +98,22 @@ def test_r2_keras_docstring_golden_and_adjusted():
     assert fallback == pytest.approx(plain, rel=1e-5) and caught
 
 
+def test_adjusted_r2_counts_every_entry_of_y_true_as_keras():
+    """Keras 3's n is ``y_true.size`` summed over updates (rows times columns, zero
+    weights included), not the rows: -2.0305 here (Keras 3.15.1), where n = 8 rows
+    would give -2.3818."""
+    y_true, y_pred = np.random.default_rng(0).standard_normal((2, 8, 3))
+    plain = metrics.R2Score()(y_true, y_pred)
+    adjusted = metrics.R2Score(num_regressors=1)(y_true, y_pred)
+    n, p = y_true.size, 1
+    assert adjusted == pytest.approx(1 - (1 - plain) * (n - 1) / (n - p - 1), rel=1e-5)
+    assert adjusted == pytest.approx(-2.0304763, rel=1e-5)
+    m = metrics.R2Score(num_regressors=2)
+    m.update_state(y_true, y_pred, sample_weight=[1, 0, 2, 1, 0, 1, 1, 3])
+    m.update_state(y_true[:3], y_pred[:3])
+    assert m.num_samples.value == 24 + 9           # zero weights still count
+
+
 @FEW
 @given(batch=regression_batches(),
        aggregation=st.sampled_from([None, "uniform_average", "variance_weighted_average"]),
@@ -123,7 +139,7 @@ def test_r2_state_config_and_errors():
     m.update_state([[1.0, 2], [3, 5]], [[1.0, 2], [3, 4]])
     assert [v.name for v in m.variables] == ["num_samples", "squared_sum", "sum", "residual",
                                              "count"]
-    assert m.num_samples.value == 2
+    assert m.num_samples.value == 4             # Keras's n: every entry of y_true
     m.reset_state()
     assert all(not v.value.any() for v in m.variables)
     assert m.get_config() == {"name": "r2", "dtype": "float32", "class_aggregation": None,
