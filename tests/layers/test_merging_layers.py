@@ -1,7 +1,7 @@
 """Merging layers: values against NumPy written out here, gradients, configs, models."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kerastutor as keras
@@ -247,3 +247,103 @@ def test_one_element_list_works_in_a_functional_model():
     x = np.random.default_rng(0).normal(size=(8, 3))
     history = model.fit(x, x[:, :1], epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+# ------------------------------------------------------------------ masks
+class MaskedCall(keras.layers.Layer):
+    """``layer`` called with fixed masks, so gradient checks see forward(x, training)."""
+
+    def __init__(self, layer, masks):
+        super().__init__(name=f"{layer.name}_masked")
+        self.layer, self.masks = layer, masks
+        self.built = True
+
+    def forward(self, x, training=False):
+        return self.layer.forward(x, training, mask=self.masks)
+
+    def backward(self, cache, grad_out):
+        return self.layer.backward(cache, grad_out)
+
+
+def masked_reference(cls, xs, masks):
+    """Keras 3's masked merges, said another way: a padded step of an input takes no
+    part -- the maximum/minimum over the real inputs (the first input's value where
+    none is real), the product of the real inputs (0 where every input has a mask and
+    none is real); Add, Subtract and Average ignore masks."""
+    real = np.stack([np.ones(x.shape, bool) if m is None else
+                     np.broadcast_to(m[..., None], x.shape) for x, m in zip(xs, masks)])
+    stacked = np.stack(xs)
+    if cls in (Maximum, Minimum):
+        fill = -np.inf if cls is Maximum else np.inf
+        pick = np.max if cls is Maximum else np.min
+        best = pick(np.where(real, stacked, fill), axis=0)
+        return np.where(real.any(axis=0), best, xs[0])
+    if cls is Multiply:
+        product = np.prod(np.where(real, stacked, 1.0), axis=0)
+        every_input_masked = all(m is not None for m in masks)
+        return np.where(real.any(axis=0) | (not every_input_masked), product, 0.0)
+    return naive_elementwise(cls, xs)
+
+
+def test_output_mask_is_the_or_of_the_masks_or_none_as_keras():
+    a, b = np.array([[1, 1, 0, 0]], bool), np.array([[1, 0, 1, 0]], bool)
+    xs = [np.zeros((1, 4, 2))] * 2
+    for cls in ELEMENTWISE:
+        np.testing.assert_array_equal(cls().compute_mask(xs, [a, b]), [[1, 1, 1, 0]])
+        assert cls().compute_mask(xs, [a, None]) is None       # one input unmasked
+        assert cls().compute_mask(xs, None) is None
+    concat = Concatenate(axis=1)
+    np.testing.assert_array_equal(concat.compute_mask(xs, [a, None]),
+                                  [[1, 1, 0, 0, 1, 1, 1, 1]])
+    np.testing.assert_array_equal(Concatenate().compute_mask(xs, [a, b]), [[1, 1, 1, 0]])
+    np.testing.assert_array_equal(Concatenate().compute_mask(xs, [a, None]), [[1, 1, 1, 1]])
+    assert Dot(axes=2).compute_mask(xs, [a, b]) is None
+
+
+def test_masked_maximum_minimum_multiply_by_hand():
+    x1 = np.array([[[5.0], [1.0], [2.0]]])
+    x2 = np.array([[[3.0], [4.0], [-1.0]]])
+    m1, m2 = np.array([[True, False, False]]), np.array([[False, True, False]])
+    np.testing.assert_allclose(Maximum()([x1, x2], mask=[m1, m2]).ravel(), [5, 4, 2])
+    np.testing.assert_allclose(Minimum()([x1, x2], mask=[m1, m2]).ravel(), [5, 4, 2])
+    np.testing.assert_allclose(Multiply()([x1, x2], mask=[m1, m2]).ravel(), [5, 4, 0])
+    np.testing.assert_allclose(Multiply()([x1, x2], mask=[m1, None]).ravel(), [15, 4, -1])
+    np.testing.assert_allclose(Maximum()([x1, x2], mask=[m1, None]).ravel(), [5, 4, -1])
+    np.testing.assert_allclose(Add()([x1, x2], mask=[m1, m2]).ravel(), [8, 5, 1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(cls=st.sampled_from(ELEMENTWISE), n_inputs=st.integers(2, 4), seed=SEEDS,
+       masked=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_masked_elementwise_forward_and_gradients(cls, n_inputs, seed, masked):
+    if cls is Subtract:
+        n_inputs = 2
+    rng = np.random.default_rng(seed)
+    shape = (2, 3, 2)
+    # distinct values: no ties, so Maximum/Minimum have no kink at the checked point
+    values = rng.permutation(n_inputs * 12).reshape((n_inputs,) + shape) * 0.1 - 2.0
+    xs = list(values)
+    masks = [rng.random(shape[:2]) < 0.5 if masked[i] else None for i in range(n_inputs)]
+    layer = cls()
+    y, _ = layer.forward(xs, mask=masks)
+    np.testing.assert_allclose(y, masked_reference(cls, xs, masks), rtol=1e-12)
+    gradcheck.assert_gradients_ok(MaskedCall(layer, masks), xs, seed=seed)
+    gradcheck.assert_backward_repeatable(MaskedCall(layer, masks), xs, seed=seed)
+
+
+def test_masked_branches_merge_in_a_model_as_keras():
+    """Two Embedding(mask_zero=True) branches merged, then a masked mean: the merge's
+    values and its output mask (OR of the masks) both follow Keras 3."""
+    t1 = np.array([[3, 1, 0, 0], [2, 0, 0, 0]])
+    t2 = np.array([[1, 0, 0, 0], [2, 3, 1, 0]])
+    for cls in ELEMENTWISE:
+        a, b = keras.Input((4,), dtype="int32"), keras.Input((4,), dtype="int32")
+        e1, e2 = (keras.layers.Embedding(5, 3, mask_zero=True) for _ in range(2))
+        merged = cls()([e1(a), e2(b)])
+        model = keras.Model([a, b], keras.layers.GlobalAveragePooling1D()(merged))
+        y = model.predict([t1, t2], verbose=0)
+        x1, x2 = e1.embeddings.value[t1], e2.embeddings.value[t2]
+        values = masked_reference(cls, [x1, x2], [t1 != 0, t2 != 0])
+        real = (t1 != 0) | (t2 != 0)
+        expected = np.stack([values[n][real[n]].mean(axis=0) for n in range(2)])
+        np.testing.assert_allclose(y, expected, rtol=1e-5, err_msg=cls.__name__)

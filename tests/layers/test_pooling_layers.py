@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kerastutor as keras
@@ -284,3 +284,98 @@ def test_pooling_in_sequential_and_functional_models_trains():
     xs = rng.normal(size=(8, 8, 3)).astype("float32")
     history = functional.fit(xs, xs.mean(axis=(1, 2))[:, None], epochs=3, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+# ------------------------------------------------------------------ masks
+class MaskedCall(keras.layers.Layer):
+    """``layer`` called with a fixed ``mask``, so gradient checks see forward(x, training)."""
+
+    def __init__(self, layer, mask):
+        super().__init__(name=f"{layer.name}_masked")
+        self.layer, self.mask = layer, mask
+        self.built = True
+
+    def forward(self, x, training=False):
+        return self.layer.forward(x, training, mask=self.mask)
+
+    def backward(self, cache, grad_out):
+        return self.layer.backward(cache, grad_out)
+
+
+def masked_mean_reference(x, mask):
+    """The mean over the real steps, one sample at a time (channels_last)."""
+    return np.stack([x[n][mask[n]].mean(axis=0) for n in range(len(x))])
+
+
+def random_mask(rng, batch, steps):
+    mask = rng.random((batch, steps)) < 0.6
+    mask[np.arange(batch), rng.integers(0, steps, batch)] = True   # one real step each
+    return mask
+
+
+def test_global_average_pooling1d_averages_only_the_real_steps():
+    x = np.arange(24, dtype="float32").reshape(2, 4, 3)
+    mask = np.array([[True, True, False, False], [True, False, True, True]])
+    y = GlobalAveragePooling1D()(x, mask=mask)
+    np.testing.assert_allclose(y, [[1.5, 2.5, 3.5], [17.0, 18.0, 19.0]])
+    np.testing.assert_allclose(y, masked_mean_reference(x, mask))
+    kept = GlobalAveragePooling1D(keepdims=True)(x, mask=mask.astype("float32"))
+    np.testing.assert_allclose(kept, y[:, None, :])
+    first = GlobalAveragePooling1D(data_format="channels_first")
+    np.testing.assert_allclose(first(np.moveaxis(x, 1, 2), mask=mask), y)
+    np.testing.assert_allclose(GlobalAveragePooling1D()(x, mask=np.ones((2, 4), bool)),
+                               x.mean(axis=1))
+    assert GlobalAveragePooling1D().compute_mask(x, mask) is None   # the time axis is gone
+
+
+def test_global_average_pooling1d_masked_backward_spreads_over_real_steps():
+    x = np.arange(24, dtype="float64").reshape(2, 4, 3)
+    mask = np.array([[True, True, False, False], [True, False, True, True]])
+    layer = GlobalAveragePooling1D()
+    _, cache = layer.forward(x, mask=mask)
+    g = np.arange(6, dtype="float64").reshape(2, 3)
+    expected = mask[:, :, None] / mask.sum(axis=1)[:, None, None] * g[:, None, :]
+    np.testing.assert_allclose(layer.backward(cache, g), expected)
+
+
+def test_global_average_pooling1d_mask_errors_and_empty_rows():
+    layer = GlobalAveragePooling1D()
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, steps\)"):
+        layer(np.ones((2, 4, 3)), mask=np.ones((2, 3), bool))
+    y = layer(np.ones((2, 4, 3)), mask=np.array([[True] * 4, [False] * 4]))
+    assert np.isfinite(y[0]).all() and np.isnan(y[1]).all()      # 0/0, as in Keras
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=SEEDS, batch=st.integers(1, 3), steps=st.integers(1, 5),
+       data_format=DATA_FORMATS, keepdims=st.booleans())
+def test_global_average_pooling1d_masked_gradients(seed, batch, steps, data_format, keepdims):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, steps, 2))
+    mask = random_mask(rng, batch, steps)
+    layer = GlobalAveragePooling1D(data_format=data_format, keepdims=keepdims)
+    x_in = to_format(x, data_format)
+    np.testing.assert_allclose(np.reshape(layer.forward(x_in, mask=mask)[0], (batch, 2)),
+                               masked_mean_reference(x, mask), rtol=1e-12)
+    gradcheck.assert_gradients_ok(MaskedCall(layer, mask), x_in, seed=seed)
+    gradcheck.assert_backward_repeatable(MaskedCall(layer, mask), x_in, seed=seed)
+
+
+def test_text_classifier_averages_embeddings_of_the_real_tokens_only():
+    """Embedding(mask_zero=True) -> GlobalAveragePooling1D -> Dense: the padding
+    (token 0) is left out of the mean, in predict and in the gradient of fit."""
+    tokens = np.array([[3, 1, 0, 0], [2, 0, 0, 0], [1, 2, 3, 4]])
+    inputs = keras.Input((4,), dtype="int32")
+    embed = keras.layers.Embedding(5, 3, mask_zero=True)
+    pooled = GlobalAveragePooling1D()(embed(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1)(pooled))
+    table = embed.embeddings.value
+    expected = masked_mean_reference(table[tokens], tokens != 0)
+    features = keras.Model(inputs, pooled).predict(tokens, verbose=0)
+    np.testing.assert_allclose(features, expected, rtol=1e-6)
+    _, tape = model.forward(tokens)
+    assert all(m is None for m in (getattr(tape, "output_masks", None) or [None]))
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    before = table.copy()
+    model.fit(tokens, np.ones((3, 1), "float32"), epochs=1, batch_size=3, verbose=0)
+    np.testing.assert_array_equal(embed.embeddings.value[0], before[0])  # padding untouched
