@@ -8,11 +8,19 @@ The loop in :mod:`kerastutor.models.trainer` calls, in this order::
       on_epoch_end(epoch, logs)          # logs include val_* entries
     on_train_end
 
-``evaluate`` calls ``on_test_*`` and ``predict`` calls ``on_predict_*``.
-A callback sees the model as ``self.model`` and may set
-``self.model.stop_training = True`` to end training early. Callbacks share one
-logs dict per epoch, in the order given, with History and the progress bar last:
-a callback may add entries (``learning_rate``) that they then record and print.
+``evaluate`` calls ``on_test_*`` (and so does the validation at an epoch's end,
+between the last ``on_train_batch_end`` and ``on_epoch_end``), ``predict`` calls
+``on_predict_*``. Every hook gets a ``logs`` dict with Keras's keys (the table in
+:class:`CallbackList`). A callback sees the model as ``self.model`` and may set
+``self.model.stop_training = True`` to end training early. The callbacks of one
+hook call share its logs dict, in the order given, with History and the progress
+bar last: a callback may add entries (``learning_rate``) that they then record
+and print.
+
+If a step or a callback raises, the exception leaves ``fit`` at once and no
+further hook runs -- not even ``on_train_end`` -- exactly as in Keras 3.15.1
+(its ``fit`` has no ``try``/``finally`` around the loop). kerastutor only makes
+sure that no event listener a callback subscribed outlives the call.
 
 Ready-made callbacks: :class:`EarlyStopping` and :class:`ReduceLROnPlateau`
 (both watch one logged value, see :class:`MonitorCallback`),
@@ -37,7 +45,11 @@ from kerastutor.utils.progbar import Progbar
 
 
 class Callback:
-    """Base class: every hook Keras has, each doing nothing."""
+    """Base class: every hook Keras has, each doing nothing.
+
+    ``logs`` is always a dict (never ``None`` when the loop calls a hook); see
+    :class:`CallbackList` for which hook gets which keys.
+    """
 
     def __init__(self):
         self.model = None
@@ -53,8 +65,6 @@ class Callback:
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -64,12 +74,62 @@ class Callback:
     def on_predict_batch_begin(self, batch, logs=None): pass
     def on_predict_batch_end(self, batch, logs=None): pass
 
-    # Keras 2 names, kept as aliases of the train hooks.
+    # Keras 2 names. As in Keras 3, the train-batch hooks call them by default, so a
+    # callback written for either name works (and one that overrides both gets one call).
     def on_batch_begin(self, batch, logs=None): pass
     def on_batch_end(self, batch, logs=None): pass
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs=logs)
+
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+#: The old names a train-batch hook forwards to by default (see ``Callback``).
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _overrides(callback, hook):
+    """True when ``callback`` does something at ``hook`` (its class or the instance
+    replaces the base method that does nothing)."""
+    method = getattr(callback, hook)
+    if getattr(method, "__func__", method) is not getattr(Callback, hook):
+        return True
+    return hook in _ALIASES and _overrides(callback, _ALIASES[hook])
+
+
+def pythonify_logs(logs):
+    """The logs as every callback receives them: a new dict, keys sorted, numbers as floats.
+
+    This is Keras 3's ``pythonify_logs``: ``None`` becomes ``{}``; nested dicts are
+    flattened into the result; every value that ``float()`` accepts (a NumPy
+    scalar, a 0-d or one-element array) becomes a Python float, anything else (a
+    batch of predictions, a list of them) is passed as it is. A *new* dict per
+    hook call means that what one call's callbacks write into it (say
+    ``learning_rate``) is seen by the callbacks after them in that call -- History
+    records it -- but not by later hooks: ``on_train_end`` gets the loop's own logs.
+    """
+    result = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            result.update(pythonify_logs(value))
+        else:
+            result[key] = _as_float_if_possible(value)
+    return result
+
+
+def _as_float_if_possible(value):
+    """``float(value)`` where that works (as Keras tries it), else ``value`` unchanged."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, (list, tuple, str)):      # float() of a list fails anyway
+        return value
+    array = np.asarray(backend.to_host(value)) if value is not None else None
+    if array is None or array.size != 1 or array.dtype.kind not in "biuf":
+        return value
+    return float(array.reshape(()))
 
 
 class CallbackList:
@@ -78,6 +138,29 @@ class CallbackList:
     History comes after your callbacks, as in Keras 3, so whatever they add to
     the epoch logs (``learning_rate`` from :class:`LearningRateScheduler` or
     :class:`ReduceLROnPlateau`) is recorded and printed too.
+
+    **What each hook gets** (Keras 3.15's logs, checked against Keras itself):
+
+    ============================================  ==========================================
+    hook                                          ``logs``
+    ============================================  ==========================================
+    ``on_train_begin``, ``on_epoch_begin``,       ``{}``
+    ``on_*_batch_begin``, ``on_test_begin``,
+    ``on_predict_begin``, ``on_predict_end``
+    ``on_train_batch_end``                        running means over the epoch so far:
+                                                  ``{"loss": ..., "mae": ...}``
+    ``on_test_batch_end``                         the same, over the evaluation so far
+    ``on_test_end``                               the evaluation's results (no ``val_``)
+    ``on_epoch_end``                              the epoch's results, then ``val_*``
+                                                  results when the epoch validated
+    ``on_train_end``                              the last epoch's logs (``{}`` if no epoch
+                                                  ran); not what callbacks added to them
+    ``on_predict_batch_end``                      ``{"outputs": the batch's predictions}``
+    ============================================  ==========================================
+
+    Each hook call gets a fresh dict (see :func:`pythonify_logs`), shared by the
+    callbacks of that call, in order. Validation inside ``fit`` calls the
+    ``on_test_*`` hooks of the same callbacks.
     """
 
     def __init__(self, callbacks=None, add_history=None, add_progbar=False, model=None,
@@ -88,52 +171,64 @@ class CallbackList:
                 raise TypeError(f"callbacks must be keras.callbacks.Callback instances, got "
                                 f"{cb!r}. Hint: pass an instance, e.g. EarlyStopping(), "
                                 "not the class.")
-        if add_history is not None:
-            self.callbacks.append(add_history)
+        self.history = self._history_to_use(add_history)
         if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
             self.callbacks.append(ProgbarLogger())
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        self.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         for cb in self.callbacks:
             cb.set_model(model)
-            cb.set_params(params)
-        # Only callbacks that override a hook are called for it: the per-batch
-        # hooks then cost nothing for History and friends.
-        self._active = {hook: [cb for cb in self.callbacks
-                               if getattr(type(cb), hook) is not getattr(Callback, hook)]
+            cb.set_params(self.params)
+        # Only callbacks that do something at a hook are called for it: with nobody
+        # watching, the per-batch hooks cost nothing, not even building the logs.
+        self._active = {hook: [cb for cb in self.callbacks if _overrides(cb, hook)]
                         for hook in _HOOKS}
 
-    def _call(self, hook, *args):
-        for cb in self._active[hook]:
-            getattr(cb, hook)(*args)
+    def _history_to_use(self, add_history):
+        """The History that records this run: yours if you passed one (as Keras does),
+        else ``add_history`` (a History, or ``True`` for a new one) appended last."""
+        for cb in self.callbacks:
+            if isinstance(cb, History):
+                return cb
+        if add_history is None or add_history is False:
+            return None
+        history = History() if add_history is True else add_history
+        self.callbacks.append(history)
+        return history
 
-    def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
-    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
-    def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)
-    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+    def _call(self, hook, *args, logs=None):
+        active = self._active[hook]
+        if not active:
+            return
+        logs = pythonify_logs(logs)
+        for cb in active:
+            getattr(cb, hook)(*args, logs)
+
+    def on_train_begin(self, logs=None): self._call("on_train_begin", logs=logs)
+    def on_train_end(self, logs=None): self._call("on_train_end", logs=logs)
+    def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs=logs)
+    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs=logs)
+    def on_test_begin(self, logs=None): self._call("on_test_begin", logs=logs)
+    def on_test_end(self, logs=None): self._call("on_test_end", logs=logs)
+    def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs=logs)
+    def on_predict_end(self, logs=None): self._call("on_predict_end", logs=logs)
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._call("on_train_batch_begin", batch, logs)
-        self._call("on_batch_begin", batch, logs)
+        self._call("on_train_batch_begin", batch, logs=logs)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._call("on_train_batch_end", batch, logs)
-        self._call("on_batch_end", batch, logs)
+        self._call("on_train_batch_end", batch, logs=logs)
 
     def on_test_batch_begin(self, batch, logs=None):
-        self._call("on_test_batch_begin", batch, logs)
+        self._call("on_test_batch_begin", batch, logs=logs)
 
     def on_test_batch_end(self, batch, logs=None):
-        self._call("on_test_batch_end", batch, logs)
+        self._call("on_test_batch_end", batch, logs=logs)
 
     def on_predict_batch_begin(self, batch, logs=None):
-        self._call("on_predict_batch_begin", batch, logs)
+        self._call("on_predict_batch_begin", batch, logs=logs)
 
     def on_predict_batch_end(self, batch, logs=None):
-        self._call("on_predict_batch_end", batch, logs)
+        self._call("on_predict_batch_end", batch, logs=logs)
 
 
 class History(Callback):
@@ -191,12 +286,18 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Prints Keras's progress bar: ``Epoch 1/5`` then one bar per epoch."""
+    """Prints Keras's progress bar: ``Epoch 1/5`` then one bar per epoch.
+
+    Validation inside ``fit`` calls the ``on_test_*`` hooks too; as in Keras, a
+    logger that has seen ``on_train_begin`` stays silent for them (the epoch's
+    bar shows the ``val_`` numbers at its end), while ``evaluate`` draws its own bar.
+    """
 
     def __init__(self):
         super().__init__()
         self.progbar = None
         self.seen = 0
+        self._called_in_fit = False
 
     def _new_bar(self, target):
         verbose = self.params.get("verbose", 1)
@@ -205,6 +306,16 @@ class ProgbarLogger(Callback):
                                stateless_metrics=set())
         self.seen = 0
 
+    def _advance(self, batch, logs):
+        self.seen = batch + 1
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def _finish(self, logs):
+        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+
+    def on_train_begin(self, logs=None):
+        self._called_in_fit = True
+
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs", 1)
         if self.params.get("verbose", 1) and epochs > 1:
@@ -212,31 +323,31 @@ class ProgbarLogger(Callback):
         self._new_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):
-        self.seen = batch + 1
-        self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+        self._advance(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+        self._finish(logs)
 
     def on_test_begin(self, logs=None):
-        self._new_bar(self.params.get("steps"))
+        if not self._called_in_fit:
+            self._new_bar(self.params.get("steps"))
 
     def on_test_batch_end(self, batch, logs=None):
-        self.seen = batch + 1
-        self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
+        if not self._called_in_fit:
+            self._advance(batch, logs)
 
     def on_test_end(self, logs=None):
-        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+        if not self._called_in_fit:
+            self._finish(logs)
 
     def on_predict_begin(self, logs=None):
         self._new_bar(self.params.get("steps"))
 
     def on_predict_batch_end(self, batch, logs=None):
-        self.seen = batch + 1
-        self.progbar.update(self.seen, finalize=False)
+        self._advance(batch, None)          # the predictions are not shown
 
     def on_predict_end(self, logs=None):
-        self.progbar.update(self.seen, finalize=True)
+        self._finish(None)
 
 
 class LambdaCallback(Callback):

@@ -12,6 +12,12 @@ Event names (in the order one training step emits them):
 ``train_batch_begin`` -> ``layer_forward`` (one per layer) -> ``loss`` ->
 ``layer_backward`` (one per layer, in reverse) -> ``gradients`` (every weight's
 final ``grad``, before the optimizer moves it) -> ``update`` -> ``train_batch_end``.
+
+``fit``, ``evaluate`` and ``predict`` each run inside :func:`closing_scope`: a
+listener that a callback subscribes while they run (the
+:class:`~kerastutor.trace.TraceCallback` does, around the steps it samples) is
+unsubscribed when they return *or raise*, so an exception in a step or in a
+callback never leaves a listener behind to slow down, or record, later work.
 """
 
 import contextlib
@@ -19,6 +25,7 @@ import threading
 
 _LISTENERS = []
 _OWNERS = threading.local()      # per thread: step_through trains in a worker thread
+_SCOPES = threading.local()      # per thread: the open closing_scope blocks
 
 
 def listening():
@@ -27,14 +34,48 @@ def listening():
 
 
 def subscribe(listener):
-    """Call ``listener(name, data)`` for every event until :func:`unsubscribe`."""
+    """Call ``listener(name, data)`` for every event until :func:`unsubscribe`.
+
+    Inside a :func:`closing_scope` (of this thread) the subscription ends with
+    the scope at the latest.
+    """
     _LISTENERS.append(listener)
+    scopes = getattr(_SCOPES, "stack", None)
+    if scopes:
+        scopes[-1].append(listener)
     return listener
 
 
 def unsubscribe(listener):
+    """Stop calling ``listener``; unsubscribing one that is not subscribed does nothing."""
     if listener in _LISTENERS:
         _LISTENERS.remove(listener)
+
+
+def subscribers():
+    """A copy of the listeners subscribed now, oldest first (for tests and debugging)."""
+    return list(_LISTENERS)
+
+
+@contextlib.contextmanager
+def closing_scope():
+    """Listeners subscribed by this thread inside the block are unsubscribed when it ends.
+
+    ``fit``/``evaluate``/``predict`` run in one, so that however they end -- a
+    normal return, ``stop_training``, or an exception from a step or a callback --
+    no listener a callback subscribed outlives them. Only this thread's
+    subscriptions are tracked: a ``step_through`` running in another thread, or a
+    listener subscribed before the block began, is left alone.
+    """
+    stack = _SCOPES.__dict__.setdefault("stack", [])
+    opened = []
+    stack.append(opened)
+    try:
+        yield
+    finally:
+        stack.pop()
+        for listener in opened:
+            unsubscribe(listener)
 
 
 def emit(name, **data):

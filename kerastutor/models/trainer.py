@@ -4,10 +4,13 @@
 (``forward``/``backward``) comes from the model, the training methods from
 this mixin. The whole of ``fit`` is one loop you can read in a minute::
 
+    on_train_begin
     for epoch in range(initial_epoch, epochs):
         for batch in batches:
             train_step(batch)       # forward, loss, backward, update, metrics
-        validation, callbacks
+        validation                  # on_test_begin ... on_test_end, as evaluate
+        on_epoch_end(logs)          # logs: the epoch's results and val_* results
+    on_train_end(last epoch's logs)
 
 and ``train_step`` is the five lines every deep-learning course draws::
 
@@ -79,6 +82,11 @@ class Trainer:
         ``epochs=0`` (or ``epochs <= initial_epoch``) trains nothing and returns an
         empty History. Counts that are negative, zero where a step is needed, or not
         whole numbers fail before any work.
+
+        An exception from a step or a callback leaves ``fit`` at once, with no
+        further callback hook (Keras 3.15.1 does not call ``on_train_end`` then
+        either); ``model.history`` holds the epochs finished so far, and no event
+        listener subscribed during the call stays subscribed.
         """
         (batch_size, epochs, initial_epoch, steps_per_epoch, validation_steps,
          validation_batch_size) = training.checked_counts(
@@ -100,42 +108,60 @@ class Trainer:
         batch_size = training.batch_size_for(batch_size, n, steps_per_epoch)
         steps = steps_per_epoch or math.ceil(n / batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        history = callbacks_module.History()
         cbs = callbacks_module.CallbackList(
-            callbacks, add_history=history, add_progbar=verbose != 0, model=self,
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps)
-        weights = self.trainable_weights
+        self.history = cbs.history       # set first, as Keras does: a fit that raises keeps it
         batches = training.BatchIterator(n, batch_size, shuffle)
+        validation = None
+        if val is not None:
+            validation = dict(data=val, batch_size=validation_batch_size or batch_size,
+                              steps=validation_steps, freq=validation_freq)
+        with events.closing_scope():     # no listener a callback subscribed outlives fit
+            self._fit_loop(cbs, xs, ys, sw, batches, steps, initial_epoch, epochs, validation)
+        return self.history
+
+    def _fit_loop(self, cbs, xs, ys, sw, batches, steps, initial_epoch, epochs, validation):
+        """Epochs of training, each followed by validation and ``on_epoch_end``.
+
+        No ``try``/``finally`` calls ``on_train_end`` here on purpose: when a step
+        or a callback raises, Keras 3.15.1 lets the exception out of ``fit`` with
+        no further hook, and so do we (``fit`` still unsubscribes listeners).
+        """
         self.stop_training = False
         self._initial_epoch = None
         cbs.on_train_begin()                 # BackupAndRestore may set where to start
         initial_epoch = self._initial_epoch or initial_epoch
         self._initial_epoch = None
-        logs = {}
+        training_logs = {}                   # what on_train_end gets: {} if no epoch ran
         for epoch in range(initial_epoch, epochs):
-            training.reset_metrics(state)
-            cbs.on_epoch_begin(epoch)
-            for step in range(steps):
-                index = batches.next()
-                cbs.on_train_batch_begin(step)
-                self.train_step([a[index] for a in xs], [a[index] for a in ys],
-                                None if sw is None else sw[index], weights)
-                cbs.on_train_batch_end(step, training.current_logs(state))
-                if self.stop_training:
-                    break
-            logs = training.current_logs(state)
-            if val is not None and training.validate_now(epoch, validation_freq):
-                val_logs = self._evaluate_batches(*val,
-                                                  batch_size=validation_batch_size or batch_size,
-                                                  steps=validation_steps)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                logs = dict(sorted(logs.items()))
-            cbs.on_epoch_end(epoch, logs)
+            epoch_logs = self._train_epoch(cbs, epoch, xs, ys, sw, batches, steps)
+            if validation is not None and training.validate_now(epoch, validation["freq"]):
+                val_logs = self._run_evaluation(*validation["data"], cbs,
+                                                batch_size=validation["batch_size"],
+                                                steps=validation["steps"])
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
             if self.stop_training:
                 break
-        cbs.on_train_end(logs)
-        self.history = history
-        return history
+        cbs.on_train_end(training_logs)
+
+    def _train_epoch(self, cbs, epoch, xs, ys, sw, batches, steps):
+        """One epoch: reset the metrics, then ``steps`` batches; returns the epoch's logs."""
+        state = self._compiled
+        weights = self.trainable_weights
+        training.reset_metrics(state)
+        cbs.on_epoch_begin(epoch)
+        for step in range(steps):
+            index = batches.next()
+            cbs.on_train_batch_begin(step)
+            self.train_step([a[index] for a in xs], [a[index] for a in ys],
+                            None if sw is None else sw[index], weights)
+            cbs.on_train_batch_end(step, training.current_logs(state))  # running means
+            if self.stop_training:
+                break
+        return training.current_logs(state)
 
     def train_step(self, x, y, sample_weight, weights):
         """Forward, loss, backward, update, metrics: one step of gradient descent.
@@ -174,14 +200,25 @@ class Trainer:
         total_steps = _step_count(len(xs[0]), batch_size, steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=total_steps)
+        with events.closing_scope():     # no listener a callback subscribed outlives it
+            logs = self._run_evaluation(xs, ys, sw, cbs, batch_size=batch_size, steps=steps)
+        return logs if return_dict else training.in_compile_order(state, logs)
+
+    def _run_evaluation(self, xs, ys, sw, cbs, batch_size=None, steps=None):
+        """``on_test_begin``, the batches, ``on_test_end``: ``evaluate`` and ``fit``'s
+        validation both run this, with their callbacks (the logs have no ``val_``)."""
+        self.stop_evaluating = False
         cbs.on_test_begin()
         logs = self._evaluate_batches(xs, ys, sw, batch_size=batch_size, steps=steps,
                                       callbacks=cbs)
         cbs.on_test_end(logs)
-        return logs if return_dict else training.in_compile_order(state, logs)
+        return logs
 
     def _evaluate_batches(self, xs, ys, sw, batch_size=None, steps=None, callbacks=None):
-        """Loss and metrics over the data with ``training=False`` (weights do not change)."""
+        """Loss and metrics over the data with ``training=False`` (weights do not change).
+
+        A callback may set ``model.stop_evaluating = True`` to end after this batch.
+        """
         state = self._compiled
         training.reset_metrics(state)
         n, batch_size = len(xs[0]), batch_size or 32
@@ -201,6 +238,8 @@ class Trainer:
                                     batch=len(y_batch[0]))
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, training.current_logs(state))
+                if getattr(self, "stop_evaluating", False):
+                    break
         return training.current_logs(state)
 
     # ================================================================ predict
@@ -218,6 +257,18 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=total_steps)
+        with events.closing_scope():     # no listener a callback subscribed outlives it
+            outputs = self._predict_batches(xs, n, batch_size, total_steps, cbs)
+        joined = [np.concatenate([o[i] for o in outputs]) for i in range(len(outputs[0]))]
+        return self._pack_outputs(joined)      # a dict for Model(..., outputs={...})
+
+    def _predict_batches(self, xs, n, batch_size, total_steps, cbs):
+        """The outputs of every batch, as lists of host arrays (one per model output).
+
+        Each batch's predictions go to the callbacks as ``{"outputs": ...}``, as in
+        Keras; a callback may set ``model.stop_predicting = True`` to stop early.
+        """
+        self.stop_predicting = False
         cbs.on_predict_begin()
         outputs = []
         for step in range(total_steps):
@@ -225,12 +276,13 @@ class Trainer:
             cbs.on_predict_batch_begin(step)
             batch = on_device([a[index] for a in xs])
             y, _ = self.forward(batch if len(xs) > 1 else batch[0], training=False)
+            y = [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
             outputs.append(y if isinstance(y, list) else [y])
             cbs.on_predict_batch_end(step, {"outputs": y})
+            if self.stop_predicting:
+                break
         cbs.on_predict_end()
-        joined = [backend.to_host(np.concatenate([o[i] for o in outputs]))
-                  for i in range(len(outputs[0]))]
-        return joined[0] if len(joined) == 1 else joined
+        return outputs
 
     def _checked_inputs(self, x):
         """``x`` as a list of arrays, the model built for them and their shapes checked."""
@@ -267,7 +319,8 @@ class Trainer:
         xs = training.to_arrays(self, x, "x", "input")
         self._ensure_built_for(xs if len(xs) > 1 else xs[0])
         y, _ = self.forward(on_device(xs) if len(xs) > 1 else on_device(xs)[0], training=False)
-        return [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
+        return self._pack_outputs([backend.to_host(o) for o in y] if isinstance(y, list)
+                                  else backend.to_host(y))
 
     # ================================================================ metrics
     @property

@@ -58,8 +58,14 @@ class Stats:
     histogram: tuple = None          # (counts, bin edges) of the finite entries
 
     @classmethod
+    @np.errstate(all="ignore")       # a mean or RMS that overflows is honestly inf
     def of(cls, array):
-        """Stats of an array, or of a list of arrays taken together (``None`` -> ``None``)."""
+        """Stats of an array, or of a list of arrays taken together (``None`` -> ``None``).
+
+        NaN and inf entries are counted in ``nonfinite`` and left out of the other
+        numbers; an array with no finite entry (or no entry at all) gets NaN stats
+        and no histogram.
+        """
         arrays = _arrays(array)
         if not arrays:
             return None
@@ -74,11 +80,33 @@ class Stats:
                    zeros=float(np.mean(flat == 0)),
                    rms=float(np.sqrt(np.mean(np.square(finite)))),
                    nonfinite=int(flat.size - finite.size),
-                   histogram=np.histogram(finite, bins=HISTOGRAM_BINS))
+                   histogram=histogram_of_finite(finite))
 
     def __str__(self):
         return (f"mean {self.mean:+.3g}  std {self.std:.3g}  min {self.min:+.3g}  "
                 f"max {self.max:+.3g}  zeros {self.zeros:.0%}")
+
+
+def histogram_of_finite(finite, bins=HISTOGRAM_BINS):
+    """``(counts, edges)`` of finite values: ``bins`` equal bins, or one bin when they can't be.
+
+    ``np.histogram(values, bins=30)`` raises ``ValueError: Too many bins for data
+    range`` when 30 distinct, increasing bin edges cannot be written in float64
+    between the smallest and the largest value. That happens on perfectly good
+    training data: a constant array of magnitude 1e15 or more (NumPy widens a
+    constant's range to ``value +- 0.5``, and at that size the edges all round
+    to the same float), values a few ulps apart, or a range wider than the
+    largest float (``-1e308`` to ``1e308``, as a diverging run produces). The
+    tracer must never stop a training run over a summary, so those arrays get one
+    bin from their minimum to their maximum -- every value counted, the edges
+    exact, the width possibly zero.
+    """
+    with np.errstate(all="ignore"):        # the edge arithmetic may overflow first
+        try:
+            return np.histogram(finite, bins=bins)
+        except ValueError:
+            low, high = float(finite.min()), float(finite.max())
+            return np.array([finite.size]), np.array([low, high])
 
 
 def _arrays(value):
@@ -247,7 +275,9 @@ class Recorder:
         self.current = None
         self.seen = 0                # training steps started while recording
 
-    # The event bus calls the recorder itself: recorder(name, data).
+    # The event bus calls the recorder itself: recorder(name, data). Overflow while
+    # summarising a diverging step (norms, updates) gives inf or NaN, not an error.
+    @np.errstate(all="ignore")
     def __call__(self, name, data):
         handler = getattr(self, "_on_" + name, None)
         if handler is not None:
@@ -457,7 +487,10 @@ class TraceCallback(Callback):
 
     The recorder is subscribed only around the sampled steps, so the steps in
     between run exactly as without the callback (nobody listens, no event is
-    built). ``max_steps`` caps how many steps are kept::
+    built). If a step or another callback raises, ``fit`` unsubscribes it on the
+    way out (:func:`kerastutor.events.closing_scope`); whatever the arrays hold
+    (NaN, inf, huge constants, nothing) recording them never raises.
+    ``max_steps`` caps how many steps are kept::
 
         tracer = keras.trace.TraceCallback(every=50)
         model.fit(x, y, epochs=10, callbacks=[tracer])
@@ -476,6 +509,7 @@ class TraceCallback(Callback):
         self._context = None
 
     def on_train_begin(self, logs=None):
+        self._context = None            # a fit that raised was closed by fit itself
         self._recorder = Recorder(self.model, keep_arrays=self.keep_arrays)
         self.trace = Trace(model=self.model)
         self._step = 0
@@ -485,8 +519,10 @@ class TraceCallback(Callback):
         self._epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self._recorder is None:      # driven without on_train_begin (a hand-made loop)
+            self.on_train_begin()
         full = self.max_steps is not None and len(self.trace.steps) >= self.max_steps
-        if self._step % self.every == 0 and not full:
+        if self._step % self.every == 0 and not full and self._context is None:
             self._context = listening_to(self.model, self._recorder)
             self._context.__enter__()
             self._recorder.seen = self._step
