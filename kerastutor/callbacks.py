@@ -121,15 +121,22 @@ def pythonify_logs(logs):
 
 
 def _as_float_if_possible(value):
-    """``float(value)`` where that works (as Keras tries it), else ``value`` unchanged."""
-    if isinstance(value, float):
+    """``float(value)`` where that works (as Keras tries it), else ``value`` unchanged.
+
+    Arrays are converted only when they hold one number: ``float()`` of a larger
+    array fails in Keras too (and of a one-element array NumPy now warns, so that
+    case is written out).
+    """
+    if type(value) is float:
         return value
-    if isinstance(value, (list, tuple, str)):      # float() of a list fails anyway
+    value = backend.to_host(value)
+    if isinstance(value, np.ndarray):
+        one_number = value.size == 1 and value.dtype.kind in "biuf"
+        return float(value.reshape(())) if one_number else value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
         return value
-    array = np.asarray(backend.to_host(value)) if value is not None else None
-    if array is None or array.size != 1 or array.dtype.kind not in "biuf":
-        return value
-    return float(array.reshape(()))
 
 
 class CallbackList:

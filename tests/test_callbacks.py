@@ -412,3 +412,30 @@ def test_monitor_and_rate_bases_are_shared():
     for cls in (metrics.PrecisionAtRecall, metrics.RecallAtPrecision,
                 metrics.SensitivityAtSpecificity, metrics.SpecificityAtSensitivity):
         assert issubclass(cls, metrics.SensitivitySpecificityBase)
+
+
+# ------------------------------------------------------------ the logs every hook receives
+def test_pythonify_logs_makes_what_keras_hands_to_callbacks():
+    """Keras 3.15.1's pythonify_logs: None -> {}, keys sorted, nested dicts flattened,
+    values float() accepts become Python floats, anything else is passed unchanged."""
+    batch = np.ones((4, 1), dtype="float32")
+    logs = {"mae": np.float32(0.5), "loss": np.float64(2.0), "nested": {"auc": 1},
+            "outputs": batch, "single": np.array([[3.0]]), "names": ["a"], "flag": True}
+    result = callbacks.pythonify_logs(logs)
+    # Keras flattens "nested" where its key sorts, so "auc" comes after "names".
+    assert list(result) == ["flag", "loss", "mae", "names", "auc", "outputs", "single"]
+    assert {k: type(v) for k, v in result.items() if k not in ("outputs", "names")} == \
+        dict.fromkeys(["auc", "flag", "loss", "mae", "single"], float)
+    assert result["outputs"] is batch and result["names"] == ["a"] and result["single"] == 3.0
+    assert callbacks.pythonify_logs(None) == {}
+    assert result is not callbacks.pythonify_logs(result)          # always a new dict
+
+
+def test_each_hook_call_gets_a_fresh_dict_shared_by_its_callbacks():
+    seen = []
+    first = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update(extra=1.0))
+    second = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(dict(logs)),
+                                      on_train_end=lambda logs: seen.append(dict(logs)))
+    _fit(_model(), [first, second], epochs=1)
+    epoch_logs, train_end_logs = seen
+    assert epoch_logs["extra"] == 1.0 and "extra" not in train_end_logs
