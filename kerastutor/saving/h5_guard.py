@@ -276,6 +276,20 @@ def read_array(dataset, where, source):
         return dataset[()]
 
 
+def read_state(dataset, like, where, source):
+    """An optimizer variable: read like :func:`read_array`, cast to the live one's dtype.
+
+    The file's dtype is not trusted (a damaged file can turn the int64 step
+    counter into uint32, which the GPU cannot hold), and a NaN or infinity in
+    a moment estimate would poison every later step, so both are settled here.
+    """
+    array = np.asarray(read_array(dataset, where, source), dtype=like.dtype)
+    if not np.all(np.isfinite(array)):
+        raise WeightsFileError(f"{source}: optimizer variable '{where}' contains NaN or "
+                               "infinity; refusing to load it.")
+    return array
+
+
 def _check_chunks(dataset, where, source):
     """Chunk shape, filters, stored size and inflated size all within the declared size."""
     shape, chunks = tuple(dataset.shape), tuple(dataset.chunks)

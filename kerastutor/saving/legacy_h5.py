@@ -32,7 +32,8 @@ import warnings
 import numpy as np
 
 from kerastutor.saving.h5_guard import (WeightsFileError, child, has_attribute, has_link,
-                                        open_dataset, read_array, read_attribute, text)
+                                        open_dataset, read_array, read_attribute, read_state,
+                                        text)
 
 KERAS_VERSION = "3.15.1"
 ATTRIBUTE_LIMIT = 64512          # HDF5 attribute size limit Keras splits lists at
@@ -217,5 +218,5 @@ def read_optimizer_weights(model, h5file, source):
                 tuple(dataset.shape) != tuple(np.shape(current)):
             raise WeightsFileError(f"{source}: optimizer variable '{name}' does not have the "
                                    f"shape {tuple(np.shape(current))}.")
-        arrays.append(np.asarray(read_array(dataset, where, source)))
+        arrays.append(read_state(dataset, current, where, source))
     optimizer.set_variables(arrays)

@@ -38,7 +38,7 @@ import numpy as np
 
 from kerastutor.backend import snake_case
 from kerastutor.saving.h5_guard import (WeightsFileError, has_link, names, open_dataset,
-                                        read_array)
+                                        read_array, read_state)
 from kerastutor.saving.h5_guard import child as hard_child
 from kerastutor.layers.base import Layer
 from kerastutor.optimizers import Optimizer
@@ -224,7 +224,7 @@ def optimizer_arrays(h5file, path, optimizer, model, source):
                 f"{source}: optimizer variable {key} has shape {tuple(datasets[key].shape)}, "
                 f"expected {tuple(np.shape(current))}. Hint: the optimizer state belongs "
                 "to a model with different weights.")
-        state[key] = np.asarray(read_array(datasets[key], f"{where}/{key}", source))
+        state[key] = read_state(datasets[key], current, f"{where}/{key}", source)
     return state
 
 

@@ -423,3 +423,21 @@ def test_a_name_list_that_is_not_utf8_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match=r"attribute 'layer_names' is not valid UTF-8 text "
                                          r"\(invalid start byte at position 5\)"):
         keras.models.load_model(path)
+
+
+def test_optimizer_state_takes_the_live_dtype_and_must_be_finite(tmp_path):
+    """A file's dtypes are not trusted: a uint32 step counter loads as the optimizer's own
+    int64 (the GPU holds no uint32), and a NaN moment estimate is refused by name."""
+    model = trained_model()
+    path = tmp_path / "m.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path, "a") as f:
+        steps = np.array(f["optimizer/vars/0"])
+        del f["optimizer/vars/0"]
+        f["optimizer/vars/0"] = steps.astype(np.uint32)
+    model.load_weights(path)
+    assert model.optimizer.iterations == int(steps)
+    with h5py.File(path, "a") as f:
+        f["optimizer/vars/2"][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"optimizer variable 'optimizer/vars/2' contains NaN"):
+        model.load_weights(path)
