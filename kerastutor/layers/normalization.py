@@ -325,7 +325,12 @@ class LayerNormalization(_AffineNormalization):
         y = \gamma \odot \frac{x-\mu}{\sqrt{\sigma^2+\epsilon}} + \beta,
 
     with ``gamma`` and ``beta`` spanning the ``axis`` axes. Training and inference
-    compute the same thing.
+    compute the same thing. Any axes may be normalised, leading ones too:
+    ``LayerNormalization(axis=1)`` on ``(batch, steps, features)`` normalises
+    over the steps. (Keras 3.15.1's torch backend raises there: it hands every
+    contiguous ``axis`` to ``torch.nn.functional.layer_norm``, which only
+    normalises trailing axes; this formula is what its other backends compute,
+    and what the tests check ours against.)
 
     **Backward.** Sums over the other (batch-like) axes for the weights,
 

@@ -328,6 +328,14 @@ class _AveragePooling(_Pooling):
     (2x2 "same" pooling of the 5x5 ramp ``arange(25)`` ends its last column
     with ``24 / 1 = 24``).
 
+    **Where Keras 3.15.1 differs.** This is what Keras computes on its
+    TensorFlow and JAX backends. Its torch backend pads an *uneven* "same"
+    padding by replicating the edge value, so a border window also averages a
+    copy of the last element: ``AveragePooling1D(3, strides=2,
+    padding="same")`` on ``arange(10)`` ends with ``(8 + 9 + 9) / 3`` there
+    instead of ``(8 + 9) / 2 = 8.5`` here (the tests check ours against a
+    window-by-window reference and pin Keras-torch's value).
+
     **Backward.** Every element of a window gets an equal share,
 
     .. math::

@@ -148,6 +148,10 @@ class Huber(Loss):
     An outlier pulls with force at most :math:`\delta`, not :math:`|e|`.
     The second derivative jumps at :math:`|e| = \delta` (``has_kinks``).
 
+    ``get_config`` keeps ``delta``, so a saved ``Huber(delta=2.0)`` loads back
+    with :math:`\delta = 2`; Keras 3.15.1's config leaves it out, and its
+    reloaded loss silently uses :math:`\delta = 1`.
+
     Parameters
     ----------
     delta : float

@@ -381,3 +381,18 @@ def test_masked_batchnorm_in_a_model_takes_the_embedding_mask():
     # the moving statistics saw the kept steps only (momentum 0: exactly the batch's)
     np.testing.assert_allclose(model.layers[1].moving_mean.value, kept.mean(0), rtol=1e-4,
                                atol=1e-6)
+
+
+def test_layernorm_over_a_leading_axis_of_rank_3_is_the_formula():
+    """axis=1 of (batch, steps, features): moments over the steps. (Keras 3.15.1's torch
+    backend raises here; tests/oracle pins that.)"""
+    x = random_array(3, (3, 4, 5), scale=2.0, shift=1.0)
+    ln = LayerNormalization(axis=1)
+    ln.build((None, 4, 5))
+    randomize_affine(ln, 3)
+    assert ln.gamma.shape == (4,)
+    y, _ = ln.forward(x)
+    mean, var = naive_moments(x, keep=[0, 2])
+    ref = (x - mean) / np.sqrt(var + 1e-3) * ln.gamma.value[:, None] + ln.beta.value[:, None]
+    np.testing.assert_allclose(y, ref, rtol=1e-5, atol=1e-5)
+    gradcheck.assert_gradients_ok(ln, x)

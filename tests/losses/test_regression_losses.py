@@ -99,3 +99,15 @@ def test_cosine_gradient_for_a_zero_length_prediction():
     y = np.array([[3.0, 4.0]])
     grad = losses.CosineSimilarity().gradient(y, np.array([[1e-9, 0.0]]))
     np.testing.assert_allclose(grad, -(y / 5) / 1e-7, rtol=1e-6)
+
+
+def test_huber_keeps_delta_through_its_config():
+    """Keras 3.15.1 leaves delta out of Huber's config (a reload uses delta = 1; the
+    oracle tests pin that); ours keeps it, and the reloaded loss is the delta = 2 formula."""
+    loss = losses.Huber.from_config(losses.Huber(delta=2.0).get_config())
+    assert loss.get_config()["delta"] == 2.0
+    y_true = np.zeros((2, 4), F)
+    y_pred = np.array([[0.5, 1.5, 3.0, -4.0], [2.0, -2.5, 0.0, 1.0]], F)
+    e = np.abs(y_pred - y_true)
+    reference = np.where(e <= 2.0, 0.5 * e ** 2, 2.0 * e - 0.5 * 2.0 ** 2).mean()
+    assert float(loss(y_true, y_pred)) == pytest.approx(reference, rel=1e-6)
