@@ -554,7 +554,9 @@ class _Problem:
     (None counts as zero) and adds into the weights' ``.grad``. ``weights`` are
     all the object's weights: each is cast to float64 and kept repeatable, the
     trainable ones are checked. ``scalar`` marks a loss, whose objective is its
-    value itself (upstream 1).
+    value itself (upstream 1). ``added_loss`` marks a last output that is the
+    total of the loss terms the object added itself (``add_loss``): it enters
+    the objective with upstream 1, as in training, and backward includes it.
     """
 
     subject: str
@@ -566,6 +568,7 @@ class _Problem:
     weights: list = field(default_factory=list)
     kinked: list = field(default_factory=list)
     scalar: bool = False
+    added_loss: bool = False
     weight_paths: bool = False
     notes: list = field(default_factory=list)
 
@@ -609,6 +612,8 @@ def _analytic_pass(problem, replay, seed):
     else:
         upstream_rng = np.random.default_rng(seed)
         upstream = [upstream_rng.standard_normal(np.shape(y)) for y in outputs]
+        if problem.added_loss:
+            upstream[-1] = np.ones(())
     low = sorted({str(np.asarray(y).dtype) for y in outputs} - {"float64"})
     if low:
         problem.notes.append(f"the output was {', '.join(low)}, not float64: the object did "
@@ -721,16 +726,17 @@ def check_layer(layer, x, training=False, h=DEFAULT_STEP, seed=0,
 
     def evaluate(xs):
         y, cache = layer.forward(xs if is_list else xs[0], training=training)
-        return _as_list(y), (cache, isinstance(y, (list, tuple)))
+        return _as_list(y) + [_added_loss(cache)], (cache, isinstance(y, (list, tuple)))
 
     def backpropagate(marked_cache, upstream):
         cache, several_outputs = marked_cache
+        upstream = upstream[:-1]             # backward adds the added losses' part itself
         grad = layer.backward(cache, upstream if several_outputs else upstream[0])
         return _grads_per_input(layer, grad, is_list, len(inputs))
 
     problem = _Problem(_describe(layer), layer, evaluate, backpropagate, inputs, input_names,
                        weights=_unique(getattr(layer, "weights", None) or []),
-                       kinked=_kinked_parts(layer))
+                       kinked=_kinked_parts(layer), added_loss=True)
     return _run(problem, h, seed, max_entries, threshold, floor)
 
 
@@ -807,9 +813,10 @@ def check_model(model, x, y=None, loss=None, training=False, h=DEFAULT_STEP, see
     def evaluate(xs):
         y_pred, tape = model.forward(xs if is_list else xs[0], training=training)
         if loss is None:
-            return _as_list(y_pred), (tape, y_pred)
-        # The training objective: the loss plus any activity-regularizer penalty.
-        value = loss.value(y_true, y_pred) + getattr(tape, "penalty", 0.0)
+            return _as_list(y_pred) + [_added_loss(tape)], (tape, y_pred)
+        # The training objective: the loss plus what the model adds (activity
+        # penalties, add_loss terms).
+        value = loss.value(y_true, y_pred) + _added_loss(tape)
         return [np.asarray(value)], (tape, y_pred)
 
     def backpropagate(cache, upstream):
@@ -817,6 +824,7 @@ def check_model(model, x, y=None, loss=None, training=False, h=DEFAULT_STEP, see
         if loss is not None:
             grad_y = loss.gradient(y_true, y_pred)
         else:
+            upstream = upstream[:-1]         # backward adds the added losses' part itself
             grad_y = upstream if isinstance(y_pred, (list, tuple)) else upstream[0]
         return _grads_per_input(model, model.backward(tape, grad_y), is_list,
                                 len(inputs))
@@ -824,7 +832,7 @@ def check_model(model, x, y=None, loss=None, training=False, h=DEFAULT_STEP, see
     subject = _describe(model) + ("" if loss is None else f" through {_describe(loss)}")
     problem = _Problem(subject, model, evaluate, backpropagate, inputs, input_names,
                        weights=_unique(model.weights), kinked=_kinked_parts(model, loss),
-                       scalar=loss is not None, weight_paths=True)
+                       scalar=loss is not None, added_loss=loss is None, weight_paths=True)
     return _run(problem, h, seed, max_entries, threshold, floor)
 
 
@@ -995,6 +1003,12 @@ def _ensure_built(layer, x):
 
 def _as_list(y):
     return list(y) if isinstance(y, (list, tuple)) else [y]
+
+
+def _added_loss(cache):
+    """The total of the loss terms a forward pass added itself (``add_loss``, activity
+    regularizers), which its backward differentiates too: 0.0 for most layers."""
+    return np.asarray(float(getattr(cache, "penalty", 0.0)))
 
 
 def _grads_per_input(obj, grad, is_list, count):

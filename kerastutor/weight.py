@@ -16,9 +16,10 @@ The model zeroes every ``grad`` before a backward pass; the optimizer reads
 import numpy as np
 
 from kerastutor import backend, ops
+from kerastutor.ops import VariableBase
 
 
-class Weight(ops.VariableBase):
+class Weight(VariableBase):
     """A named, trainable (or not) array with a gradient buffer.
 
     Arithmetic works as on a Keras variable (``w * 2.0``, ``x @ w``): the
@@ -40,7 +41,7 @@ class Weight(ops.VariableBase):
         Full name such as ``"sequential/dense/kernel"`` (Keras's ``variable.path``).
     """
 
-    def __init__(self, value, name="weight", trainable=True, regularizer=None,
+    def __init__(self, value, name="variable", trainable=True, regularizer=None,
                  constraint=None, path=None):
         self.value = backend.asarray(value)     # NumPy, or a DeviceArray on a GPU
         self.name = name
@@ -119,14 +120,60 @@ class Weight(ops.VariableBase):
         """The value as a NumPy array (Keras ``Variable.numpy()``)."""
         return backend.to_host(self.value)
 
-    def assign(self, new_value):
-        """Overwrite the value in place, checking the shape."""
-        new_value = backend.asarray(new_value)
-        if new_value.shape != self.value.shape:
+    # ------------------------------------------------------------------ changing the value
+    # Keras's ``Variable.assign`` family. The new value is cast to the weight's dtype
+    # (a float64 array into a float32 weight is fine), must have the weight's shape
+    # exactly (no broadcasting: Keras refuses a scalar for a vector), and is written in
+    # place, so the layer holding the weight sees it. Each returns the new value as a
+    # fresh array, as Keras returns the assigned tensor. Assigning is not
+    # differentiable: inside a custom layer's call() only the value of a traced
+    # argument is used.
+    def assign(self, value):
+        r"""Overwrite the value: :math:`W \leftarrow v`. Returns the new value."""
+        value = self._checked_value(value, "assign")
+        self.value[...] = value
+        return value.copy()
+
+    def assign_add(self, delta):
+        r"""Add to the value in place: :math:`W \leftarrow W + \Delta`. Returns the new value."""
+        delta = self._checked_value(delta, "assign_add", same_shape=False)
+        return self.assign(self.value + delta)
+
+    def assign_sub(self, delta):
+        r"""Subtract in place: :math:`W \leftarrow W - \Delta`. Returns the new value."""
+        delta = self._checked_value(delta, "assign_sub", same_shape=False)
+        return self.assign(self.value - delta)
+
+    def _checked_value(self, value, method, same_shape=True):
+        """``value`` as an array of this weight's dtype, or an error saying what to pass.
+
+        ``assign_add``/``assign_sub`` check the shape of the *result*, so a scalar
+        delta is fine there (``w.assign_add(1.0)``), as in Keras.
+        """
+        if isinstance(value, (ops.Traced, VariableBase)):
+            value = value.value                 # a traced value or another weight
+        try:
+            array = np.asarray(backend.to_host(value))
+        except (TypeError, ValueError):
+            array = np.asarray(value, dtype=object)
+        if array.dtype.kind not in "biuf":
             raise ValueError(
-                f"Weight '{self.path}': cannot assign a value of shape "
-                f"{new_value.shape}; expected shape {self.value.shape}.")
-        self.value[...] = new_value
+                f"Weight '{self.path}': {method}() needs numbers, got {_shown(value)} "
+                f"(dtype {array.dtype}). Fix: pass an array of shape {self.shape} that "
+                f"holds numbers, e.g. np.zeros({self.shape}).")
+        if same_shape and array.shape != self.shape:
+            raise ValueError(
+                f"Weight '{self.path}': {method}() got a value of shape {array.shape}, but "
+                f"the weight has shape {self.shape}; the shapes must match exactly (Keras "
+                f"does not broadcast here). Fix: pass an array of shape {self.shape}"
+                + (", e.g. np.full(shape, value) for one number everywhere."
+                   if array.ndim == 0 else "."))
+        if not same_shape and _broadcast(array.shape, self.shape) != self.shape:
+            raise ValueError(
+                f"Weight '{self.path}': {method}() got a value of shape {array.shape}, which "
+                f"does not combine with the weight's shape {self.shape}. Fix: pass an array "
+                f"of shape {self.shape} (or a single number).")
+        return backend.asarray(array.astype(self.dtype, copy=False))
 
     def __array__(self, dtype=None, copy=None):
         return self.value if dtype is None else self.value.astype(dtype)
@@ -134,3 +181,17 @@ class Weight(ops.VariableBase):
     def __repr__(self):
         return (f"<Weight path={self.path!r} shape={self.value.shape} "
                 f"dtype={self.value.dtype} trainable={self.trainable}>")
+
+
+def _shown(value):
+    """A short description of a refused value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _broadcast(shape, other):
+    """The shape NumPy broadcasting gives, or None when the two do not combine."""
+    try:
+        return np.broadcast_shapes(shape, other)
+    except ValueError:
+        return None
