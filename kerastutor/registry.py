@@ -214,13 +214,23 @@ class Catalog:
         return self.classes.get(cls.__name__) is cls
 
     def record(self, obj):
-        """Keras's record of an object: module, class name, its config, registered name."""
+        """Keras's record of an object: module, class name, its config, registered name.
+
+        An object may name itself differently with a ``_serialized_class()``
+        method returning ``(module, class_name, registered_name)``: models do,
+        since Keras writes ``keras.Model(inputs, outputs)`` as
+        ``"Functional"`` from ``"keras.src.models.functional"``.
+        """
         cls = type(obj)
+        class_name = cls.__name__
         if self.is_builtin(cls):
             module, registered = self.module, None
+            named = getattr(obj, "_serialized_class", None)
+            if callable(named):
+                module, class_name, registered = named()
         else:
             module, registered = None, get_registered_name(cls)
-        return {"module": module, "class_name": cls.__name__, "config": obj.get_config(),
+        return {"module": module, "class_name": class_name, "config": obj.get_config(),
                 "registered_name": registered}
 
     def class_for(self, record, custom_objects=None):

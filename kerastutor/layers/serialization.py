@@ -18,6 +18,7 @@ import inspect
 import numpy as np
 
 from kerastutor.layers.base import CATALOG
+from kerastutor.registry import serialize_keras_object
 
 _MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
 
@@ -45,10 +46,14 @@ def class_for(config, custom_objects=None):
 def serialize(layer):
     """``{"module": "keras.layers", "class_name": "Dense", "config": {...}, ...}``.
 
-    Your own layer class gets ``"module": None`` and its registered name
-    (``"package>Name"``, or the class name if unregistered), as Keras writes it.
+    Exactly Keras's record (``keras.saving.serialize_keras_object``): a plain
+    dict, with a ``"build_config"`` once the layer is built (the shape it was
+    built for) and, for a model, its ``"compile_config"``. Your own layer
+    class gets ``"module": None`` and its registered name (``"package>Name"``,
+    or the class name if unregistered). A wrapper's inner layer
+    (``Bidirectional(LSTM(...))``) is a record of the same kind inside its config.
     """
-    return CATALOG.record(layer)
+    return serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):

@@ -23,10 +23,14 @@ import json
 import numpy as np
 
 from kerastutor import backend, events, saving
-from kerastutor.layers.base import KerasTensor, Layer, _split_backward, format_shape
+from kerastutor.layers.base import (KerasTensor, Layer, _split_backward, format_shape,
+                                    starts_a_call)
 from kerastutor.layers.core import InputLayer
-from kerastutor.layers.serialization import serialize
-from kerastutor.models.serialization import functional_config, functional_from_config
+from kerastutor.models.serialization import (check_auto_config, functional_config,
+                                             functional_from_config,
+                                             functional_like_constructor,
+                                             init_defaults, is_functional_config,
+                                             unrevivable_config_error)
 from kerastutor.models.trainer import Trainer
 from kerastutor.registry import get_registered_name
 from kerastutor.utils.summary import summary_text
@@ -72,8 +76,14 @@ def _accepts_mask(layer):
 
 
 def _flatten(structure):
+    """The tensors of an ``inputs``/``outputs`` structure as a flat list.
+
+    A dict is flattened in the order of its **sorted keys**, as Keras's
+    ``tree.flatten`` does: ``{"zz": a, "aa": b}`` gives ``[b, a]``. That order
+    is the order of ``model.outputs``, of a list ``y``, and of a list ``loss``.
+    """
     if isinstance(structure, dict):
-        return list(structure.values())
+        return [structure[key] for key in sorted(structure)]
     if isinstance(structure, (list, tuple)):
         return list(structure)
     return [structure]
@@ -87,6 +97,19 @@ class Model(Trainer, Layer):
     A model is itself a layer, so it can be called inside another model;
     the training methods come from :class:`~kerastutor.models.trainer.Trainer`.
     """
+
+    def __new__(cls, *args, **kwargs):
+        """Note what ``__init__`` will be given, for the default ``get_config``.
+
+        Keras 3 records, when a Model subclass is created, the *defaults* of
+        its ``__init__`` arguments (not the values passed): that is the config
+        a subclass gets if it does not write ``get_config``. See
+        :meth:`get_config`.
+        """
+        model = super().__new__(cls)
+        model._auto_config = init_defaults(cls)
+        model._init_call = (args, kwargs)
+        return model
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         subclassed = type(self) not in (Model,) and inputs is None and \
@@ -235,6 +258,7 @@ class Model(Trainer, Layer):
         return [w for w in self.weights if id(w) not in trainable]
 
     # ------------------------------------------------------ forward/backward
+    @starts_a_call           # an outermost call starts model.losses afresh, as in Keras
     def forward(self, x, training=False):
         """Run every node in order; return ``(outputs, tape)``."""
         if self._is_subclassed():
@@ -262,7 +286,7 @@ class Model(Trainer, Layer):
                 kwargs["mask"] = in_mask
             y, cache = step.layer.forward(x, training, **kwargs)
             if step.layer.activity_regularizer is not None:
-                tape.add_activity_penalty(index, step.layer.activity_regularizer, y)
+                tape.add_activity_penalty(index, step.layer, y)
             outs = y if step.multi_out else [y]
             for s, v in zip(step.out_slots, outs):
                 values[s] = v
@@ -273,6 +297,7 @@ class Model(Trainer, Layer):
                 for s, m in zip(step.out_slots, _as_list_of(out_mask, len(outs))):
                     masks[s] = m
             tape.append(cache)
+            tape.penalty += getattr(cache, "penalty", 0.0)   # what the layer added with add_loss
             events.emit("layer_forward", model=self, layer=step.layer,
                         inputs=args if step.multi_in else args[0], output=y)
         outputs = [values[s] for s in self._output_slots]
@@ -357,11 +382,75 @@ class Model(Trainer, Layer):
 
     @property
     def output_names(self):
+        """The names of the layers that make the outputs (Keras's ``output_names``)."""
         return [t.history[0].name for t in self.outputs]
 
+    # ------------------------------------------- inputs and outputs as given
+    @property
+    def input(self):
+        """The input tensor(s) exactly as given to ``Model(inputs, ...)``.
+
+        One tensor, a list or a dict -- the structure you passed, where
+        :attr:`inputs` is always the flat list. A model without a graph (a
+        subclassed one) has an input only once called on a symbolic tensor.
+        """
+        struct = getattr(self, "_inputs_struct", None)
+        return Layer.input.fget(self) if struct is None else struct
+
+    @property
+    def output(self):
+        """The output tensor(s) exactly as given to ``Model(..., outputs)``."""
+        struct = getattr(self, "_outputs_struct", None)
+        return Layer.output.fget(self) if struct is None else struct
+
+    def _data_keys(self, kind):
+        """The names that key a dict of data, one per flat input (``kind="input"``) or output.
+
+        For inputs or outputs given as a dict they are the dict's keys (sorted,
+        the flat order); otherwise the input tensors' names, or for outputs the
+        output layers' names -- what ``fit``'s ``x``/``y`` dicts and
+        ``compile``'s ``loss``/``metrics`` dicts are keyed by, as in Keras.
+        """
+        struct = getattr(self, "_inputs_struct" if kind == "input" else "_outputs_struct",
+                         None)
+        if isinstance(struct, dict):
+            return sorted(struct)
+        if kind != "input":
+            return self.output_names
+        return [t.history[0].name if t.history else f"input_{i}"
+                for i, t in enumerate(self.inputs)]
+
+    def _pack_outputs(self, flat):
+        """Flat outputs (arrays or tensors) in the structure the model was given.
+
+        Dict outputs come back as a dict keyed like ``Model(..., outputs={...})``;
+        otherwise one output comes back alone and several as a list.
+        """
+        flat = list(flat) if isinstance(flat, (list, tuple)) else [flat]
+        if isinstance(getattr(self, "_outputs_struct", None), dict):
+            return dict(zip(self._data_keys("output"), flat))
+        return flat[0] if len(flat) == 1 else flat
+
+    def _flat_inputs(self, inputs):
+        """A dict of inputs as the list the graph reads (by the keys of :meth:`_data_keys`)."""
+        if not isinstance(inputs, dict) or not self._steps:
+            return inputs
+        keys = self._data_keys("input")
+        missing = [key for key in keys if key not in inputs]
+        if missing:
+            raise ValueError(
+                f"Model {self.name!r}: the inputs dict has no entry for {missing}; "
+                f"expected the keys {keys}, received {sorted(inputs)}.")
+        flat = [inputs[key] for key in keys]
+        return flat if len(flat) > 1 else flat[0]
+
     def __call__(self, inputs, training=None, **kwargs):
+        inputs = self._flat_inputs(inputs)
         self._ensure_built_for(inputs)
-        return super().__call__(inputs, training=training, **kwargs)
+        outputs = super().__call__(inputs, training=training, **kwargs)
+        if isinstance(getattr(self, "_outputs_struct", None), dict):
+            return self._pack_outputs(outputs)
+        return outputs
 
     def _ensure_built_for(self, inputs):
         """Subclassed models build on their first data (Sequential overrides this)."""
@@ -372,6 +461,8 @@ class Model(Trainer, Layer):
             raise ValueError(f"Model {self.name!r} is subclassed: call it on data (or fit "
                              "it) before using it on symbolic tensors.")
         sample = [np.asarray(a)[:1] for a in xs]
+        self._build_input_shape = ([(None,) + a.shape[1:] for a in sample] if len(sample) > 1
+                                   else (None,) + sample[0].shape[1:])
         y, _ = Layer.forward(self, sample if len(sample) > 1 else sample[0], False)
         outs = y if isinstance(y, list) else [y]
         # Symbolic stand-ins so fit/evaluate/summary know the shapes.
@@ -398,23 +489,83 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------- serialization
     def get_config(self):
-        return functional_config(self)
+        """The model's config, as Keras writes it for each kind of model.
+
+        * A functional model (``Model(inputs, outputs)``, or a subclass whose
+          ``__init__`` takes the same arguments): its graph -- layers, calls,
+          inputs and outputs (:func:`~kerastutor.models.serialization.functional_config`).
+        * A subclass that overrides ``get_config`` and calls ``super()``: the
+          base keys ``name``, ``trainable``, ``dtype``, which it extends.
+        * A subclass that does not write ``get_config``: Keras's automatic
+          config, the base keys plus the *defaults* of ``__init__``'s arguments
+          -- possible only when every argument has a plain default (a number,
+          a string, a boolean, None). If ``__init__`` needs an argument, there
+          is nothing to rebuild it from, and Keras's ``NotImplementedError``
+          asks you to write ``get_config``.
+        """
+        if self._steps and functional_like_constructor(type(self), Model):
+            return functional_config(self)
+        base = Layer.get_config(self)
+        if type(self).get_config is not Model.get_config:
+            return base                          # the subclass extends these keys
+        auto = check_auto_config(self)           # raises Keras's error if there is none
+        config = {"name": base.pop("name"), **auto, **base}
+        if not _init_takes_name(type(self)):
+            config.pop("name")                   # __init__ could not take it back
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        return functional_from_config(Model, config, custom_objects=custom_objects)
+        """Rebuild a model: replay a functional graph, else call ``cls(**config)``."""
+        if is_functional_config(config) and functional_like_constructor(cls, Model):
+            return functional_from_config(cls, config, custom_objects=custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as err:
+            raise unrevivable_config_error(cls, config, err) from None
+
+    def get_build_config(self):
+        """How to build the model again: ``{"input_shape": ...}``, or None if never built.
+
+        A functional model builds itself from its graph, so Keras writes
+        ``{"input_shape": None}``; a subclassed model records the shape of
+        the first data it was called on.
+        """
+        if not self.built:
+            return None
+        if self._steps and not self._is_subclassed():
+            return {"input_shape": None}
+        return {"input_shape": saving.json_shape(self._build_input_shape)}
 
     def build_from_config(self, config):
-        """Build from a saved ``build_config`` (a subclassed model runs once on zeros)."""
-        shape = config["input_shape"]
-        self._ensure_built_for(np.zeros(tuple(1 if d is None else d for d in shape),
-                                        dtype=backend.floatx()))
+        """Build from a saved ``build_config``: a subclassed model runs once on zeros,
+        which creates the weights of every layer its ``call`` uses."""
+        shape = (config or {}).get("input_shape")
+        if shape is None or self.built:
+            return
+        shapes = shape if shape and isinstance(shape[0], (list, tuple)) else [shape]
+        zeros = [np.zeros(tuple(1 if d is None else d for d in s), dtype=backend.floatx())
+                 for s in shapes]
+        self._ensure_built_for(zeros if len(zeros) > 1 else zeros[0])
+
+    def get_compile_config(self):
+        """The arguments ``compile`` was given, serialized (``{}`` if not compiled)."""
+        return saving.compile_config(self) if self.compiled else {}
+
+    def compile_from_config(self, config):
+        """Compile as a saved ``compile_config`` says (what ``load_model`` does)."""
+        if config:
+            saving.compile_from_config(self, config)
 
     def _serialized_class(self):
-        """How ``config.json`` names this model's class: ``(module, class_name, registered)``."""
-        if self._steps:
-            return "keras.src.models.functional", "Functional", None
-        return type(self).__module__, type(self).__name__, get_registered_name(type(self))
+        """How a record names this model's class: ``(module, class_name, registered_name)``.
+
+        ``keras.Model(inputs, outputs)`` is Keras's ``Functional``; a subclass
+        of yours is named by its registered name (``"package>Name"``).
+        """
+        if type(self) is Model:
+            return "keras.src.models.functional", "Functional", "Functional"
+        return None, type(self).__name__, get_registered_name(type(self))
 
     def _layers_for_saving(self):
         """The list a weights file stores under ``layers/``; ``None`` for a subclassed
@@ -431,7 +582,18 @@ class Model(Trainer, Layer):
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs):
-        return json.dumps(serialize(self), **kwargs)
+        """The model's architecture as JSON (no weights); ``keras.models.model_from_json``
+        rebuilds it. ``kwargs`` go to ``json.dumps`` (``indent=2``, ...)."""
+        return json.dumps(saving.model_to_config(self), **kwargs)
+
+
+def _init_takes_name(cls):
+    """Keras keeps ``name`` in the automatic config only if ``__init__`` can take it back:
+    a parameter called ``name``, or a ``**kwargs`` (called exactly that)."""
+    parameters = inspect.signature(cls.__init__).parameters
+    kwargs = parameters.get("kwargs")
+    return "name" in parameters or (
+        kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
 
 
 def _as_list_of(mask, count):
@@ -473,8 +635,8 @@ class Tape(list):
         self.activity = {}          # node index -> dR/dy / N
         self.output_masks = None    # masks of the model outputs, when a layer made one
 
-    def add_activity_penalty(self, index, regularizer, y):
-        batch = y.shape[0] if np.ndim(y) else 1
-        self.penalty += float(regularizer(y)) / batch
-        self.activity[index] = regularizer.gradient(y) / batch
+    def add_activity_penalty(self, index, layer, y):
+        value, gradient = layer.record_activity_loss(y)     # also listed in layer.losses
+        self.penalty += value
+        self.activity[index] = gradient
 

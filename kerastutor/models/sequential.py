@@ -109,8 +109,38 @@ class Sequential(Model):
     def _serialized_class(self):
         return "keras", "Sequential", None
 
+    def get_build_config(self):
+        """``{"input_shape": [None, 784]}`` once the input shape is known, else None."""
+        if self._input_layer is None or not self.built:
+            return None
+        return {"input_shape": list(self._input_layer.batch_shape)}
+
     def build_from_config(self, config):
         self.build(tuple(config["input_shape"]))
+
+    # ------------------------------------------------ input and output tensors
+    @property
+    def input(self):
+        """As in Keras 3: only once the model was called on a symbolic tensor.
+
+        A Sequential model's own graph is reached through :attr:`inputs` and
+        :attr:`outputs` (lists), e.g. ``keras.Model(model.inputs, ...)``.
+        """
+        return self._called_tensor("input")
+
+    @property
+    def output(self):
+        """As in Keras 3: only once the model was called on a symbolic tensor (see
+        :attr:`input`); the graph's own outputs are :attr:`outputs`."""
+        return self._called_tensor("output")
+
+    def _called_tensor(self, what):
+        if self._inbound_nodes:
+            return getattr(Layer, what).fget(self)
+        raise AttributeError(
+            f"The layer {self.name} has never been called and thus has no defined {what}. "
+            f"Hint: a Sequential model's {what} tensors are model.{what}s (a list), e.g. "
+            f"keras.Model(inputs=model.inputs, outputs=model.outputs).")
 
     def get_config(self):
         return sequential_config(self)

@@ -6,6 +6,8 @@ Rebuilding a model from it only looks layer classes up by name. The model
 classes call in here with themselves as ``cls`` (this module sits below them).
 """
 import collections
+import inspect
+import textwrap
 
 from kerastutor.layers.base import dtype_policy_config
 from kerastutor.layers.core import InputLayer
@@ -92,8 +94,18 @@ def functional_config(model):
         entry["inbound_nodes"] = inbound
         layers.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": [_tensor_ref(model, t) for t in model.inputs],
-            "output_layers": [_tensor_ref(model, t) for t in model.outputs]}
+            "input_layers": _map_tensors(model, model._inputs_struct),
+            "output_layers": _map_tensors(model, model._outputs_struct)}
+
+
+def _map_tensors(model, struct):
+    """The model's inputs or outputs as given -- one tensor, a list, a dict -- with each
+    tensor replaced by its reference ``[layer name, node index, tensor index]``."""
+    if isinstance(struct, dict):
+        return {key: _map_tensors(model, value) for key, value in struct.items()}
+    if isinstance(struct, (list, tuple)):
+        return [_map_tensors(model, value) for value in struct]
+    return _tensor_ref(model, struct)
 
 
 def _node_kwargs(model, node):
@@ -138,11 +150,22 @@ def functional_from_config(cls, config, custom_objects=None):
             graph.produce((name, node_index, t_index), tensor)
         graph.produce(("call of", name, node_index), None)
     graph.check_complete()
-    inputs = [graph.tensor(r, "input_layers") for r in _ref_list(config.get("input_layers"))]
-    outputs = [graph.tensor(r, "output_layers")
-               for r in _ref_list(config.get("output_layers"))]
-    return cls(inputs=inputs if len(inputs) > 1 else inputs[0],
-                 outputs=outputs if len(outputs) > 1 else outputs[0], name=config.get("name"))
+    inputs = _tensors_of(config.get("input_layers"), graph, "input_layers")
+    outputs = _tensors_of(config.get("output_layers"), graph, "output_layers")
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+
+
+def _tensors_of(refs, graph, where):
+    """The structure ``refs`` (a reference, a list or a dict of them) with tensors in it.
+
+    A single reference ``[name, 0, 0]`` is one tensor, ``[[name, 0, 0]]`` a
+    list of one: the model comes back with the structure it was made with.
+    """
+    if isinstance(refs, dict):
+        return {key: _tensors_of(value, graph, where) for key, value in refs.items()}
+    if isinstance(refs, list) and refs and not isinstance(refs[0], str):
+        return [_tensors_of(value, graph, where) for value in refs]
+    return graph.tensor(refs, where)
 
 
 class _CallGraph:
@@ -257,11 +280,6 @@ def _ref_key(ref, where):
     return tuple(ref)
 
 
-def _ref_list(refs):
-    """Keras writes one model input/output as ``[name, 0, 0]``, several as a list of those."""
-    return [refs] if refs and isinstance(refs[0], str) else refs
-
-
 def _is_ref(value):
     return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
 
@@ -291,3 +309,120 @@ def _replace_refs(value, made):
     if isinstance(value, list):
         return [_replace_refs(v, made) for v in value]
     return value
+
+
+# ------------------------------------------------------------ subclassed models
+#: The values Keras's automatic config accepts: what JSON holds without help.
+_PLAIN = (str, int, float, bool, type(None))
+
+_EXAMPLE = """
+class CustomLayer(keras.layers.Layer):
+    def __init__(self, arg1, arg2, **kwargs):
+        super().__init__(**kwargs)
+        self.arg1 = arg1
+        self.arg2 = arg2
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "arg1": self.arg1,
+            "arg2": self.arg2,
+        })
+        return config
+"""
+
+
+def init_defaults(cls):
+    """The automatic config Keras 3 records for a Model subclass: ``__init__``'s defaults.
+
+    Keras's ``Model.__new__`` does not look at the values you pass; it keeps
+    the *default* of every ``__init__`` argument (``name`` aside). So there is
+    an automatic config only if every argument has a default, and every
+    default is a plain value. Returns that dict, or None when there is none.
+    """
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    config = {}
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.kind is parameter.POSITIONAL_ONLY or parameter.default is parameter.empty:
+            return None
+        config[parameter.name] = parameter.default
+    config.pop("name", None)
+    return config if all(_is_plain(value) for value in config.values()) else None
+
+
+def _is_plain(value):
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_plain(v) for v in value.values())
+    return isinstance(value, _PLAIN)
+
+
+def check_auto_config(model):
+    """``model``'s automatic config, or Keras's ``NotImplementedError`` saying to write one.
+
+    One refusal Keras does not make: an argument passed with a value other
+    than its default. Keras would save the default and the reloaded model
+    would differ from the saved one (its weights might not even fit); here
+    the same error names the argument instead.
+    """
+    cls = type(model)
+    auto = getattr(model, "_auto_config", None)
+    lost = _arguments_not_recorded(model, auto) if auto is not None else []
+    if auto is not None and not lost:
+        return dict(auto)
+    reason = (f"The automatic config would record the defaults of {lost}, not the values "
+              "you passed. " if lost else "")
+    raise NotImplementedError(textwrap.dedent(f"""
+        Object {cls.__name__} was created by passing
+        non-serializable argument values in `__init__()`,
+        and therefore the object must override `get_config()` in
+        order to be serializable. Please implement `get_config()`.
+
+        """) + f"{reason}Hint: a Model subclass whose __init__ takes arguments (other than "
+        "**kwargs) needs a get_config() returning them -- and a from_config() if they are "
+        f"layers or other objects.\n\nExample:\n{_EXAMPLE}")
+
+
+def _arguments_not_recorded(model, auto):
+    """The arguments passed to ``__init__`` whose value is not the default Keras records."""
+    args, kwargs = getattr(model, "_init_call", ((), {}))
+    try:
+        bound = inspect.signature(type(model).__init__).bind_partial(None, *args, **kwargs)
+    except TypeError:
+        return []
+    lost = []
+    for name, value in list(bound.arguments.items())[1:]:
+        if name in auto and not (_is_plain(value) and value == auto[name]):
+            lost.append(name)
+    return lost
+
+
+def functional_like_constructor(cls, model_class):
+    """True if ``cls.__init__`` takes exactly ``Model``'s arguments (inputs, outputs, ...):
+    then its config is the graph, and the graph rebuilds it (Keras's rule)."""
+    init = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    return cls is model_class or init is model_class.__init__ or (
+        inspect.getfullargspec(init).args[1:] ==
+        inspect.getfullargspec(model_class.__init__).args[1:])
+
+
+def is_functional_config(config):
+    """A config with the keys of a graph: name, layers, input_layers, output_layers."""
+    return all(key in config for key in ("name", "layers", "input_layers", "output_layers"))
+
+
+def unrevivable_config_error(cls, config, err):
+    """Keras's TypeError when ``cls(**config)`` fails, with what to write instead."""
+    return TypeError(
+        "Unable to revive model from config. When overriding the `get_config()` method, "
+        "make sure that the returned config contains all items used as arguments in the  "
+        f"constructor to {cls}, which is the default behavior. You can override this "
+        "default behavior by defining a `from_config(cls, config)` class method to "
+        f"specify how to create an instance of {cls.__name__} from its config.\n\n"
+        f"Received config={config}\n\nError encountered during deserialization: {err}")

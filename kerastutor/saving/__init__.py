@@ -180,7 +180,7 @@ def _save_legacy_h5(model, filepath):
     import h5py        # heavy, and only the legacy format needs it here
     config = model_to_config(model)
     with atomic_write(filepath) as temporary, h5py.File(temporary, "w") as h5file:
-        legacy_h5.write_model(model, h5file, config, config.get("compile_config"))
+        legacy_h5.write_model(model, h5file, config, config.get("compile_config") or None)
 
 
 def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
@@ -211,16 +211,14 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
 
 
 def model_to_config(model):
-    """``config.json``'s content: the model's Keras config with build and compile configs."""
-    module, class_name, registered = model._serialized_class()
-    config = {"module": module, "class_name": class_name, "config": model.get_config(),
-              "registered_name": registered}
-    shape = getattr(model, "_build_input_shape", None)
-    if shape is not None:
-        config["build_config"] = {"input_shape": _as_json_shape(shape)}
-    if getattr(model, "compiled", False):
-        config["compile_config"] = _compile_config(model)
-    return config
+    """``config.json``'s content: Keras's record of the model.
+
+    ``{"module", "class_name", "config", "registered_name", "build_config",
+    "compile_config"}`` -- the same record ``serialize_keras_object(model)``
+    and ``model.to_json()`` give. ``compile_config`` is ``{}`` for a model
+    that was never compiled, as Keras writes it.
+    """
+    return serialize_keras_object(model)
 
 
 def model_from_config(config, custom_objects=None, safe_mode=True, source="config"):
@@ -260,7 +258,8 @@ def _build(model, shape, source):
     model.build_from_config({"input_shape": shape})
 
 
-def _compile_config(model):
+def compile_config(model):
+    """The arguments ``model.compile`` was given, as Keras's ``compile_config`` records them."""
     spec = model._compile_config
 
     def loss_entry(loss):
@@ -289,7 +288,12 @@ def _compile_config(model):
             "weighted_metrics": metric_entry(spec["weighted_metrics"]),
             "run_eagerly": extra.get("run_eagerly", False),
             "steps_per_execution": extra.get("steps_per_execution", 1),
-            "jit_compile": extra.get("jit_compile", False)}
+            "jit_compile": extra.get("jit_compile", "auto") is True}   # "auto": no JIT here
+
+
+def compile_from_config(model, config, custom_objects=None):
+    """Compile ``model`` as a saved ``compile_config`` says (``model.compile_from_config``)."""
+    _compile_from_config(model, config, custom_objects)
 
 
 def _compile_from_config(model, compile_config, custom_objects, source="config"):
@@ -412,7 +416,8 @@ def _require_built(model, what):
                          "its first layer an input shape (keras.Input(shape=...)).")
 
 
-def _as_json_shape(shape):
+def json_shape(shape):
+    """A shape (or a list of shapes) as JSON writes it: lists, with None for unknown sizes."""
     if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):
-        return [_as_json_shape(s) for s in shape]
+        return [json_shape(s) for s in shape]
     return [None if d is None else int(d) for d in shape]
