@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from kerastutor import backend, registry
+from kerastutor import backend, registry, tape
 
 
 # ----------------------------------------------------------------- helpers
@@ -123,7 +123,15 @@ class ActivationFunction:
             "autograd, so every activation writes out its own derivative.")
 
     def __call__(self, x):
-        """Apply the activation and return only ``y`` (lists and ints become floats)."""
+        """Apply the activation and return only ``y`` (lists and ints become floats).
+
+        Inside code that runs on the op tape (a custom layer's ``call``, a
+        loss's ``call``), ``x`` is a traced value: the activation is then
+        recorded as one op whose derivative is this object's own
+        ``backward`` (:func:`kerastutor.tape.record_activation`).
+        """
+        if tape.is_traced(x):
+            return tape.record_activation(self, x)
         x = _as_float(x)
         # forward() works on real arrays (NumPy turns 0-d results into scalars):
         # a 0-d input is lifted to shape (1,) and the result put back to shape ().
@@ -970,10 +978,22 @@ class Sparsemax(ActivationFunction):
 
 # --------------------------------------------------- user-supplied functions
 class CustomActivation(ActivationFunction):
-    """A user's plain Python function: it computes ``y``, but has no derivative.
+    r"""A learner's plain Python function as an activation, differentiated by the op tape.
 
-    Enough for ``predict``; training raises a NotImplementedError that says
-    how to write the missing ``backward``.
+    ``keras.layers.Dense(2, activation=lambda x: x ** 2)`` or a ``def``
+    written with ``keras.ops`` has no ``backward``. ``forward`` therefore
+    runs the function on a :class:`~kerastutor.tape.Tape` with the input
+    *watched*, so every operation on it (``**``, ``ops.maximum``,
+    ``keras.activations.relu``, ...) is recorded with its own derivative;
+    ``backward`` walks that tape from the output, starting from
+    :math:`g = \partial L / \partial y`, and returns
+    :math:`\partial L / \partial x`. For an elementwise :math:`\phi` that is
+    :math:`\phi'(x) \odot g`, exactly what a written-out ``backward`` gives.
+
+    A function written with raw NumPy (``np.maximum(x, 0)``) still computes
+    ``y`` (``predict`` works), but its derivative is unknown: ``backward``
+    raises the :class:`~kerastutor.tape.RawNumpyError` that names the
+    ``keras.ops`` function to use instead.
     """
 
     def __init__(self, function):
@@ -981,14 +1001,32 @@ class CustomActivation(ActivationFunction):
         self.name = getattr(function, "__name__", type(function).__name__)
 
     def forward(self, x):
-        return self.function(x), None
+        recorder = tape.Tape(training=tape.current_training())
+        watched = recorder.watch(x)
+        try:
+            with recorder:
+                out = self.function(watched)
+        except tape.RawNumpyError as err:       # raw NumPy: the value, but no derivative
+            return self._as_output(self.function(x), x), err
+        return self._as_output(tape._value(out), x), (recorder, watched, out)
+
+    @staticmethod
+    def _as_output(y, x):
+        """``y`` as an array of ``x``'s float dtype (``lambda x: 2.0 * x`` stays float32)."""
+        y = np.asarray(y)
+        return y.astype(x.dtype, copy=False) if y.dtype.kind == "f" else y
 
     def backward(self, cache, grad_out):
-        raise NotImplementedError(
-            f"The activation {self.name!r} is a plain Python function, so kerastutor does "
-            "not know its derivative (there is no autograd). Hint: subclass "
-            "keras.activations.ActivationFunction and write forward(x) -> (y, cache) and "
-            "backward(cache, grad_out) -> grad_out * phi'(x).")
+        if isinstance(cache, tape.RawNumpyError):
+            raise tape.RawNumpyError(cache.function, owner=f"The activation {self.name!r}")
+        if cache is None:
+            raise ValueError(
+                f"The activation {self.name!r}: backward(cache, grad_out) needs the cache "
+                "that forward(x) returned, got None. Hint: y, cache = activation.forward(x) "
+                "first.")
+        recorder, watched, out = cache
+        grad = recorder.gradient(out, grad_out, watched)
+        return np.asarray(grad, dtype=watched.value.dtype)
 
     def get_config(self):
         return {"function": self.name}
@@ -1191,8 +1229,22 @@ def _required_arguments(cls):
     return [p.name for p in _constructor_parameters(cls) if p.default is p.empty]
 
 
+#: Why a lambda activation cannot come back from a saved config, and what to do instead.
+_LAMBDA_REFUSAL = (
+    "This activation was a Python lambda, which has no name to look it up by, and "
+    "kerastutor never runs code stored in a file (Keras's __lambda__ bytecode records "
+    "included). Hint: define it with a name, def my_activation(x): ..., and pass "
+    "custom_objects={'my_activation': my_activation} when loading; to load this file as "
+    "it is, pass custom_objects={'<lambda>': the_same_function}.")
+
+
 def _from_name(identifier, custom_objects=None):
-    found = CATALOG.lookup(identifier, custom_objects)
+    try:
+        found = CATALOG.lookup(identifier, custom_objects)
+    except ValueError:
+        if identifier == "<lambda>":
+            raise ValueError(_LAMBDA_REFUSAL) from None
+        raise
     if not isinstance(found, type):                 # the user's function or instance
         return get(found)
     required = _required_arguments(found)
@@ -1214,7 +1266,8 @@ def get(identifier, custom_objects=None):
         ``None`` means ``"linear"``; a string is a Keras name (``"relu"``,
         ``"swish"``, ...); a dict is a serialized config; a Keras function of
         this module (``keras.activations.relu``) maps to its class; any other
-        callable is wrapped in :class:`CustomActivation` (no derivative).
+        callable is wrapped in :class:`CustomActivation` (differentiated by the op
+        tape).
 
     Returns
     -------
@@ -1254,8 +1307,9 @@ def serialize(activation):
     """
     activation = get(activation)
     if isinstance(activation, CustomActivation):
-        return {"module": "builtins", "class_name": "function",
-                "config": activation.name, "registered_name": "function"}
+        return {"module": "builtins", "class_name": "function",     # "package>name" if
+                "config": registry.get_registered_name(activation.function),   # registered
+                "registered_name": "function"}
     config = activation.get_config()
     if config == _default_config(type(activation)):
         return activation.name
@@ -1278,6 +1332,8 @@ def deserialize(config, custom_objects=None):
         return _from_name(config, custom_objects)
     if isinstance(config, dict) and config.get("class_name") == "function":
         return _from_name(config.get("config"), custom_objects)   # Keras's function record
+    if isinstance(config, dict) and config.get("class_name") == "__lambda__":
+        raise ValueError(_LAMBDA_REFUSAL)
     return get(CATALOG.from_record(config, custom_objects))
 
 

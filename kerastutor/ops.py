@@ -1,243 +1,36 @@
 r"""``keras.ops``: NumPy-like operations that know their own derivatives.
 
-Built-in layers write ``backward`` by hand. A *custom* layer written the
-Keras way -- ``call(self, x)`` returning ``ops.matmul(x, self.w) + self.b`` --
-has no ``backward``, so kerastutor records the operations its ``call`` runs
-on a **tape** and walks the tape backwards. This is automatic
-differentiation in its simplest form (reverse mode), one op at a time:
+Built-in layers, activations and losses write ``backward`` by hand. Code a
+learner writes the Keras way -- a custom layer's ``call`` returning
+``ops.matmul(x, self.w) + self.b``, a ``keras.losses.Loss`` subclass's
+``call``, an activation ``lambda x: ops.maximum(x, 0)`` -- has no
+``backward``, so kerastutor records the operations it runs on a **tape**
+(:mod:`kerastutor.tape`) and walks the tape backwards. Each op here computes
+its value with NumPy and, when a tape records and an operand is traced,
+records its vector-Jacobian product, written next to the forward formula
+exactly like a layer's backward.
 
-* every op computes its value with NumPy and, when a tape is recording and
-  one of its operands is being traced, appends ``(output, operands,
-  backward)`` to the tape;
-* ``backward(g)`` of an op is its vector-Jacobian product: given
-  :math:`g = \partial L/\partial \text{out}` it returns
-  :math:`\partial L/\partial \text{operand}` for each operand, written next
-  to the forward formula exactly like a layer's backward;
-* :meth:`Tape.backward` visits the records in reverse and **adds** the
-  gradients of values used more than once (the chain rule's sum).
-
-Broadcasting: ``x + b`` with ``x`` of shape ``(N, U)`` and ``b`` of shape
-``(U,)`` uses ``b`` N times, so its gradient is the upstream gradient
-*summed* over the broadcast axis (:func:`unbroadcast`).
+The activations (``ops.relu``, ``ops.softmax``, ``ops.gelu``, ...) are the
+objects of :mod:`kerastutor.activations`: their ``forward`` gives the value
+and their own ``backward`` is the op's derivative, so no formula is written
+twice.
 
 Outside a tape every op simply returns a NumPy array.
 """
 import numpy as np
 
-from kerastutor import backend
-
-_TAPES = []          # the tapes recording now (innermost last)
-
-
-# ======================================================================== the tape
-class TapeArithmetic:
-    """The Python operators of a value the tape follows, each recorded as its op.
-
-    :class:`Traced` values and weights (:class:`VariableBase`) both have them,
-    so ``x @ w + b`` inside a custom layer's ``call`` lands on the tape.
-    """
-
-    __slots__ = ()
-
-    def __add__(self, other): return add(self, other)
-    def __radd__(self, other): return add(other, self)
-    def __sub__(self, other): return subtract(self, other)
-    def __rsub__(self, other): return subtract(other, self)
-    def __mul__(self, other): return multiply(self, other)
-    def __rmul__(self, other): return multiply(other, self)
-    def __truediv__(self, other): return divide(self, other)
-    def __rtruediv__(self, other): return divide(other, self)
-    def __matmul__(self, other): return matmul(self, other)
-    def __rmatmul__(self, other): return matmul(other, self)
-    def __pow__(self, other): return power(self, other)
-    def __neg__(self): return negative(self)
-
-
-class Traced(TapeArithmetic):
-    """A value computed while a tape records: the array, and that it has a history.
-
-    It supports ``+ - * / @ **``, unary minus, indexing, ``.shape``,
-    ``.ndim``, ``.dtype`` and ``.T``, all recorded. NumPy functions refuse it
-    (their derivative is unknown): use :mod:`kerastutor.ops` instead.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        # ``numpy_array + traced`` reaches here: arithmetic is recorded as the op.
-        # Any other NumPy function (np.exp, np.dot, ...) would lose the tape.
-        operator = _ARITHMETIC_UFUNCS.get(ufunc.__name__)
-        if method != "__call__" or operator is None or kwargs:
-            raise TypeError(RAW_NUMPY_HINT)
-        return operator(*inputs)
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(RAW_NUMPY_HINT)
-
-    def __array_function__(self, func, types, args, kwargs):
-        raise TypeError(RAW_NUMPY_HINT)
-
-    shape = property(lambda self: self.value.shape)
-    ndim = property(lambda self: self.value.ndim)
-    dtype = property(lambda self: self.value.dtype)
-    T = property(lambda self: transpose(self))
-
-    def __getitem__(self, index): return take_index(self, index)
-    def __gt__(self, other): return greater(self, other)
-    def __lt__(self, other): return less(self, other)
-    def __ge__(self, other): return greater_equal(self, other)
-    def __le__(self, other): return less_equal(self, other)
-
-    def __repr__(self):
-        return f"<Traced shape={self.value.shape} dtype={self.value.dtype}>"
-
-
-class VariableBase(TapeArithmetic):
-    """What the tape knows of a :class:`~kerastutor.weight.Weight`: a leaf with a ``.grad``.
-
-    Two kinds of operand have a history on the tape: :class:`Traced` values
-    (computed inside ``call``), and weights, whose gradients the tape **adds**
-    into ``.grad``. ``Weight`` inherits from this class, so ``w * 2.0`` and
-    ``x @ w`` inside a custom layer's ``call`` run through these ops and are
-    recorded -- as arithmetic on a Keras variable is -- while this module never
-    imports :mod:`kerastutor.weight` (the weight module imports this one).
-    """
-
-    __slots__ = ()
-
-
-RAW_NUMPY_HINT = (
-    "A NumPy function was applied to a value kerastutor is tracing, so its derivative "
-    "is unknown. Two ways out: compute with keras.ops (ops.exp, ops.matmul, ...) inside "
-    "call(), or write the layer's backward(cache, grad_out) by hand.")
-
-
-class Tape:
-    """Records the ops run inside ``with tape:`` and differentiates them afterwards."""
-
-    def __init__(self, training=False):
-        self.records = []                   # (output, operands, backward), in run order
-        self.training = training            # what layers called inside inherit
-
-    def __enter__(self):
-        _TAPES.append(self)
-        return self
-
-    def __exit__(self, *exc):
-        _TAPES.remove(self)
-
-    def watch(self, array):
-        """Start tracing ``array`` (a layer's input): ops on it will be recorded."""
-        return Traced(np.asarray(array))
-
-    def backward(self, output, grad_output):
-        """Walk the records in reverse from ``output``.
-
-        Gradients of watched values are returned in a dict keyed by
-        ``id(value)``; gradients of weights (:class:`VariableBase`)
-        are **added** into their ``.grad``.
-        """
-        grads = {id(output): grad_output}
-        for out, operands, vjp in reversed(self.records):
-            g = grads.pop(id(out), None)
-            if g is None:
-                continue                    # this op does not lead to the output
-            for operand, operand_grad in zip(operands, vjp(g)):
-                if operand_grad is None:
-                    continue
-                if isinstance(operand, VariableBase):
-                    operand.grad += operand_grad
-                elif isinstance(operand, Traced):
-                    key = id(operand)
-                    grads[key] = operand_grad if key not in grads else grads[key] + operand_grad
-        return grads
-
-
-def current_training():
-    """The ``training`` flag of the innermost recording tape (False if none)."""
-    return _TAPES[-1].training if _TAPES else False
-
-
-def _value(x):
-    """The NumPy array behind an operand (a Traced value, a Weight, or array-like)."""
-    if isinstance(x, (Traced, VariableBase)):
-        return x.value
-    return np.asarray(x)
-
-
-def _record(result, operands, vjp):
-    """Return ``result``, traced and recorded if a tape records and an operand is traced."""
-    if not _TAPES or not any(isinstance(o, (Traced, VariableBase)) for o in operands):
-        return result
-    out = Traced(np.asarray(result))
-    _TAPES[-1].records.append((out, operands, vjp))
-    return out
-
-
-def unbroadcast(grad, shape):
-    """Sum ``grad`` over the axes broadcasting added, back to ``shape``."""
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and grad.shape[axis] != 1:
-            grad = grad.sum(axis=axis, keepdims=True)
-    return grad
-
-
-# ================================================================== arithmetic
-def add(x1, x2):
-    r""":math:`x_1 + x_2`; both gradients are :math:`g` (summed over broadcast axes)."""
-    a, b = _value(x1), _value(x2)
-    return _record(a + b, (x1, x2),
-                   lambda g: (unbroadcast(g, a.shape), unbroadcast(g, b.shape)))
-
-
-def subtract(x1, x2):
-    r""":math:`x_1 - x_2`; gradients :math:`g` and :math:`-g`."""
-    a, b = _value(x1), _value(x2)
-    return _record(a - b, (x1, x2),
-                   lambda g: (unbroadcast(g, a.shape), unbroadcast(-g, b.shape)))
-
-
-def multiply(x1, x2):
-    r""":math:`x_1 x_2`; gradients :math:`g\,x_2` and :math:`g\,x_1`."""
-    a, b = _value(x1), _value(x2)
-    return _record(a * b, (x1, x2),
-                   lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)))
-
-
-def divide(x1, x2):
-    r""":math:`x_1 / x_2`; gradients :math:`g / x_2` and :math:`-g\,x_1 / x_2^2`."""
-    a, b = _value(x1), _value(x2)
-    return _record(a / b, (x1, x2),
-                   lambda g: (unbroadcast(g / b, a.shape),
-                              unbroadcast(-g * a / (b * b), b.shape)))
-
+from kerastutor import activations, backend
+from kerastutor.tape import (RAW_NUMPY_HINT, RawNumpyError, Tape, TapeArithmetic, Traced,
+                             VariableBase, _compare, _operands, _record, _value, add, current_training,
+                             divide, greater, greater_equal, is_traced, less, less_equal,
+                             matmul, multiply, negative, power, record_activation, subtract,
+                             take_index, transpose, unbroadcast)
 
 true_divide = divide
+dot = matmul
 
 
-def negative(x):
-    r""":math:`-x`; gradient :math:`-g`."""
-    return _record(-_value(x), (x,), lambda g: (-g,))
-
-
-def power(x1, x2):
-    r""":math:`x_1^{x_2}`; gradients :math:`g\,x_2 x_1^{x_2-1}` and :math:`g\,x_1^{x_2}\log x_1`."""
-    a, b = _value(x1), _value(x2)
-    out = np.power(a, b)
-
-    def vjp(g):
-        grad_b = None
-        if isinstance(x2, (Traced, VariableBase)):
-            grad_b = unbroadcast(g * out * np.log(np.where(a > 0, a, 1)), b.shape)
-        return unbroadcast(g * b * np.power(a, b - 1), a.shape), grad_b
-    return _record(out, (x1, x2), vjp)
-
-
+# ================================================================== elementwise
 def square(x):
     r""":math:`x^2`; gradient :math:`2xg`."""
     a = _value(x)
@@ -277,22 +70,6 @@ def absolute(x):
 abs = absolute  # noqa: A001  (Keras's name)
 
 
-def matmul(x1, x2):
-    r""":math:`x_1 x_2` (last two axes); gradients :math:`g x_2^\top` and :math:`x_1^\top g`."""
-    a, b = _value(x1), _value(x2)
-
-    def vjp(g):
-        a2, b2 = (a[None] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
-        g2 = g.reshape(a2.shape[:-1] + b2.shape[-1:])
-        grad_a = g2 @ np.swapaxes(b2, -1, -2)
-        grad_b = np.swapaxes(a2, -1, -2) @ g2
-        return (unbroadcast(grad_a, a2.shape).reshape(a.shape),
-                unbroadcast(grad_b, b2.shape).reshape(b.shape))
-    return _record(a @ b, (x1, x2), vjp)
-
-
-dot = matmul
-
 
 def einsum(subscripts, *operands):
     r"""Einstein summation, e.g. ``einsum("ij,jk->ik", a, b)`` is a matmul.
@@ -328,7 +105,7 @@ def einsum(subscripts, *operands):
 
 def maximum(x1, x2):
     r"""Elementwise max; the gradient goes to the larger operand."""
-    a, b = _value(x1), _value(x2)
+    a, b = _operands(x1, x2)
     first = a >= b
     return _record(np.maximum(a, b), (x1, x2),
                    lambda g: (unbroadcast(g * first, a.shape),
@@ -337,7 +114,7 @@ def maximum(x1, x2):
 
 def minimum(x1, x2):
     r"""Elementwise min; the gradient goes to the smaller operand."""
-    a, b = _value(x1), _value(x2)
+    a, b = _operands(x1, x2)
     first = a <= b
     return _record(np.minimum(a, b), (x1, x2),
                    lambda g: (unbroadcast(g * first, a.shape),
@@ -353,7 +130,7 @@ def clip(x, x_min, x_max):
 
 def where(condition, x1, x2):
     r"""``x1`` where ``condition`` else ``x2``; each gets :math:`g` where it was chosen."""
-    c, a, b = _value(condition).astype(bool), _value(x1), _value(x2)
+    c, (a, b) = _value(condition).astype(bool), _operands(x1, x2)
     return _record(np.where(c, a, b), (condition, x1, x2),
                    lambda g: (None, unbroadcast(np.where(c, g, 0), a.shape),
                               unbroadcast(np.where(c, 0, g), b.shape)))
@@ -469,13 +246,6 @@ def reshape(x, newshape):
     return _record(a.reshape(newshape), (x,), lambda g: (g.reshape(a.shape),))
 
 
-def transpose(x, axes=None):
-    """Permute axes; the gradient is permuted back."""
-    a = _value(x)
-    inverse = None if axes is None else np.argsort(axes)
-    return _record(np.transpose(a, axes), (x,), lambda g: (np.transpose(g, inverse),))
-
-
 def expand_dims(x, axis):
     """Insert an axis of length 1."""
     a = _value(x)
@@ -511,17 +281,6 @@ def split(x, indices_or_sections, axis=0):
             if len(p) else np.take(a, p, axis=axis) for p in pieces]
 
 
-def take_index(x, index):
-    """``x[index]``; the gradient is scattered back (added where indices repeat)."""
-    a = _value(x)
-
-    def vjp(g):
-        grad = np.zeros_like(a)
-        np.add.at(grad, index, g)
-        return (grad,)
-    return _record(a[index], (x,), vjp)
-
-
 def take(x, indices, axis=None):
     """Gather entries (``np.take``); the gradient is scattered back with ``np.add.at``."""
     a, idx = _value(x), np.asarray(_value(indices)).astype(np.int64)
@@ -533,58 +292,89 @@ def take(x, indices, axis=None):
 
 
 # ============================================================== activations
+# Each is the activation object of kerastutor.activations, called on x: on a traced x
+# its forward is recorded with its own backward as the derivative (tape.record_activation).
 def relu(x):
-    r""":math:`\max(x, 0)`; gradient :math:`g\,[x > 0]`."""
-    a = _value(x)
-    return _record(np.maximum(a, 0), (x,), lambda g: (g * (a > 0),))
+    r""":math:`\max(x, 0)`; derivative :math:`[x > 0]` (:class:`~kerastutor.activations.ReLU`)."""
+    return activations.ReLU()(x)
+
+
+def relu6(x):
+    r""":math:`\min(\max(x, 0), 6)` (:class:`~kerastutor.activations.ReLU6`)."""
+    return activations.ReLU6()(x)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    r""":math:`x` or :math:`\alpha x` below 0 (:class:`~kerastutor.activations.LeakyReLU`)."""
+    return activations.LeakyReLU(negative_slope)(x)
+
+
+def elu(x, alpha=1.0):
+    r"""Exponential linear unit (:class:`~kerastutor.activations.ELU`)."""
+    return activations.ELU(alpha)(x)
+
+
+def selu(x):
+    r"""Scaled exponential linear unit (:class:`~kerastutor.activations.SELU`)."""
+    return activations.SELU()(x)
+
+
+def gelu(x, approximate=True):
+    r"""Gaussian error linear unit; Keras's *op* defaults to the tanh approximation
+    (the activation ``keras.activations.gelu`` to the exact erf form).
+    See :class:`~kerastutor.activations.GELU`."""
+    return activations.GELU(approximate)(x)
+
+
+def silu(x):
+    r""":math:`x\,\sigma(x)` (:class:`~kerastutor.activations.SiLU`)."""
+    return activations.SiLU()(x)
 
 
 def sigmoid(x):
-    r""":math:`\sigma(x)`; gradient :math:`g\,\sigma(1 - \sigma)`."""
-    a = _value(x)
-    out = np.exp(-np.logaddexp(0, -a))
-    return _record(out, (x,), lambda g: (g * out * (1 - out),))
+    r""":math:`\sigma(x)`; derivative :math:`\sigma(1 - \sigma)` (:class:`~kerastutor.activations.Sigmoid`)."""
+    return activations.Sigmoid()(x)
+
+
+def hard_sigmoid(x):
+    r""":math:`\mathrm{relu6}(x + 3)/6` (:class:`~kerastutor.activations.HardSigmoid`)."""
+    return activations.HardSigmoid()(x)
+
+
+def log_sigmoid(x):
+    r""":math:`\log\sigma(x)` (:class:`~kerastutor.activations.LogSigmoid`)."""
+    return activations.LogSigmoid()(x)
 
 
 def tanh(x):
-    r""":math:`\tanh x`; gradient :math:`g (1 - \tanh^2 x)`."""
-    out = np.tanh(_value(x))
-    return _record(out, (x,), lambda g: (g * (1 - out * out),))
+    r""":math:`\tanh x`; derivative :math:`1 - \tanh^2 x` (:class:`~kerastutor.activations.Tanh`)."""
+    return activations.Tanh()(x)
 
 
 def softplus(x):
-    r""":math:`\log(1 + e^x)`; gradient :math:`g\,\sigma(x)`."""
-    a = _value(x)
-    return _record(np.logaddexp(a, 0), (x,), lambda g: (g * np.exp(-np.logaddexp(0, -a)),))
+    r""":math:`\log(1 + e^x)`; derivative :math:`\sigma(x)` (:class:`~kerastutor.activations.Softplus`)."""
+    return activations.Softplus()(x)
+
+
+def softsign(x):
+    r""":math:`x / (1 + |x|)` (:class:`~kerastutor.activations.Softsign`)."""
+    return activations.Softsign()(x)
 
 
 def softmax(x, axis=-1):
-    r"""Softmax; gradient :math:`s \odot (g - \sum g s)`."""
-    a = _value(x)
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    s = e / e.sum(axis=axis, keepdims=True)
-    return _record(s, (x,), lambda g: (s * (g - (g * s).sum(axis=axis, keepdims=True)),))
+    r"""Softmax along ``axis``; VJP :math:`s \odot (g - \sum g s)` (:class:`~kerastutor.activations.Softmax`)."""
+    return activations.Softmax(axis)(x)
 
 
 def log_softmax(x, axis=-1):
-    r""":math:`x - \mathrm{logsumexp}(x)`; gradient :math:`g - \mathrm{softmax}(x) \sum g`."""
-    a = _value(x)
-    shifted = a - a.max(axis=axis, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    return _record(out, (x,),
-                   lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
+    r""":math:`x - \mathrm{logsumexp}(x)` along ``axis`` (:class:`~kerastutor.activations.LogSoftmax`)."""
+    return activations.LogSoftmax(axis)(x)
+
+
+swish = silu
 
 
 # ============================================================= non-differentiable
-def _compare(fn):
-    def op(x1, x2):
-        return fn(_value(x1), _value(x2))
-    op.__doc__ = f"``{fn.__name__}`` elementwise (a boolean array: no gradient)."
-    return op
-
-
-greater, greater_equal = _compare(np.greater), _compare(np.greater_equal)
-less, less_equal = _compare(np.less), _compare(np.less_equal)
 equal, not_equal = _compare(np.equal), _compare(np.not_equal)
 logical_and, logical_or = _compare(np.logical_and), _compare(np.logical_or)
 
@@ -675,11 +465,6 @@ def zeros_like(x, dtype=None):
     return np.zeros_like(_value(x), dtype=dtype)
 
 
-_ARITHMETIC_UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply,
-                      "divide": divide, "true_divide": divide, "matmul": matmul,
-                      "negative": negative, "power": power}
-
-
 class nn:  # noqa: N801  (``keras.ops.nn.softmax`` and friends)
     """The ``keras.ops.nn`` namespace."""
 
@@ -689,6 +474,16 @@ class nn:  # noqa: N801  (``keras.ops.nn.softmax`` and friends)
     softplus = staticmethod(softplus)
     softmax = staticmethod(softmax)
     log_softmax = staticmethod(log_softmax)
+    relu6 = staticmethod(relu6)
+    leaky_relu = staticmethod(leaky_relu)
+    elu = staticmethod(elu)
+    selu = staticmethod(selu)
+    gelu = staticmethod(gelu)
+    silu = staticmethod(silu)
+    swish = staticmethod(silu)
+    hard_sigmoid = staticmethod(hard_sigmoid)
+    log_sigmoid = staticmethod(log_sigmoid)
+    softsign = staticmethod(softsign)
     one_hot = staticmethod(one_hot)
 
 
@@ -702,5 +497,7 @@ __all__ = [
     "less_equal", "equal", "not_equal", "logical_and", "logical_or", "logical_not", "sign",
     "one_hot", "cast", "convert_to_tensor", "convert_to_numpy", "shape", "ones_like",
     "zeros_like", "nn", "sin", "cos", "var", "std", "floor", "round", "zeros", "ones",
-    "full", "eye", "arange",
+    "full", "eye", "arange", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "hard_sigmoid", "log_sigmoid", "softsign", "RawNumpyError", "RAW_NUMPY_HINT",
+    "current_training", "is_traced", "record_activation", "VariableBase", "TapeArithmetic",
 ]

@@ -13,7 +13,10 @@ arithmetic: it records a :class:`Node` -- "this layer was applied to these
 tensors and produced those" -- which is how functional models remember their
 graph. Calling it on a NumPy array runs ``forward`` straight away.
 """
+import collections
+import contextlib
 import difflib
+import functools
 import inspect
 
 import numpy as np
@@ -245,6 +248,7 @@ class Layer:
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._inbound_nodes = []
+        self._losses = []             # what add_loss recorded during the last call
         # Keras 2 habit: Dense(32, input_shape=(784,)) on the first layer.
         self._batch_input_shape = None
         if batch_input_shape is not None:
@@ -275,7 +279,8 @@ class Layer:
                              f"shape {shape}.")
         _WEIGHT_BUDGET.spend(self, name, shape, dtype)
         value = backend.to_device(np.asarray(init(shape, dtype=dtype), dtype=dtype))
-        weight = Weight(value, name=name or "weight", trainable=trainable,
+        name = name or "variable"                   # Keras's default name
+        weight = Weight(value, name=name, trainable=trainable,
                         regularizer=regularizer, constraint=constraint,
                         path=f"{self.name}/{name}")
         (self._trainable_weights if trainable else self._non_trainable_weights).append(weight)
@@ -350,6 +355,77 @@ class Layer:
                     f"but set_weights() received an array of shape {value.shape}.")
             weight.assign(value)
 
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        r"""Add a term to the training loss, from inside ``call`` (Keras's ``add_loss``).
+
+        ``fit`` minimises :math:`L = L_{\text{compiled}}(y, \hat y) + \sum_k
+        \operatorname{sum}(\ell_k)` over every :math:`\ell_k` added during the forward
+        pass (a non-scalar term is summed). A term computed with ``keras.ops`` from
+        the layer's inputs or weights is traced, so the layer's backward adds
+        :math:`\partial \ell_k / \partial x` and :math:`\partial \ell_k / \partial W`
+        to what flows back from its output. ``loss`` may be a list of terms.
+        """
+        for term in loss if isinstance(loss, (list, tuple)) else [loss]:
+            value = _loss_value(self, term)
+            self.__dict__.setdefault("_losses", []).append(value)
+            if _RUNNING_CALLS:                   # inside a call on a tape
+                _RUNNING_CALLS[-1].add(term, value)
+
+    @property
+    def losses(self):
+        """The loss terms of the last call: this layer's ``add_loss`` terms, those of
+        every layer inside it, then the weight regularization penalties
+        :math:`R(W)` of the trainable weights (Keras's order)."""
+        terms = list(self._own_losses())
+        for layer in self._all_sublayers():
+            terms += layer._own_losses()
+        for weight in self.trainable_weights:
+            if weight.regularizer is not None:
+                terms.append(np.asarray(weight.regularizer(weight.value),
+                                        dtype=weight.dtype))
+        return terms
+
+    def _own_losses(self):
+        return list(self.__dict__.get("_losses", []))
+
+    def _all_sublayers(self):
+        """Every layer inside this one, each once, in Keras's order (``_flatten_layers``).
+
+        Keras takes the layers from the front of a queue and puts each one's own
+        sublayers back at the front with ``extendleft``, which reverses them:
+        ``losses`` lists the terms in that order.
+        """
+        found, seen = [], {id(self)}
+        queue = collections.deque(self._sublayers())
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            found.append(layer)
+            queue.extendleft(layer._sublayers())
+        return found
+
+    def _clear_losses(self):
+        """Forget the loss terms of the last call, here and in every layer inside."""
+        for layer in [self] + self._all_sublayers():
+            layer.__dict__["_losses"] = []
+
+    def record_activity_loss(self, y):
+        r"""The activity-regularization term of output ``y``, recorded in ``losses``.
+
+        For a batch of :math:`N` samples Keras adds :math:`R(y)/N`; its gradient
+        :math:`R'(y)/N` joins the upstream gradient of ``y``. Returns
+        ``(value, gradient)``; whoever runs the layer (the model graph, a call
+        on a tape) adds the gradient.
+        """
+        batch = y.shape[0] if np.ndim(y) else 1
+        value = float(self.activity_regularizer(y)) / batch
+        self.__dict__.setdefault("_losses", []).append(
+            np.asarray(value, dtype=backend.floatx()))
+        return value, self.activity_regularizer.gradient(y) / batch
+
     def count_params(self):
         """How many numbers the layer learns or keeps (all its weights)."""
         return int(sum(w.size for w in self.weights))
@@ -382,39 +458,61 @@ class Layer:
         return callable(getattr(type(self), "call", None))
 
     def _forward_on_tape(self, x, training, kwargs=None):
-        """Run ``call`` while a tape records every keras.ops operation it performs."""
-        tape = ops.Tape()
-        inputs = [tape.watch(a) for a in x] if isinstance(x, (list, tuple)) else tape.watch(x)
-        kwargs = dict(kwargs or {})
-        if _accepts(self.call, "training"):
-            kwargs["training"] = training
-        tape.training = training
-        try:
-            with tape:
-                outputs = self.call(inputs, **kwargs)
-        except TypeError as err:
-            if str(err) == ops.RAW_NUMPY_HINT:
-                raise TypeError(f'Layer "{self.name}": {err}') from None
-            raise
+        """Run ``call`` while a tape records every keras.ops operation it performs.
+
+        The loss terms the call adds (:meth:`add_loss`, and those of the layers
+        it calls) are collected beside the tape: the cache keeps them, so
+        backward can start from them too, and their total as ``cache.penalty``.
+        """
+        with _call_context(self):
+            tape, added = ops.Tape(), _AddedLosses()
+            inputs = _watched(tape, self._as_dict_input(x))
+            kwargs = dict(kwargs or {})
+            if _accepts(self.call, "training"):
+                kwargs["training"] = training
+            tape.training = training
+            try:
+                with tape, added:
+                    outputs = self.call(inputs, **kwargs)
+            except ops.RawNumpyError as err:
+                owner = err.owner or f'Layer "{self.name}"'      # the innermost one says it
+                raise ops.RawNumpyError(err.function, owner=owner) from None
         values = ([ops._value(o) for o in outputs] if isinstance(outputs, (list, tuple))
                   else ops._value(outputs))
-        return values, _TapeCache(tape, inputs, outputs)
+        return values, _TapeCache(tape, inputs, outputs, added.seeds, added.value)
 
     def _backward_on_tape(self, cache, grad_out):
+        r"""Walk the tape back from the outputs and from the loss terms the call added.
+
+        The objective is :math:`\langle g, y \rangle + \sum_k \operatorname{sum}(\ell_k)`:
+        each output :math:`y` starts with its upstream gradient :math:`g`, each loss
+        term :math:`\ell_k` added during the call with ones. One walk from all of
+        them, so an op that leads to several receives the sum of their gradients.
+        """
         outputs = cache.outputs if isinstance(cache.outputs, (list, tuple)) else [cache.outputs]
         grads_out = grad_out if isinstance(grad_out, (list, tuple)) else [grad_out]
-        if not any(isinstance(o, ops.Traced) for o in outputs):
+        if not any(isinstance(o, ops.Traced) for o in outputs) and not cache.loss_seeds:
             raise TypeError(f'Layer "{self.name}": call() returned a value that was not '
                             f"computed with keras.ops, so it has no derivative. "
                             f"{ops.RAW_NUMPY_HINT}")
-        grads = {}
-        for output, g in zip(outputs, grads_out):
-            if isinstance(output, ops.Traced):
-                for key, value in cache.tape.backward(output, g).items():
-                    grads[key] = value if key not in grads else grads[key] + value
-        inputs = cache.inputs if isinstance(cache.inputs, list) else [cache.inputs]
+        seeds = [(output, g) for output, g in zip(outputs, grads_out)
+                 if isinstance(output, ops.Traced) and g is not None]
+        grads = _walk_back(cache.tape, seeds + cache.loss_seeds)
+        inputs = _flat_inputs(cache.inputs)
         grad_in = [grads.get(id(t), np.zeros_like(t.value)) for t in inputs]
-        return grad_in if isinstance(cache.inputs, list) else grad_in[0]
+        return grad_in if len(grad_in) > 1 or isinstance(cache.inputs, list) else grad_in[0]
+
+    def _as_dict_input(self, x):
+        """A layer first called on a dict in a model graph gets its dict back.
+
+        The graph hands a node's inputs over as a list (sorted-key order, as
+        Keras flattens a dict); the keys remembered at that call rebuild the dict.
+        """
+        keys = self.__dict__.get("_dict_input_keys")
+        if keys is None or isinstance(x, dict):
+            return x
+        values = list(x) if isinstance(x, (list, tuple)) else [x]
+        return dict(zip(keys, values)) if len(values) == len(keys) else x
 
     def backward_weights(self, cache, grad_out):
         """Only the weight gradients, for a layer fed straight from the data.
@@ -446,11 +544,16 @@ class Layer:
         """
         if not self._defines_call():
             return input_shape
-        multi = isinstance(input_shape, list)
-        shapes = input_shape if multi else [input_shape]
-        probes = [np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype)
-                  for shape in shapes]
-        out, _ = self.forward(probes if multi else probes[0], training=False)
+
+        def probe(shape):
+            return np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype)
+        if isinstance(input_shape, dict):
+            probes = {key: probe(shape) for key, shape in input_shape.items()}
+        elif isinstance(input_shape, list):
+            probes = [probe(shape) for shape in input_shape]
+        else:
+            probes = probe(input_shape)
+        out, _ = self.forward(probes, training=False)
         if isinstance(out, list):
             return [(None,) + tuple(o.shape[1:]) for o in out]
         return (None,) + tuple(np.shape(out)[1:])
@@ -473,14 +576,24 @@ class Layer:
             spec.check(self, tuple(shape), index)
 
     def __call__(self, inputs, training=None, mask=None, **kwargs):
+        """Run the layer: symbolically (a model graph), on a tape (inside another
+        layer's ``call``) or eagerly. ``inputs`` may be a tensor, a list or tuple,
+        or a dict of them (flattened in sorted-key order, as Keras does).
+
+        The outermost call starts ``layer.losses`` afresh (Keras's rule: the
+        losses are those of the last call); a symbolic call leaves none.
+        """
         arguments = self._call_arguments(kwargs, mask)
-        flat = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        flat = _flat_inputs(inputs)
         every = flat + arguments.flat_tensors()
-        if any(isinstance(t, KerasTensor) for t in every):
-            return self._call_symbolic(inputs, flat, arguments)
-        if any(isinstance(t, ops.Traced) for t in every):
-            return self._call_on_tape(inputs, flat, training, arguments)
-        return self._call_eager(inputs, flat, training, arguments)
+        with _call_context(self):
+            if any(isinstance(t, KerasTensor) for t in every):
+                outputs = self._call_symbolic(inputs, flat, arguments)
+                self._clear_losses()          # a graph is being built: nothing was computed
+                return outputs
+            if any(isinstance(t, ops.Traced) for t in every):
+                return self._call_on_tape(inputs, flat, training, arguments)
+            return self._call_eager(inputs, flat, training, arguments)
 
     def _call_arguments(self, kwargs, mask):
         """Check the call's keyword arguments against ``forward`` (or ``call``) and split them."""
@@ -522,9 +635,9 @@ class Layer:
         self._check_input([v.shape for v in values])
         if training is None:
             training = ops.current_training()
-        multi = isinstance(inputs, (list, tuple))
+        multi = isinstance(inputs, (list, tuple)) or len(flat) > 1
         kwargs = arguments.rebuild([ops._value(t) for t in extra])
-        x = values if multi else values[0]
+        x = _structured(inputs, values)
         y, cache = self.forward(x, training=bool(training), **kwargs)
         # Inside a subclassed model's call(), tell the tracer, as a graph model does for
         # its nodes. (A nested model announces its own layers instead.)
@@ -539,12 +652,43 @@ class Layer:
                             grad_input=grad_in)
             main = tuple(grad_in) if multi else (grad_in,)
             return main + tuple(arguments.flat_grads(extra_grads))
-        return ops._record(y, tuple(flat) + tuple(extra), vjp)
+        operands = tuple(flat) + tuple(extra)
+        if isinstance(y, (list, tuple)):                 # several outputs: one op still
+            hub, out = _record_several(y, operands, vjp)
+        else:
+            hub = out = ops._record(y, operands, vjp)
+        self._report_losses_on_tape(cache, hub, y)
+        return out
+
+    def _report_losses_on_tape(self, cache, out, y):
+        """Tell the call running around this one about the losses this call added.
+
+        Their total joins the outer call's. If this call added loss terms, its
+        output becomes a starting point of the outer backward (with gradient
+        zero), so this layer's backward -- which adds those terms' gradients --
+        runs even if nothing downstream uses the output. An activity regularizer
+        adds :math:`R(y)/N`, recorded as one op on the outer tape whose
+        derivative is the regularizer's own gradient.
+        """
+        if not _RUNNING_CALLS or not isinstance(out, ops.Traced):
+            return
+        outer = _RUNNING_CALLS[-1]
+        if _carries_losses(cache):
+            outer.reach(out, cache.penalty)
+        if self.activity_regularizer is not None and not isinstance(y, (list, tuple)):
+            value, grad = self.record_activity_loss(y)
+            term = ops._record(np.asarray(value, dtype=np.asarray(y).dtype), (out,),
+                               lambda g: (g * grad,))
+            outer.add(term, value)
 
     def _input_shape_of(self, flat, shapes, inputs):
+        if isinstance(inputs, dict):                 # build() gets a dict of shapes
+            return dict(zip(sorted(inputs), shapes))
         return shapes if isinstance(inputs, (list, tuple)) else shapes[0]
 
     def _call_symbolic(self, inputs, flat, arguments):
+        if isinstance(inputs, dict):                 # see _as_dict_input
+            self._dict_input_keys = sorted(inputs)
         shapes = [t.shape for t in flat]
         input_shape = self._input_shape_of(flat, shapes, inputs)
         self._maybe_build(input_shape)
@@ -574,9 +718,14 @@ class Layer:
         self._maybe_build(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
                                                inputs))
         self._check_input(shapes)
-        x = arrays if isinstance(inputs, (list, tuple)) else arrays[0]
+        x = _structured(inputs, arrays)
         kwargs = arguments.rebuild(arguments.flat_tensors()) if arguments else {}
-        y, _ = self.forward(x, training=bool(training), **kwargs)
+        y, cache = self.forward(x, training=bool(training), **kwargs)
+        if self.activity_regularizer is not None:
+            for output in (y if isinstance(y, (list, tuple)) else [y]):
+                self.record_activity_loss(output)
+        if isinstance(cache, _TapeCache) and isinstance(cache.outputs, Weight):
+            return cache.outputs          # call() returned a weight: Keras hands it back
         return y
 
     # --------------------------------------------------------- serialization
@@ -686,12 +835,194 @@ def _lookup(module, identifier):
 
 
 class _TapeCache:
-    """What backward needs from a taped call: the tape, the watched inputs, the outputs."""
+    """What backward needs from a taped call: the tape, the watched inputs, the outputs,
+    and the loss terms the call added (``loss_seeds``, and their total ``penalty``)."""
 
-    __slots__ = ("tape", "inputs", "outputs")
+    __slots__ = ("tape", "inputs", "outputs", "loss_seeds", "penalty")
 
-    def __init__(self, tape, inputs, outputs):
+    def __init__(self, tape, inputs, outputs, loss_seeds=(), penalty=0.0):
         self.tape, self.inputs, self.outputs = tape, inputs, outputs
+        self.loss_seeds, self.penalty = list(loss_seeds), penalty
+
+
+# ------------------------------------------------------------------ losses of a call
+# Keras's rule for ``layer.losses``: the outermost layer call clears the terms of the
+# last call (its own and those of every layer inside it); the calls inside it add.
+_CALL_STACK = []           # layers whose call is running, outermost first
+_RUNNING_CALLS = []        # the _AddedLosses of the calls running on a tape, innermost last
+
+
+@contextlib.contextmanager
+def _call_context(layer):
+    """Run one call of ``layer``; the outermost call starts its losses afresh."""
+    if not _CALL_STACK:
+        layer._clear_losses()
+    _CALL_STACK.append(layer)
+    try:
+        yield
+    finally:
+        _CALL_STACK.pop()
+
+
+def starts_a_call(forward):
+    """Decorator for a model's ``forward``: run as a call (see ``_call_context``), so
+    ``fit``, which calls ``forward`` directly, also starts ``model.losses`` afresh."""
+    @functools.wraps(forward)
+    def run(self, *args, **kwargs):
+        with _call_context(self):
+            return forward(self, *args, **kwargs)
+    return run
+
+
+class _AddedLosses:
+    r"""The loss terms added while one ``call`` runs on a tape.
+
+    ``seeds`` pairs each traced value backward starts from with the gradient
+    it gets: ones for a loss term (:math:`\partial L / \partial \ell = 1`),
+    zeros for the output of an inner layer that added terms itself (only so
+    that its backward runs). ``value`` is the total of every term, inner ones
+    included: what ``fit`` adds to the loss.
+    """
+
+    def __init__(self):
+        self.seeds, self.value = [], 0.0
+
+    def __enter__(self):
+        _RUNNING_CALLS.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _RUNNING_CALLS.remove(self)
+
+    def add(self, term, value):
+        self.value += float(np.sum(value))
+        if isinstance(term, ops.Traced):
+            self.seeds.append((term, np.ones_like))
+
+    def reach(self, output, value):
+        self.value += value
+        self.seeds.append((output, np.zeros_like))
+
+
+def _walk_back(tape, seeds):
+    """``tape.backward`` started from several ``(value, seed gradient)`` pairs at once.
+
+    One walk in reverse over the records, so an op that leads to several
+    starting points runs its vjp once, with the sum of their gradients (two
+    separate walks would run an inner layer's backward, and add its loss
+    terms, twice). Weights' gradients are added into ``.grad``; the gradients
+    of traced values come back keyed by ``id``.
+    """
+    grads = {}
+    for value, seed in seeds:
+        gradient = seed(value.value) if callable(seed) else seed
+        key = id(value)
+        grads[key] = gradient if key not in grads else grads[key] + gradient
+    for out, operands, vjp in reversed(tape.records):
+        g = grads.pop(id(out), None)
+        if g is None:
+            continue                        # this op leads to no starting point
+        for operand, operand_grad in zip(operands, vjp(g)):
+            if operand_grad is None:
+                continue
+            if isinstance(operand, ops.VariableBase):
+                operand.grad += operand_grad
+            elif isinstance(operand, ops.Traced):
+                key = id(operand)
+                grads[key] = operand_grad if key not in grads else grads[key] + operand_grad
+    return grads
+
+
+class _Parts:
+    """The gradients of a call's several outputs, one slot each (None: not used yet).
+
+    Adding two (the tape sums what reaches one value) fills the slots of both.
+    ``__array_ufunc__ = None`` makes ``array + parts`` come here too, for the
+    zero a starting point of the walk may hold.
+    """
+
+    __array_ufunc__ = None
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    @classmethod
+    def single(cls, index, count, g):
+        """The vjp of output ``index``: its gradient in its slot, for the hub."""
+        return (cls([g if i == index else None for i in range(count)]),)
+
+    def __add__(self, other):
+        if not isinstance(other, _Parts):
+            return self                              # a zero seed
+        return _Parts([a if b is None else b if a is None else a + b
+                       for a, b in zip(self.parts, other.parts)])
+
+    __radd__ = __add__
+
+
+def _record_several(outputs, operands, vjp):
+    """Record a call with several outputs as one op on the tape: its backward runs once.
+
+    A *hub* value stands for the whole call (its vjp is the layer's backward);
+    each output is an op reading the hub that hands its gradient back in its
+    own slot of a :class:`_Parts`. The tape sums the parts of the outputs that
+    were used, and the hub calls backward once with all of them (zeros for an
+    output nobody used). Returns ``(hub, outputs)``.
+    """
+    count = len(outputs)
+
+    def hub_vjp(g):
+        parts = g.parts if isinstance(g, _Parts) else [None] * count
+        return vjp([np.zeros_like(y) if part is None else part
+                    for y, part in zip(outputs, parts)])
+    hub = ops._record(np.zeros(()), operands, hub_vjp)
+    return hub, [ops._record(y, (hub,), functools.partial(_Parts.single, index, count))
+                 for index, y in enumerate(outputs)]
+
+
+def _carries_losses(cache):
+    """Did the call that left ``cache`` add loss terms (a taped call, or a whole model)?"""
+    return bool(getattr(cache, "loss_seeds", None)) or bool(getattr(cache, "activity", None)) \
+        or getattr(cache, "penalty", 0.0) != 0.0
+
+
+def _loss_value(layer, term):
+    """The number(s) behind an ``add_loss`` term, or a kind error for anything else."""
+    value = term.value if isinstance(term, (ops.Traced, ops.VariableBase)) else term
+    try:
+        array = np.asarray(backend.to_host(value))
+    except (TypeError, ValueError):
+        array = np.asarray(None, dtype=object)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(
+            f'Layer "{layer.name}": add_loss() needs a tensor of numbers (a loss computed '
+            f"with keras.ops inside call()), got {type(term).__name__} {term!r:.60}. Fix: "
+            "e.g. self.add_loss(1e-2 * keras.ops.sum(inputs)).")
+    return array.copy()
+
+
+def _flat_inputs(inputs):
+    """A call's inputs as a flat list: a list or tuple as it is, a dict in sorted-key
+    order (Keras's ``tree.flatten``), anything else as a list of one."""
+    if isinstance(inputs, dict):
+        return [inputs[key] for key in sorted(inputs)]
+    return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
+
+def _structured(inputs, values):
+    """``values`` (one per flat input) back in the structure of ``inputs``."""
+    if isinstance(inputs, dict):
+        return dict(zip(sorted(inputs), values))
+    return list(values) if isinstance(inputs, (list, tuple)) else values[0]
+
+
+def _watched(tape, x):
+    """The call's input(s) traced by ``tape``, in the same structure (array, list, dict)."""
+    if isinstance(x, dict):
+        return {key: tape.watch(value) for key, value in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [tape.watch(value) for value in x]
+    return tape.watch(x)
 
 
 def _split_backward(result, has_keyword_tensors):

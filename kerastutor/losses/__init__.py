@@ -34,6 +34,12 @@ pair of methods like a layer's:
 ``backward(cache) -> dvalues``
     :math:`\partial \ell_i / \partial \hat y_{ik}`, shaped like ``y_pred``.
 
+A learner's loss written the Keras way -- a :class:`Loss` subclass with only
+``call(y_true, y_pred)``, or a plain function -- has no ``backward``: its
+``call`` runs on the op tape (:mod:`kerastutor.tape`) with ``y_pred``
+traced, and the tape, walked back from :math:`L`, gives the gradient. The
+built-in losses never use the tape.
+
 :class:`Loss` does the rest: casting (float32, but float64 inputs stay
 float64 so gradient checks are exact), aligning ``(N,)`` targets with
 ``(N, 1)`` predictions, weights, reduction and the factor :math:`w_i / n`.
@@ -67,7 +73,7 @@ from kerastutor import backend, registry
 from kerastutor.losses import loss as _loss_module
 from kerastutor.losses.hinge_losses import (CategoricalHinge, Hinge, SquaredHinge,
                                             categorical_hinge, hinge, squared_hinge)
-from kerastutor.losses.loss import Loss, _invalid, squeeze_or_expand_to_same_rank
+from kerastutor.losses.loss import Loss, _invalid
 from kerastutor.losses.loss_wrapper import LossFunctionWrapper
 from kerastutor.losses.probabilistic_losses import (
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
@@ -146,7 +152,8 @@ def get(identifier, custom_objects=None):
     * a :class:`Loss` instance -> itself; a :class:`Loss` subclass -> an instance;
     * a dict from :func:`serialize` -> the loss it describes;
     * a Keras loss function -> its class; any other function ->
-      :class:`LossFunctionWrapper` (values only: it has no gradient);
+      :class:`LossFunctionWrapper`, which trains through the op tape when the
+      function is written with ``keras.ops``;
     * ``None`` -> ``None``.
 
     Names of your own losses come from ``custom_objects``, a

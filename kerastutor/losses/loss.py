@@ -1,7 +1,8 @@
 r"""The :class:`Loss` base class: what every loss shares, and the helpers several families use.
 
 A loss writes only its per-sample values :math:`\ell_i` and their derivative
-(``forward`` and ``backward``); :class:`Loss` casts the inputs, aligns the
+(``forward`` and ``backward``) -- or, written the Keras way, only ``call``,
+which the op tape differentiates; :class:`Loss` casts the inputs, aligns the
 targets with the predictions, applies the sample weights and the reduction,
 and multiplies the derivative by :math:`\partial L / \partial \ell_i = w_i / n`.
 The full story is in the package's introduction (:mod:`kerastutor.losses`).
@@ -11,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, ops
 
 #: The reductions Keras accepts (``"mean"`` is a synonym of the default).
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -89,6 +90,28 @@ def _output_shape(y_pred_shape):
     return tuple(getattr(y_pred_shape, "shape", y_pred_shape))
 
 
+# ==================================================================== the tape's cache
+class TapeCache:
+    """What a loss run on the op tape keeps for its backward.
+
+    Attributes
+    ----------
+    tape : kerastutor.ops.Tape
+        The records of the ops ``call`` ran.
+    watched : kerastutor.ops.Traced
+        ``y_pred``, as the tape traced it.
+    values : kerastutor.ops.Traced or array
+        What ``call`` returned: the per-sample values.
+    """
+
+    def __init__(self, tape, watched, values):
+        self.tape, self.watched, self.values = tape, watched, values
+
+    def gradient(self, upstream):
+        r""":math:`\sum_i u_i\,\partial \ell_i / \partial \hat y` for the upstream :math:`u`."""
+        return self.tape.gradient(self.values, upstream, self.watched)
+
+
 # ==================================================================== base class
 class Loss:
     r"""Base class of every loss: per-sample values, weights, reduction, gradient.
@@ -123,12 +146,15 @@ class Loss:
     does with a vector), so row :math:`i` is the gradient of sample
     :math:`i` alone.
 
-    To write a loss, subclass and define ``forward(y_true, y_pred)``
-    returning ``(values, cache)`` and ``backward(cache)`` returning
-    :math:`\partial \ell_i / \partial \hat y`. Both see ``y_pred`` with the
-    reduced axis last. A Keras-style subclass that only defines
-    ``call(y_true, y_pred) -> values`` works for values; its ``cache`` is
-    ``(y_true, y_pred)``, which is what ``backward`` receives:
+    To write a loss the Keras way, subclass and define only
+    ``call(y_true, y_pred) -> values`` with ``keras.ops``: ``call`` then runs
+    on the op tape with ``y_pred`` traced, and the gradient is the tape
+    walked back from :math:`L` (see :meth:`_chain_rule`). To write the
+    derivative yourself, define ``forward(y_true, y_pred)`` returning
+    ``(values, cache)`` and ``backward(cache)`` returning
+    :math:`\partial \ell_i / \partial \hat y`; both see ``y_pred`` with the
+    reduced axis last. A subclass with ``call`` and its own ``backward`` gets
+    ``(y_true, y_pred)`` as the cache:
 
     >>> import numpy as np
     >>> from kerastutor import losses
@@ -198,12 +224,27 @@ class Loss:
         weights, weight_sum = self._per_value_weights(values, sample_weight, mask)
         divisor = self._divisor(values, mask, weight_sum)
         loss = self._reduce(values, weights, divisor, sample_weight)
+        slope = self._reduction_slope(weights, divisor)               # d L / d loss_i
+        grad = self._chain_rule(cache, slope, values, y_work)
+        return loss, self._restore(grad, moved_axis, y_pred)
+
+    def _chain_rule(self, cache, slope, values, y_work):
+        r""":math:`\partial L / \partial \hat y`, from :math:`\partial L / \partial \ell_i` (the slope).
+
+        A written-out ``backward`` gives :math:`\partial \ell_i / \partial
+        \hat y_i`, which is multiplied by :math:`w_i / n`. A loss recorded on
+        the op tape is walked back from :math:`L` itself, with the slope as
+        the upstream gradient of its values -- exact even if a value mixes
+        samples.
+        """
+        if isinstance(cache, TapeCache):
+            upstream = np.broadcast_to(slope, np.shape(values)).astype(values.dtype)
+            return _sum_to_shape(cache.gradient(upstream), y_work.shape)
         grad = _sum_to_shape(self.backward(cache), y_work.shape)     # d loss_i / d y_pred
         if not grad.flags.writeable or np.may_share_memory(grad, y_work):
             grad = grad.copy()                     # a custom backward gave back an input
-        slope = self._reduction_slope(weights, divisor)               # d L / d loss_i
         grad *= np.reshape(slope, np.shape(slope) + (1,) * (grad.ndim - np.ndim(slope)))
-        return loss, self._restore(grad, moved_axis, y_pred)
+        return grad
 
     def check_targets(self, y_true, y_pred_shape):
         """Catch targets this loss cannot use, once, before training starts.
@@ -227,16 +268,52 @@ class Loss:
 
     # --------------------------------------------------------- what subclasses write
     def forward(self, y_true, y_pred):
-        """Per-sample values and a cache; by default ``call``'s values and the inputs."""
-        return self.call(y_true, y_pred), (y_true, y_pred)
+        """Per-sample values and a cache; by default from ``call``.
+
+        A subclass that writes its own ``backward`` gets ``(y_true, y_pred)``
+        as the cache. One that writes only ``call`` (the Keras way) has
+        ``call`` recorded on the op tape with ``y_pred`` traced, and the cache
+        is that tape (:class:`TapeCache`).
+        """
+        if type(self).backward is not Loss.backward:
+            return self.call(y_true, y_pred), (y_true, y_pred)
+        return self._forward_on_tape(y_true, y_pred)
 
     def backward(self, cache):
-        r""":math:`\partial \ell_i / \partial \hat y`, shaped like ``y_pred``."""
+        r""":math:`\partial \ell_i / \partial \hat y`, shaped like ``y_pred``.
+
+        For a loss run on the op tape this is the gradient of
+        :math:`\sum_i \ell_i` (an upstream of ones): each value's own
+        derivative when each value depends on its own sample only.
+        """
+        if isinstance(cache, TapeCache):
+            return cache.gradient(np.ones_like(ops.convert_to_numpy(cache.values)))
+        if isinstance(cache, ops.RawNumpyError):
+            raise ops.RawNumpyError(cache.function, owner=f"The loss {self.name!r}")
         raise NotImplementedError(
-            f"{type(self).__name__} (loss {self.name!r}) computes its values but does not "
-            "know their derivative, and kerastutor has no autograd. Define "
-            "backward(self, cache) returning d values / d y_pred; the cache is "
-            "(y_true, y_pred) unless your forward() returns another.")
+            f"{type(self).__name__} (loss {self.name!r}) has its own forward() but no "
+            "backward(), so its derivative is unknown. Either define backward(self, cache) "
+            "returning d values / d y_pred, or define only call(y_true, y_pred) with "
+            "keras.ops, and the op tape differentiates it.")
+
+    def _forward_on_tape(self, y_true, y_pred):
+        """Run ``call`` while a tape records every op applied to ``y_pred``."""
+        recorder = ops.Tape()
+        watched = recorder.watch(y_pred)
+        try:
+            with recorder:
+                values = self.call(y_true, watched)
+        except ops.RawNumpyError as err:
+            # Raw NumPy: the values are right (evaluate works), the derivative unknown;
+            # backward raises the error, which names the keras.ops function to use.
+            return self._as_values(self.call(y_true, y_pred), y_pred), err
+        return self._as_values(ops.convert_to_numpy(values), y_pred), \
+            TapeCache(recorder, watched, values)
+
+    @staticmethod
+    def _as_values(values, y_pred):
+        """The values as an array of the predictions' dtype."""
+        return backend.asarray(values, dtype=y_pred.dtype)
 
     def call(self, y_true, y_pred):
         """Keras's hook: the per-sample values (``forward`` without the cache)."""

@@ -2,12 +2,11 @@
 
 Keras lets ``compile(loss=fn)`` take any function. kerastutor has no
 autograd under its own objects, so the gradient of such a function comes
-from the op tape of :mod:`kerastutor.ops`: written with ``keras.ops`` it
-trains; written with raw NumPy it only gives values.
+from the op tape of :mod:`kerastutor.ops`, exactly as for a
+:class:`~kerastutor.losses.Loss` subclass that defines only ``call``:
+written with ``keras.ops`` it trains; written with raw NumPy it only gives
+values, and training says which ``keras.ops`` function to use instead.
 """
-import numpy as np
-
-from kerastutor import backend, ops
 from kerastutor.losses.loss import Loss, _invalid
 
 
@@ -15,10 +14,11 @@ class LossFunctionWrapper(Loss):
     """A plain ``fn(y_true, y_pred) -> per-sample values`` used as a loss.
 
     Written with :mod:`kerastutor.ops` (``ops.mean(ops.square(y_true -
-    y_pred), axis=-1)``), the function trains: it runs on the op tape with
-    ``y_pred`` traced, and its gradient is the tape's backward pass. Written
-    with raw NumPy it still gives values (``evaluate`` works), but training
-    explains that its derivative is unknown.
+    y_pred), axis=-1)``), the function trains: it is this loss's ``call``,
+    which :class:`Loss` runs on the op tape with ``y_pred`` traced, and its
+    gradient is the tape's backward pass. Written with raw NumPy it still
+    gives values (``evaluate`` works), but training raises an error naming
+    the ``keras.ops`` function to use instead.
 
     Parameters
     ----------
@@ -39,32 +39,9 @@ class LossFunctionWrapper(Loss):
         self.fn = fn
         self.fn_kwargs = kwargs
 
-    def forward(self, y_true, y_pred):
-        tape = ops.Tape()
-        traced = tape.watch(y_pred)
-        try:
-            with tape:
-                out = self.fn(y_true, traced, **self.fn_kwargs)
-        except TypeError as err:
-            if str(err) != ops.RAW_NUMPY_HINT:
-                raise
-            # Raw NumPy: fine for the value, but there is nothing to differentiate.
-            values = backend.asarray(self.fn(y_true, y_pred, **self.fn_kwargs), dtype=y_pred.dtype)
-            return values, None
-        return backend.asarray(ops._value(out), dtype=y_pred.dtype), (tape, traced, out)
-
-    def backward(self, cache):
-        if cache is None or not isinstance(cache[2], ops.Traced):
-            raise NotImplementedError(
-                f"The loss {self.name!r} is computed with plain NumPy, so kerastutor cannot "
-                "know its gradient. Write it with keras.ops (ops.mean, ops.square, ...), "
-                "whose ops record their derivatives, or subclass keras.losses.Loss and "
-                "write forward(y_true, y_pred) -> (values, cache) and backward(cache).")
-        tape, traced, out = cache
-        # Each value depends on its own sample only, so one backward pass with an
-        # upstream of ones gives every d value_i / d y_pred_i at once.
-        grads = tape.backward(out, np.ones_like(out.value))
-        return grads.get(id(traced), np.zeros_like(traced.value))
+    def call(self, y_true, y_pred):
+        """The function's values; :class:`Loss` runs this on the op tape to train."""
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self):
         return {**super().get_config(), "fn": getattr(self.fn, "__name__", repr(self.fn)),

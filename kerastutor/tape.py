@@ -1,0 +1,384 @@
+r"""The op tape: reverse-mode automatic differentiation in its simplest form.
+
+Built-in layers, activations and losses write ``backward`` by hand. Code a
+*learner* writes the Keras way -- a custom layer's ``call``, a
+``keras.losses.Loss`` subclass's ``call``, a loss function, an activation
+``lambda x: x ** 2`` -- has no ``backward``. kerastutor runs such code on a
+**tape** and walks the tape backwards:
+
+* the input the code differentiates with respect to is *watched*
+  (:meth:`Tape.watch` wraps it in a :class:`Traced` value);
+* every op (``+``, ``ops.exp``, ``ops.mean``, ``keras.activations.relu``,
+  ...) computes its value with NumPy and, when a tape records and one of its
+  operands is traced, appends ``(output, operands, vjp)`` to the tape;
+* ``vjp(g)`` of an op is its vector-Jacobian product: given
+  :math:`g = \partial L/\partial \text{out}` it returns
+  :math:`\partial L/\partial \text{operand}` for each operand, written next
+  to the forward formula exactly like a layer's backward;
+* :meth:`Tape.backward` visits the records in reverse and **adds** the
+  gradients of values used more than once (the chain rule's sum).
+
+This module holds the tape itself, the traced values, and the arithmetic
+that Python's operators on a traced value mean (``x + y``, ``x @ w``,
+``x[i]``, ...). :mod:`kerastutor.ops` builds the rest of ``keras.ops`` on it,
+and :mod:`kerastutor.activations` records its activations with
+:func:`record_activation` -- each activation's own ``backward`` is the op's
+vector-Jacobian product, so no derivative is written twice.
+
+Broadcasting: ``x + b`` with ``x`` of shape ``(N, U)`` and ``b`` of shape
+``(U,)`` uses ``b`` N times, so its gradient is the upstream gradient
+*summed* over the broadcast axis (:func:`unbroadcast`).
+
+Outside a tape every op simply returns a NumPy array.
+"""
+import numpy as np
+
+_TAPES = []          # the tapes recording now (innermost last)
+
+
+# ======================================================================== traced values
+class TapeArithmetic:
+    """The Python operators of a value the tape follows, each recorded as its op.
+
+    :class:`Traced` values and weights (:class:`VariableBase`) both have them,
+    so ``x @ w + b`` inside a custom layer's ``call`` lands on the tape.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other): return add(self, other)
+    def __radd__(self, other): return add(other, self)
+    def __sub__(self, other): return subtract(self, other)
+    def __rsub__(self, other): return subtract(other, self)
+    def __mul__(self, other): return multiply(self, other)
+    def __rmul__(self, other): return multiply(other, self)
+    def __truediv__(self, other): return divide(self, other)
+    def __rtruediv__(self, other): return divide(other, self)
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
+    def __pow__(self, other): return power(self, other)
+    def __rpow__(self, other): return power(other, self)
+    def __neg__(self): return negative(self)
+
+
+class Traced(TapeArithmetic):
+    """A value computed while a tape records: the array, and that it has a history.
+
+    It supports ``+ - * / @ **``, unary minus, indexing, ``.shape``,
+    ``.ndim``, ``.dtype`` and ``.T``, all recorded. NumPy functions refuse it
+    (their derivative is unknown) with a :class:`RawNumpyError` that names
+    the ``keras.ops`` function to use instead.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # ``numpy_array + traced`` reaches here: arithmetic is recorded as the op.
+        # Any other NumPy function (np.exp, np.maximum, ...) would lose the tape.
+        operator = _ARITHMETIC_UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or operator is None or kwargs:
+            raise RawNumpyError(f"np.{ufunc.__name__}")
+        return operator(*inputs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise RawNumpyError("np.asarray")
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise RawNumpyError(f"np.{func.__name__}")
+
+    def __getattr__(self, name):
+        # Only reached for attributes a Traced value lacks, such as x.sum() or x.mean().
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"A traced value has no method .{name}(): it is not a NumPy array, so that "
+            f"the tape can record what is done to it. Hint: write keras.ops.{name}(x, ...) "
+            f"instead of x.{name}(...).")
+
+    shape = property(lambda self: self.value.shape)
+    ndim = property(lambda self: self.value.ndim)
+    dtype = property(lambda self: self.value.dtype)
+    T = property(lambda self: transpose(self))
+
+    def __getitem__(self, index): return take_index(self, index)
+    def __gt__(self, other): return greater(self, other)
+    def __lt__(self, other): return less(self, other)
+    def __ge__(self, other): return greater_equal(self, other)
+    def __le__(self, other): return less_equal(self, other)
+
+    def __repr__(self):
+        return f"<Traced shape={self.value.shape} dtype={self.value.dtype}>"
+
+
+class VariableBase(TapeArithmetic):
+    """What the tape knows of a :class:`~kerastutor.weight.Weight`: a leaf with a ``.grad``.
+
+    Two kinds of operand have a history on the tape: :class:`Traced` values
+    (computed inside ``call``), and weights, whose gradients the tape **adds**
+    into ``.grad``. ``Weight`` inherits from this class, so ``w * 2.0`` and
+    ``x @ w`` inside a custom layer's ``call`` run through these ops and are
+    recorded -- as arithmetic on a Keras variable is -- while this module never
+    imports :mod:`kerastutor.weight` (the weight module imports this one).
+    """
+
+    __slots__ = ()
+
+
+def is_traced(x):
+    """True for the operands the tape follows: traced values and weights."""
+    return isinstance(x, (Traced, VariableBase))
+
+
+# ======================================================================== the kind error
+RAW_NUMPY_HINT = (
+    "A NumPy function was applied to a value kerastutor is tracing, so its derivative "
+    "is unknown. Two ways out: compute with keras.ops (ops.exp, ops.matmul, ...) inside "
+    "call(), or write the backward by hand.")
+
+
+class RawNumpyError(TypeError):
+    """A raw NumPy function met a traced value: the tape cannot know its derivative.
+
+    Raised while code written the Keras way (a custom layer's ``call``, a
+    loss's ``call``, a learner's activation) runs on the tape. The message
+    names the NumPy function and the ``keras.ops`` function to use instead
+    (``keras.ops`` has NumPy's functions under NumPy's names).
+
+    Parameters
+    ----------
+    function : str
+        The NumPy function that was called, such as ``"np.exp"``.
+    owner : str or None
+        Who ran it, put in front of the message (``"The loss 'my_loss'"``).
+    """
+
+    def __init__(self, function, owner=None):
+        self.function, self.owner = function, owner
+        name = function.removeprefix("np.")
+        if name in ("asarray", "array"):
+            advice = ("Keep the value as it is (keras.ops functions take it directly), or "
+                      "use keras.ops.convert_to_tensor(x), which keeps it on the tape.")
+        else:
+            advice = (f"Use keras.ops.{name}(...) instead: keras.ops has NumPy's functions "
+                      "under the same names, and each records its derivative.")
+        where = f"{owner}: " if owner else ""
+        super().__init__(
+            f"{where}{function} was applied to a value kerastutor is tracing (y_pred in a "
+            f"loss, the input of a custom layer's call() or of your activation), so its "
+            f"derivative is unknown. {advice} Or write the backward by hand.")
+
+
+# ======================================================================== the tape
+class Tape:
+    """Records the ops run inside ``with tape:`` and differentiates them afterwards."""
+
+    def __init__(self, training=False):
+        self.records = []                   # (output, operands, vjp), in run order
+        self.training = training            # what layers called inside inherit
+
+    def __enter__(self):
+        _TAPES.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _TAPES.remove(self)
+
+    def watch(self, array):
+        """Start tracing ``array`` (a layer's input, a loss's ``y_pred``): ops on it are recorded."""
+        return Traced(np.asarray(array))
+
+    def backward(self, output, grad_output):
+        """Walk the records in reverse from ``output``.
+
+        Gradients of watched values are returned in a dict keyed by
+        ``id(value)``; gradients of weights (:class:`VariableBase`)
+        are **added** into their ``.grad``.
+        """
+        grads = {id(output): grad_output}
+        for out, operands, vjp in reversed(self.records):
+            g = grads.pop(id(out), None)
+            if g is None:
+                continue                    # this op does not lead to the output
+            for operand, operand_grad in zip(operands, vjp(g)):
+                if operand_grad is None:
+                    continue
+                if isinstance(operand, VariableBase):
+                    operand.grad += operand_grad
+                elif isinstance(operand, Traced):
+                    key = id(operand)
+                    grads[key] = operand_grad if key not in grads else grads[key] + operand_grad
+        return grads
+
+    def gradient(self, output, grad_output, watched):
+        """The gradient that reaches ``watched`` (zeros if ``output`` does not depend on it)."""
+        if not isinstance(output, Traced):
+            return np.zeros_like(watched.value)
+        return self.backward(output, grad_output).get(id(watched), np.zeros_like(watched.value))
+
+
+def current_training():
+    """The ``training`` flag of the innermost recording tape (False if none)."""
+    return _TAPES[-1].training if _TAPES else False
+
+
+def _value(x):
+    """The NumPy array behind an operand (a Traced value, a Weight, or array-like)."""
+    if is_traced(x):
+        return x.value
+    return np.asarray(x)
+
+
+def _record(result, operands, vjp):
+    """Return ``result``, traced and recorded if a tape records and an operand is traced."""
+    if not _TAPES or not any(is_traced(o) for o in operands):
+        return result
+    out = Traced(np.asarray(result))
+    _TAPES[-1].records.append((out, operands, vjp))
+    return out
+
+
+def _operands(x1, x2):
+    """The arrays behind two operands; a Python number takes the other's float dtype.
+
+    Keras treats Python numbers as *weak*: ``x * 2.0`` with a float32 ``x``
+    stays float32. ``np.asarray(2.0)`` would be float64 and promote it.
+    """
+    a, b = _value(x1), _value(x2)
+    return _weak(x1, a, b), _weak(x2, b, a)
+
+
+def _weak(x, own, other):
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and other.dtype.kind == "f":
+        return own.astype(other.dtype)
+    return own
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` over the axes broadcasting added, back to ``shape``."""
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and grad.shape[axis] != 1:
+            grad = grad.sum(axis=axis, keepdims=True)
+    return grad
+
+
+def record_activation(activation, x):
+    r"""Apply a built-in activation to a traced ``x``, recorded as one op.
+
+    The activation's own pair is reused: ``forward(x) -> (y, cache)`` gives
+    the value, and ``backward(cache, g)`` -- :math:`\phi'(x) \odot g`, or the
+    vector-Jacobian product of softmax -- is the op's VJP. This is how
+    ``keras.activations.relu(x)`` and ``keras.ops.relu(x)`` inside a custom
+    ``call`` land on the tape with the derivative written in
+    :mod:`kerastutor.activations`.
+    """
+    a = _value(x)
+    lifted = np.atleast_1d(a)                # forward works on arrays, not 0-d scalars
+    y, cache = activation.forward(lifted)
+
+    def vjp(g):
+        grad = activation.backward(cache, np.reshape(g, np.shape(y)))
+        return (np.reshape(grad, a.shape),)
+    return _record(np.reshape(y, a.shape) if a.ndim == 0 else y, (x,), vjp)
+
+
+# ================================================================== arithmetic
+def add(x1, x2):
+    r""":math:`x_1 + x_2`; both gradients are :math:`g` (summed over broadcast axes)."""
+    a, b = _operands(x1, x2)
+    return _record(a + b, (x1, x2),
+                   lambda g: (unbroadcast(g, a.shape), unbroadcast(g, b.shape)))
+
+
+def subtract(x1, x2):
+    r""":math:`x_1 - x_2`; gradients :math:`g` and :math:`-g`."""
+    a, b = _operands(x1, x2)
+    return _record(a - b, (x1, x2),
+                   lambda g: (unbroadcast(g, a.shape), unbroadcast(-g, b.shape)))
+
+
+def multiply(x1, x2):
+    r""":math:`x_1 x_2`; gradients :math:`g\,x_2` and :math:`g\,x_1`."""
+    a, b = _operands(x1, x2)
+    return _record(a * b, (x1, x2),
+                   lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)))
+
+
+def divide(x1, x2):
+    r""":math:`x_1 / x_2`; gradients :math:`g / x_2` and :math:`-g\,x_1 / x_2^2`."""
+    a, b = _operands(x1, x2)
+    return _record(a / b, (x1, x2),
+                   lambda g: (unbroadcast(g / b, a.shape),
+                              unbroadcast(-g * a / (b * b), b.shape)))
+
+
+def negative(x):
+    r""":math:`-x`; gradient :math:`-g`."""
+    return _record(-_value(x), (x,), lambda g: (-g,))
+
+
+def power(x1, x2):
+    r""":math:`x_1^{x_2}`; gradients :math:`g\,x_2 x_1^{x_2-1}` and :math:`g\,x_1^{x_2}\log x_1`."""
+    a, b = _operands(x1, x2)
+    out = np.power(a, b)
+
+    def vjp(g):
+        grad_b = None
+        if is_traced(x2):
+            grad_b = unbroadcast(g * out * np.log(np.where(a > 0, a, 1)), b.shape)
+        return unbroadcast(g * b * np.power(a, b - 1), a.shape), grad_b
+    return _record(out, (x1, x2), vjp)
+
+
+def matmul(x1, x2):
+    r""":math:`x_1 x_2` (last two axes); gradients :math:`g x_2^\top` and :math:`x_1^\top g`."""
+    a, b = _value(x1), _value(x2)
+
+    def vjp(g):
+        a2, b2 = (a[None] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
+        g2 = g.reshape(a2.shape[:-1] + b2.shape[-1:])
+        grad_a = g2 @ np.swapaxes(b2, -1, -2)
+        grad_b = np.swapaxes(a2, -1, -2) @ g2
+        return (unbroadcast(grad_a, a2.shape).reshape(a.shape),
+                unbroadcast(grad_b, b2.shape).reshape(b.shape))
+    return _record(a @ b, (x1, x2), vjp)
+
+
+def transpose(x, axes=None):
+    """Permute axes; the gradient is permuted back."""
+    a = _value(x)
+    inverse = None if axes is None else np.argsort(axes)
+    return _record(np.transpose(a, axes), (x,), lambda g: (np.transpose(g, inverse),))
+
+
+def take_index(x, index):
+    """``x[index]``; the gradient is scattered back (added where indices repeat)."""
+    a = _value(x)
+
+    def vjp(g):
+        grad = np.zeros_like(a)
+        np.add.at(grad, index, g)
+        return (grad,)
+    return _record(a[index], (x,), vjp)
+
+
+# ============================================================= non-differentiable
+def _compare(fn):
+    def op(x1, x2):
+        return fn(_value(x1), _value(x2))
+    op.__name__ = fn.__name__
+    op.__doc__ = f"``{fn.__name__}`` elementwise (a boolean array: no gradient)."
+    return op
+
+
+greater, greater_equal = _compare(np.greater), _compare(np.greater_equal)
+less, less_equal = _compare(np.less), _compare(np.less_equal)
+
+#: NumPy ufuncs that ``numpy_array <op> traced`` calls, and the recorded op each means.
+_ARITHMETIC_UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply,
+                      "divide": divide, "true_divide": divide, "matmul": matmul,
+                      "negative": negative, "power": power}
