@@ -18,7 +18,7 @@ import inspect
 import numpy as np
 
 from kerastutor.layers.base import CATALOG
-from kerastutor.registry import serialize_keras_object
+from kerastutor.registry import custom_object_scope, serialize_keras_object, user_objects
 
 _MODEL_CLASS_NAMES = ("Sequential", "Functional", "Model")
 
@@ -74,16 +74,23 @@ def deserialize(config, custom_objects=None):
     where = f"layer {inner.get('name', '?')!r} ({config['class_name']})"
     try:
         check_config_values(cls, inner)
-        if not hasattr(cls, "from_config"):
-            return cls(**inner)
-        try:
-            return cls.from_config(inner, custom_objects=custom_objects)
-        except TypeError:
-            return cls.from_config(inner)
+        # As Keras: lookups inside from_config (an activation named in the config)
+        # also see the custom_objects given here.
+        with custom_object_scope(user_objects(custom_objects)):
+            return _from_config(cls, inner, custom_objects)
     except ValueError as err:
         if str(err).startswith("layer "):        # a nested layer already said where
             raise ValueError(f"{where} > {err}") from None
         raise ValueError(f"{where}: {err}") from None
+
+
+def _from_config(cls, inner, custom_objects):
+    if not hasattr(cls, "from_config"):
+        return cls(**inner)
+    try:
+        return cls.from_config(inner, custom_objects=custom_objects)
+    except TypeError:
+        return cls.from_config(inner)
 
 
 # ------------------------------------------------------------ checking a record's values

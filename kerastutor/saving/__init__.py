@@ -25,7 +25,8 @@ from kerastutor import losses, metrics, optimizers
 from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  deserialize_keras_object, get_custom_objects,
                                  get_registered_name, get_registered_object,
-                                 register_keras_serializable, serialize_keras_object)
+                                 register_keras_serializable, serialize_keras_object,
+                                 user_objects)
 from kerastutor.saving import h5_guard, legacy_h5
 from kerastutor.saving.atomic import atomic_write, check_overwrite
 from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
@@ -237,8 +238,11 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
         raise ValueError(f"{source}: {err}") from None
     builtin = layer_base.CATALOG.is_builtin(cls)
     try:
-        model = cls.from_config(config["config"], custom_objects=custom_objects) \
-            if builtin else cls.from_config(config["config"])
+        # As Keras: inside from_config, every lookup (an activation given by name
+        # deep inside a layer's config) also sees the custom_objects passed here.
+        with custom_object_scope(user_objects(custom_objects)):
+            model = cls.from_config(config["config"], custom_objects=custom_objects) \
+                if builtin else cls.from_config(config["config"])
     except ArchiveError:
         raise
     except ValueError as err:          # the cause is known: say which file it is in
@@ -248,7 +252,8 @@ def model_from_config(config, custom_objects=None, safe_mode=True, source="confi
                            f"({type(err).__name__}: {err}).") from None
     build = config.get("build_config") or {}
     if not model.built and build.get("input_shape") is not None:
-        _build(model, build["input_shape"], source)
+        with custom_object_scope(user_objects(custom_objects)):
+            _build(model, build["input_shape"], source)
     return model
 
 
