@@ -19,6 +19,11 @@ Every activation here is a small object with two methods:
     :math:`J^\top g` along that axis, computed without building :math:`J`.
 
 The Keras functions (``keras.activations.relu(x)``, ...) return ``y`` only.
+Applied to a value the op tape traces (inside a custom layer's or a loss's
+``call``) they are recorded as one op whose derivative is the object's own
+``backward`` (:func:`kerastutor.tape.record_activation`). A learner's plain
+function -- ``activation=lambda x: x ** 2`` -- becomes a
+:class:`CustomActivation`, differentiated by that tape.
 ``get("relu")`` returns the object that layers use, and ``serialize`` gives
 back the bare Keras name (``"relu"``) that layer configs store.
 

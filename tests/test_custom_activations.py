@@ -30,9 +30,10 @@ def fit_dense(activation, epochs=3):
 
 
 def assert_same_training(first, second):
-    np.testing.assert_allclose(first[0], second[0], rtol=1e-6)
+    """Same losses and weights (float32 round-off of the GPU path's kernels allowed)."""
+    np.testing.assert_allclose(first[0], second[0], rtol=1e-5)
     for a, b in zip(first[1], second[1]):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-6)
 
 
 def my_tanh(x):
