@@ -301,12 +301,17 @@ class Layer:
         return list(self.__dict__.get("_tracked_layers", []))
 
     def __setattr__(self, name, value):
-        # Keras tracks sub-layers assigned in __init__/build, so their weights
+        # Keras tracks sub-layers assigned in __init__/build -- alone, or in a list,
+        # tuple or dict (self.blocks = [Dense(4), Dense(2)]) -- so their weights
         # count as this layer's weights.
-        if isinstance(value, Layer) and value is not self and not name.startswith("_"):
-            tracked = self.__dict__.setdefault("_tracked_layers", [])
-            if not any(layer is value for layer in tracked):
-                tracked.append(value)
+        if not name.startswith("_"):
+            items = value.values() if isinstance(value, dict) else \
+                value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if isinstance(item, Layer) and item is not self:
+                    tracked = self.__dict__.setdefault("_tracked_layers", [])
+                    if not any(layer is item for layer in tracked):
+                        tracked.append(item)
         object.__setattr__(self, name, value)
 
     @property

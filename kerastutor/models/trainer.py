@@ -28,7 +28,6 @@ loss, ``class_weight``, History keys in alphabetical order -- lives in the
 helpers of :mod:`kerastutor.models.training`.
 """
 import math
-import warnings
 
 import numpy as np
 
@@ -56,9 +55,8 @@ class Trainer:
         first data ``fit``/``evaluate`` sees, as Keras does; unknown names fail
         here, with a suggestion.
         """
-        if loss is None:
-            warnings.warn(f"Model {self.name!r} was compiled without a loss; fit() will fail "
-                          "until you compile(loss=...).", stacklevel=2)
+        # loss=None is fine when the model adds its own losses (add_loss); fit says
+        # "No loss to compute" otherwise, as Keras does (training.require_a_loss).
         training.require_backward(self)
         training.check_names(loss, metrics, weighted_metrics)
         self.optimizer = optimizers.get(optimizer)

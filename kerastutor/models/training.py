@@ -103,10 +103,21 @@ def require_compiled(model, what):
             f"You must call compile() before using the model in {what}(). For example: "
             f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
             f"metrics=['accuracy']).")
-    if state.loss_spec is None and what != "predict":
-        raise ValueError(f"Model {model.name!r} was compiled without a loss; {what}() needs "
-                         "one: model.compile(..., loss='mse') for example.")
-    return state
+    return state      # compiled without a loss: the model's own losses may do (see below)
+
+
+def require_a_loss(state, model):
+    """Compiled without a loss, the model must add its own (``add_loss``, regularizers).
+
+    Checked after the forward pass, when ``model.losses`` holds the terms of
+    this call; Keras raises the same error at the same point.
+    """
+    if not state.losses and not model.losses:
+        raise ValueError(
+            "No loss to compute. Provide a `loss` argument in `compile()`. (Model "
+            f"{model.name!r} was compiled without a loss and adds none itself with "
+            "add_loss() or a regularizer.) Fix: e.g. model.compile(optimizer='adam', "
+            "loss='mse').")
 
 
 def _per_output(spec, names, what):
@@ -159,9 +170,11 @@ def resolve_compiled(model, state, ys):
     """Turn the compile spec into loss and metric objects, now that shapes are known."""
     if state.resolved:
         return
-    names = model.output_names
+    names = model._data_keys("output")       # a dict output's keys, else the layer names
     pred_shapes = [tuple(t.shape) for t in model.outputs]
-    loss_specs = _per_output(state.loss_spec, names, "loss")
+    state.model = model            # for require_a_loss, when compiled without a loss
+    loss_specs = _per_output(state.loss_spec, names, "loss") if state.loss_spec is not None \
+        else []
     for index, (spec, y, pred_shape) in enumerate(zip(loss_specs, ys, pred_shapes)):
         if isinstance(spec, str) and spec.lower() in ("crossentropy", "ce"):
             spec = losses.resolve_crossentropy(np.shape(y), pred_shape)
@@ -179,7 +192,7 @@ def resolve_compiled(model, state, ys):
         if metric.name in taken:
             metric.name = f"weighted_{metric.name}"
         state.weighted.append((index, metric))
-    if multi:
+    if multi and state.losses:
         state.output_loss_trackers = [RunningMean(f"{name}_loss") for name in names]
     state.resolved = True
 
@@ -209,9 +222,7 @@ def to_arrays(model, data, what, kind, warn=True):
     if data is None:
         return None
     _refuse_stream(data, what)
-    names = ([t.history[0].name if t.history else f"input_{i}"
-              for i, t in enumerate(model.inputs)] if kind == "input"
-             else model.output_names) if model.built else None
+    names = model._data_keys(kind) if model.built else None     # dict keys or layer names
     if isinstance(data, dict):
         if names is None:
             raise ValueError(f"{what}: a dict needs a model with named inputs/outputs.")
@@ -469,32 +480,41 @@ def on_device(arrays):
 
 
 def losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
-    """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output."""
+    """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output.
+
+    Compiled without a loss, both are zero: the model's own losses (added by
+    the caller from the forward pass) are all there is to minimise.
+    """
+    if not state.losses:
+        require_a_loss(state, state.model)
+        return 0.0, [np.zeros_like(pred) for pred in preds]
     total, grads = 0.0, []
     for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
         weights = sample_weight
         if output_masks is not None and output_masks[index] is not None:
             weights = masked_sample_weight(sample_weight, output_masks[index], loss)
         value, grad = loss.value_and_gradient(ys[index], preds[index], weights)
+        if state.output_loss_trackers:      # Keras logs each output's loss unweighted
+            state.output_loss_trackers[index].update_state(value, len(ys[index]))
         if weight != 1.0:
             value, grad = value * weight, grad * weight
         total += float(value)
         grads.append(grad)
-        if state.output_loss_trackers:
-            state.output_loss_trackers[index].update_state(value, len(ys[index]))
     return total, grads
 
 
 def losses_only(state, ys, preds, sample_weight, output_masks=None):
     """Total loss :math:`\\sum_i w_i L_i` without gradients (evaluation)."""
+    if not state.losses:
+        require_a_loss(state, state.model)
     total = 0.0
     for index, (loss, weight) in enumerate(zip(state.losses, state.loss_weights)):
         weights = sample_weight
         if output_masks is not None and output_masks[index] is not None:
             weights = masked_sample_weight(sample_weight, output_masks[index], loss)
-        value = weight * float(loss(ys[index], preds[index], weights))
-        total += value
-        if state.output_loss_trackers:
+        value = float(loss(ys[index], preds[index], weights))
+        total += weight * value
+        if state.output_loss_trackers:      # Keras logs each output's loss unweighted
             state.output_loss_trackers[index].update_state(value, len(ys[index]))
     return total
 
@@ -668,10 +688,11 @@ def prepare_data(model, state, x, y, sample_weight, what):
     model._check_input([a.shape for a in xs])
     _check_finite(xs, "x")
     if y is None:
-        if what in ("fit", "evaluate"):
-            raise ValueError(f"{what}: y (the targets) is required.")
-        return xs, None, None
-    ys = to_arrays(model, y, "y", "output")
+        if what not in ("fit", "evaluate"):
+            return xs, None, None
+        ys = _no_targets(model, state, xs, what)
+    else:
+        ys = to_arrays(model, y, "y", "output")
     if len(ys) != len(model.outputs):
         raise ValueError(f"{what}: model {model.name!r} has {len(model.outputs)} output(s) "
                          f"but y provides {len(ys)} array(s).")
@@ -685,6 +706,21 @@ def prepare_data(model, state, x, y, sample_weight, what):
     sw = None if sample_weight is None else checked_sample_weight(sample_weight, len(xs[0]),
                                                                    what)
     return xs, ys, sw
+
+
+def _no_targets(model, state, xs, what):
+    """``fit(x)`` without ``y``: allowed when nothing compiled needs targets.
+
+    A model compiled without a loss and metrics minimises only what it adds
+    itself (``add_loss``); each output gets an empty stand-in target of shape
+    ``(n, 0)``, so the batches line up and nothing reads them.
+    """
+    if state.loss_spec is not None or state.metrics_spec or state.weighted_metrics_spec:
+        raise ValueError(f"{what}: y (the targets) is required: the loss and metrics given "
+                         "to compile() compare the predictions with y. (Only a model "
+                         "compiled without a loss, minimising what it adds with "
+                         "add_loss(), trains on x alone.)")
+    return [np.zeros((len(xs[0]), 0), dtype=backend.floatx()) for _ in model.outputs]
 
 
 def checked_sample_weight(sample_weight, n_samples, what):
