@@ -245,10 +245,11 @@ def test_multi_output_losses_and_loss_weights():
     ya, yb = rng.normal(size=(8, 1)).astype("float32"), np.arange(8) % 2
     logs = model.evaluate(x, {"price": ya, "kind": yb}, verbose=0, return_dict=True)
     assert set(logs) == {"loss", "price_loss", "kind_loss"}
-    assert logs["loss"] == pytest.approx(logs["price_loss"] + logs["kind_loss"], rel=1e-5)
+    # Keras 3.15.1 logs each output's loss unweighted; the total weighs them
+    assert logs["loss"] == pytest.approx(2.0 * logs["price_loss"] + logs["kind_loss"], rel=1e-5)
     pa, pb = model.predict(x, verbose=0)
     mse = float(((pa - ya) ** 2).mean())
-    assert logs["price_loss"] == pytest.approx(2.0 * mse, rel=1e-5)
+    assert logs["price_loss"] == pytest.approx(mse, rel=1e-5)
     history = model.fit(x, [ya, yb], epochs=2, verbose=0)
     assert history.history["loss"][1] < history.history["loss"][0]
 
