@@ -478,7 +478,10 @@ class Layer:
             tape.training = training
             try:
                 with tape, added:
-                    outputs = self.call(inputs, **kwargs)
+                    if self.__dict__.get("_positional_inputs"):   # see _positional
+                        outputs = self.call(*inputs, **kwargs)
+                    else:
+                        outputs = self.call(inputs, **kwargs)
             except ops.RawNumpyError as err:
                 owner = err.owner or f'Layer "{self.name}"'      # the innermost one says it
                 raise ops.RawNumpyError(err.function, owner=owner) from None
@@ -580,14 +583,17 @@ class Layer:
         for index, (spec, shape) in enumerate(zip(specs, shapes)):
             spec.check(self, tuple(shape), index)
 
-    def __call__(self, inputs, training=None, mask=None, **kwargs):
+    def __call__(self, inputs, *more, training=None, mask=None, **kwargs):
         """Run the layer: symbolically (a model graph), on a tape (inside another
         layer's ``call``) or eagerly. ``inputs`` may be a tensor, a list or tuple,
-        or a dict of them (flattened in sorted-key order, as Keras does).
+        or a dict of them (flattened in sorted-key order, as Keras does); further
+        positional arguments go to ``call`` by position (:meth:`_positional`).
 
         The outermost call starts ``layer.losses`` afresh (Keras's rule: the
         losses are those of the last call); a symbolic call leaves none.
         """
+        if more:
+            inputs, training, mask = self._positional(inputs, more, training, mask, kwargs)
         arguments = self._call_arguments(kwargs, mask)
         flat = _flat_inputs(inputs)
         every = flat + arguments.flat_tensors()
@@ -599,6 +605,36 @@ class Layer:
             if any(isinstance(t, ops.Traced) for t in every):
                 return self._call_on_tape(inputs, flat, training, arguments)
             return self._call_eager(inputs, flat, training, arguments)
+
+    def _positional(self, inputs, more, training, mask, kwargs):
+        """``layer(targets, logits)``: Keras hands extra positional arguments to ``call``.
+
+        Each goes to the parameter in its position. ``training`` and ``mask`` go
+        where their names say and a plain value becomes a keyword (``kwargs`` is
+        filled in place). Tensors -- a learner's ``call(self, targets, logits)`` --
+        travel with the first as one list input, so the graph gives each its own
+        gradient, and :meth:`_forward_on_tape` hands them back one by one.
+        """
+        target = self.call if self._defines_call() else self.forward
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        names = [p.name for p in inspect.signature(target).parameters.values()
+                 if p.kind in positional][1:]          # the first one takes ``inputs``
+        if len(more) > len(names):
+            raise TypeError(f'Layer "{self.name}" ({type(self).__name__}) takes '
+                            f"{len(names) + 1} positional argument(s) ({names}), got "
+                            f"{len(more) + 1}. Fix: pass the others by keyword.")
+        tensors = []
+        for name, value in zip(names, more):
+            if name in ("training", "mask"):
+                training, mask = (value, mask) if name == "training" else (training, value)
+            elif self._defines_call() and _is_tensor(value):
+                tensors.append(value)
+            else:
+                kwargs[name] = value
+        if tensors:
+            self._positional_inputs = 1 + len(tensors)
+            inputs = [inputs, *tensors]
+        return inputs, training, mask
 
     def _call_arguments(self, kwargs, mask):
         """Check the call's keyword arguments against ``forward`` (or ``call``) and split them."""
@@ -1036,6 +1072,12 @@ def _split_backward(result, has_keyword_tensors):
             and isinstance(result[1], dict):
         return result
     return result, {}
+
+
+def _is_tensor(value):
+    """A symbolic tensor, a traced value or an array -- not a plain option value."""
+    return isinstance(value, (KerasTensor, ops.Traced, np.ndarray)) or \
+        type(value).__name__ == "DeviceArray"
 
 
 def _accepts(function, name):

@@ -199,8 +199,33 @@ class Loss:
 
     # ------------------------------------------------------------- public API
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss, as Keras's ``loss(y_true, y_pred, sample_weight)``."""
+        """The reduced loss, as Keras's ``loss(y_true, y_pred, sample_weight)``.
+
+        Called on a traced ``y_pred`` -- inside a custom layer's ``call``, as in
+        ``self.add_loss(self.loss_fn(targets, logits))`` -- the loss lands on the
+        tape as one op (:meth:`_record_on_tape`).
+        """
+        if ops.is_traced(y_pred):
+            return self._record_on_tape(y_true, y_pred, sample_weight)
         return self.value(y_true, y_pred, sample_weight)
+
+    def _record_on_tape(self, y_true, y_pred, sample_weight):
+        r"""The reduced loss :math:`L` as one tape op; its VJP is :math:`g\,\partial L/\partial\hat y`.
+
+        The gradient is the loss's own (:meth:`value_and_gradient`): written out
+        for a built-in loss, from the loss's own tape for a Keras-style ``call``.
+        ``y_true`` and the weights are data: no gradient flows to them, as in
+        training, where they come from the dataset.
+        """
+        if self.reduction in (None, "none"):
+            raise TypeError(
+                f"{type(self).__name__}(reduction={self.reduction!r}) was called on a traced "
+                "value inside call(); only a reduced loss (one number) can go on the tape. "
+                "Fix: keep the default reduction, or write the per-sample formula with "
+                "keras.ops.")
+        weights = None if sample_weight is None else ops._value(sample_weight)
+        loss, grad = self.value_and_gradient(ops._value(y_true), ops._value(y_pred), weights)
+        return ops._record(np.asarray(loss), (y_pred,), lambda g: (np.asarray(g) * grad,))
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss: a scalar, or the weighted values for ``reduction=None``."""

@@ -192,3 +192,47 @@ def test_a_method_call_on_y_pred_names_the_op_to_use():
 
     with pytest.raises(AttributeError, match=r"keras\.ops\.mean\(x, \.\.\.\)"):
         losses.get(mean_error).gradient(np.zeros((2, 2)), np.ones((2, 2)))
+
+
+# ============================================================ a loss inside a layer's call
+class Endpoint(keras.layers.Layer):
+    """The training guide's LogisticEndpoint: a built-in loss on traced values, added."""
+
+    def __init__(self, loss):
+        super().__init__()
+        self.loss_fn = loss
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    def call(self, logits):
+        scaled = logits * self.w
+        self.add_loss(self.loss_fn(TARGETS, scaled, SAMPLE_WEIGHT))
+        return ops.softmax(scaled)
+
+
+TARGETS = (np.arange(12).reshape(4, 3) % 2).astype("float64")
+SAMPLE_WEIGHT = np.array([1.0, 0.5, 2.0, 1.5])
+
+
+@given(loss=st.sampled_from([losses.BinaryCrossentropy(from_logits=True),
+                             losses.MeanSquaredError(reduction="sum"),
+                             MyMeanSquaredError()]), seed=SEEDS)
+def test_a_loss_called_inside_call_is_one_tape_op_with_its_own_gradient(loss, seed):
+    layer = Endpoint(loss)
+    report = gradcheck.check_layer(layer, np.random.default_rng(seed).normal(size=(4, 3)))
+    assert report.passed, report
+
+
+def test_a_loss_inside_call_records_the_value_its_own_call_gives():
+    loss = losses.BinaryCrossentropy(from_logits=True)
+    layer = Endpoint(loss)
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    layer(x)
+    assert float(layer.losses[0]) == pytest.approx(float(loss(TARGETS, x, SAMPLE_WEIGHT)))
+
+
+def test_an_unreduced_loss_inside_call_says_to_reduce_it():
+    layer = Endpoint(losses.MeanSquaredError(reduction=None))
+    with pytest.raises(TypeError, match=r"reduction=None.*only a reduced loss.*Fix"):
+        layer(np.ones((4, 3)))
