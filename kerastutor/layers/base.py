@@ -617,11 +617,12 @@ class Layer:
         """
         target = self.call if self._defines_call() else self.forward
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        names = [p.name for p in inspect.signature(target).parameters.values()
-                 if p.kind in positional][1:]          # the first one takes ``inputs``
+        every = [p.name for p in inspect.signature(target).parameters.values()
+                 if p.kind in positional]
+        names = every[1:]                              # the first one takes ``inputs``
         if len(more) > len(names):
-            raise TypeError(f'Layer "{self.name}" ({type(self).__name__}) takes '
-                            f"{len(names) + 1} positional argument(s) ({names}), got "
+            raise TypeError(f'Layer "{self.name}" ({type(self).__name__}) takes at most '
+                            f"{len(every)} positional arguments ({', '.join(every)}), got "
                             f"{len(more) + 1}. Fix: pass the others by keyword.")
         tensors = []
         for name, value in zip(names, more):
