@@ -323,11 +323,13 @@ class Trainer:
     # ================================================================ metrics
     @property
     def metrics_names(self):
-        """``["loss"]``, plus ``"compile_metrics"`` once compiled metrics exist (Keras 3)."""
+        """``["loss"]``, ``"compile_metrics"`` once compiled metrics exist, then each
+        output's loss tracker (Keras 3: ``['loss', 'compile_metrics', 'p_loss', ...]``)."""
         state = getattr(self, "_compiled", None)
         if state is None or not state.resolved:
             return ["loss"] if state is not None else []
-        return ["loss", "compile_metrics"] if state.metrics or state.weighted else ["loss"]
+        names = ["loss", "compile_metrics"] if state.metrics or state.weighted else ["loss"]
+        return names + [tracker.name for tracker in state.output_loss_trackers]
 
     @property
     def metrics(self):

@@ -175,6 +175,7 @@ def resolve_compiled(model, state, ys):
     state.model = model            # for require_a_loss, when compiled without a loss
     loss_specs = _per_output(state.loss_spec, names, "loss") if state.loss_spec is not None \
         else []
+    _refuse_outputs_without_a_loss(loss_specs, names)
     for index, (spec, y, pred_shape) in enumerate(zip(loss_specs, ys, pred_shapes)):
         if isinstance(spec, str) and spec.lower() in ("crossentropy", "ce"):
             spec = losses.resolve_crossentropy(np.shape(y), pred_shape)
@@ -195,6 +196,22 @@ def resolve_compiled(model, state, ys):
     if multi and state.losses:
         state.output_loss_trackers = [RunningMean(f"{name}_loss") for name in names]
     state.resolved = True
+
+
+def _refuse_outputs_without_a_loss(loss_specs, names):
+    """A loss dict must name every output.
+
+    Keras 3.15.1 trains only the outputs a loss dict names, but then wants
+    ``y`` for exactly those; kerastutor trains every output, so it says so
+    here instead of failing inside the step.
+    """
+    missing = [name for name, spec in zip(names, loss_specs) if spec is None]
+    if missing and len(missing) < len(names):
+        raise ValueError(
+            f"compile(loss=...): the loss dict has no entry for the output(s) {missing}; "
+            "kerastutor trains every output of the model. Fix: give each output a loss, "
+            f"and weigh one out with loss_weights={{{missing[0]!r}: 0.0}} if it should not "
+            "train, or build a model without that output.")
 
 
 def _warn_logits_mismatch(model, index, loss):
@@ -749,10 +766,21 @@ def unpack_validation(model, state, validation_data):
 
 
 def in_compile_order(state, logs):
-    """``[loss, per-output losses, metrics in the order given to compile]``; one value alone."""
-    names = ["loss"] + [t.name for t in state.output_loss_trackers] + \
-        [m.name for _, m in state.metrics + state.weighted]
-    ordered = [logs[name] for name in names]
+    """``evaluate``'s list, in Keras 3.15.1's order; one value alone.
+
+    ``loss`` first; then, with several outputs, each output's loss in the order
+    the losses were given (a loss dict's own order) and the metrics sorted by
+    name (Keras lists them from its sorted logs); with one output, the metrics
+    in the order given to ``compile``.
+    """
+    losses = [t.name for t in state.output_loss_trackers]
+    if isinstance(state.loss_spec, dict):
+        given = [f"{key}_loss" for key in state.loss_spec]
+        losses = [n for n in given if n in losses] + [n for n in losses if n not in given]
+    metrics = [m.name for _, m in state.metrics + state.weighted]
+    if state.output_loss_trackers:
+        metrics = sorted(metrics)
+    ordered = [logs[name] for name in ["loss"] + losses + metrics]
     return ordered[0] if len(ordered) == 1 else ordered
 
 

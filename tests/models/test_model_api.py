@@ -227,3 +227,44 @@ def test_time_distributed_record_nests_its_layer():
     assert record["config"]["layer"]["class_name"] == "Dense"
     assert record["config"]["layer"]["config"]["units"] == 2
     assert keras.layers.deserialize(record).layer.units == 2
+
+
+# ------------------------------------------------------------------ evaluate's list order
+def _three_output_model():
+    inp = keras.Input((3,), name="x")
+    out = {"price": layers.Dense(1, name="p", kernel_initializer="ones")(inp),
+           "kind": layers.Dense(2, activation="softmax", name="k",
+                                kernel_initializer="ones")(inp),
+           "aux": layers.Dense(1, name="a", kernel_initializer="zeros")(inp)}
+    return keras.Model(inp, out)
+
+
+def test_evaluate_lists_output_losses_in_loss_order_and_metrics_sorted_as_keras():
+    """Keras 3.15.1 (torch) printed [2.4281 0.3 1.435 0.6931 0.09 1. 1.435] for this:
+    loss, then aux/price/kind losses in the loss dict's order, then the metrics sorted
+    by name (aux_mse, price_mae, price_mse) -- not in the order given to compile."""
+    model = _three_output_model()
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    y = {"price": np.ones((4, 1)), "kind": np.array([0, 1, 0, 1]), "aux": np.full((4, 1), 0.3)}
+    model.compile("sgd", loss={"aux": "mae", "price": "mse",
+                               "kind": "sparse_categorical_crossentropy"},
+                  metrics={"price": ["mse", "mae"], "aux": ["mse"]})
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0),
+                               [2.4281, 0.3, 1.435, 0.6931, 0.09, 1.0, 1.435], atol=1e-4)
+
+
+def test_metrics_names_list_each_outputs_loss_after_compile_metrics():
+    inp = keras.Input((3,))
+    model = keras.Model(inp, [layers.Dense(1, name="p")(inp), layers.Dense(2, name="k")(inp)])
+    model.compile("sgd", loss=["mse", "mse"], metrics=[["mae"], ["mae"]])
+    model.evaluate(np.ones((2, 3)), [np.ones((2, 1)), np.ones((2, 2))], verbose=0)
+    assert model.metrics_names == ["loss", "compile_metrics", "p_loss", "k_loss"]
+
+
+def test_a_loss_dict_missing_an_output_is_refused_with_the_fix():
+    model = _three_output_model()
+    model.compile("sgd", loss={"price": "mse"})
+    y = {"price": np.ones((4, 1)), "kind": np.array([0, 1, 0, 1]), "aux": np.zeros((4, 1))}
+    with pytest.raises(ValueError, match=r"no entry for the output\(s\) \['aux', 'kind'\].*"
+                                         r"loss_weights=\{'aux': 0.0\}"):
+        model.fit(np.ones((4, 3)), y, verbose=0)
