@@ -951,6 +951,11 @@ class Sparsemax(ActivationFunction):
     .. math::
 
         \frac{\partial L}{\partial x_i} = [i \in S]\Big(g_i - \frac{1}{|S|}\sum_{j \in S} g_j\Big).
+
+    *Where Keras 3.15.1 is wrong:* for :math:`x = (1, 0.8, -1)` Keras returns
+    :math:`(0.1, 0, 0)`, which does not even sum to 1. The projection above gives
+    :math:`(0.6, 0.4, 0)` (support :math:`\{1, 2\}`, :math:`\tau = 0.4`); the
+    tests check it against a bisection for :math:`\tau` and pin Keras's value.
     """
 
     name = "sparsemax"
