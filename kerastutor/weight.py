@@ -150,17 +150,12 @@ class Weight(VariableBase):
         ``assign_add``/``assign_sub`` check the shape of the *result*, so a scalar
         delta is fine there (``w.assign_add(1.0)``), as in Keras.
         """
-        if isinstance(value, (ops.Traced, VariableBase)):
-            value = value.value                 # a traced value or another weight
-        try:
-            array = np.asarray(backend.to_host(value))
-        except (TypeError, ValueError):
-            array = np.asarray(value, dtype=object)
-        if array.dtype.kind not in "biuf":
+        array = numbers_of(value)
+        if array is None:
             raise ValueError(
-                f"Weight '{self.path}': {method}() needs numbers, got {_shown(value)} "
-                f"(dtype {array.dtype}). Fix: pass an array of shape {self.shape} that "
-                f"holds numbers, e.g. np.zeros({self.shape}).")
+                f"Weight '{self.path}': {method}() needs numbers, got {_shown(value)}. "
+                f"Fix: pass an array of shape {self.shape} that holds numbers, e.g. "
+                f"np.zeros({self.shape}).")
         if same_shape and array.shape != self.shape:
             raise ValueError(
                 f"Weight '{self.path}': {method}() got a value of shape {array.shape}, but "
@@ -195,3 +190,15 @@ def _broadcast(shape, other):
         return np.broadcast_shapes(shape, other)
     except ValueError:
         return None
+
+
+def numbers_of(value):
+    """The array of numbers behind ``value`` (a traced value, a weight, an array or a
+    number), on the host; ``None`` when it holds anything else (text, ``None``...)."""
+    if isinstance(value, (ops.Traced, VariableBase)):
+        value = value.value                     # a traced value or another weight
+    try:
+        array = np.asarray(backend.to_host(value))
+    except (TypeError, ValueError):
+        return None
+    return array if array.dtype.kind in "biuf" else None

@@ -23,7 +23,7 @@ import numpy as np
 
 from kerastutor import backend, constraints, events, initializers, ops, registry, regularizers
 from kerastutor.backend import snake_case
-from kerastutor.weight import Weight
+from kerastutor.weight import Weight, numbers_of
 
 
 def dtype_policy_config(dtype):
@@ -1030,12 +1030,8 @@ def _carries_losses(cache):
 
 def _loss_value(layer, term):
     """The number(s) behind an ``add_loss`` term, or a kind error for anything else."""
-    value = term.value if isinstance(term, (ops.Traced, ops.VariableBase)) else term
-    try:
-        array = np.asarray(backend.to_host(value))
-    except (TypeError, ValueError):
-        array = np.asarray(None, dtype=object)
-    if array.dtype.kind not in "biuf":
+    array = numbers_of(term)
+    if array is None:
         raise ValueError(
             f'Layer "{layer.name}": add_loss() needs a tensor of numbers (a loss computed '
             f"with keras.ops inside call()), got {type(term).__name__} {term!r:.60}. Fix: "
