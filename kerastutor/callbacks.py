@@ -304,12 +304,17 @@ class ProgbarLogger(Callback):
         super().__init__()
         self.progbar = None
         self.seen = 0
+        self.target = None
         self._called_in_fit = False
 
-    def _new_bar(self, target):
+    def set_params(self, params):
+        super().set_params(params)
+        self.target = params.get("steps")     # None: a stream of unknown length
+
+    def _new_bar(self):
         verbose = self.params.get("verbose", 1)
         # Metrics are already running means: show them as given (Keras does the same).
-        self.progbar = Progbar(target=target, verbose=verbose, unit_name="step",
+        self.progbar = Progbar(target=self.target, verbose=verbose, unit_name="step",
                                stateless_metrics=set())
         self.seen = 0
 
@@ -318,7 +323,13 @@ class ProgbarLogger(Callback):
         self.progbar.update(self.seen, list((logs or {}).items()), finalize=False)
 
     def _finish(self, logs):
-        self.progbar.update(self.seen, list((logs or {}).items()), finalize=True)
+        """The last line. A stream of unknown length (``1/Unknown``, ``2/Unknown``, ...)
+        now has one: the steps seen become the target, for this bar and the next
+        epochs' bars too (Keras's rule)."""
+        if self.target is None:
+            self.target = self.seen
+            self.progbar.target = self.target
+        self.progbar.update(self.target, list((logs or {}).items()), finalize=True)
 
     def on_train_begin(self, logs=None):
         self._called_in_fit = True
@@ -327,7 +338,7 @@ class ProgbarLogger(Callback):
         epochs = self.params.get("epochs", 1)
         if self.params.get("verbose", 1) and epochs > 1:
             print(f"Epoch {epoch + 1}/{epochs}")
-        self._new_bar(self.params.get("steps"))
+        self._new_bar()
 
     def on_train_batch_end(self, batch, logs=None):
         self._advance(batch, logs)
@@ -337,7 +348,7 @@ class ProgbarLogger(Callback):
 
     def on_test_begin(self, logs=None):
         if not self._called_in_fit:
-            self._new_bar(self.params.get("steps"))
+            self._new_bar()
 
     def on_test_batch_end(self, batch, logs=None):
         if not self._called_in_fit:
@@ -348,7 +359,7 @@ class ProgbarLogger(Callback):
             self._finish(logs)
 
     def on_predict_begin(self, logs=None):
-        self._new_bar(self.params.get("steps"))
+        self._new_bar()
 
     def on_predict_batch_end(self, batch, logs=None):
         self._advance(batch, None)          # the predictions are not shown

@@ -27,13 +27,12 @@ one function call). The Keras behaviour a user relies on -- batch size 32,
 loss, ``class_weight``, History keys in alphabetical order -- lives in the
 helpers of :mod:`kerastutor.models.training`.
 """
-import math
-
 import numpy as np
 
 from kerastutor import backend, events, optimizers
 from kerastutor import callbacks as callbacks_module
 import kerastutor.models.training as training
+from kerastutor.models import data_adapters
 from kerastutor.models.training import on_device
 
 
@@ -92,34 +91,23 @@ class Trainer:
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size)
         state = training.require_compiled(self, "fit")
-        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "fit")
-        if class_weight is not None:
-            training.check_class_weight(self, class_weight, ys, "fit")
-            sw = training.class_weights_for_fit(ys, class_weight, sample_weight)
-        val = None
-        if validation_data is not None:
-            val = training.unpack_validation(self, state, validation_data)
-        elif validation_split:
-            (xs, ys, sw), val = training.split_validation(xs, ys, sw, validation_split)
-
-        n = len(xs[0])
-        batch_size = training.batch_size_for(batch_size, n, steps_per_epoch)
-        steps = steps_per_epoch or math.ceil(n / batch_size)
+        batches, split = data_adapters.for_fit(             # batches from any source
+            self, state, x, y, sample_weight, class_weight, batch_size, steps_per_epoch,
+            shuffle, validation_split if validation_data is None else 0.0)
+        validation = data_adapters.validation_batches(
+            self, state, validation_data, split,
+            validation_batch_size or getattr(batches, "batch_size", None) or batch_size,
+            validation_steps)
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps)
+            verbose=verbose, epochs=epochs, steps=batches.steps)   # None: unknown length
         self.history = cbs.history       # set first, as Keras does: a fit that raises keeps it
-        batches = training.BatchIterator(n, batch_size, shuffle)
-        validation = None
-        if val is not None:
-            validation = dict(data=val, batch_size=validation_batch_size or batch_size,
-                              steps=validation_steps, freq=validation_freq)
         with events.closing_scope():     # no listener a callback subscribed outlives fit
-            self._fit_loop(cbs, xs, ys, sw, batches, steps, initial_epoch, epochs, validation)
+            self._fit_loop(cbs, batches, initial_epoch, epochs, validation, validation_freq)
         return self.history
 
-    def _fit_loop(self, cbs, xs, ys, sw, batches, steps, initial_epoch, epochs, validation):
+    def _fit_loop(self, cbs, batches, initial_epoch, epochs, validation, validation_freq):
         """Epochs of training, each followed by validation and ``on_epoch_end``.
 
         No ``try``/``finally`` calls ``on_train_end`` here on purpose: when a step
@@ -133,11 +121,9 @@ class Trainer:
         self._initial_epoch = None
         training_logs = {}                   # what on_train_end gets: {} if no epoch ran
         for epoch in range(initial_epoch, epochs):
-            epoch_logs = self._train_epoch(cbs, epoch, xs, ys, sw, batches, steps)
-            if validation is not None and training.validate_now(epoch, validation["freq"]):
-                val_logs = self._run_evaluation(*validation["data"], cbs,
-                                                batch_size=validation["batch_size"],
-                                                steps=validation["steps"])
+            epoch_logs = self._train_epoch(cbs, epoch, batches)
+            if validation is not None and training.validate_now(epoch, validation_freq):
+                val_logs = self._run_evaluation(validation, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
@@ -145,17 +131,15 @@ class Trainer:
                 break
         cbs.on_train_end(training_logs)
 
-    def _train_epoch(self, cbs, epoch, xs, ys, sw, batches, steps):
-        """One epoch: reset the metrics, then ``steps`` batches; returns the epoch's logs."""
+    def _train_epoch(self, cbs, epoch, batches):
+        """One epoch: reset the metrics, then the epoch's batches; returns the epoch's logs."""
         state = self._compiled
         weights = self.trainable_weights
         training.reset_metrics(state)
         cbs.on_epoch_begin(epoch)
-        for step in range(steps):
-            index = batches.next()
+        for step, (x, y, sample_weight) in batches.epoch():
             cbs.on_train_batch_begin(step)
-            self.train_step([a[index] for a in xs], [a[index] for a in ys],
-                            None if sw is None else sw[index], weights)
+            self.train_step(x, y, sample_weight, weights)
             cbs.on_train_batch_end(step, training.current_logs(state))  # running means
             if self.stop_training:
                 break
@@ -192,43 +176,43 @@ class Trainer:
         batch_size, steps = training.checked_counts("evaluate", batch_size=batch_size,
                                                     steps=steps)
         state = training.require_compiled(self, "evaluate")
-        xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "evaluate")
+        batches = data_adapters.for_evaluation(self, state, x, y, sample_weight, batch_size,
+                                               steps)
+        data_adapters.start(batches, self, state)    # a stream: Keras's peek, then reset
         verbose = 1 if verbose == "auto" else int(verbose)
-        batch_size = batch_size or 32
-        total_steps = _step_count(len(xs[0]), batch_size, steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                            verbose=verbose, epochs=1, steps=total_steps)
+                                            verbose=verbose, epochs=1, steps=batches.steps)
         with events.closing_scope():     # no listener a callback subscribed outlives it
-            logs = self._run_evaluation(xs, ys, sw, cbs, batch_size=batch_size, steps=steps)
+            logs = self._run_evaluation(batches, cbs, started=True)
         return logs if return_dict else training.in_compile_order(state, logs)
 
-    def _run_evaluation(self, xs, ys, sw, cbs, batch_size=None, steps=None):
+    def _run_evaluation(self, batches, cbs, started=False):
         """``on_test_begin``, the batches, ``on_test_end``: ``evaluate`` and ``fit``'s
         validation both run this, with their callbacks (the logs have no ``val_``)."""
+        if not started:
+            data_adapters.start(batches, self, self._compiled)
         self.stop_evaluating = False
         cbs.on_test_begin()
-        logs = self._evaluate_batches(xs, ys, sw, batch_size=batch_size, steps=steps,
-                                      callbacks=cbs)
+        logs = self._evaluate_batches(batches, callbacks=cbs)
         cbs.on_test_end(logs)
         return logs
 
-    def _evaluate_batches(self, xs, ys, sw, batch_size=None, steps=None, callbacks=None):
-        """Loss and metrics over the data with ``training=False`` (weights do not change).
+    def _evaluate_batches(self, batches, callbacks=None):
+        """Loss and metrics over the batches with ``training=False`` (weights do not change).
 
         A callback may set ``model.stop_evaluating = True`` to end after this batch.
         """
         state = self._compiled
         training.reset_metrics(state)
-        n, batch_size = len(xs[0]), batch_size or 32
         weights = self.trainable_weights
-        for step in range(_step_count(n, batch_size, steps)):
-            index = slice(step * batch_size, min((step + 1) * batch_size, n))
+        for step, (x_batch, y_batch, sw_batch) in batches.epoch():
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            x_batch, y_batch = on_device([a[index] for a in xs]), on_device([a[index] for a in ys])
-            y_pred, tape = self.forward(x_batch if len(xs) > 1 else x_batch[0], training=False)
+            x_batch, y_batch = on_device(x_batch), on_device(y_batch)
+            y_pred, tape = self.forward(x_batch if len(x_batch) > 1 else x_batch[0],
+                                        training=False)
             preds = y_pred if len(self.outputs) > 1 else [y_pred]
-            sw_batch = None if sw is None else backend.to_device(sw[index])
+            sw_batch = backend.to_device(sw_batch)
             total = training.losses_only(state, y_batch, preds, sw_batch,
                                          getattr(tape, "output_masks", None))
             total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
@@ -242,25 +226,26 @@ class Trainer:
 
     # ================================================================ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Outputs for ``x``, computed batch by batch with ``training=False``."""
+        """Outputs for ``x``, computed batch by batch with ``training=False``.
+
+        ``x`` may be arrays, a PyDataset or a generator; batches of different
+        sizes are joined along the first axis.
+        """
         batch_size, steps = training.checked_counts("predict", batch_size=batch_size,
                                                     steps=steps)
         if x is None:
             raise ValueError("predict: x is required (the input data), e.g. "
                              "model.predict(x_test).")
-        xs = self._checked_inputs(x)
-        n = training.num_samples(xs, "x")
-        batch_size = batch_size or 32
-        total_steps = _step_count(n, batch_size, steps)
+        batches = data_adapters.for_prediction(self, x, batch_size, steps)
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                            verbose=verbose, epochs=1, steps=total_steps)
+                                            verbose=verbose, epochs=1, steps=batches.steps)
         with events.closing_scope():     # no listener a callback subscribed outlives it
-            outputs = self._predict_batches(xs, n, batch_size, total_steps, cbs)
+            outputs = self._predict_batches(batches, cbs)
         joined = [np.concatenate([o[i] for o in outputs]) for i in range(len(outputs[0]))]
         return self._pack_outputs(joined)      # a dict for Model(..., outputs={...})
 
-    def _predict_batches(self, xs, n, batch_size, total_steps, cbs):
+    def _predict_batches(self, batches, cbs):
         """The outputs of every batch, as lists of host arrays (one per model output).
 
         Each batch's predictions go to the callbacks as ``{"outputs": ...}``, as in
@@ -269,11 +254,10 @@ class Trainer:
         self.stop_predicting = False
         cbs.on_predict_begin()
         outputs = []
-        for step in range(total_steps):
-            index = slice(step * batch_size, min((step + 1) * batch_size, n))
+        for step, (x_batch, _, _) in batches.epoch():
             cbs.on_predict_batch_begin(step)
-            batch = on_device([a[index] for a in xs])
-            y, _ = self.forward(batch if len(xs) > 1 else batch[0], training=False)
+            batch = on_device(x_batch)
+            y, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)
             y = [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
             outputs.append(y if isinstance(y, list) else [y])
             cbs.on_predict_batch_end(step, {"outputs": y})
@@ -309,7 +293,8 @@ class Trainer:
         """Loss and metrics on exactly this batch, without training."""
         state = training.require_compiled(self, "test_on_batch")
         xs, ys, sw = training.prepare_data(self, state, x, y, sample_weight, "evaluate")
-        logs = self._evaluate_batches(xs, ys, sw, batch_size=len(xs[0]))
+        batches = data_adapters.ArrayBatches(xs, ys, sw, batch_size=len(xs[0]))
+        logs = self._evaluate_batches(batches)
         return logs if return_dict else training.in_compile_order(state, logs)
 
     def predict_on_batch(self, x):
@@ -339,8 +324,3 @@ class Trainer:
             return []
         return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted]
 
-
-def _step_count(n, batch_size, steps):
-    """Batches in one pass over ``n`` samples, at most ``steps`` when given."""
-    total = math.ceil(n / batch_size)
-    return total if steps is None else min(total, steps)

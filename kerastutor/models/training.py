@@ -27,6 +27,7 @@ import numpy as np
 
 from kerastutor import backend, losses
 from kerastutor import metrics as metrics_module
+from kerastutor.utils.py_dataset import PyDataset
 
 
 # ============================================================== compile
@@ -286,16 +287,22 @@ def _one_list_per_input(data):
 
 
 def _refuse_stream(data, what):
-    """Generators and iterators yield batches one at a time; the Trainer needs arrays."""
+    """A stream where arrays are needed: Keras's "Unrecognized data type", and the fix.
+
+    ``fit``/``evaluate``/``predict`` read a ``PyDataset`` or a generator passed
+    as ``x`` itself (:mod:`kerastutor.models.data_adapters`); any other
+    iterator, or a stream inside a list or dict, or a stream given to a
+    ``*_on_batch`` method, ends here.
+    """
     parts = data if isinstance(data, (list, tuple)) else [data]
     for part in parts:
-        if isinstance(part, collections.abc.Iterator):
-            raise TypeError(
-                f"{what}: got a {type(part).__name__} (streamed data); kerastutor's "
-                "fit/evaluate/predict take arrays only -- streaming from generators, "
-                "iterators and datasets is not supported yet (issue 15 adds it). Fix: "
-                "collect the batches into arrays first, e.g. xs, ys = zip(*batches); "
-                "x, y = np.concatenate(xs), np.concatenate(ys).")
+        if isinstance(part, (collections.abc.Iterator, PyDataset)):
+            raise ValueError(
+                f"Unrecognized data type: {what}={part!r} (of type {type(part)}) Fix: pass "
+                "NumPy arrays, or give fit/evaluate/predict a keras.utils.PyDataset or a "
+                "Python generator (a function with `yield`) as x itself -- other iterators "
+                "are not read; collect them into arrays first, e.g. "
+                "x = np.concatenate(list(batches)).")
 
 
 def _checked_array(data, what):
@@ -754,15 +761,6 @@ def checked_sample_weight(sample_weight, n_samples, what):
         raise ValueError(f"{what}: sample_weight contains NaN or infinity (first at sample "
                          f"{int(np.argmin(finite))}); the loss would be NaN. {fix}")
     return weights
-
-
-def unpack_validation(model, state, validation_data):
-    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-        raise ValueError("validation_data must be a tuple (x_val, y_val) or "
-                         "(x_val, y_val, val_sample_weight).")
-    x_val, y_val = validation_data[0], validation_data[1]
-    sw_val = validation_data[2] if len(validation_data) == 3 else None
-    return prepare_data(model, state, x_val, y_val, sw_val, "validation_data")
 
 
 def in_compile_order(state, logs):

@@ -223,17 +223,21 @@ def test_sample_weight_as_a_list_or_int_array_still_weighs_the_loss():
 
 
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
-def test_generator_says_streams_are_not_supported_yet(method):
+def test_a_generator_is_read_as_a_stream(method):
+    """Issue 15: a generator is a stream of batches (tests/models/test_streams.py)."""
     batches = ((X[i:i + 4], Y[i:i + 4]) for i in range(0, 20, 4))
-    with pytest.raises(TypeError) as error:
-        call(method, x=batches, **({} if method == "predict" else {"y": None}))
-    assert_kind(error, "x: got a generator", "not supported yet", "np.concatenate")
-    assert "ragged" not in str(error.value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # shuffle ignored / ran out of data
+        result = call(method, x=batches, **({} if method == "predict" else {"y": None}))
+    if method == "predict":
+        assert result.shape == (20, 2)
 
 
-def test_iterator_is_refused_like_a_generator():
-    with pytest.raises(TypeError, match="list_iterator.*not supported yet"):
-        call("predict", x=iter([X]))
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_an_iterator_that_is_not_a_generator_is_refused_as_keras_does(method):
+    with pytest.raises(ValueError) as error:
+        call(method, x=iter([X]), **({} if method == "predict" else {"y": None}))
+    assert_kind(error, "Unrecognized data type: x=", "list_iterator", "PyDataset", "generator")
 
 
 # ------------------------------------------------------------------ overflow
