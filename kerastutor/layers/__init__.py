@@ -83,3 +83,21 @@ __all__ = [
     # (de)serialization
     "serialize", "deserialize", "get_layer_class"]
 
+# Preprocessing layers for images (issue 15, P3).
+from kerastutor.layers.preprocessing.center_crop import CenterCrop
+from kerastutor.layers.preprocessing.normalization import Normalization
+from kerastutor.layers.preprocessing.random_brightness import RandomBrightness
+from kerastutor.layers.preprocessing.random_contrast import RandomContrast
+from kerastutor.layers.preprocessing.random_crop import RandomCrop
+from kerastutor.layers.preprocessing.random_flip import RandomFlip
+from kerastutor.layers.preprocessing.random_rotation import RandomRotation
+from kerastutor.layers.preprocessing.random_translation import RandomTranslation
+from kerastutor.layers.preprocessing.random_zoom import RandomZoom
+from kerastutor.layers.preprocessing.rescaling import Rescaling
+from kerastutor.layers.preprocessing.resizing import Resizing
+
+__all__ += [
+    # image preprocessing
+    "Normalization", "Rescaling", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip",
+    "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+    "RandomBrightness"]
