@@ -42,14 +42,20 @@ class SafeUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def load_batch(fpath, label_key="labels"):
-    """``(data, labels)`` of one CIFAR batch file, data shaped ``(N, 3, 32, 32)``."""
+def load_batch(fpath, label_key="labels", label_dtype=np.uint8):
+    """``(data, labels)`` of one CIFAR batch file, data shaped ``(N, 3, 32, 32)``.
+
+    ``label_key`` is ``"labels"`` for CIFAR-10, ``"fine_labels"`` or
+    ``"coarse_labels"`` for CIFAR-100. The labels are cast to ``label_dtype``
+    (uint8, as Keras's CIFAR-10); ``label_dtype=None`` keeps the dtype NumPy
+    gives the stored list (int64), as Keras's CIFAR-100 does.
+    """
     try:
         with open(fpath, "rb") as handle:
             batch = SafeUnpickler(handle, encoding="bytes").load()
         batch = {(k.decode("utf8") if isinstance(k, bytes) else k): v for k, v in batch.items()}
         data = np.asarray(batch["data"], dtype=np.uint8)
-        labels = np.asarray(batch[label_key], dtype=np.uint8)
+        labels = np.asarray(batch[label_key], dtype=label_dtype)
     except (OSError, EOFError, KeyError, ValueError, AttributeError,
             pickle.UnpicklingError) as err:
         raise OSError(f"The CIFAR batch {fpath} could not be read ({err}). Delete the cached "
