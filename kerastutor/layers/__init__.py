@@ -101,3 +101,13 @@ __all__ += [
     "Normalization", "Rescaling", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip",
     "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
     "RandomBrightness"]
+
+# preprocessing: categories and text (not differentiable: they map data to ids)
+from kerastutor.layers.preprocessing.category_encoding import CategoryEncoding
+from kerastutor.layers.preprocessing.discretization import Discretization
+from kerastutor.layers.preprocessing.hashing import Hashing
+from kerastutor.layers.preprocessing.integer_lookup import IntegerLookup
+from kerastutor.layers.preprocessing.string_lookup import StringLookup
+from kerastutor.layers.preprocessing.text_vectorization import TextVectorization
+__all__ += ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
+            "TextVectorization"]
