@@ -27,6 +27,9 @@ __all__ = ["load_data"]
 def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
     """Load Boston Housing, downloading it (about 57 kB) on first use.
 
+    506 Boston districts of the 1970s: 13 features each and the median house
+    price in k$ (see the module's warning about the "B" feature).
+
     Parameters
     ----------
     path : str, default "boston_housing.npz"

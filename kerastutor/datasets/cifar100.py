@@ -30,6 +30,9 @@ __all__ = ["load_data"]
 def load_data(label_mode="fine"):
     """Load CIFAR-100, downloading and extracting it (about 160 MB) on first use.
 
+    60,000 32x32 colour images, each with a fine label (100 classes) and a
+    coarse one (20 superclasses).
+
     Parameters
     ----------
     label_mode : {"fine", "coarse"}, default "fine"

@@ -37,6 +37,9 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
               start_char=1, oov_char=2, index_from=3, **kwargs):
     """Load IMDB, downloading it (about 17 MB) on first use.
 
+    50,000 movie reviews as lists of word ranks, labelled 1 (positive) or 0
+    (negative), split half for training and half for testing.
+
     Parameters
     ----------
     path : str, default "imdb.npz"
@@ -83,7 +86,8 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     """
     _warn_ignored(kwargs)
     fpath = get_file(fname=path, origin=ORIGIN, file_hash=FILE_HASH)
-    x_train, y_train, x_test, y_test = npz_utils.read_arrays(fpath, KEYS, "IMDB")
+    x_train, y_train, x_test, y_test = npz_utils.read_arrays(fpath, KEYS, "IMDB",
+                                                             object_arrays=True)
 
     rng = np.random.RandomState(seed)            # one generator: train first, then test
     x_train, y_train = shuffled(rng, x_train, y_train)

@@ -54,35 +54,43 @@ def _skip_npy_header(stream):
         raise ValueError(f"unsupported .npy format version {version}")
 
 
-def load_npy(stream):
-    """One ``.npy`` array: numbers with pickling off, object arrays through the restricted unpickler."""
+def load_npy(stream, object_arrays=True):
+    """One ``.npy`` array: numbers with pickling off, object arrays via the restricted unpickler.
+
+    With ``object_arrays=False`` an object array is refused outright (NumPy's
+    own "Object arrays cannot be loaded" error): files of plain numbers, such
+    as the housing sets, have no reason to contain one.
+    """
     try:
         return np.lib.format.read_array(stream, allow_pickle=False)
     except ValueError as error:
-        if "allow_pickle" not in str(error):
+        if not object_arrays or "allow_pickle" not in str(error):
             raise
     stream.seek(0)
     _skip_npy_header(stream)
     return RestrictedUnpickler(stream).load()
 
 
-def load_npz(path):
+def load_npz(path, object_arrays=True):
     """``{name: array}`` for every ``.npy`` member of the ``.npz`` at ``path``, read safely."""
     arrays = {}
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():
             if member.endswith(".npy"):
-                arrays[member[:-len(".npy")]] = load_npy(io.BytesIO(archive.read(member)))
+                stream = io.BytesIO(archive.read(member))
+                arrays[member[:-len(".npy")]] = load_npy(stream, object_arrays)
     return arrays
 
 
-def read_arrays(fpath, keys, dataset):
+def read_arrays(fpath, keys, dataset, object_arrays=False):
     """The arrays ``keys`` of a dataset's ``.npz``, or an ``OSError`` that says what to do.
 
-    ``dataset`` names the data set (``"IMDB"``) and the loader in the message.
+    ``dataset`` names the data set (``"IMDB"``) in the message;
+    ``object_arrays=True`` lets ragged sequences (IMDB, Reuters) through the
+    restricted unpickler.
     """
     try:
-        arrays = load_npz(fpath)
+        arrays = load_npz(fpath, object_arrays)
         missing = [key for key in keys if key not in arrays]
         if missing:
             raise ValueError(f"it has arrays {sorted(arrays)}, but not {missing}")

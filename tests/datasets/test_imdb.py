@@ -39,7 +39,7 @@ def test_uses_keras_file_names_urls_and_hashes(monkeypatch):
     monkeypatch.setattr(imdb, "get_file", lambda **kwargs: calls.append(kwargs) or "x")
     monkeypatch.setattr(imdb, "read_word_index", lambda path, name: {})
     monkeypatch.setattr(imdb.npz_utils, "read_arrays",
-                        lambda path, keys, name: [ragged([[1]]), np.zeros(1)] * 2)
+                        lambda path, keys, name, object_arrays: [ragged([[1]]), np.zeros(1)] * 2)
     imdb.load_data()
     imdb.get_word_index()
     base = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
