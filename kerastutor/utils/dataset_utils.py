@@ -370,12 +370,11 @@ def _class_subdirectories(directory, labels, class_names):
 
 def _valid_files(folder, follow_links, formats):
     """Paths relative to the class folder's parent (``cats/0.png``), walked in sorted order."""
-    parent = os.path.dirname(os.path.join(folder, ""))
-    base = os.path.basename(parent)
+    base = os.path.basename(folder)      # "" for the whole tree (``labels`` not inferred)
     for root, _, names in sorted(os.walk(folder, followlinks=follow_links), key=lambda w: w[0]):
         for name in sorted(names):
             if name.lower().endswith(formats):
-                yield os.path.join(base, os.path.relpath(os.path.join(root, name), parent))
+                yield os.path.join(base, os.path.relpath(os.path.join(root, name), folder))
 
 
 def _labels_and_names(labels, inferred, subdirs, n_files, directory):
