@@ -4,9 +4,10 @@
 (``forward``/``backward``) comes from the model, the training methods from
 this mixin. The whole of ``fit`` is one loop you can read in a minute::
 
+    batches = data_adapters.for_fit(x, ...)   # arrays, a PyDataset or a generator
     on_train_begin
     for epoch in range(initial_epoch, epochs):
-        for batch in batches:
+        for step, batch in batches.epoch():
             train_step(batch)       # forward, loss, backward, update, metrics
         validation                  # on_test_begin ... on_test_end, as evaluate
         on_epoch_end(logs)          # logs: the epoch's results and val_* results
