@@ -1,0 +1,119 @@
+"""Keras's guide "Working with preprocessing layers" -- the categorical and text parts.
+
+Each test is one section of the guide (keras.io/guides/preprocessing_layers),
+its code as the guide writes it with ``tf.constant`` replaced by ``np.array``
+and ``tf.data`` pipelines by arrays (kerastutor has no TensorFlow), scaled down
+so the suite stays fast. The image sections (Normalization, augmentation) are
+tested beside the image layers.
+
+Where the guide builds an end-to-end model on ``keras.Input(dtype="string")``,
+kerastutor's Input takes ``dtype="str"`` (NumPy's name) and the model is called
+directly: ``model.predict`` accepts numbers only.
+"""
+import numpy as np
+
+import kerastutor as keras
+from kerastutor import layers
+
+
+def test_the_adapt_method_text_vectorization():
+    data = np.array(["The Brain is wider than the Sky",
+                     "For put them side by side",
+                     "The one the other will contain",
+                     "With ease and You beside"])
+    layer = layers.TextVectorization()
+    layer.adapt(data)
+    vectorized_text = layer(data)
+    assert vectorized_text.shape == (4, 7)
+    vocab = layer.get_vocabulary()
+    assert vocab[:3] == ["", "[UNK]", "the"]          # "the" occurs 4 times
+    assert vocab[3] == "side"                         # then "side" (2 times)
+    np.testing.assert_array_equal(vectorized_text[0, :2], [2, vocab.index("brain")])
+
+
+def test_passing_a_vocabulary_to_string_lookup():
+    vocab = ["a", "b", "c", "d"]
+    data = np.array([["a", "c", "d"], ["d", "z", "b"]])
+    layer = layers.StringLookup(vocabulary=vocab)
+    vectorized_data = layer(data)
+    np.testing.assert_array_equal(vectorized_data, [[1, 3, 4], [4, 0, 2]])
+
+
+def test_encoding_string_categorical_features_via_one_hot_encoding():
+    vocab = np.array(["a", "b", "c"])
+    lookup = layers.StringLookup(vocabulary=vocab, output_mode="one_hot")
+    test_data = np.array(["a", "b", "c", "d", "e", ""])
+    encoded_data = lookup(test_data)
+    np.testing.assert_array_equal(encoded_data, [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1],
+                                                 [1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0]])
+
+
+def test_encoding_integer_categorical_features_via_one_hot_encoding():
+    data = np.array([10, 20, 20, 10, 30, 0])
+    lookup = layers.IntegerLookup(output_mode="one_hot")
+    lookup.adapt(data)
+    test_data = np.array([10, 10, 20, 50, 60, 0])
+    encoded_data = lookup(test_data)
+    assert lookup.get_vocabulary() == [-1, 20, 10, 30, 0]
+    np.testing.assert_array_equal(encoded_data.argmax(axis=-1), [2, 2, 1, 0, 0, 4])
+
+
+def test_applying_the_hashing_trick_to_an_integer_categorical_feature():
+    data = np.random.randint(0, 100000, size=(1000, 1))
+    hasher = layers.Hashing(num_bins=64, salt=1337)
+    encoder = layers.CategoryEncoding(num_tokens=64, output_mode="multi_hot")
+    encoded_data = encoder(hasher(data))
+    assert encoded_data.shape == (1000, 64)
+    assert (encoded_data.sum(axis=1) == 1).all()
+    assert len(np.unique(hasher(data))) > 50            # spread over (almost) all bins
+
+
+ADAPT_DATA = np.array(["The Brain is wider than the Sky",
+                       "For put them side by side",
+                       "The one the other will contain",
+                       "With ease and You beside"])
+TEXTS = np.array([["The Brain is deeper than the sea"], ["for if they are held blue to blue"]])
+LABELS = np.array([1, 0])
+
+
+def _fit_briefly(model, x):
+    model.compile(optimizer="rmsprop", loss="mse")
+    history = model.fit(x, LABELS, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_encoding_text_as_a_sequence_of_token_indices():
+    text_vectorizer = layers.TextVectorization(output_mode="int")
+    text_vectorizer.adapt(ADAPT_DATA)
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = layers.Embedding(input_dim=text_vectorizer.vocabulary_size(), output_dim=16)(inputs)
+    x = layers.GRU(8)(x)
+    outputs = layers.Dense(1)(x)
+    model = keras.Model(inputs, outputs)
+    _fit_briefly(model, text_vectorizer(TEXTS))
+    inputs = keras.Input(shape=(1,), dtype="str")
+    end_to_end = keras.Model(inputs, model(text_vectorizer(inputs)))
+    assert end_to_end(np.array([["The one the other"]])).shape == (1, 1)
+
+
+def test_encoding_text_as_a_dense_matrix_of_ngrams_with_multi_hot_encoding():
+    text_vectorizer = layers.TextVectorization(output_mode="multi_hot", ngrams=2)
+    text_vectorizer.adapt(ADAPT_DATA)
+    x_train = text_vectorizer(TEXTS)
+    assert x_train.shape == (2, text_vectorizer.vocabulary_size())
+    inputs = keras.Input(shape=(text_vectorizer.vocabulary_size(),))
+    outputs = layers.Dense(1)(inputs)
+    model = keras.Model(inputs, outputs)
+    _fit_briefly(model, x_train.astype("float32"))
+    assert "the brain" in text_vectorizer.get_vocabulary()
+
+
+def test_encoding_text_as_a_dense_matrix_of_ngrams_with_tf_idf_weighting():
+    text_vectorizer = layers.TextVectorization(output_mode="tf_idf", ngrams=2)
+    text_vectorizer.adapt(ADAPT_DATA)
+    x_train = text_vectorizer(TEXTS)
+    assert x_train.dtype == np.float32 and (x_train >= 0).all()
+    inputs = keras.Input(shape=(text_vectorizer.vocabulary_size(),))
+    outputs = layers.Dense(1)(inputs)
+    model = keras.Model(inputs, outputs)
+    _fit_briefly(model, x_train)
