@@ -162,6 +162,13 @@ NOT_CHECKED = {
     "Layer": "the abstract base class",
     "InputLayer": "a placeholder for the model's input; it computes nothing",
     "Embedding": "checked below: its input is integer ids",
+    # categorical and text preprocessing: data in, ids out -- not differentiable, no backward
+    "CategoryEncoding": "not differentiable: integer ids in, no backward",
+    "Discretization": "not differentiable: a step function, no backward",
+    "Hashing": "not differentiable: categories in, no backward",
+    "StringLookup": "not differentiable: strings in, no backward",
+    "IntegerLookup": "not differentiable: categories in, no backward",
+    "TextVectorization": "not differentiable: text in, no backward",
 }
 
 
