@@ -33,8 +33,9 @@ class IntegerLookup(IndexLookup):
 
     Parameters
     ----------
-    max_tokens, num_oov_indices, vocabulary, idf_weights, invert, output_mode,
-    pad_to_max_tokens, salt
+    max_tokens, num_oov_indices, vocabulary, idf_weights
+        As for :class:`StringLookup`.
+    invert, output_mode, pad_to_max_tokens, salt
         As for :class:`StringLookup`.
     mask_token : int, optional
         The padding value, index 0 (None: no mask).
