@@ -156,6 +156,18 @@ LAYER_CASES = {
                         SEQ, False),
     "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3)), SEQ, False),
     "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(3)), SEQ, False),
+    # image preprocessing: differentiable in the image; the random ones draw in training
+    "Normalization": (lambda: L.Normalization(mean=0.5, variance=2.0), IMG, False),
+    "Rescaling": (lambda: L.Rescaling(1 / 255, offset=0.5), IMG, False),
+    "Resizing": (lambda: L.Resizing(3, 4), IMG, False),
+    "CenterCrop": (lambda: L.CenterCrop(3, 4), IMG, False),
+    "RandomCrop": (lambda: L.RandomCrop(3, 4, seed=1), IMG, True),
+    "RandomFlip": (lambda: L.RandomFlip(seed=1), IMG, True),
+    "RandomRotation": (lambda: L.RandomRotation(0.2, seed=1), IMG, True),
+    "RandomZoom": (lambda: L.RandomZoom(0.3, seed=1), IMG, True),
+    "RandomTranslation": (lambda: L.RandomTranslation(0.2, 0.2, seed=1), IMG, True),
+    "RandomContrast": (lambda: L.RandomContrast(0.5, seed=1), IMG, True),
+    "RandomBrightness": (lambda: L.RandomBrightness(0.2, seed=1), IMG, True),
 }
 # Exported layers that have no backward of their own to check, and why.
 NOT_CHECKED = {
