@@ -102,6 +102,17 @@ __all__ += [
     "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
     "RandomBrightness"]
 
+# image augmentation, geometric and mixing (issue 15, Q1b)
+from kerastutor.layers.preprocessing.cut_mix import CutMix
+from kerastutor.layers.preprocessing.mix_up import MixUp
+from kerastutor.layers.preprocessing.pipeline import Pipeline
+from kerastutor.layers.preprocessing.random_elastic_transform import RandomElasticTransform
+from kerastutor.layers.preprocessing.random_erasing import RandomErasing
+from kerastutor.layers.preprocessing.random_perspective import RandomPerspective
+from kerastutor.layers.preprocessing.random_shear import RandomShear
+__all__ += ["RandomShear", "RandomPerspective", "RandomElasticTransform", "RandomErasing",
+            "MixUp", "CutMix", "Pipeline"]
+
 # preprocessing: categories and text (not differentiable: they map data to ids)
 from kerastutor.layers.preprocessing.category_encoding import CategoryEncoding
 from kerastutor.layers.preprocessing.discretization import Discretization

@@ -141,6 +141,9 @@ def _fix_index(index, size, fill_mode):
         return index % size
     if fill_mode == "reflect":
         return _reflect_index(index, size)
+    if fill_mode == "mirror":                          # (c d c b | a b c d | c b a b)
+        period = max(size - 1, 1)
+        return np.abs((index + period) % (2 * period) - period) if size > 1 else 0 * index
     return np.clip(index, 0, size - 1)               # nearest, and constant (masked later)
 
 
@@ -189,15 +192,34 @@ class AffineSampler:
     def __init__(self, matrices, input_hw, output_hw=None, interpolation="bilinear",
                  fill_mode="constant", fill_value=0.0):
         matrices = np.asarray(matrices, dtype=np.float64).reshape(-1, 8)
-        height, width = input_hw
         out_h, out_w = output_hw if output_hw is not None else input_hw
-        self.batch = matrices.shape[0]
-        self.input_hw = (height, width)
         r, c = np.meshgrid(np.arange(out_h, dtype=np.float64),
                            np.arange(out_w, dtype=np.float64), indexing="ij")
         a0, a1, a2, b0, b1, b2 = (matrices[:, k, None, None] for k in range(6))
         col_in = a0 * c + a1 * r + a2                      # (N, out_h, out_w)
         row_in = b0 * c + b1 * r + b2
+        self._build_taps(row_in, col_in, input_hw, interpolation, fill_mode, fill_value)
+
+    @classmethod
+    def at_coordinates(cls, row_in, col_in, input_hw, interpolation="bilinear",
+                       fill_mode="constant", fill_value=0.0):
+        """A sampler reading the input at given real coordinates, ``(N, out_h, out_w)`` each.
+
+        The same taps, weights and transpose as the affine case; only the
+        coordinates come from elsewhere (a homography, a displacement field).
+        ``fill_mode`` may also be ``"mirror"`` (c d c b | a b c d | c b a b).
+        """
+        sampler = cls.__new__(cls)
+        sampler._build_taps(np.asarray(row_in, dtype=np.float64),
+                            np.asarray(col_in, dtype=np.float64), input_hw, interpolation,
+                            fill_mode, fill_value)
+        return sampler
+
+    def _build_taps(self, row_in, col_in, input_hw, interpolation, fill_mode, fill_value):
+        """The (flat index, weight) taps of every output pixel, and the fill constant."""
+        height, width = input_hw
+        self.batch = row_in.shape[0]
+        self.input_hw = (height, width)
         batch = np.arange(self.batch)[:, None, None]
         self.indices, self.weights = [], []
         self.constant = np.zeros_like(row_in)
