@@ -102,6 +102,25 @@ __all__ += [
     "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
     "RandomBrightness"]
 
+# Colour augmentation layers (issue 15, Q1a).
+from kerastutor.layers.preprocessing.auto_contrast import AutoContrast
+from kerastutor.layers.preprocessing.equalization import Equalization
+from kerastutor.layers.preprocessing.random_color_degeneration import \
+    RandomColorDegeneration
+from kerastutor.layers.preprocessing.random_color_jitter import RandomColorJitter
+from kerastutor.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
+from kerastutor.layers.preprocessing.random_grayscale import RandomGrayscale
+from kerastutor.layers.preprocessing.random_hue import RandomHue
+from kerastutor.layers.preprocessing.random_invert import RandomInvert
+from kerastutor.layers.preprocessing.random_posterization import RandomPosterization
+from kerastutor.layers.preprocessing.random_saturation import RandomSaturation
+from kerastutor.layers.preprocessing.random_sharpness import RandomSharpness
+from kerastutor.layers.preprocessing.solarization import Solarization
+__all__ += ["RandomGrayscale", "RandomHue", "RandomSaturation", "RandomSharpness",
+            "RandomInvert", "RandomPosterization", "Solarization", "AutoContrast",
+            "Equalization", "RandomColorJitter", "RandomColorDegeneration",
+            "RandomGaussianBlur"]
+
 # image augmentation, geometric and mixing (issue 15, Q1b)
 from kerastutor.layers.preprocessing.cut_mix import CutMix
 from kerastutor.layers.preprocessing.mix_up import MixUp

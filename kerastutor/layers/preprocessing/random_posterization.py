@@ -1,0 +1,66 @@
+r"""RandomPosterization: keep only the top bits of each colour value.
+
+With :math:`b_n` bits kept (``factor``: integers in [1, 8]; a number :math:`f`
+means the range :math:`[1, f]`, and Keras draws :math:`b_n` from
+:math:`\{f_{lo}, \dots, f_{hi} - 1\}` -- the upper end is *excluded* -- unless
+the two ends are equal) and :math:`k_n = 8 - b_n` bits dropped, on the image
+mapped to [0, 255] (:math:`\hat x = 255 (x - v_{lo})/(v_{hi} - v_{lo})`):
+
+.. math::
+
+    q = 2^{k_n} \left\lfloor \frac{\lfloor \hat x \rfloor}{2^{k_n}} \right\rfloor,
+    \qquad y = v_{lo} + \frac{q}{255}(v_{hi} - v_{lo})
+
+(a right shift and a left shift of the 8-bit value).
+
+**Not differentiable.** The output is piecewise constant in the input: its
+derivative is 0 almost everywhere and undefined at the steps. Keras's autograd
+gives no gradient at all (the cast to ``uint8`` cuts the graph). The backward
+here returns that zero (the identity at inference, where the layer is the
+identity), so the layer can sit at the front of a model that is trained.
+"""
+import numpy as np
+
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
+    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.color_conversions import check_value_range
+
+
+class RandomPosterization(BaseImagePreprocessingLayer):
+    r"""Keeps :math:`b` of 8 bits per channel, :math:`b` drawn from ``factor``."""
+
+    random = True
+    has_kinks = True            # piecewise constant
+    _FACTOR_BOUNDS = (1, 8)
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = self._set_factor(factor)
+        self.value_range = check_value_range(type(self).__name__, value_range)
+        self._init_seed(seed)
+
+    def forward(self, x, training=False):
+        if not training:
+            return x, None
+        images, single = self._to_nhwc(x)
+        n = images.shape[0]
+        low, high = int(self.factor[0]), int(self.factor[1])
+        bits = self._generator().integers(low, high, size=n) if low != high \
+            else np.full(n, low)
+        shift = (8 - bits).astype(np.uint8)[:, None, None, None]
+        lo, hi = self.value_range
+        as_bytes = ((images - lo) / (hi - lo) * 255).astype(np.uint8)
+        q = (as_bytes >> shift) << shift
+        y = (q.astype(images.dtype) / 255 * (hi - lo) + lo).astype(images.dtype)
+        return self._from_nhwc(y, single), single
+
+    def backward(self, cache, grad_out):
+        if cache is None:
+            return grad_out
+        return np.zeros_like(grad_out)          # piecewise constant: derivative 0 a.e.
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "value_range": self.value_range,
+                       "seed": self.seed})
+        return config

@@ -1,0 +1,93 @@
+r"""Solarization: invert the pixels above a threshold.
+
+On the image mapped to [0, 255]
+(:math:`\hat x = 255 (x - v_{lo})/(v_{hi} - v_{lo})`), per image an addition
+:math:`\alpha_n` and a threshold :math:`t_n`, and
+
+.. math::
+
+    z = \operatorname{clip}(\hat x + \alpha_n, 0, 255), \qquad
+    \hat y = \begin{cases} z & z < t_n \\ 255 - z & \text{otherwise,} \end{cases}
+    \qquad y = v_{lo} + \frac{\hat y}{255}(v_{hi} - v_{lo}).
+
+Keras's draws, kept: :math:`\alpha_n \sim U[a_{lo},\, 255\, a_{hi})` and
+:math:`t_n \sim U[t_{lo},\, 255\, t_{hi})` -- only the upper end is scaled by 255.
+With the defaults (both factors 0) :math:`t = 0`, so every pixel is inverted:
+:math:`\hat y = 255 - \hat x`. A number :math:`f` means :math:`[0, f]`.
+
+Not random in Keras's sense of "augmentation only", but like Keras the layer
+changes images only while training: at inference it is the identity.
+
+**Backward** (piecewise linear, so differentiable almost everywhere, as
+Keras's autograd gives it): the range maps cancel, so
+
+.. math::
+
+    \frac{\partial L}{\partial x} = [0 < \hat x + \alpha_n < 255]\,
+    (\pm 1)\, \frac{\partial L}{\partial y}, \qquad +1 \text{ where } z < t_n .
+"""
+import numpy as np
+
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
+    BaseImagePreprocessingLayer, _is_number
+from kerastutor.layers.preprocessing.color_conversions import check_value_range
+
+
+class Solarization(BaseImagePreprocessingLayer):
+    r""":math:`\hat y = z` below the threshold, :math:`255 - z` above it."""
+
+    random = True               # applied only while training (direct call: training)
+    has_kinks = True            # the threshold and the clip
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255),
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.addition_factor = self._solarization_factor(addition_factor, "addition_factor")
+        self.threshold_factor = self._solarization_factor(threshold_factor,
+                                                          "threshold_factor")
+        self.value_range = check_value_range(type(self).__name__, value_range)
+        self._init_seed(seed)
+
+    @staticmethod
+    def _solarization_factor(factor, name):
+        message = (f"Solarization: the `addition_factor` and `threshold_factor` arguments "
+                   f"should be a number (or a list of two numbers) in the range [0, 1]. "
+                   f"Received: {name}={factor!r}.")
+        values = list(factor) if isinstance(factor, (tuple, list)) else [0, factor]
+        if len(values) != 2 or not all(_is_number(v) and 0 <= v <= 1 for v in values):
+            raise ValueError(message)
+        return tuple(sorted(values))
+
+    def forward(self, x, training=False):
+        if not training:
+            return x, None
+        images, single = self._to_nhwc(x)
+        shape = (images.shape[0], 1, 1, 1)
+        generator = self._generator()
+        addition = generator.uniform(self.addition_factor[0], self.addition_factor[1] * 255,
+                                     size=shape).astype(images.dtype)
+        threshold = generator.uniform(self.threshold_factor[0],
+                                      self.threshold_factor[1] * 255,
+                                      size=shape).astype(images.dtype)
+        lo, hi = self.value_range
+        shifted = (images - lo) / (hi - lo) * 255 + addition
+        z = np.clip(shifted, 0, 255)
+        below = z < threshold
+        y_hat = np.where(below, z, 255 - z)
+        y = (y_hat / 255 * (hi - lo) + lo).astype(images.dtype)
+        slope = np.where((shifted > 0) & (shifted < 255), np.where(below, 1, -1), 0)
+        return self._from_nhwc(y, single), (slope.astype(images.dtype), single)
+
+    def backward(self, cache, grad_out):
+        if cache is None:
+            return grad_out
+        slope, single = cache
+        grad, _ = self._to_nhwc(grad_out)
+        return self._from_nhwc(slope * grad, single)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"value_range": self.value_range,
+                       "addition_factor": self.addition_factor,
+                       "threshold_factor": self.threshold_factor, "seed": self.seed})
+        return config
