@@ -22,7 +22,9 @@ evenly on ties). With :math:`\tilde g = (v_{hi} - v_{lo})\,g`,
     \frac{\partial L}{\partial x} = \frac{\tilde g}{D}
       + e_{\ell}\, \frac{T - S}{D} - e_{h}\, \frac{T}{D},
 
-:math:`e_\ell`, :math:`e_h` marking the minimum and maximum pixels.
+:math:`e_\ell`, :math:`e_h` marking the minimum and maximum pixels. A constant
+channel passes the gradient unchanged (Keras's autograd gives NaN there: its
+``0 * inf`` is hidden by a ``where`` in the forward pass but not in the backward).
 """
 import numpy as np
 
