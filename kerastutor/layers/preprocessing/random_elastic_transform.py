@@ -61,10 +61,15 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
     image; ``scale`` (in :math:`[0, 1]`): the range of the strength :math:`d`.
     A number :math:`f` means :math:`[0, f]`.
 
+    Keras's quirk, kept: the probability itself is drawn, :math:`p \sim U[f_{lo}, f_{hi})`,
+    so the default ``factor=1.0`` (:math:`p \sim U[0, 1)`) transforms about **half**
+    the images, not all; ``factor=(1, 1)`` transforms every one.
+
     **Backward:** the transpose of the sampling with the field fixed, masked by the clip.
     """
 
     random = True
+    has_kinks = True            # the clip to value_range
     _FACTOR_BOUNDS = (0, 1)
     _INTERPOLATIONS = ("nearest", "bilinear")
     _FILL_MODES = FILL_MODES + ("mirror",)

@@ -46,6 +46,10 @@ def random_boxes(rng, batch, height, width, ratio_w, ratio_h):
 class RandomErasing(BaseImagePreprocessingLayer):
     r"""Replaces a random box (area fraction :math:`\sim U[s_{lo}, s_{hi})` per side) by ``fill_value``.
 
+    Keras's quirk, kept: the probability itself is drawn, :math:`p \sim U[f_{lo}, f_{hi})`,
+    so the default ``factor=1.0`` (:math:`p \sim U[0, 1)`) transforms about **half**
+    the images, not all; ``factor=(1, 1)`` transforms every one.
+
     **Backward:** the gradient is zero inside the erased boxes, passed through elsewhere.
     """
 

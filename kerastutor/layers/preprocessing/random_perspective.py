@@ -72,6 +72,10 @@ class RandomPerspective(BaseImagePreprocessingLayer):
     ``factor`` in :math:`[0, 1]` (a number :math:`f` means :math:`[0, f]`),
     ``scale`` in :math:`[0, 1]`: how far corners move (a fraction of the side).
 
+    Keras's quirk, kept: the probability itself is drawn, :math:`p \sim U[f_{lo}, f_{hi})`,
+    so the default ``factor=1.0`` (:math:`p \sim U[0, 1)`) transforms about **half**
+    the images, not all; ``factor=(1, 1)`` transforms every one.
+
     **Backward:** :math:`\partial L/\partial x = A_H^\top\, \partial L/\partial y`
     for warped images, :math:`\partial L/\partial y` for the others.
     """

@@ -23,7 +23,8 @@ the backward pass is that sampler's transpose with the drawn shears fixed.
 
 ``x_factor``/``y_factor``: a number :math:`f \in [0, 1]` means the range
 :math:`[-f, f]` (Keras's code; its docstring says :math:`(0, f)`), a pair
-of numbers in :math:`[0, 1]` is sorted.
+is sorted (Keras requires both in :math:`[0, 1]`; kerastutor allows
+:math:`[-1, 1]` so that a saved config loads back).
 """
 import numpy as np
 
@@ -53,12 +54,18 @@ class RandomShear(RandomAffineLayer):
         self._init_affine(fill_mode, interpolation, seed, fill_value)
 
     def _shear_factor(self, factor, name):
-        """``f -> (-f, f)``; a pair is sorted; every number must lie in [0, 1]."""
-        message = (f"RandomShear: the `{name}` argument should be a number (or a list of two "
-                   f"numbers) in the range [0, 1.0]. Received: {name}={factor!r}. Fix: e.g. "
-                   f"{name}=0.2 (shear by up to 20% either way) or {name}=(0.1, 0.3).")
+        r"""``f -> (-f, f)`` for :math:`f \in [0, 1]`; a pair in :math:`[-1, 1]` is sorted.
+
+        Keras also rejects negative numbers in a pair -- so its own
+        ``get_config`` (which holds ``(-f, f)``) fails ``from_config``; here
+        the saved pair loads back.
+        """
+        message = (f"RandomShear: the `{name}` argument should be a number in the range "
+                   f"[0, 1.0] (or a list of two numbers in [-1, 1]). Received: "
+                   f"{name}={factor!r}. Fix: e.g. {name}=0.2 (shear by up to 20% either way) "
+                   f"or {name}=(0.1, 0.3).")
         if isinstance(factor, (tuple, list)):
-            if len(factor) != 2 or not all(_is_number(f) and 0 <= f <= 1 for f in factor):
+            if len(factor) != 2 or not all(_is_number(f) and -1 <= f <= 1 for f in factor):
                 raise ValueError(message)
             return tuple(float(f) for f in sorted(factor))
         if not _is_number(factor) or not 0 <= factor <= 1:
