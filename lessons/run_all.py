@@ -1,7 +1,10 @@
 """Run every lesson script (``python lessons/run_all.py --quick`` in CI).
 
 Each lesson runs in its own process, exactly as a learner would start it;
-the first failure stops the run with the lesson's output.
+the first failure stops the run with the lesson's output. Every file named
+``NN_*.py`` in this folder is a lesson (``00_step_through.py`` to
+``08_text_classification.py``), so a new lesson is registered by its name
+alone -- here and in the book's gallery (``filename_pattern`` in docs/conf.py).
 """
 import pathlib
 import subprocess
