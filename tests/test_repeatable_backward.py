@@ -168,6 +168,15 @@ LAYER_CASES = {
     "RandomTranslation": (lambda: L.RandomTranslation(0.2, 0.2, seed=1), IMG, True),
     "RandomContrast": (lambda: L.RandomContrast(0.5, seed=1), IMG, True),
     "RandomBrightness": (lambda: L.RandomBrightness(0.2, seed=1), IMG, True),
+    # image augmentation, geometric and mixing (Q1b)
+    "RandomShear": (lambda: L.RandomShear(0.3, 0.3, seed=1), IMG, True),
+    "RandomPerspective": (lambda: L.RandomPerspective((1, 1), seed=1), IMG, True),
+    "RandomElasticTransform": (lambda: L.RandomElasticTransform((1, 1), seed=1), IMG, True),
+    "RandomErasing": (lambda: L.RandomErasing((1, 1), seed=1), IMG, True),
+    "MixUp": (lambda: L.MixUp(seed=1), IMG, True),
+    "CutMix": (lambda: L.CutMix(seed=1), IMG, True),
+    "Pipeline": (lambda: L.Pipeline([L.RandomShear(0.2, seed=1), L.Rescaling(2.0)]), IMG,
+                 True),
 }
 # Exported layers that have no backward of their own to check, and why.
 NOT_CHECKED = {
