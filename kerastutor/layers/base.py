@@ -32,12 +32,27 @@ def dtype_policy_config(dtype):
             "config": {"name": dtype}, "registered_name": None}
 
 
+#: The names by which Keras accepts text as a dtype; Keras calls it ``"string"``.
+STRING_DTYPES = ("string", "str", str, np.str_, np.bytes_)
+
+
 def _dtype_name(dtype):
-    """Accept a dtype string, a NumPy dtype or a serialized DTypePolicy dict."""
+    """Accept a dtype string, a NumPy dtype or a serialized DTypePolicy dict.
+
+    Text is ``"string"`` (Keras's name, also for ``"str"`` and ``str``): an
+    ``Input(dtype="string")`` takes raw text, which lookup and text layers
+    turn into numbers. NumPy's own text dtypes (``<U5``) have a length
+    built in, so they are named ``"string"`` too.
+    """
     if dtype is None:
         return backend.floatx()
     if isinstance(dtype, dict):
         return _dtype_name(dtype.get("config", {}).get("name", backend.floatx()))
+    if any(dtype is name or (isinstance(dtype, str) and dtype == name)
+           for name in STRING_DTYPES):
+        return "string"
+    if isinstance(dtype, np.dtype) and dtype.kind in "US":
+        return "string"
     try:
         return str(np.dtype(dtype))
     except TypeError:
@@ -544,6 +559,17 @@ class Layer:
         """
         return mask if self.supports_masking else None
 
+    def compute_output_dtype(self, input_dtypes):
+        """The dtype of the symbolic output (a list of them for several outputs).
+
+        Keras takes it from ``compute_output_spec``: by default the layer's
+        own dtype (a Dense computes in float32 whatever it is fed), but a
+        layer whose output is of another kind says so -- a StringLookup
+        turns text into ``int64`` indices. ``input_dtypes`` are the dtypes
+        of the symbolic inputs, for layers whose output keeps them.
+        """
+        return self.dtype
+
     def compute_output_shape(self, input_shape):
         """Shape of the output for ``input_shape``.
 
@@ -741,9 +767,10 @@ class Layer:
         multi = isinstance(out_shape, list)
         out_shapes = out_shape if multi else [out_shape]
         node_index = len(self._inbound_nodes)
-        outputs = [KerasTensor(s, dtype=self.dtype, history=(self, node_index, i),
-                               name=self.name)
-                   for i, s in enumerate(out_shapes)]
+        dtypes = self.compute_output_dtype([t.dtype for t in flat])
+        dtypes = dtypes if isinstance(dtypes, list) else [dtypes] * len(out_shapes)
+        outputs = [KerasTensor(s, dtype=d, history=(self, node_index, i), name=self.name)
+                   for i, (s, d) in enumerate(zip(out_shapes, dtypes))]
         extra = arguments.flat_tensors()
         if not all(isinstance(t, KerasTensor) for t in flat + extra):
             raise ValueError(

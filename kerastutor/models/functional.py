@@ -319,6 +319,7 @@ class Model(Trainer, Layer):
         for slot, g in zip(self._output_slots, grads_out):
             grads[slot] = g if grads[slot] is None else grads[slot] + g
         activity = getattr(tape, "activity", {})
+        fed_by_data = self._steps_fed_only_by_data() if not input_grads else set()
         for index in reversed(range(len(self._steps))):
             step, cache = self._steps[index], tape[index]
             g_out = [grads[s] for s in step.out_slots]
@@ -330,8 +331,9 @@ class Model(Trainer, Layer):
                 g_out = [np.zeros((1,) + tuple(shape[1:])) if g is None else g
                          for g, shape in zip(g_out, step.out_shapes)]
             g = g_out if step.multi_out else g_out[0]
-            if not input_grads and step.reads_only_inputs:
-                step.layer.backward_weights(cache, g)        # dL/d(data) is never used
+            if index in fed_by_data:
+                if step.layer.trainable_weights:             # dL/d(data) is never used
+                    step.layer.backward_weights(cache, g)
                 g_in = None
             else:
                 g_in = step.layer.backward(cache, g)
@@ -346,6 +348,28 @@ class Model(Trainer, Layer):
                         grad_output=g, grad_input=g_in)
         grad_inputs = [grads[s] for s in self._input_slots]
         return grad_inputs[0] if len(grad_inputs) == 1 else grad_inputs
+
+    def _steps_fed_only_by_data(self):
+        """The steps whose inputs no trainable weight has touched: no gradient needed there.
+
+        In training the model's inputs are data: nobody asks for their
+        gradient. So a step fed straight from them needs only its weight
+        gradients -- and so does a step fed by such steps when none of them
+        has trainable weights (text -> StringLookup -> CategoryEncoding ->
+        Dense: the Dense is the first place a gradient is used). A layer in
+        that region without trainable weights needs no backward at all,
+        which is what lets a model start with layers that have none
+        (lookups, text vectorization, hashing: strings have no gradient).
+        """
+        reached = set()                 # slots whose value depends on a trainable weight
+        fed_by_data = set()
+        for index, step in enumerate(self._steps):
+            if not any(s in reached for s in step.in_slots):
+                fed_by_data.add(index)
+                if not step.layer.trainable_weights:
+                    continue
+            reached.update(step.out_slots)
+        return fed_by_data
 
     def zero_grad(self):
         """Reset every weight's gradient before a backward pass."""

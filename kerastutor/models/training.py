@@ -91,10 +91,29 @@ def check_names(loss, metrics, weighted_metrics):
 
 
 def require_backward(model):
-    """Training needs every layer's derivative: fail now, not with a wrong gradient later."""
+    """Training needs every layer's derivative: fail now, not with a wrong gradient later.
+
+    Except where no gradient goes: the layers at the start of a model that
+    only see data and have no trainable weights (a StringLookup or a
+    TextVectorization reading text) are never asked for a backward.
+    """
+    exempt = _layers_before_any_gradient(model)
     for layer in model.layers:
-        if not layer.has_backward:
+        if not layer.has_backward and id(layer) not in exempt:
             layer.backward(None, None)      # raises the layer's own explanation
+
+
+def _layers_before_any_gradient(model):
+    """The ids of the layers whose every call is fed only by data and that train nothing."""
+    steps = getattr(model, "_steps", None)
+    if not steps:
+        return set()
+    fed_by_data = model._steps_fed_only_by_data()
+    calls = {}
+    for index, step in enumerate(steps):
+        calls.setdefault(id(step.layer), []).append(index in fed_by_data)
+    return {id(step.layer) for step in steps
+            if all(calls[id(step.layer)]) and not step.layer.trainable_weights}
 
 
 def require_compiled(model, what):
@@ -256,7 +275,9 @@ def to_arrays(model, data, what, kind, warn=True):
         several = _one_list_per_input(data)  # before the model is built: guess from shapes
     parts = list(data) if several else [data]
     labels = [what if len(parts) == 1 else f"{what}[{i}]" for i in range(len(parts))]
-    arrays = [_checked_array(part, label) for part, label in zip(parts, labels)]
+    text = _text_inputs(model, kind, len(parts))
+    arrays = [_checked_array(part, label, is_text)
+              for part, label, is_text in zip(parts, labels, text)]
     if warn:
         _warn_overflow(arrays, labels)
     return [_cast(a) for a in arrays]
@@ -305,11 +326,43 @@ def _refuse_stream(data, what):
                 "x = np.concatenate(list(batches)).")
 
 
-def _checked_array(data, what):
+def _text_inputs(model, kind, count):
+    """For each of ``count`` arrays: does the model take it as text?
+
+    Only an input declared ``keras.Input(..., dtype="string")`` does -- a
+    model that begins with a StringLookup, TextVectorization or Hashing
+    layer. Everywhere else text is a mistake, and :func:`_checked_array`
+    says how to fix it.
+    """
+    inputs = getattr(model, "inputs", None) if kind == "input" and model.built else None
+    if not inputs or len(inputs) != count:
+        return [False] * count
+    return [getattr(t, "dtype", None) == "string" for t in inputs]
+
+
+def _checked_text(array, what):
+    """Text for a string input: NumPy's ``str`` array (Python strings in an object
+    array, as pandas gives them, are converted; anything else there is refused)."""
+    if array.dtype.kind == "O":
+        if not all(isinstance(item, (str, bytes)) for item in array.ravel()):
+            raise TypeError(
+                f"{what} is the text of a string input, but holds values that are not "
+                "strings (dtype object). Fix: pass an array of str, e.g. "
+                "np.asarray(texts, dtype=str).")
+        array = array.astype(str)
+    if array.ndim == 0 or len(array) == 0:
+        raise ValueError(f"{what} needs one text per sample; got shape {array.shape}. Fix: "
+                         'pass an array of texts, e.g. np.array([["a text"], ["another"]]).')
+    return array
+
+
+def _checked_array(data, what, text=False):
     """One input or target as a NumPy array of numbers, or an error saying what to pass.
 
     Kinds accepted: bool (``b``), integers (``i``, ``u``) and floats (``f``);
-    strings, complex numbers, dates and Python objects are refused.
+    strings, complex numbers, dates and Python objects are refused -- except
+    strings for an input the model declares as text (``text=True``:
+    ``keras.Input(shape=(1,), dtype="string")``).
     """
     try:
         array = np.asarray(data)
@@ -320,6 +373,8 @@ def _checked_array(data, what):
             "truncate every sample to one length first, e.g. rows of zeros after the "
             "values, and pass a NumPy array.") from None
     kind = array.dtype.kind
+    if text and kind in "USO":
+        return _checked_text(array, what)
     if kind == "O":
         _refuse_objects(array, data, what)
     if kind in "USa":
@@ -500,7 +555,8 @@ class BatchIterator:
 # ============================================================== one step
 def on_device(arrays):
     """The batch on the current device: unchanged on the CPU, copied once to a GPU."""
-    return [backend.to_device(a) for a in arrays]
+    return [a if a.dtype.kind in "US" else backend.to_device(a)   # text stays on the host
+            for a in arrays]
 
 
 def losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):

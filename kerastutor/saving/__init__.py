@@ -27,6 +27,7 @@ from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  get_registered_name, get_registered_object,
                                  register_keras_serializable, serialize_keras_object,
                                  user_objects)
+from kerastutor.saving import assets as model_assets
 from kerastutor.saving import h5_guard, legacy_h5
 from kerastutor.saving.atomic import atomic_write, check_overwrite
 from kerastutor.saving.keras_archive import ArchiveError, ArchiveReader, metadata, \
@@ -64,8 +65,9 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     config = model_to_config(model)
     weights = io.BytesIO()
     _write_h5(model, weights)
+    assets = model_assets.collect_assets(model)      # {} unless a layer has some
     with atomic_write(filepath) as temporary:
-        write_archive(temporary, config, metadata(), weights.getvalue())
+        write_archive(temporary, config, metadata(), weights.getvalue(), assets)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -103,6 +105,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
         with _malformed_file_errors(filepath):
             reader.read_weights(_weights_size_limit(model), read)
+            model_assets.load_assets(model, reader)     # after the weights, as in Keras
     finally:
         reader.close()
     return model

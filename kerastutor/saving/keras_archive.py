@@ -8,6 +8,9 @@ Keras 3 writes three members, uncompressed (``ZIP_STORED``)::
                         "compile_config": {...}}
     model.weights.h5   the weights in the layout of :mod:`.weights_h5`
 
+and, only when a layer has some, its asset files (an adapted StringLookup's
+vocabulary) under ``assets/`` (:mod:`.assets`).
+
 **Reading a file from elsewhere.** The archive is untrusted input, so the
 reader
 
@@ -44,12 +47,15 @@ class ArchiveError(ValueError):
     """The file is not a sound ``.keras`` archive."""
 
 
-def write_archive(path, config, metadata, weights_bytes):
-    """Write the three members to ``path`` (a temporary file; see ``atomic_write``)."""
+def write_archive(path, config, metadata, weights_bytes, assets=None):
+    """Write the three members, then any ``assets`` (``{member name: bytes}``), to
+    ``path`` (a temporary file; see ``atomic_write``). Keras's order."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata))
         archive.writestr("config.json", json.dumps(config))
         archive.writestr("model.weights.h5", weights_bytes)
+        for name, data in (assets or {}).items():
+            archive.writestr(name, data)
 
 
 def metadata():

@@ -68,6 +68,19 @@ def children(obj):
             yield attr, value
         elif isinstance(value, (list, tuple)) and value and all(map(_is_saveable, value)):
             yield attr, list(value)
+    # Keras walks private attributes too, after the public ones; the few that hold
+    # a saved object are named by their class (TextVectorization's _lookup_layer).
+    for attr in getattr(obj, "_saved_private_attributes", ()):
+        value = getattr(obj, attr, None)
+        if _is_saveable(value):
+            yield attr, value
+
+
+def has_own_store(obj):
+    """Does the layer write its state itself (``save_own_variables``), as the
+    lookup layers do with their tf-idf weights (``vars/idf_weights``)?"""
+    return not isinstance(obj, Optimizer) and \
+        callable(getattr(obj, "save_own_variables", None))
 
 
 def own_variables(obj):
@@ -125,6 +138,12 @@ def write_weights(model, h5file):
         if isinstance(obj, Optimizer):
             obj.save_own_variables(group)
             continue
+        if has_own_store(obj):
+            store = {}
+            obj.save_own_variables(store)
+            for key, value in store.items():
+                group.create_dataset(str(key), data=np.asarray(value))
+            continue
         for index, weight in enumerate(own_variables(obj)):
             group.create_dataset(str(index), data=np.asarray(weight.value))
 
@@ -136,12 +155,15 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
     With ``skip_mismatch=True`` a layer whose weights do not fit is left as
     it is (with a warning) instead of failing the whole load.
     """
-    assignments, optimizer_states = [], []
+    assignments, optimizer_states, own_stores = [], [], []
     for path, obj in walk(model):        # 1. read and check everything ...
         if isinstance(obj, Optimizer):
             state = optimizer_arrays(h5file, path, obj, model, source)
             if state is not None:
                 optimizer_states.append((obj, state))
+            continue
+        if has_own_store(obj):
+            own_stores.append((obj, _own_store(h5file, path, obj, source)))
             continue
         expected = own_variables(obj)
         try:
@@ -155,6 +177,44 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
         weight.assign(array)
     for optimizer, state in optimizer_states:
         optimizer.load_own_variables(state)
+    for obj, store in own_stores:
+        obj.load_own_variables(store)
+
+
+def _own_store(h5file, path, obj, source):
+    """The named arrays of a layer that keeps its own state, read and checked.
+
+    What the layer asks for is up to its ``load_own_variables`` (a missing
+    key is reported by name); each array must be numeric and finite.
+    """
+    where = _vars_path(path)
+    group = _group_if_present(h5file, where, source)
+    store = _NamedArrays(obj, where, source)
+    for key in (names(group, where, source) if group is not None else []):
+        dataset = open_dataset(group, key, source, where=f"{where}/{key}")
+        if dataset.dtype.kind not in "fiub":
+            raise WeightsFileError(f"{source}: '{where}/{key}' holds {dataset.dtype} data, "
+                                   f"not numbers, for layer '{obj.name}'.")
+        array = np.asarray(read_array(dataset, f"{where}/{key}", source))
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise WeightsFileError(f"Layer '{obj.name}': '{where}/{key}' in {source} "
+                                   "contains NaN or infinity; refusing to load it.")
+        store[key] = array
+    return store
+
+
+class _NamedArrays(dict):
+    """A layer's stored arrays by name; asking for one that is absent names the path."""
+
+    def __init__(self, obj, where, source):
+        super().__init__()
+        self.obj, self.where, self.source = obj, where, source
+
+    def __missing__(self, key):
+        raise WeightsFileError(
+            f"Layer '{self.obj.name}' needs '{self.where}/{key}', which {self.source} does "
+            "not hold. Hint: the file must come from a model with the same architecture "
+            "(here: the same output_mode).")
 
 
 def _checked_arrays(h5file, path, obj, expected, source):

@@ -7,8 +7,8 @@ so the suite stays fast. The image sections (Normalization, augmentation) are
 tested beside the image layers.
 
 Where the guide builds an end-to-end model on ``keras.Input(dtype="string")``,
-kerastutor's Input takes ``dtype="str"`` (NumPy's name) and the model is called
-directly: ``model.predict`` accepts numbers only.
+so does the test, and calls it on raw text (directly, and with ``predict``);
+saved to ``.keras``, the adapted vocabulary travels in the file's ``assets/``.
 """
 import numpy as np
 
@@ -91,12 +91,37 @@ def test_encoding_text_as_a_sequence_of_token_indices():
     outputs = layers.Dense(1)(x)
     model = keras.Model(inputs, outputs)
     _fit_briefly(model, text_vectorizer(TEXTS))
-    inputs = keras.Input(shape=(1,), dtype="str")
-    end_to_end = keras.Model(inputs, model(text_vectorizer(inputs)))
-    assert end_to_end(np.array([["The one the other"]])).shape == (1, 1)
+
+    # Create the end-to-end model
+    inputs = keras.Input(shape=(1,), dtype="string")
+    x = text_vectorizer(inputs)
+    outputs = model(x)
+    test_model = keras.Model(inputs, outputs)
+
+    # Call the end-to-end model.
+    test_data = np.array([["The one the other will absorb"]])
+    test_output = test_model(test_data)
+    assert test_output.shape == (1, 1)
+    np.testing.assert_allclose(test_model.predict(test_data, verbose=0), test_output,
+                               rtol=1e-6)
 
 
-def test_encoding_text_as_a_dense_matrix_of_ngrams_with_multi_hot_encoding():
+def _end_to_end(text_vectorizer, model, tmp_path):
+    """The guide's end-to-end model (strings in), called, then saved and loaded."""
+    inputs = keras.Input(shape=(1,), dtype="string")
+    x = text_vectorizer(inputs)
+    outputs = model(x)
+    test_model = keras.Model(inputs, outputs)
+    test_data = np.array([["The one the other will absorb"]])
+    test_output = test_model(test_data)
+    assert test_output.shape == (1, 1)
+    test_model.save(tmp_path / "end_to_end.keras")
+    restored = keras.models.load_model(tmp_path / "end_to_end.keras")
+    np.testing.assert_allclose(restored.predict(test_data, verbose=0), test_output,
+                               rtol=1e-6)
+
+
+def test_encoding_text_as_a_dense_matrix_of_ngrams_with_multi_hot_encoding(tmp_path):
     text_vectorizer = layers.TextVectorization(output_mode="multi_hot", ngrams=2)
     text_vectorizer.adapt(ADAPT_DATA)
     x_train = text_vectorizer(TEXTS)
@@ -106,9 +131,10 @@ def test_encoding_text_as_a_dense_matrix_of_ngrams_with_multi_hot_encoding():
     model = keras.Model(inputs, outputs)
     _fit_briefly(model, x_train.astype("float32"))
     assert "the brain" in text_vectorizer.get_vocabulary()
+    _end_to_end(text_vectorizer, model, tmp_path)
 
 
-def test_encoding_text_as_a_dense_matrix_of_ngrams_with_tf_idf_weighting():
+def test_encoding_text_as_a_dense_matrix_of_ngrams_with_tf_idf_weighting(tmp_path):
     text_vectorizer = layers.TextVectorization(output_mode="tf_idf", ngrams=2)
     text_vectorizer.adapt(ADAPT_DATA)
     x_train = text_vectorizer(TEXTS)
@@ -117,3 +143,4 @@ def test_encoding_text_as_a_dense_matrix_of_ngrams_with_tf_idf_weighting():
     outputs = layers.Dense(1)(inputs)
     model = keras.Model(inputs, outputs)
     _fit_briefly(model, x_train)
+    _end_to_end(text_vectorizer, model, tmp_path)

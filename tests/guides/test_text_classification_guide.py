@@ -7,8 +7,9 @@ custom function (lower-case, strip ``<br />`` and punctuation), vectorizes with
 and trains Embedding -> Conv1D -> GlobalMaxPooling1D -> Dense. Here a tiny
 made-up corpus with an obvious signal ("good"/"great" vs "bad"/"awful") stands
 in for IMDB (no network), the sizes are small, and ``dataset.map(vectorize)``
-becomes a call on the arrays. The end-to-end string model is called directly
-(``model.predict`` takes numbers only) on ``keras.Input(dtype="str")``.
+becomes a call on the arrays. The end-to-end model takes raw strings
+(``keras.Input(shape=(1,), dtype="string")``), is compiled and evaluated on the
+test texts exactly as in the example, and saved with its vocabulary.
 """
 import re
 import string
@@ -43,7 +44,7 @@ def custom_standardization(input_data):
     return np.vectorize(lambda text: pattern.sub("", text), otypes=[str])(stripped_html)
 
 
-def test_text_classification_from_scratch():
+def test_text_classification_from_scratch(tmp_path):
     keras.utils.set_random_seed(1337)
     x_train, y_train = corpus(160, seed=0)
     x_test, y_test = corpus(40, seed=1)
@@ -81,12 +82,33 @@ def test_text_classification_from_scratch():
     _, accuracy = model.evaluate(test_x, test_y, verbose=0)
     assert accuracy >= 0.85
 
-    # An end-to-end model: raw strings in, probabilities out.
-    inputs = keras.Input(shape=(1,), dtype="str")
+    # A string input
+    inputs = keras.Input(shape=(1,), dtype="string")
+    # Turn strings into vocab indices
     indices = vectorize_layer(inputs)
+    # Turn vocab indices into predictions
     outputs = model(indices)
+
+    # Our end to end model
     end_to_end_model = keras.Model(inputs, outputs)
-    probabilities = end_to_end_model(np.array([["A really great film!"],
-                                               ["The plot was awful."]]))
+    end_to_end_model.compile(
+        loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"]
+    )
+
+    # Test it with the raw test texts (the example's `raw_test_ds`, which yields strings)
+    raw_x_test = np.expand_dims(x_test, -1)
+    _, end_to_end_accuracy = end_to_end_model.evaluate(raw_x_test, y_test, verbose=0)
+    assert end_to_end_accuracy == accuracy        # the same model, fed text instead of ids
+
+    texts = np.array([["A really great film!"], ["The plot was awful."]])
+    probabilities = end_to_end_model.predict(texts, verbose=0)
     assert probabilities.shape == (2, 1)
     assert probabilities[0, 0] > 0.5 > probabilities[1, 0]
+
+    # Saved with its vocabulary (in the file's assets/); the standardize function is
+    # the example's own, so loading names it in custom_objects, as Keras needs too.
+    end_to_end_model.save(tmp_path / "end_to_end.keras")
+    restored = keras.models.load_model(
+        tmp_path / "end_to_end.keras",
+        custom_objects={"custom_standardization": custom_standardization})
+    np.testing.assert_allclose(restored.predict(texts, verbose=0), probabilities, rtol=1e-6)

@@ -199,6 +199,10 @@ class Discretization(Layer):
         return encode_categorical(bins, self.output_mode, len(self.bin_boundaries) + 1,
                                   dtype), None
 
+    def compute_output_dtype(self, input_dtypes):
+        """The symbolic output's dtype: the same as :meth:`forward` gives."""
+        return "int32" if self.output_mode == "int" else self.dtype
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if self.output_mode == "int":

@@ -442,6 +442,14 @@ class IndexLookup(Layer):
             indices[row, :len(document)] = self._lookup(self._as_tokens(document))
         return self._encode(indices)
 
+    def compute_output_dtype(self, input_dtypes):
+        """Keras's ``compute_output_spec``: ``int64`` indices in ``"int"`` mode, else
+        floatx. (An inverted lookup gives back its tokens: ``"string"`` for
+        StringLookup, ``int64`` for IntegerLookup; Keras says ``int64`` for both.)"""
+        if self.invert:
+            return "string" if self.vocabulary_dtype == "string" else "int64"
+        return "int64" if self.output_mode == "int" else backend.floatx()
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if self.output_mode == "int":

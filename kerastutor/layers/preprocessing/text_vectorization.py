@@ -26,6 +26,7 @@ import re
 
 import numpy as np
 
+from kerastutor import backend
 from kerastutor.layers.base import Layer
 from kerastutor.layers.preprocessing.discretization import iterate_batches
 from kerastutor.layers.preprocessing.index_lookup import listify
@@ -244,6 +245,10 @@ class TextVectorization(Layer):
             output[i, :len(row)] = row
         return output, None
 
+    def compute_output_dtype(self, input_dtypes):
+        """Keras's ``compute_output_spec``: ``int64`` token ids in ``"int"`` mode, else floatx."""
+        return "int64" if self._output_mode == "int" else backend.floatx()
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if self._output_mode == "int":
@@ -252,6 +257,8 @@ class TextVectorization(Layer):
             if len(input_shape) <= 1:
                 input_shape = input_shape + (1,)
         else:
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                input_shape = input_shape[:-1]   # one text a row: split squeezes that axis
             input_shape = input_shape + (None,)
         return self._lookup_layer.compute_output_shape(input_shape)
 
@@ -294,6 +301,10 @@ class TextVectorization(Layer):
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
+
+    #: Keras's saving walk visits private attributes too: the inner StringLookup
+    #: is saved a second time at ``<path>/_lookup_layer`` (weights and assets).
+    _saved_private_attributes = ("_lookup_layer",)
 
     def save_assets(self, dir_path):
         self._lookup_layer.save_assets(dir_path)
