@@ -177,6 +177,26 @@ LAYER_CASES = {
     "CutMix": (lambda: L.CutMix(seed=1), IMG, True),
     "Pipeline": (lambda: L.Pipeline([L.RandomShear(0.2, seed=1), L.Rescaling(2.0)]), IMG,
                  True),
+    # colour augmentation (Q1a); the step-like ones return their a.e. zero derivative
+    "RandomGrayscale": (lambda: L.RandomGrayscale(0.5, seed=1), IMG, True),
+    "RandomHue": (lambda: L.RandomHue(0.5, value_range=(-3, 3), seed=1), IMG, True),
+    "RandomSaturation": (lambda: L.RandomSaturation(0.5, value_range=(0, 1), seed=1), IMG,
+                         True),
+    "RandomSharpness": (lambda: L.RandomSharpness(0.5, value_range=(-3, 3), seed=1), IMG,
+                        True),
+    "RandomInvert": (lambda: L.RandomInvert(value_range=(-3, 3), seed=1), IMG, True),
+    "RandomPosterization": (lambda: L.RandomPosterization(4, value_range=(-3, 3), seed=1),
+                            IMG, True),
+    "Solarization": (lambda: L.Solarization(0.2, 0.5, value_range=(-3, 3), seed=1), IMG,
+                     True),
+    "AutoContrast": (lambda: L.AutoContrast(value_range=(0, 1)), IMG, False),
+    "Equalization": (lambda: L.Equalization(value_range=(-3, 3)), IMG, True),
+    "RandomColorJitter": (lambda: L.RandomColorJitter((-3, 3), 0.1, 0.2, 0.5, 0.3, seed=1),
+                          IMG, True),
+    "RandomColorDegeneration": (
+        lambda: L.RandomColorDegeneration(0.5, value_range=(-3, 3), seed=1), IMG, True),
+    "RandomGaussianBlur": (lambda: L.RandomGaussianBlur(value_range=(-3, 3), seed=1), IMG,
+                           True),
 }
 # Exported layers that have no backward of their own to check, and why.
 NOT_CHECKED = {
