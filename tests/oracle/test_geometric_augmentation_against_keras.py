@@ -78,13 +78,6 @@ def _ours(layer, x, g):
     return y, grad
 
 
-def _check(name, theirs, ours, x, grad=True):
-    transformation = theirs.get_random_transformation(x, training=True)
-    g = np.random.default_rng(1).normal(size=x.shape).astype("float32")
-    y_k, dx_k = _keras_images(theirs, x, transformation, g)
-    return transformation, g, y_k, dx_k
-
-
 OPTIONS = [{"fill_mode": m, "interpolation": i} for m in ("reflect", "constant", "nearest")
            for i in ("bilinear", "nearest")]
 
