@@ -144,3 +144,70 @@ def test_encoding_text_as_a_dense_matrix_of_ngrams_with_tf_idf_weighting(tmp_pat
     model = keras.Model(inputs, outputs)
     _fit_briefly(model, x_train)
     _end_to_end(text_vectorizer, model, tmp_path)
+
+
+def test_image_sections_normalization_and_data_augmentation():
+    """The guide's image sections: "Normalizing numerical features" (adapt on
+    CIFAR-10 pixels) and "Image data augmentation" (augmentation, then
+    ``Rescaling`` and a ResNet50 in the model). Scaled down: random 8x8 colour
+    images made here instead of CIFAR-10, and a small CNN instead of ResNet50.
+    Where the guide maps ``data_augmentation`` over a ``tf.data`` dataset, the
+    augmentation sits in the model here, where it runs in training only."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x_train = rng.integers(0, 256, size=(64, 8, 8, 3)).astype("uint8")
+    x_train[..., 0] //= 2                                 # channels with different scales
+    y_train = rng.integers(0, 10, size=(64, 1))
+    classes = 10
+
+    # Normalizing numerical features: one mean and variance per pixel value.
+    x_flat = x_train.reshape((len(x_train), -1)).astype("float32")
+    normalization_layer = layers.Normalization()
+    normalization_layer.adapt(x_flat)
+    normalized = normalization_layer(x_flat)
+    np.testing.assert_allclose(normalized.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(normalized.std(axis=0), 1, atol=1e-3)
+    inputs = keras.Input(shape=x_flat.shape[1:])
+    x = normalization_layer(inputs)
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    history = model.fit(x_flat, y_train, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+    # On images (axis=-1, the default): one mean and variance per channel.
+    per_channel = layers.Normalization()
+    per_channel.adapt(x_train.astype("float32"))
+    assert per_channel.adapt_mean.shape == (3,)
+    np.testing.assert_allclose(np.asarray(per_channel.adapt_mean),
+                               x_train.reshape(-1, 3).mean(axis=0), rtol=1e-5)
+    channels = per_channel(x_train.astype("float32")).reshape(-1, 3)
+    np.testing.assert_allclose(channels.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(channels.std(axis=0), 1, atol=1e-3)
+
+    # Image data augmentation, inside the model.
+    data_augmentation = keras.Sequential([
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(0.1),
+        layers.RandomZoom(0.1),
+    ])
+    input_shape = x_train.shape[1:]
+    inputs = keras.Input(shape=input_shape)
+    x = data_augmentation(inputs)
+    x = layers.Rescaling(1.0 / 255)(x)
+    x = layers.Conv2D(4, 3, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+    history = model.fit(x_train.astype("float32"), y_train, batch_size=16, epochs=1,
+                        steps_per_epoch=3, verbose=0)
+    assert len(history.history["loss"]) == 1 and np.isfinite(history.history["loss"][0])
+
+    # Augmentation runs in training only: predict is deterministic, and the
+    # augmentation block passes images through unchanged outside training.
+    images = x_train[:4].astype("float32")
+    np.testing.assert_array_equal(model.predict(images, verbose=0),
+                                  model.predict(images, verbose=0))
+    np.testing.assert_array_equal(data_augmentation(images, training=False), images)
+    assert not np.allclose(data_augmentation(images, training=True), images)
