@@ -86,7 +86,8 @@ else:
     per_class = 60 if quick else 300
     write_shapes_folder(data_dir, per_class)
     print(f"data: no folder given (--data), so this lesson drew an OFFLINE STAND-IN: "
-          f"{3 * per_class} PNG images of circles, squares and triangles in {data_dir}")
+          f"{3 * per_class} PNG images of circles, squares and triangles in "
+          f"{os.path.relpath(data_dir, os.path.dirname(here))}")
 
 # %%
 # 2. Generate a dataset
