@@ -381,7 +381,9 @@ def _checked_array(data, what, text=False):
         raise TypeError(
             f"{what} holds strings (dtype {array.dtype}, e.g. {str(array.flat[0])!r}); the model "
             "needs numbers. Fix: turn text into numbers first (a lookup of the vocabulary, "
-            "or np.asarray(values, dtype='float32') if they are numbers written as text).")
+            "or np.asarray(values, dtype='float32') if they are numbers written as text) -- "
+            "or, if the model's first layer reads text (StringLookup, TextVectorization, "
+            "Hashing), start it with keras.Input(shape=(1,), dtype='string').")
     if kind == "c":
         raise TypeError(
             f"{what} holds complex numbers (dtype {array.dtype}); the layers work on real "
