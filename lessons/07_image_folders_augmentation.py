@@ -182,6 +182,9 @@ history = model.fit(train_ds, epochs=epochs, validation_data=val_ds, verbose=2)
 loss, accuracy = model.evaluate(val_ds, verbose=0)
 print(f"validation accuracy after {epochs} epochs: {accuracy:.3f} "
       f"(guessing would give about {1 / num_classes:.3f})")
+if quick:
+    print("(--quick stops after 3 epochs, before the network has learned much; the full "
+          "run, 15 epochs on 900 shapes, reaches about 0.75 on the stand-in)")
 # Do not be surprised if the validation accuracy is *above* the training one:
 # the training images are augmented (harder) and Dropout is on during
 # training, while validation sees the plain images with Dropout off.
