@@ -152,6 +152,13 @@ class Normalization(Layer):
                              "array or at least one batch.")
         self.adapt_mean.assign(mean.astype(self.dtype))
         self.adapt_variance.assign((m2 / count).astype(self.dtype))
+        self.finalize_state()
+
+    def finalize_state(self):
+        """``mean``/``variance`` as Keras shows them after ``adapt`` or a load: the learned
+        statistics reshaped to broadcast against the input, e.g. ``(1, 1, 1, 3)``."""
+        if self.input_mean is None and self.built:
+            self.mean, self.variance = (np.array(s) for s in self._statistics())
 
     def _batch_moments(self, batch):
         """Count, mean and sum of squared deviations over the reduced axes (float64)."""

@@ -116,3 +116,13 @@ def test_gradients(invert, axis, seed):
     layer.adapt(x)
     gradcheck.assert_gradients_ok(layer, x)
     gradcheck.assert_backward_repeatable(layer, x)
+
+
+def test_mean_and_variance_show_the_adapted_statistics_as_keras():
+    """Keras 3.15.1 (torch) shows mean of shape (1, 1, 1, 3) after adapting on images."""
+    layer = keras.layers.Normalization()
+    images = np.random.default_rng(0).random((10, 4, 4, 3)).astype("float32")
+    layer.adapt(images)
+    assert layer.mean.shape == layer.variance.shape == (1, 1, 1, 3)
+    np.testing.assert_allclose(layer.mean.ravel(), images.mean(axis=(0, 1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(layer.variance.ravel(), images.var(axis=(0, 1, 2)), rtol=1e-4)
