@@ -31,14 +31,13 @@ import warnings
 import numpy as np
 
 from kerastutor import backend
+from kerastutor.layers.preprocessing.resampling import interpolation_matrix
 
 #: Pillow's resampling filters by the names ``load_img`` accepts (Keras's list).
 PIL_INTERPOLATION_NAMES = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 
 #: The interpolations :func:`resize_images` writes out (those Keras has on torch).
 RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
-
-_CUBIC_A = -0.75
 
 
 def pil_image():
@@ -210,35 +209,13 @@ def check_resize_interpolation(interpolation):
 
 
 def resize_weights(n_in, n_out, interpolation):
-    """The ``(n_out, n_in)`` matrix that resizes one axis (see the module docstring)."""
-    scale = n_in / n_out
-    centres = (np.arange(n_out) + 0.5) * scale          # output pixel centres, in input units
-    if interpolation == "nearest":
-        taps = np.minimum(np.floor(centres), n_in - 1).astype(int)[:, None]
-        weights = np.ones((n_out, 1))
-    elif interpolation == "bilinear":
-        source = np.maximum(centres - 0.5, 0.0)
-        left = np.floor(source).astype(int)
-        t = source - left
-        taps = np.stack([left, np.minimum(left + 1, n_in - 1)], axis=1)
-        weights = np.stack([1 - t, t], axis=1)
-    else:   # bicubic
-        source = centres - 0.5
-        left = np.floor(source).astype(int)
-        t = (source - left)[:, None]
-        taps = np.clip(left[:, None] + np.arange(-1, 3), 0, n_in - 1)
-        weights = _cubic(np.abs(t - np.arange(-1, 3)))
-    matrix = np.zeros((n_out, n_in))
-    np.add.at(matrix, (np.arange(n_out)[:, None], taps), weights)   # edge taps add up
-    return matrix
+    """The ``(n_out, n_in)`` matrix that resizes one axis (see the module docstring).
 
-
-def _cubic(d):
-    """Keys' cubic convolution kernel at distance ``d`` (0 beyond 2)."""
-    a = _CUBIC_A
-    near = ((a + 2) * d - (a + 3)) * d * d + 1
-    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-    return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
+    It is the one :class:`~kerastutor.layers.Resizing` uses too
+    (:func:`~kerastutor.layers.preprocessing.resampling.interpolation_matrix`),
+    so a dataset's images and a model's Resizing layer agree pixel for pixel.
+    """
+    return interpolation_matrix(n_in, n_out, interpolation)
 
 
 def resize_images(images, size, interpolation="bilinear", data_format="channels_last"):
