@@ -177,6 +177,8 @@ LAYER_CASES = {
     "CutMix": (lambda: L.CutMix(seed=1), IMG, True),
     "Pipeline": (lambda: L.Pipeline([L.RandomShear(0.2, seed=1), L.Rescaling(2.0)]), IMG,
                  True),
+    "AugMix": (lambda: L.AugMix(value_range=(-3, 3), seed=1), IMG, True),
+    "RandAugment": (lambda: L.RandAugment(value_range=(-3, 3), num_ops=3, seed=1), IMG, True),
     # colour augmentation (Q1a); the step-like ones return their a.e. zero derivative
     "RandomGrayscale": (lambda: L.RandomGrayscale(0.5, seed=1), IMG, True),
     "RandomHue": (lambda: L.RandomHue(0.5, value_range=(-3, 3), seed=1), IMG, True),

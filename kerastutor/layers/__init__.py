@@ -129,8 +129,10 @@ from kerastutor.layers.preprocessing.random_elastic_transform import RandomElast
 from kerastutor.layers.preprocessing.random_erasing import RandomErasing
 from kerastutor.layers.preprocessing.random_perspective import RandomPerspective
 from kerastutor.layers.preprocessing.random_shear import RandomShear
+from kerastutor.layers.preprocessing.aug_mix import AugMix
+from kerastutor.layers.preprocessing.rand_augment import RandAugment
 __all__ += ["RandomShear", "RandomPerspective", "RandomElasticTransform", "RandomErasing",
-            "MixUp", "CutMix", "Pipeline"]
+            "MixUp", "CutMix", "Pipeline", "AugMix", "RandAugment"]
 
 # preprocessing: categories and text (not differentiable: they map data to ids)
 from kerastutor.layers.preprocessing.category_encoding import CategoryEncoding
