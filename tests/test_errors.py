@@ -120,10 +120,16 @@ def test_layer_without_backward_says_so():
         def forward(self, x, training=False):
             return x * x, x
 
-    model = keras.Sequential([keras.Input((2,)), Square(), layers.Dense(1)])
+    # After a trained layer its backward is needed: refused at compile, by name.
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(2), Square(), layers.Dense(1)])
     np.testing.assert_allclose(model(np.ones((1, 2))).shape, (1, 1))   # inference works
     with pytest.raises(NotImplementedError, match=r'"square".*no backward'):
         model.compile("sgd", "mse")
+    # Before every trainable weight no gradient has to pass through it (a preprocessing
+    # step): it compiles and trains.
+    front = keras.Sequential([keras.Input((2,)), Square(), layers.Dense(1)])
+    front.compile("sgd", "mse")
+    front.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
 
 
 def test_x_and_y_lengths_must_match():
