@@ -171,7 +171,9 @@ class Weight(VariableBase):
         return backend.asarray(array.astype(self.dtype, copy=False))
 
     def __array__(self, dtype=None, copy=None):
-        return self.value if dtype is None else self.value.astype(dtype)
+        # NumPy asks for a host array: a weight on the GPU is copied back first.
+        array = backend.to_host(self.value)
+        return array if dtype is None else array.astype(dtype)
 
     def __repr__(self):
         return (f"<Weight path={self.path!r} shape={self.value.shape} "

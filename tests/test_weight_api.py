@@ -149,3 +149,12 @@ def test_a_custom_metric_keeps_its_state_with_add_variable_and_assign_add():
     assert metric.count.path == "count_positives/count"
     metric.reset_state()
     assert float(metric.result()) == 0.0
+
+
+def test_numpy_asarray_of_a_weight_is_a_host_array():
+    """np.asarray(weight) must give NumPy numbers on every device (on the GPU path the
+    value is a DeviceArray, which NumPy cannot take as it is)."""
+    w = make_weight(shape=(2, 3))
+    array = np.asarray(w)
+    assert type(array) is np.ndarray and array.shape == (2, 3)
+    assert np.asarray(w, dtype=np.float64).dtype == np.float64
