@@ -27,6 +27,7 @@ _TOP_LEVEL = {
     "Layer": "kerastutor.layers",
     "Weight": "kerastutor.weight",
     "Variable": "kerastutor.weight",
+    "GradientTape": "kerastutor.tape",
 }
 
 

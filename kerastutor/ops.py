@@ -24,7 +24,8 @@ from kerastutor.tape import (RAW_NUMPY_HINT, RawNumpyError, Tape, TapeArithmetic
                              VariableBase, _compare, _operands, _record, _value, add, current_training,
                              divide, greater, greater_equal, is_traced, less, less_equal,
                              matmul, multiply, negative, power, record_activation, subtract,
-                             take_index, transpose, unbroadcast)
+                             take_index, transpose, unbroadcast, GradientTape,
+                             gradient_tape_records)
 
 true_divide = divide
 dot = matmul
@@ -500,4 +501,5 @@ __all__ = [
     "full", "eye", "arange", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
     "hard_sigmoid", "log_sigmoid", "softsign", "RawNumpyError", "RAW_NUMPY_HINT",
     "current_training", "is_traced", "record_activation", "VariableBase", "TapeArithmetic",
+    "GradientTape", "gradient_tape_records",
 ]

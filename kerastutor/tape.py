@@ -79,15 +79,25 @@ class Traced(TapeArithmetic):
         # ``numpy_array + traced`` reaches here: arithmetic is recorded as the op.
         # Any other NumPy function (np.exp, np.maximum, ...) would lose the tape.
         operator = _ARITHMETIC_UFUNCS.get(ufunc.__name__)
+        if not _TAPES and (method != "__call__" or operator is None or kwargs):
+            return getattr(ufunc, method)(*_untraced(inputs), **_untraced(kwargs))
         if method != "__call__" or operator is None or kwargs:
             raise RawNumpyError(f"np.{ufunc.__name__}")
         return operator(*inputs)
 
     def __array__(self, dtype=None, copy=None):
+        if not _TAPES:                       # the recording is over: just the numbers
+            return self.value if dtype is None else self.value.astype(dtype)
         raise RawNumpyError("np.asarray")
 
     def __array_function__(self, func, types, args, kwargs):
+        if not _TAPES:                       # after a GradientTape: metrics read the numbers
+            return func(*_untraced(args), **_untraced(kwargs))
         raise RawNumpyError(f"np.{func.__name__}")
+
+    def __float__(self):
+        """``float(loss)`` reads the number (nothing recorded), as ``float(tensor)`` does."""
+        return float(self.value)
 
     def __getattr__(self, name):
         # Only reached for attributes a Traced value lacks, such as x.sum() or x.mean().
@@ -125,6 +135,22 @@ class VariableBase(TapeArithmetic):
     """
 
     __slots__ = ()
+
+
+def _untraced(values):
+    """``values`` (a tuple, list or dict, nested) with each Traced value replaced by its array.
+
+    Used once no tape records any more -- after a ``with keras.GradientTape()``
+    block, where a metric reads the traced loss or prediction -- when NumPy
+    may see the numbers: nothing is being recorded that they could break.
+    """
+    if isinstance(values, Traced):
+        return values.value
+    if isinstance(values, (list, tuple)):
+        return type(values)(_untraced(v) for v in values)
+    if isinstance(values, dict):
+        return {k: _untraced(v) for k, v in values.items()}
+    return values
 
 
 def is_traced(x):
@@ -382,3 +408,107 @@ less, less_equal = _compare(np.less), _compare(np.less_equal)
 _ARITHMETIC_UFUNCS = {"add": add, "subtract": subtract, "multiply": multiply,
                       "divide": divide, "true_divide": divide, "matmul": matmul,
                       "negative": negative, "power": power}
+
+
+# ======================================================================== GradientTape
+_GRADIENT_TAPES = []     # the GradientTape recording now (at most one)
+
+
+def gradient_tape_records():
+    """True inside ``with keras.GradientTape():``: a layer called on data is recorded."""
+    return bool(_GRADIENT_TAPES) and _GRADIENT_TAPES[-1]._tape in _TAPES
+
+
+class GradientTape:
+    r"""Record a forward pass, then ask for gradients: kerastutor's ``loss.backward()``.
+
+    The one line of a custom ``train_step`` (or of a training loop written from
+    scratch) that differs from the Keras guides::
+
+        with keras.GradientTape() as tape:                 # TensorFlow's spelling
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+
+    How it works, with nothing new underneath:
+
+    * inside the block, a layer or model called on *data* (not on the output of
+      another call) has its inputs watched, so the whole call becomes **one op**
+      on the op tape; its vector-Jacobian product is the model's own backward
+      (the hand-written backward of each built-in layer, the op tape for custom
+      ``call`` code);
+    * what the code computes from the prediction -- ``compute_loss``, a
+      compiled loss, ``keras.ops`` arithmetic -- is recorded by the same tape,
+      so the loss is a *traced* value;
+    * :meth:`gradient` walks the records back from the loss: the loss's own
+      gradient reaches ``y_pred``, the model's backward turns it into each
+      weight's ``.grad``, and copies of those are returned.
+
+    A traced value read after the block (``float(loss)``, a metric's
+    ``update_state(y, y_pred)``) is just its numbers. ``gradient`` may be called
+    more than once (each call starts the asked weights' gradients from zero).
+    Tapes do not nest.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self._tape = None
+
+    def __enter__(self):
+        if _GRADIENT_TAPES:
+            raise RuntimeError(
+                "GradientTape: a GradientTape is already recording; kerastutor's tapes "
+                "do not nest. Fix: close the first `with keras.GradientTape()` block "
+                "before opening the next (the GAN of the guide uses two blocks one after "
+                "the other).")
+        self._tape = Tape()
+        self._tape.__enter__()
+        _GRADIENT_TAPES.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        self._tape.__exit__(*exc)
+        _GRADIENT_TAPES.remove(self)
+
+    def watch(self, value):
+        """Keras/TensorFlow's ``tape.watch``: weights and model calls are watched already."""
+        return value
+
+    def gradient(self, target, sources):
+        r""":math:`\partial\,\text{target}/\partial w` for each weight in ``sources``.
+
+        ``target`` is the loss: a value computed inside the block from a
+        recorded call (a non-scalar target counts as its sum, as in
+        TensorFlow). ``sources`` is a weight or a list of weights; the result
+        has the same form. A weight the target does not depend on gets zeros.
+        """
+        self._check_target(target)
+        weights = sources if isinstance(sources, (list, tuple)) else [sources]
+        for index, weight in enumerate(weights):
+            _check_source(weight, index)
+            weight.zero_grad()
+        self._tape.backward(target, np.ones_like(target.value))
+        grads = [weight.grad.copy() for weight in weights]
+        return grads if isinstance(sources, (list, tuple)) else grads[0]
+
+    def _check_target(self, target):
+        if self._tape is None:
+            raise RuntimeError(
+                "GradientTape.gradient: this tape never recorded. Fix: compute the loss "
+                "inside `with keras.GradientTape() as tape:` first, then call "
+                "tape.gradient(loss, model.trainable_weights).")
+        if not isinstance(target, Traced):
+            raise TypeError(
+                f"GradientTape.gradient(target=...): expected the loss computed inside the "
+                f"`with keras.GradientTape() as tape:` block from the model's output (a "
+                f"traced value), got {type(target).__name__}. Fix: call the model "
+                f"(y_pred = model(x, training=True)) and compute the loss (with "
+                f"model.compute_loss, a keras.losses object or keras.ops) inside the block.")
+
+
+def _check_source(weight, index):
+    if not isinstance(weight, VariableBase):
+        raise TypeError(
+            f"GradientTape.gradient(sources=...): expected weights (keras Variables), "
+            f"got {type(weight).__name__} at position {index}. Fix: pass "
+            f"model.trainable_weights.")

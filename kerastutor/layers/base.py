@@ -623,6 +623,10 @@ class Layer:
         arguments = self._call_arguments(kwargs, mask)
         flat = _flat_inputs(inputs)
         every = flat + arguments.flat_tensors()
+        if not _CALL_STACK and ops.gradient_tape_records() and not any(
+                isinstance(t, (KerasTensor, ops.Traced)) for t in every):
+            flat = self._watched_for_gradient_tape(flat)   # the call becomes one op
+            every = flat + arguments.flat_tensors()
         with _call_context(self):
             if any(isinstance(t, KerasTensor) for t in every):
                 outputs = self._call_symbolic(inputs, flat, arguments)
@@ -631,6 +635,12 @@ class Layer:
             if any(isinstance(t, ops.Traced) for t in every):
                 return self._call_on_tape(inputs, flat, training, arguments)
             return self._call_eager(inputs, flat, training, arguments)
+
+    def _watched_for_gradient_tape(self, flat):
+        """Data given to a call inside ``with keras.GradientTape()``: watched, so that the
+        call is recorded as one op whose VJP is this layer's (or model's) backward."""
+        return [ops.Traced(_as_float_array(a, self.dtype, self.accepts_integer_inputs))
+                for a in flat]
 
     def _positional(self, inputs, more, training, mask, kwargs):
         """``layer(targets, logits)``: Keras hands extra positional arguments to ``call``.

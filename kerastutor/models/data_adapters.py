@@ -40,6 +40,9 @@ import random
 import types
 import warnings
 
+import numpy as np
+
+from kerastutor import backend
 from kerastutor.models import training
 from kerastutor.utils.py_dataset import PyDataset
 
@@ -93,12 +96,15 @@ def refuse_stream_extras(x, y=None, sample_weight=None, class_weight=None,
 
 # ============================================================== the one entry point
 def for_fit(model, state, x, y, sample_weight, class_weight, batch_size, steps_per_epoch,
-            shuffle, validation_split):
+            shuffle, validation_split, custom=False):
     """``fit``'s training batches, and the ``(xs, ys, sw)`` split off for validation (or None).
 
     Arrays go through :func:`~kerastutor.models.training.prepare_data` once,
     here; a stream's batches go through it one at a time, as they arrive.
+    For a model with its own ``train_step`` (``custom=True``) the data is only
+    batched (:func:`as_given`): the step decides what it means.
     """
+    convert = as_given if custom else batch_converter(model, state, "fit", class_weight)
     if is_stream(x):
         refuse_stream_extras(x, y, sample_weight, class_weight, validation_split)
         if isinstance(x, PyDataset):
@@ -110,11 +116,13 @@ def for_fit(model, state, x, y, sample_weight, class_weight, batch_size, steps_p
                     "shuffle=True was passed, but will be ignored since the data x was "
                     "provided as a generator. The generator is expected to yield "
                     "already-shuffled data.", stacklevel=3)
-        batches = StreamEpochs(source, steps_per_epoch,
-                               batch_converter(model, state, "fit", class_weight))
+        batches = StreamEpochs(source, steps_per_epoch, convert)
         batches.start(read_one_batch=needs_build(model, state))
         return batches, None
-    xs, ys, sw = training.prepare_data(model, state, x, y, sample_weight, "fit")
+    if custom:
+        xs, ys, sw = as_given((x, y, sample_weight))
+    else:
+        xs, ys, sw = training.prepare_data(model, state, x, y, sample_weight, "fit")
     if class_weight is not None:
         training.check_class_weight(model, class_weight, ys, "fit")
         sw = training.class_weights_for_fit(ys, class_weight, sample_weight)
@@ -125,24 +133,29 @@ def for_fit(model, state, x, y, sample_weight, class_weight, batch_size, steps_p
     return ArrayBatches(xs, ys, sw, batch_size, shuffle, steps_per_epoch), split
 
 
-def for_evaluation(model, state, x, y, sample_weight, batch_size, steps, what="evaluate"):
+def for_evaluation(model, state, x, y, sample_weight, batch_size, steps, what="evaluate",
+                   custom=False):
     """Batches for ``evaluate`` (or ``fit``'s validation): in order, never shuffled."""
     if is_stream(x):
         refuse_stream_extras(x, y, sample_weight)
         source = PyDatasetBatches(x) if isinstance(x, PyDataset) else GeneratorBatches(x)
-        return StreamEpochs(source, steps, batch_converter(model, state, "evaluate"))
-    xs, ys, sw = training.prepare_data(model, state, x, y, sample_weight, what)
+        return StreamEpochs(source, steps,
+                            as_given if custom else batch_converter(model, state, "evaluate"))
+    if custom:
+        xs, ys, sw = as_given((x, y, sample_weight))
+    else:
+        xs, ys, sw = training.prepare_data(model, state, x, y, sample_weight, what)
     batch_size = batch_size or 32
     return ArrayBatches(xs, ys, sw, batch_size, steps=_capped(len(xs[0]), batch_size, steps))
 
 
-def for_prediction(model, x, batch_size, steps):
+def for_prediction(model, x, batch_size, steps, custom=False):
     """Batches of inputs for ``predict`` (a stream's targets, if any, are dropped)."""
+    check = (lambda data: as_given((data, None, None))[0]) if custom else model._checked_inputs
     if is_stream(x):
         source = PyDatasetBatches(x) if isinstance(x, PyDataset) else GeneratorBatches(x)
-        return StreamEpochs(source, steps,
-                            lambda batch: (model._checked_inputs(batch[0]), [], None))
-    xs = model._checked_inputs(x)
+        return StreamEpochs(source, steps, lambda batch: (check(batch[0]), [], None))
+    xs = check(x)
     n = training.num_samples(xs, "x")
     batch_size = batch_size or 32
     return ArrayBatches(xs, [], None, batch_size, steps=_capped(n, batch_size, steps))
@@ -157,7 +170,8 @@ def validation_batches(model, state, validation_data, split, batch_size, steps):
         return ArrayBatches(*split, batch_size,
                             steps=_capped(len(split[0][0]), batch_size, steps))
     if is_stream(validation_data):
-        return for_evaluation(model, state, validation_data, None, None, batch_size, steps)
+        return for_evaluation(model, state, validation_data, None, None, batch_size, steps,
+                              custom=model._overrides("test_step"))
     if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
         raise ValueError(
             "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
@@ -165,7 +179,27 @@ def validation_batches(model, state, validation_data, split, batch_size, steps):
             "Fix: e.g. validation_data=(x_val, y_val).")
     x_val, y_val, sw_val = (tuple(validation_data) + (None,))[:3]
     return for_evaluation(model, state, x_val, y_val, sw_val, batch_size, steps,
-                          "validation_data")
+                          "validation_data", custom=model._overrides("test_step"))
+
+
+def as_given(batch):
+    """``(x, y, sample_weight)`` as lists of arrays, unchecked: for a model's own steps.
+
+    A model that overrides ``train_step``/``test_step``/``predict_step`` reads
+    its data itself (a GAN's ``fit(images)`` has no targets and the model
+    maybe no ``call``), so nothing is checked against the model; float arrays
+    become ``floatx`` as Keras's data adapters make them.
+    """
+    x, y, sample_weight = (tuple(batch) + (None, None))[:3]
+    parts = [[] if data is None else
+             [_floatx(a) for a in (data if isinstance(data, (list, tuple)) else [data])]
+             for data in (x, y)]
+    return parts[0], parts[1], None if sample_weight is None else _floatx(sample_weight)
+
+
+def _floatx(array):
+    array = np.asarray(array)
+    return array.astype(backend.floatx()) if array.dtype.kind == "f" else array
 
 
 def needs_build(model, state):

@@ -34,15 +34,19 @@ from kerastutor import backend, events, optimizers
 from kerastutor import callbacks as callbacks_module
 import kerastutor.models.training as training
 from kerastutor.models import data_adapters
+from kerastutor.models.custom_steps import CustomSteps
 from kerastutor.models.training import on_device
 
 
-class Trainer:
+class Trainer(CustomSteps):
     """``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` methods.
 
     A mixin: it uses the model's ``forward``/``backward``, ``inputs``/``outputs``
     and ``trainable_weights``, and keeps what ``compile`` chose in
     ``self._compiled`` (a :class:`~kerastutor.models.training.CompiledState`).
+    Keras's public steps (``train_step(data)``, ``compute_loss``, ...) come from
+    :class:`~kerastutor.models.custom_steps.CustomSteps`; a model that overrides
+    one has its loop run through it, every other model runs the loop below.
     """
 
     # ================================================================ compile
@@ -94,7 +98,8 @@ class Trainer:
         state = training.require_compiled(self, "fit")
         batches, split = data_adapters.for_fit(             # batches from any source
             self, state, x, y, sample_weight, class_weight, batch_size, steps_per_epoch,
-            shuffle, validation_split if validation_data is None else 0.0)
+            shuffle, validation_split if validation_data is None else 0.0,
+            custom=self._overrides("train_step"))
         validation = data_adapters.validation_batches(
             self, state, validation_data, split,
             validation_batch_size or getattr(batches, "batch_size", None) or batch_size,
@@ -134,19 +139,21 @@ class Trainer:
 
     def _train_epoch(self, cbs, epoch, batches):
         """One epoch: reset the metrics, then the epoch's batches; returns the epoch's logs."""
+        if self._overrides("train_step"):          # your own train_step(data)
+            return self._custom_train_epoch(cbs, epoch, batches)
         state = self._compiled
         weights = self.trainable_weights
         training.reset_metrics(state)
         cbs.on_epoch_begin(epoch)
         for step, (x, y, sample_weight) in batches.epoch():
             cbs.on_train_batch_begin(step)
-            self.train_step(x, y, sample_weight, weights)
+            self._train_step_arrays(x, y, sample_weight, weights)
             cbs.on_train_batch_end(step, training.current_logs(state))  # running means
             if self.stop_training:
                 break
         return training.current_logs(state)
 
-    def train_step(self, x, y, sample_weight, weights):
+    def _train_step_arrays(self, x, y, sample_weight, weights):
         """Forward, loss, backward, update, metrics: one step of gradient descent.
 
         ``x`` and ``y`` are lists (one array per model input/output);
@@ -178,7 +185,7 @@ class Trainer:
                                                     steps=steps)
         state = training.require_compiled(self, "evaluate")
         batches = data_adapters.for_evaluation(self, state, x, y, sample_weight, batch_size,
-                                               steps)
+                                               steps, custom=self._overrides("test_step"))
         data_adapters.start(batches, self, state)    # a stream: Keras's peek, then reset
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
@@ -203,27 +210,34 @@ class Trainer:
 
         A callback may set ``model.stop_evaluating = True`` to end after this batch.
         """
+        if self._overrides("test_step"):           # your own test_step(data)
+            return self._custom_evaluate_batches(batches, callbacks)
         state = self._compiled
         training.reset_metrics(state)
         weights = self.trainable_weights
         for step, (x_batch, y_batch, sw_batch) in batches.epoch():
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            x_batch, y_batch = on_device(x_batch), on_device(y_batch)
-            y_pred, tape = self.forward(x_batch if len(x_batch) > 1 else x_batch[0],
-                                        training=False)
-            preds = y_pred if len(self.outputs) > 1 else [y_pred]
-            sw_batch = backend.to_device(sw_batch)
-            total = training.losses_only(state, y_batch, preds, sw_batch,
-                                         getattr(tape, "output_masks", None))
-            total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
-            training.update_metrics(state, total, y_batch, preds, sw_batch,
-                                    batch=len(y_batch[0]))
+            self._test_step_arrays(x_batch, y_batch, sw_batch, weights)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, training.current_logs(state))
                 if getattr(self, "stop_evaluating", False):
                     break
         return training.current_logs(state)
+
+    def _test_step_arrays(self, x_batch, y_batch, sw_batch, weights):
+        """Forward with ``training=False``, the loss, the metrics: one evaluation step."""
+        state = self._compiled
+        x_batch, y_batch = on_device(x_batch), on_device(y_batch)
+        y_pred, tape = self.forward(x_batch if len(x_batch) > 1 else x_batch[0],
+                                    training=False)
+        preds = y_pred if len(self.outputs) > 1 else [y_pred]
+        sw_batch = backend.to_device(sw_batch)
+        total = training.losses_only(state, y_batch, preds, sw_batch,
+                                     getattr(tape, "output_masks", None))
+        total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+        training.update_metrics(state, total, y_batch, preds, sw_batch,
+                                batch=len(y_batch[0]))
 
     # ================================================================ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -237,7 +251,8 @@ class Trainer:
         if x is None:
             raise ValueError("predict: x is required (the input data), e.g. "
                              "model.predict(x_test).")
-        batches = data_adapters.for_prediction(self, x, batch_size, steps)
+        batches = data_adapters.for_prediction(self, x, batch_size, steps,
+                                               custom=self._overrides("predict_step"))
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
@@ -258,7 +273,10 @@ class Trainer:
         for step, (x_batch, _, _) in batches.epoch():
             cbs.on_predict_batch_begin(step)
             batch = on_device(x_batch)
-            y, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)
+            if self._overrides("predict_step"):   # your own predict_step(data)
+                y = self.predict_step((batch[0] if len(batch) == 1 else batch,))
+            else:
+                y, _ = self.forward(batch if len(batch) > 1 else batch[0], training=False)
             y = [backend.to_host(o) for o in y] if isinstance(y, list) else backend.to_host(y)
             outputs.append(y if isinstance(y, list) else [y])
             cbs.on_predict_batch_end(step, {"outputs": y})
@@ -286,7 +304,7 @@ class Trainer:
             training.check_class_weight(self, class_weight, ys, "train_on_batch")
             sw = training.class_weight_to_sample_weights(ys[0], class_weight)
         training.reset_metrics(state)
-        self.train_step(xs, ys, sw, self.trainable_weights)
+        self._train_step_arrays(xs, ys, sw, self.trainable_weights)
         logs = training.current_logs(state)
         return logs if return_dict else training.in_compile_order(state, logs)
 
@@ -316,12 +334,3 @@ class Trainer:
             return ["loss"] if state is not None else []
         names = ["loss", "compile_metrics"] if state.metrics or state.weighted else ["loss"]
         return names + [tracker.name for tracker in state.output_loss_trackers]
-
-    @property
-    def metrics(self):
-        """The loss tracker, then every compiled metric object."""
-        state = getattr(self, "_compiled", None)
-        if state is None:
-            return []
-        return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted]
-

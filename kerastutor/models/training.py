@@ -63,7 +63,8 @@ class RunningMean:
         self.name = name
         self.reset_state()
 
-    def update_state(self, value, weight):
+    def update_state(self, value, weight=1):
+        """Add one batch's loss; ``weight`` is its size (1: a custom step's ``update_state(loss)``)."""
         self.total += float(value) * weight
         self.count += weight
 
