@@ -36,6 +36,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _RNG = np.random.default_rng()
 _SEED = None
+_GLOBAL_SEED_GENERATOR = None    # keras.random's generator for seed=None (kerastutor.random)
 
 _ALLOWED_FLOATX = ("float16", "float32", "float64")
 
@@ -96,8 +97,11 @@ def set_random_seed(seed):
 
     After this call every random choice kerastutor makes (weight
     initialization, dropout masks, the shuffling in ``fit``) is repeatable.
+    As in Keras it also forgets ``keras.random``'s global ``SeedGenerator``:
+    the next unseeded ``keras.random`` draw makes a new one from Python's
+    ``random``, so unseeded draws repeat after re-seeding.
     """
-    global _RNG, _SEED
+    global _RNG, _SEED, _GLOBAL_SEED_GENERATOR
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(
             f"set_random_seed: seed must be a non-negative integer, got {seed!r}.")
@@ -106,6 +110,7 @@ def set_random_seed(seed):
     np.random.seed(seed % 2**32)
     _RNG = np.random.default_rng(seed)
     _SEED = seed
+    _GLOBAL_SEED_GENERATOR = None      # keras.random remakes it from Python's random
 
 
 def random_seed():
@@ -250,8 +255,12 @@ def unique_name(base):
 def clear_session():
     """Forget automatic names (the next Dense is ``dense`` again) and empty the custom-object scope.
 
-    As in Keras, objects registered with ``register_keras_serializable`` stay.
+    As in Keras, objects registered with ``register_keras_serializable`` stay;
+    ``keras.random``'s global ``SeedGenerator`` is forgotten (Keras clears it with
+    the rest of its global state).
     """
+    global _GLOBAL_SEED_GENERATOR
+    _GLOBAL_SEED_GENERATOR = None
     _NAME_COUNTS.clear()
     registry.clear_scope()
 

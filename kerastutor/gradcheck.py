@@ -130,6 +130,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kerastutor import backend, losses
+from kerastutor.random import SeedGenerator
 from kerastutor.backend import did_you_mean
 
 #: Default central-difference step (just below the float64 optimum eps^(1/3) ~ 6e-6).
@@ -409,14 +410,15 @@ def _float64_weights(weights):
 
 
 def _private_generators(obj):
-    """Every ``numpy.random.Generator`` held by ``obj`` or the layers inside it."""
+    """Every ``numpy.random.Generator`` or ``keras.random.SeedGenerator`` held by ``obj``
+    or the layers inside it."""
     found, seen, todo = [], set(), [obj]
     while todo:
         item = todo.pop()
         if id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, np.random.Generator):
+        if isinstance(item, (np.random.Generator, SeedGenerator)):
             found.append(item)
         elif isinstance(item, (list, tuple)):
             todo.extend(item)
@@ -437,24 +439,39 @@ class _Replay:
     def __init__(self, obj, weights, seed):
         self.seed = seed
         self.generators = _private_generators(obj)
-        self.generator_states = [g.bit_generator.state for g in self.generators]
+        self.generator_states = [_generator_state(g) for g in self.generators]
         self.frozen = [(w, w.value.copy()) for w in weights if not w.trainable]
         self.global_state = (random.getstate(), np.random.get_state(),
-                             backend._RNG, backend._SEED)
+                             backend._RNG, backend._SEED, backend._GLOBAL_SEED_GENERATOR)
 
     def __call__(self):
         backend.set_random_seed(self.seed)
         for generator, state in zip(self.generators, self.generator_states):
-            generator.bit_generator.state = state
+            _rewind(generator, state)
         for weight, value in self.frozen:
             weight.value[...] = value
 
     def close(self):
-        python_state, numpy_state, backend._RNG, backend._SEED = self.global_state
+        (python_state, numpy_state, backend._RNG, backend._SEED,
+         backend._GLOBAL_SEED_GENERATOR) = self.global_state
         random.setstate(python_state)
         np.random.set_state(numpy_state)
         for generator, state in zip(self.generators, self.generator_states):
-            generator.bit_generator.state = state
+            _rewind(generator, state)
+
+
+def _generator_state(generator):
+    """A copy of a generator's state: NumPy's bit-generator dict, or a SeedGenerator's key."""
+    if isinstance(generator, SeedGenerator):
+        return generator.state.value.copy()
+    return generator.bit_generator.state
+
+
+def _rewind(generator, state):
+    if isinstance(generator, SeedGenerator):
+        generator.state.value = state.copy()
+    else:
+        generator.bit_generator.state = state
 
 
 def _describe(obj):

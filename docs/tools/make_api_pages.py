@@ -122,6 +122,11 @@ PAGES = [
          "NumPy-like operations, each with its derivative next to it. Inside a custom "
          "layer's ``call`` (or a ``Lambda``) they are recorded on a tape, which "
          "``backward`` walks in reverse; see :ref:`autodiff`.", members=True),
+    Page("random", "Random", "kerastutor.random", "keras.random",
+         "Random tensors drawn exactly as Keras's NumPy backend draws them: an int seed "
+         "is stateless, a ``SeedGenerator`` moves on with every draw, ``seed=None`` uses "
+         "the global generator that ``keras.utils.set_random_seed`` resets. See "
+         ":ref:`keras-random`.", members=True),
     Page("metrics", "Metrics", "kerastutor.metrics", "keras.metrics",
          "A metric is stateful: ``update_state`` adds a batch, ``result`` gives the "
          "value over everything seen since the last ``reset_state``. Metrics only "

@@ -5,18 +5,16 @@ keras``); each test checks the outcome the guide shows or asserts. Scaled down:
 the end-to-end VAE trains on 256 stand-in "digits" (784 values in [0, 1), MNIST
 cannot be downloaded here) for 2 epochs instead of 60,000 MNIST digits.
 
-The parts that need ``keras.random`` (``CustomDropout`` with
+The parts that use ``keras.random`` (``CustomDropout`` with
 ``keras.random.dropout``, the VAE's ``Sampling`` with ``keras.random.normal``)
-are skipped while kerastutor has no ``keras.random``; they run as soon as it does.
+run the guide's code as it is: the dropout is recorded on the op tape with its
+derivative, and the normal draws come from the global seed generator.
 """
 import numpy as np
 import pytest
 
 import kerastutor as keras
 from kerastutor import layers, ops
-
-needs_random = pytest.mark.skipif(not hasattr(keras, "random"),
-                                  reason="the guide uses keras.random, not in kerastutor yet")
 
 
 # ------------------------------------------------------------------ the Layer class
@@ -250,7 +248,6 @@ def test_the_base_config_carries_name_and_dtype():
 
 
 # ------------------------------------------------------------------ the training argument
-@needs_random
 def test_the_training_argument_switches_dropout():
     class CustomDropout(keras.layers.Layer):
         def __init__(self, rate, **kwargs):
@@ -269,7 +266,6 @@ def test_the_training_argument_switches_dropout():
 
 
 # ------------------------------------------------------------------ the end-to-end VAE
-@needs_random
 def test_the_variational_autoencoder_trains_with_its_kl_loss():
     class Sampling(layers.Layer):
         """Uses (z_mean, z_log_var) to sample z, the vector encoding a digit."""
