@@ -68,16 +68,16 @@ class SeedGenerator:
         ...
         keras.random.dropout(x, rate=0.5, seed=self.seed_generator)
 
+    ``state`` is a non-trainable uint32 weight of shape ``(2,)``; it is not one
+    of a layer's ``weights`` (Keras excludes random states from them too).
+
     Parameters
     ----------
     seed : int or None
-        The starting seed; ``None`` picks one with Python's ``random.randint(1, 10**9)``
-        (so ``set_random_seed`` makes it repeatable).
+        The starting seed; ``None`` picks one at random with Python's ``random``
+        module, between 1 and a billion (so ``set_random_seed`` makes it repeatable).
     name : str or None
-        Defaults to ``seed_generator``, ``seed_generator_1``, ...
-
-    ``state`` is a non-trainable uint32 weight of shape ``(2,)``; it is not one
-    of a layer's ``weights`` (Keras excludes random states from them too).
+        Defaults to ``seed_generator``, then ``seed_generator_1`` and so on.
     """
 
     def __init__(self, seed=None, name=None, **kwargs):
