@@ -222,6 +222,24 @@ def zeros(shape, dtype=None):
     return _gpu_arrays().zeros(shape, dtype)
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_user(message, category=UserWarning):
+    """``warnings.warn``, pointing at the first line outside kerastutor: the user's.
+
+    A warning about the user's data or file is most useful at the line that
+    called kerastutor, however deep inside the library it was noticed (a load
+    runs through the isolated HDF5 reader, a stream through its adapter), so
+    the stack is walked out of the package instead of counting a fixed depth.
+    """
+    import warnings
+    frame, depth = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, depth = frame.f_back, depth + 1
+    warnings.warn(message, category, stacklevel=depth + 1)
+
+
 def snake_case(name):
     """``BatchNormalization`` -> ``batch_normalization`` (Keras's naming rule).
 

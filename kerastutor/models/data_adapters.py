@@ -38,7 +38,6 @@ import math
 import multiprocessing
 import random
 import types
-import warnings
 
 import numpy as np
 
@@ -112,10 +111,10 @@ def for_fit(model, state, x, y, sample_weight, class_weight, batch_size, steps_p
         else:
             source = GeneratorBatches(x)
             if shuffle:
-                warnings.warn(
+                backend.warn_user(
                     "shuffle=True was passed, but will be ignored since the data x was "
                     "provided as a generator. The generator is expected to yield "
-                    "already-shuffled data.", stacklevel=3)
+                    "already-shuffled data.")
         batches = StreamEpochs(source, steps_per_epoch, convert)
         batches.start(read_one_batch=needs_build(model, state))
         return batches, None
@@ -281,10 +280,9 @@ class PyDatasetBatches:
         self.dataset = dataset
         self.shuffle = shuffle
         if shuffle and dataset.num_batches is None:
-            warnings.warn(
+            backend.warn_user(
                 "shuffle=True was passed, but will be ignored since the data x was provided "
-                "as an infinite PyDataset. The PyDataset is expected to already be shuffled.",
-                stacklevel=4)
+                "as an infinite PyDataset. The PyDataset is expected to already be shuffled.")
             self.shuffle = False
         workers, processes = dataset.workers, dataset.use_multiprocessing
         self.prefetcher = None
@@ -452,7 +450,7 @@ class StreamEpochs:
         for step in range(steps):
             if self.num_batches and self._seen >= self.num_batches:
                 if self.steps_per_epoch:
-                    warnings.warn(RAN_OUT_OF_DATA, stacklevel=4)
+                    backend.warn_user(RAN_OUT_OF_DATA)
                 break
             self._seen += 1
             batch = next(self._iterator, _END)
@@ -479,7 +477,7 @@ class StreamEpochs:
         """The stream ended before the epoch did: Keras's warning, and a fresh start next."""
         if self.num_batches is None:
             self.num_batches = self._seen
-        warnings.warn(RAN_OUT_OF_DATA, stacklevel=5)
+        backend.warn_user(RAN_OUT_OF_DATA)
         self._iterator = None
         self.source.on_epoch_end()
 

@@ -21,7 +21,6 @@ behaviour the loop relies on, each piece a short function:
 import collections.abc
 import math
 import numbers
-import warnings
 
 import numpy as np
 
@@ -243,10 +242,10 @@ def _warn_logits_mismatch(model, index, loss):
     layer = model.outputs[index].history[0]
     act = getattr(getattr(layer, "activation", None), "name", None)
     if from_logits and act in ("softmax", "sigmoid"):
-        warnings.warn(
+        backend.warn_user(
             f'Output layer "{layer.name}" applies {act}, but the loss {loss.name} has '
             f"from_logits=True, so it applies {act} a second time. Use from_logits=False, "
-            f"or remove the activation from the last layer.", stacklevel=5)
+            f"or remove the activation from the last layer.")
 
 
 # ============================================================== data
@@ -440,12 +439,11 @@ def _warn_overflow(arrays, labels):
     big = [(label, top) for label, top in big if top > limit]
     if big:
         found = ", ".join(f"{label} up to {top:.3g}" for label, top in big)
-        warnings.warn(
+        backend.warn_user(
             f"Input values too large for float32: {found} (float32 overflows beyond "
             "3.4e38, and a value's square beyond 1.8e19), so the loss and the weights will "
             "become inf/NaN. Fix: rescale the data before training, e.g. "
-            "x = (x - x.mean(axis=0)) / x.std(axis=0), or divide by np.abs(x).max().",
-            stacklevel=5)
+            "x = (x - x.mean(axis=0)) / x.std(axis=0), or divide by np.abs(x).max().")
 
 
 def _largest_finite(array):

@@ -27,10 +27,10 @@ size bound, a file cannot make the model allocate more than it stores, and no
 code is ever run.
 """
 import json
-import warnings
 
 import numpy as np
 
+from kerastutor import backend
 from kerastutor.saving.h5_guard import (WeightsFileError, child, has_attribute, has_link,
                                         open_dataset, read_array, read_attribute, read_state,
                                         text)
@@ -206,9 +206,9 @@ def read_optimizer_weights(model, h5file, source):
         optimizer.build(model.trainable_weights)
     expected = optimizer.variables
     if len(names) != len(expected):
-        warnings.warn(f"Error in loading the saved optimizer state from {source}: it has "
+        backend.warn_user(f"Error in loading the saved optimizer state from {source}: it has "
                       f"{len(names)} variables, the optimizer {len(expected)}. The optimizer "
-                      "starts from scratch.", stacklevel=3)
+                      "starts from scratch.")
         return
     arrays = []
     for name, current in zip(names, expected):

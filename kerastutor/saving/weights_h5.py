@@ -32,10 +32,9 @@ nothing) -- and only when every check passed are the values assigned.
 Datasets the model does not ask for are never read. A bad file gives an
 error that names the layer and the path and leaves the model as it was.
 """
-import warnings
-
 import numpy as np
 
+from kerastutor import backend
 from kerastutor.backend import snake_case
 from kerastutor.saving.h5_guard import (WeightsFileError, has_link, names, open_dataset,
                                         read_array, read_state)
@@ -171,8 +170,7 @@ def read_weights(model, h5file, skip_mismatch=False, source="the weights file"):
         except WeightsFileError as err:
             if not skip_mismatch:
                 raise
-            warnings.warn(f"Skipping loading weights for layer '{obj.name}': {err}",
-                          stacklevel=3)
+            backend.warn_user(f"Skipping loading weights for layer '{obj.name}': {err}")
     for weight, array in assignments:    # 2. ... and only then change the model
         weight.assign(array)
     for optimizer, state in optimizer_states:
@@ -272,10 +270,9 @@ def optimizer_arrays(h5file, path, optimizer, model, source):
         datasets[key] = dataset
     expected = optimizer.variables
     if len(datasets) != len(expected):
-        warnings.warn(
+        backend.warn_user(
             f"Skipping variable loading for optimizer '{optimizer.name}': it has "
-            f"{len(expected)} variables but the saved one has {len(datasets)}.",
-            stacklevel=4)
+            f"{len(expected)} variables but the saved one has {len(datasets)}.")
         return None
     state = {}
     for key, current in zip(sorted(datasets, key=int), expected):
