@@ -138,8 +138,12 @@ def test_a_hand_written_loop_matches_fit():
                 loss = loss_fn(yb, looped(xb, training=True))
             grads = tape.gradient(loss, looped.trainable_weights)
             optimizer.apply(grads, looped.trainable_weights)
+    on_host = keras.backend.get_device() == "cpu"
     for a, b in zip(looped.get_weights(), fitted.get_weights()):
-        np.testing.assert_array_equal(a, b)
+        if on_host:                                  # the very same float32 operations
+            np.testing.assert_array_equal(a, b)
+        else:                                        # the tape's loss runs on host copies
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-8)
 
 
 class Scale(keras.layers.Layer):
@@ -182,7 +186,7 @@ def test_gradient_of_a_value_not_recorded_is_a_kind_error():
     y_pred = model(x)                                # outside the tape: plain numbers
     with keras.GradientTape() as tape:
         pass
-    with pytest.raises(TypeError, match="target=.*traced value.*got float32"):
+    with pytest.raises(TypeError, match="target=.*traced value.*got (float32|DeviceArray)"):
         tape.gradient(np.mean(y_pred), model.trainable_weights)
     with pytest.raises(RuntimeError, match="never recorded"):
         keras.GradientTape().gradient(y_pred, model.trainable_weights)
