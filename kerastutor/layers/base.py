@@ -1111,7 +1111,7 @@ def _split_backward(result, has_keyword_tensors):
 def _is_tensor(value):
     """A symbolic tensor, a traced value or an array -- not a plain option value."""
     return isinstance(value, (KerasTensor, ops.Traced, np.ndarray)) or \
-        type(value).__name__ == "DeviceArray"
+        backend.is_device_array(value)
 
 
 def _accepts(function, name):
