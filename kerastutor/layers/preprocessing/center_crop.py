@@ -13,7 +13,7 @@ Output is float; ``training`` is ignored.
 """
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
-from kerastutor.layers.preprocessing.resizing import ResizeMap, aspect_crop_box
+from kerastutor.layers.preprocessing.resizing import ResizeMap, Resizing, aspect_crop_box
 
 
 class CenterCrop(BaseImagePreprocessingLayer):
@@ -39,16 +39,10 @@ class CenterCrop(BaseImagePreprocessingLayer):
                              crop=crop)
         return self._from_nhwc(crop_map.forward(images), single), (crop_map, single)
 
-    def backward(self, cache, grad_out):
-        crop_map, single = cache
-        grad, _ = self._to_nhwc(grad_out)
-        return self._from_nhwc(crop_map.backward(grad), single)
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        axes = (-2, -1) if self.data_format == "channels_first" else (-3, -2)
-        shape[axes[0]], shape[axes[1]] = self.height, self.width
-        return tuple(shape)
+    # The cache is a ResizeMap, as in Resizing, so the backward (the map's transpose) and
+    # the output shape (the same (height, width) in either data format) are Resizing's.
+    backward = Resizing.backward
+    compute_output_shape = Resizing.compute_output_shape
 
     def get_config(self):
         config = super().get_config()
