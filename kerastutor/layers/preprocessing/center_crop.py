@@ -39,10 +39,13 @@ class CenterCrop(BaseImagePreprocessingLayer):
                              crop=crop)
         return self._from_nhwc(crop_map.forward(images), single), (crop_map, single)
 
-    # The cache is a ResizeMap, as in Resizing, so the backward (the map's transpose) and
-    # the output shape (the same (height, width) in either data format) are Resizing's.
-    backward = Resizing.backward
-    compute_output_shape = Resizing.compute_output_shape
+    def backward(self, cache, grad_out):
+        """The transpose of the crop (or smart-resize) map: Resizing's backward, as the
+        cache is the same kind of :class:`ResizeMap`."""
+        return Resizing.backward(self, cache, grad_out)
+
+    def compute_output_shape(self, input_shape):
+        return Resizing.compute_output_shape(self, input_shape)
 
     def get_config(self):
         config = super().get_config()
