@@ -31,6 +31,8 @@ Broadcasting: ``x + b`` with ``x`` of shape ``(N, U)`` and ``b`` of shape
 
 Outside a tape every op simply returns a NumPy array.
 """
+import functools
+
 import numpy as np
 
 _TAPES = []          # the tapes recording now (innermost last)
@@ -264,6 +266,79 @@ def _record(result, operands, vjp):
     out = Traced(np.asarray(result))
     _TAPES[-1].records.append((out, operands, vjp))
     return out
+
+
+class _Parts:
+    """The gradients of a call's several outputs, one slot each (None: not used yet).
+
+    Adding two (the tape sums what reaches one value) fills the slots of both.
+    ``__array_ufunc__ = None`` makes ``array + parts`` come here too, for the
+    zero a starting point of the walk may hold.
+    """
+
+    __array_ufunc__ = None
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    @classmethod
+    def single(cls, index, count, g):
+        """The vjp of output ``index``: its gradient in its slot, for the hub."""
+        return (cls([g if i == index else None for i in range(count)]),)
+
+    def __add__(self, other):
+        if not isinstance(other, _Parts):
+            return self                              # a zero seed
+        return _Parts([a if b is None else b if a is None else a + b
+                       for a, b in zip(self.parts, other.parts)])
+
+    __radd__ = __add__
+
+
+def _record_several(outputs, operands, vjp):
+    """Record a call with several outputs as one op on the tape: its backward runs once.
+
+    A *hub* value stands for the whole call (its vjp is the layer's backward);
+    each output is an op reading the hub that hands its gradient back in its
+    own slot of a :class:`_Parts`. The tape sums the parts of the outputs that
+    were used, and the hub calls backward once with all of them (zeros for an
+    output nobody used). Returns ``(hub, outputs)``.
+    """
+    count = len(outputs)
+
+    def hub_vjp(g):
+        parts = g.parts if isinstance(g, _Parts) else [None] * count
+        return vjp([np.zeros_like(y) if part is None else part
+                    for y, part in zip(outputs, parts)])
+    hub = _record(np.zeros(()), operands, hub_vjp)
+    return hub, [_record(y, (hub,), functools.partial(_Parts.single, index, count))
+                 for index, y in enumerate(outputs)]
+
+
+def _record_many(results, operands, vjp):
+    """Record an op with several float outputs (``qr``, ``top_k``'s values, ``moments``).
+
+    The op's ``vjp`` receives one gradient per output (zeros for an output the
+    loss does not use) and returns one per operand. Returns the outputs,
+    traced when recorded (see :func:`_record_several`).
+    """
+    results = [np.asarray(r) for r in results]
+    if not _TAPES or not any(is_traced(o) for o in operands):
+        return tuple(results)
+    return tuple(_record_several(results, operands, lambda grads: vjp(tuple(grads)))[1])
+
+
+class paused:
+    """``with paused():`` runs code without recording it (``custom_gradient``,
+    ``stop_gradient``): traced operands are read as plain arrays inside."""
+
+    def __enter__(self):
+        self._saved = _TAPES[:]
+        _TAPES.clear()
+        return self
+
+    def __exit__(self, *exc):
+        _TAPES[:] = self._saved
 
 
 def _operands(x1, x2):

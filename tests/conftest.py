@@ -1,9 +1,13 @@
 """Shared test settings: a hypothesis profile for CI, fresh names per test."""
 import os
+import sys
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+# The op cases of tests/ops/ are compared with Keras by tests/oracle/ too: importable by name.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "ops"))
 
 # tests/oracle compares with real Keras; only the `keras` tox env installs it.
 collect_ignore_glob = [] if os.environ.get("KERASTUTOR_ORACLE") else ["oracle/*"]

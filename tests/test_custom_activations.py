@@ -146,7 +146,8 @@ def test_ops_activations_are_the_activation_objects(name):
     options = {"approximate": False} if name == "gelu" else {}
     np.testing.assert_array_equal(getattr(ops, name)(x, **options),
                                   getattr(keras.activations, name)(x))
-    assert getattr(ops.nn, name) is getattr(ops, name)
+    namespace = ops.numpy if name == "tanh" else ops.nn      # Keras files tanh under numpy
+    assert getattr(namespace, name) is getattr(ops, name)
 
 
 class ScaledActivation(keras.layers.Layer):

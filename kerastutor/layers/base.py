@@ -22,6 +22,7 @@ import inspect
 import numpy as np
 
 from kerastutor import backend, constraints, events, initializers, ops, registry, regularizers
+from kerastutor.tape import _record, _record_several, _value
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight, numbers_of
 
@@ -500,8 +501,8 @@ class Layer:
             except ops.RawNumpyError as err:
                 owner = err.owner or f'Layer "{self.name}"'      # the innermost one says it
                 raise ops.RawNumpyError(err.function, owner=owner) from None
-        values = ([ops._value(o) for o in outputs] if isinstance(outputs, (list, tuple))
-                  else ops._value(outputs))
+        values = ([_value(o) for o in outputs] if isinstance(outputs, (list, tuple))
+                  else _value(outputs))
         return values, _TapeCache(tape, inputs, outputs, added.seeds, added.value)
 
     def _backward_on_tape(self, cache, grad_out):
@@ -706,7 +707,7 @@ class Layer:
         tape calls on the way back -- which also adds into this layer's weight
         gradients.
         """
-        values = [ops._value(t) for t in flat]
+        values = [_value(t) for t in flat]
         extra = arguments.flat_tensors()
         self._maybe_build(self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values],
                                                inputs))
@@ -714,7 +715,7 @@ class Layer:
         if training is None:
             training = ops.current_training()
         multi = isinstance(inputs, (list, tuple)) or len(flat) > 1
-        kwargs = arguments.rebuild([ops._value(t) for t in extra])
+        kwargs = arguments.rebuild([_value(t) for t in extra])
         x = _structured(inputs, values)
         y, cache = self.forward(x, training=bool(training), **kwargs)
         # Inside a subclassed model's call(), tell the tracer, as a graph model does for
@@ -734,7 +735,7 @@ class Layer:
         if isinstance(y, (list, tuple)):                 # several outputs: one op still
             hub, out = _record_several(y, operands, vjp)
         else:
-            hub = out = ops._record(y, operands, vjp)
+            hub = out = _record(y, operands, vjp)
         self._report_losses_on_tape(cache, hub, y)
         return out
 
@@ -755,7 +756,7 @@ class Layer:
             outer.reach(out, cache.penalty)
         if self.activity_regularizer is not None and not isinstance(y, (list, tuple)):
             value, grad = self.record_activity_loss(y)
-            term = ops._record(np.asarray(value, dtype=np.asarray(y).dtype), (out,),
+            term = _record(np.asarray(value, dtype=np.asarray(y).dtype), (out,),
                                lambda g: (g * grad,))
             outer.add(term, value)
 
@@ -1010,53 +1011,6 @@ def _walk_back(tape, seeds):
                 key = id(operand)
                 grads[key] = operand_grad if key not in grads else grads[key] + operand_grad
     return grads
-
-
-class _Parts:
-    """The gradients of a call's several outputs, one slot each (None: not used yet).
-
-    Adding two (the tape sums what reaches one value) fills the slots of both.
-    ``__array_ufunc__ = None`` makes ``array + parts`` come here too, for the
-    zero a starting point of the walk may hold.
-    """
-
-    __array_ufunc__ = None
-
-    def __init__(self, parts):
-        self.parts = parts
-
-    @classmethod
-    def single(cls, index, count, g):
-        """The vjp of output ``index``: its gradient in its slot, for the hub."""
-        return (cls([g if i == index else None for i in range(count)]),)
-
-    def __add__(self, other):
-        if not isinstance(other, _Parts):
-            return self                              # a zero seed
-        return _Parts([a if b is None else b if a is None else a + b
-                       for a, b in zip(self.parts, other.parts)])
-
-    __radd__ = __add__
-
-
-def _record_several(outputs, operands, vjp):
-    """Record a call with several outputs as one op on the tape: its backward runs once.
-
-    A *hub* value stands for the whole call (its vjp is the layer's backward);
-    each output is an op reading the hub that hands its gradient back in its
-    own slot of a :class:`_Parts`. The tape sums the parts of the outputs that
-    were used, and the hub calls backward once with all of them (zeros for an
-    output nobody used). Returns ``(hub, outputs)``.
-    """
-    count = len(outputs)
-
-    def hub_vjp(g):
-        parts = g.parts if isinstance(g, _Parts) else [None] * count
-        return vjp([np.zeros_like(y) if part is None else part
-                    for y, part in zip(outputs, parts)])
-    hub = ops._record(np.zeros(()), operands, hub_vjp)
-    return hub, [ops._record(y, (hub,), functools.partial(_Parts.single, index, count))
-                 for index, y in enumerate(outputs)]
 
 
 def _carries_losses(cache):

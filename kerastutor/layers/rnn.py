@@ -69,6 +69,7 @@ import contextlib
 import numpy as np
 
 from kerastutor import backend, ops, regularizers
+from kerastutor.tape import _value
 from kerastutor.layers.base import InputSpec, Layer, _accepts, _TapeCache, format_shape
 from kerastutor.layers.serialization import deserialize, serialize
 
@@ -226,7 +227,7 @@ class UserCellSteps:
         with tape:
             output, new_states = self.cell.call(watched[0], watched[1:], **kwargs)
         outputs = [output] + _as_list(new_states)
-        values = [ops._value(o) for o in outputs]
+        values = [_value(o) for o in outputs]
         return (values[0], values[1:]), _TapeCache(tape, watched, outputs)
 
 

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend, ops
+from kerastutor.tape import _record, _value
 
 #: The reductions Keras accepts (``"mean"`` is a synonym of the default).
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -223,9 +224,9 @@ class Loss:
                 "value inside call(); only a reduced loss (one number) can go on the tape. "
                 "Fix: keep the default reduction, or write the per-sample formula with "
                 "keras.ops.")
-        weights = None if sample_weight is None else ops._value(sample_weight)
-        loss, grad = self.value_and_gradient(ops._value(y_true), ops._value(y_pred), weights)
-        return ops._record(np.asarray(loss), (y_pred,), lambda g: (np.asarray(g) * grad,))
+        weights = None if sample_weight is None else _value(sample_weight)
+        loss, grad = self.value_and_gradient(_value(y_true), _value(y_pred), weights)
+        return _record(np.asarray(loss), (y_pred,), lambda g: (np.asarray(g) * grad,))
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss: a scalar, or the weighted values for ``reduction=None``."""

@@ -217,7 +217,7 @@ def _own_losses_on_tape(model, preds):
     * the weight penalties :math:`R(W)`, whose op hands
       :math:`\partial R/\partial W` straight to each weight's ``.grad``.
     """
-    from kerastutor import ops
+    from kerastutor.tape import _record, is_traced
     added = [term for layer in [model] + model._all_sublayers() for term in layer._own_losses()]
     regularized = [w for w in model.trainable_weights if w.regularizer is not None]
     if not added and not regularized:
@@ -226,11 +226,11 @@ def _own_losses_on_tape(model, preds):
     if added:
         value = np.asarray(sum(float(np.sum(term)) for term in added), backend.floatx())
         anchor = preds[0] if preds else None
-        total = ops._record(value, (anchor,), lambda g: (np.zeros_like(anchor.value),)) \
-            if ops.is_traced(anchor) else value
+        total = _record(value, (anchor,), lambda g: (np.zeros_like(anchor.value),)) \
+            if is_traced(anchor) else value
     if regularized:
         value = np.asarray(training.regularization_penalty(regularized), backend.floatx())
-        penalty = ops._record(value, tuple(regularized), lambda g: tuple(
+        penalty = _record(value, tuple(regularized), lambda g: tuple(
             g * w.regularizer.gradient(w.value) for w in regularized))
         total = penalty if total is None else total + penalty
     return total
