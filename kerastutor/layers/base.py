@@ -357,6 +357,16 @@ class Layer:
     def variables(self):
         return self.weights
 
+    @property
+    def trainable_variables(self):
+        """Keras 3's name for :attr:`trainable_weights` (what a custom ``train_step`` differentiates)."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        """Keras 3's name for :attr:`non_trainable_weights`."""
+        return self.non_trainable_weights
+
     def get_weights(self):
         """The weight values as a list of NumPy arrays (copies)."""
         return [np.array(w.value) for w in self.weights]   # host copies, wherever they live

@@ -11,8 +11,8 @@ are Keras's:
   the model's own losses (``add_loss``, regularizers);
 * ``self.compute_metrics(x, y, y_pred, sample_weight)`` -- updates the compiled
   metrics, returns every metric's result;
-* ``self.metrics`` -- the loss tracker (named ``"loss"``), the compiled metrics,
-  and any ``keras.metrics`` object the model holds as an attribute (or a
+* ``self.metrics`` -- the loss tracker (named ``"loss"``), the compiled metrics
+  as one :class:`CompileMetrics` (named ``"compile_metrics"``, as in Keras), and any ``keras.metrics`` object the model holds as an attribute (or a
   ``metrics`` property of your own); ``fit`` resets them at each epoch;
 * ``self.optimizer.apply(grads, self.trainable_weights)``.
 
@@ -33,8 +33,26 @@ from kerastutor.metrics.metric import Metric
 from kerastutor.utils.dataset_utils import unpack_x_y_sample_weight
 
 
+#: Keras 3 removed ``compiled_loss``/``compiled_metrics``; guides written for Keras 2 use them.
+_KERAS2_NAME = ("{old} is Keras 2's spelling; Keras 3 (and kerastutor) removed it. Fix: "
+                "write {new} instead.")
+
+
 class CustomSteps:
     """Keras 3's step methods, the defaults a subclass overrides (and may call with ``super()``)."""
+
+    # ========================================================= Keras 2 names
+    @property
+    def compiled_loss(self):
+        raise AttributeError(_KERAS2_NAME.format(
+            old="self.compiled_loss(y, y_pred)",
+            new="self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)"))
+
+    @property
+    def compiled_metrics(self):
+        raise AttributeError(_KERAS2_NAME.format(
+            old="self.compiled_metrics.update_state(y, y_pred)",
+            new="self.compute_metrics(x, y, y_pred, sample_weight) (it returns the logs)"))
 
     # ================================================================ steps
     def train_step(self, data):
@@ -97,18 +115,23 @@ class CustomSteps:
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with this batch; return every metric's result."""
-        state = training_module_state(self)
-        ys, preds = _as_list(y), _as_list(y_pred)
-        self._resolve_for(ys)
-        for index, metric in state.metrics:
-            metric.update_state(ys[index], preds[index])
-        for index, metric in state.weighted:
-            metric.update_state(ys[index], preds[index], sample_weight=sample_weight)
+        compiled = self._compile_metrics()
+        if compiled is not None:
+            compiled.update_state(y, y_pred, sample_weight=sample_weight)
         return self.get_metrics_result()
 
+    def _compile_metrics(self):
+        """The one :class:`CompileMetrics` of this compile (None without compiled metrics)."""
+        state = training_module_state(self)
+        if not hasattr(state, "compile_metrics"):
+            state.compile_metrics = CompileMetrics(self, state)
+        return state.compile_metrics if state.metrics_spec or state.weighted_metrics_spec \
+            else None
+
     def get_metrics_result(self):
-        """``{name: result}`` for every metric in ``self.metrics``, as floats."""
-        return {metric.name: float(metric.result()) for metric in self.metrics}
+        """``{name: result}`` for every metric in ``self.metrics``, as floats
+        (the compiled metrics' dict is spread out, as Keras does)."""
+        return plain_logs({metric.name: metric.result() for metric in self.metrics})
 
     def reset_metrics(self):
         """Reset every metric in ``self.metrics`` (``fit`` does it at each epoch)."""
@@ -128,7 +151,8 @@ class CustomSteps:
         own = [value for value in vars(self).values() if isinstance(value, Metric)]
         if state is None:
             return own
-        return [state.loss_tracker] + [m for _, m in state.metrics + state.weighted] + own
+        compiled = self._compile_metrics()
+        return [state.loss_tracker] + ([compiled] if compiled is not None else []) + own
 
     def _resolve_for(self, ys):
         """Turn ``compile``'s names into objects once the targets' shapes are known."""
@@ -163,6 +187,45 @@ class CustomSteps:
                 if getattr(self, "stop_evaluating", False):
                     break
         return dict(logs)
+
+
+# ============================================================== compiled metrics
+class CompileMetrics(Metric):
+    """The metrics given to ``compile``, as one metric: what ``self.metrics`` shows in Keras 3.
+
+    A step that loops over ``self.metrics`` calls
+    ``metric.update_state(y, y_pred, sample_weight=sw)`` on it. Keras's rule
+    decides what the weights do: each ``metrics=`` metric is updated
+    **without** them, each ``weighted_metrics=`` metric with them. ``result()``
+    is a dict ``{name: value}``, which the logs spread out (``"mae"``, not
+    ``"compile_metrics"``).
+    """
+
+    def __init__(self, model, state):
+        super().__init__(name="compile_metrics")
+        self._model, self._state = model, state
+
+    def _all(self):
+        return [metric for _, metric in self._state.metrics + self._state.weighted]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ys, preds = _as_list(y_true), _as_list(y_pred)
+        self._model._resolve_for(ys)
+        for index, metric in self._state.metrics:
+            metric.update_state(ys[index], preds[index])
+        for index, metric in self._state.weighted:
+            metric.update_state(ys[index], preds[index], sample_weight=sample_weight)
+
+    def result(self):
+        return {metric.name: metric.result() for metric in self._all()}
+
+    def reset_state(self):
+        for metric in self._all():
+            metric.reset_state()
+
+    @property
+    def variables(self):
+        return [v for metric in self._all() for v in metric.variables]
 
 
 # ============================================================== helpers

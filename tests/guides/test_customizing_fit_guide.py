@@ -15,7 +15,7 @@ class CustomModel(keras.Model):
         with keras.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(y=y, y_pred=y_pred)
-        trainable_vars = self.trainable_weights
+        trainable_vars = self.trainable_variables
         gradients = tape.gradient(loss, trainable_vars)
         self.optimizer.apply(gradients, trainable_vars)
         for metric in self.metrics:

@@ -218,6 +218,35 @@ def test_reset_metrics_and_metrics_list():
     model = _functional(keras.Model)
     x, y = _data()
     model.fit(x, y, verbose=0)
-    assert [m.name for m in model.metrics] == ["loss", "mae"]
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]     # as in Keras
     model.reset_metrics()
-    assert all(float(m.result()) == 0.0 for m in model.metrics)
+    assert model.get_metrics_result() == {"loss": 0.0, "mae": 0.0}
+
+
+def test_compile_metrics_weight_only_the_weighted_metrics():
+    """Keras's rule, also for a step that loops over self.metrics itself."""
+    model = _functional(keras.Model)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"], weighted_metrics=["mse"])
+    x, y = _data()
+    model.fit(x, y, epochs=1, verbose=0)
+    model.reset_metrics()
+    y_pred = model.predict(x, verbose=0)
+    weights = np.linspace(0.0, 2.0, len(x))
+    compiled = model.metrics[1]
+    compiled.update_state(y, y_pred, sample_weight=weights)
+    result = {k: float(v) for k, v in compiled.result().items()}
+    error = (y - y_pred).reshape(len(x), -1)
+    np.testing.assert_allclose(result["mae"], np.abs(error).mean(), rtol=1e-5)
+    per_sample = (error ** 2).mean(axis=1)
+    np.testing.assert_allclose(result["mse"], (per_sample * weights).sum() / weights.sum(),
+                               rtol=1e-5)
+
+
+def test_keras_2_names_explain_their_keras_3_spelling():
+    model = _functional(keras.Model)
+    with pytest.raises(AttributeError, match=r"compiled_loss.*Keras 2.*compute_loss"):
+        model.compiled_loss
+    with pytest.raises(AttributeError, match=r"compiled_metrics.*compute_metrics"):
+        model.compiled_metrics
+    assert model.trainable_variables == model.trainable_weights
+    assert model.non_trainable_variables == model.non_trainable_weights
