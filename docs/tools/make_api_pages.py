@@ -81,10 +81,17 @@ class Page:
         in its order, or else its public names in source order.
     skip : iterable of str
         Public names not to give a section (``schedules``, a namespace class).
+    source : bool
+        Show each function's code under its docstring (the ops: forward and
+        derivative side by side).
+    gallery : bool
+        Add a "lessons using" gallery to each section.
     """
 
     def __init__(self, slug, title, module, keras_name, intro, formula=None,
-                 members=False, names=None, skip=(), members_for=(), extra_modules=()):
+                 members=False, names=None, skip=(), members_for=(), extra_modules=(),
+                 source=False, gallery=True):
+        self.source, self.gallery = source, gallery
         self.slug, self.title, self.module = slug, title, module
         self.keras_name, self.intro = keras_name, intro
         self.formula, self.members = formula, members
@@ -118,10 +125,43 @@ PAGES = [
          "reachable as ``keras.optimizers.schedules`` (e.g. "
          "``keras.optimizers.schedules.ExponentialDecay``), as in Keras.",
          formula="methods", skip=("schedules",), members_for=("Optimizer",)),
-    Page("ops", "Ops", "kerastutor.ops", "keras.ops",
-         "NumPy-like operations, each with its derivative next to it. Inside a custom "
-         "layer's ``call`` (or a ``Lambda``) they are recorded on a tape, which "
-         "``backward`` walks in reverse; see :ref:`autodiff`.", members=True),
+    Page("ops", "Ops and the tape", "kerastutor.ops", "keras.ops",
+         "The chapters below hold every ``keras.ops`` function. This page shows the tape "
+         "they record on (see :ref:`autodiff`): a custom layer's ``call`` or a "
+         "``Lambda`` runs on it, and ``backward`` walks it in reverse.",
+         names=["Tape", "Traced", "GradientTape", "unbroadcast", "take_index",
+                "RawNumpyError"], members=True),
+] + [
+    Page(f"ops_{chapter}", title, f"kerastutor.ops.{chapter}", keras_name, intro,
+         source=True, gallery=False, names=() if chapter == "numpy" else None)
+    for chapter, title, keras_name, intro in [
+        ("numpy", "Ops: the numpy namespace", "keras.ops.numpy",
+         "Keras's ``keras.ops.numpy`` gathers NumPy's functions. kerastutor writes them in "
+         "the five chapters that follow; each function is documented there."),
+        ("elementwise", "Ops: elementwise", "keras.ops",
+         "One formula per entry; the derivative is the upstream gradient times f'(x)."),
+        ("reductions", "Ops: reductions, statistics, sorting", "keras.ops",
+         "Many entries to one; the gradient goes back to the entries that made the result."),
+        ("shapes", "Ops: shapes and indexing", "keras.ops",
+         "The same numbers moved; the gradient is moved back."),
+        ("creation", "Ops: creating arrays", "keras.ops",
+         "Constants, ranges and windows: nothing to differentiate, with a few exceptions."),
+        ("products", "Ops: products and contractions", "keras.ops",
+         "Sums of products; each operand's gradient is a contraction with the others."),
+        ("math", "Ops: math", "keras.ops",
+         "Special functions, segment reductions, top-k, FFTs and signals."),
+        ("linalg", "Ops: linear algebra", "keras.ops.linalg",
+         "Matrix functions and their matrix-calculus derivatives."),
+        ("nn", "Ops: neural-network functions", "keras.ops.nn",
+         "Activations, convolution, pooling, normalization, attention and losses."),
+        ("image", "Ops: images", "keras.ops.image",
+         "Resizing, colour, patches and transforms (only under ``keras.ops.image``)."),
+        ("core", "Ops: core, control flow and custom gradients", "keras.ops",
+         "Dtypes, control flow that records the path taken, and gradient control."),
+        ("einops", "Ops: rearrange", "keras.ops",
+         "einops-style patterns, built from reshape and transpose."),
+    ]
+] + [
     Page("random", "Random", "kerastutor.random", "keras.random",
          "Random tensors drawn exactly as Keras's NumPy backend draws them: an int seed "
          "is stateless, a ``SeedGenerator`` moves on with every draw, ``seed=None`` uses "
@@ -202,8 +242,9 @@ PAGES = [
 def public_objects(page):
     """``[(name, obj)]`` for the page, with aliases folded into their object."""
     module = importlib.import_module(page.module)
-    listed = page.names or getattr(module, "__all__", None)
-    names = list(listed or [n for n in dir(module) if not n.startswith("_")])
+    listed = page.names if page.names is not None else getattr(module, "__all__", None)
+    names = list(listed) if listed is not None else [n for n in dir(module)
+                                                     if not n.startswith("_")]
     # An explicit list may re-export from elsewhere in kerastutor (utils.set_random_seed);
     # otherwise keep only what the module defines, not what it imports.
     home = "kerastutor" if listed else page.module
@@ -365,7 +406,9 @@ def object_section(page, name, obj, aliases, functions=(), documented=()):
         lines += [f"Also available as {spelled}.", ""]
     if page.formula and inspect.isclass(obj):
         lines += formula_block(obj, page.formula, functions, documented)
-    if name not in NO_GALLERY:
+    if page.source and inspect.isfunction(obj):
+        lines += function_source(obj)
+    if page.gallery and name not in NO_GALLERY:
         # sphinx-gallery records an object under its shortest import path, which
         # for the Keras top-level names is ``kerastutor.Sequential``.
         names = [target, f"kerastutor.{name}"]
@@ -418,6 +461,17 @@ def formula_block(cls, kind, functions=(), documented=()):
         lines += [f".. literalinclude:: {rel}", f"   :pyobject: {target}",
                   f"   :caption: {caption}", ""]
     return lines
+
+
+def function_source(function):
+    """The code of a function written with ``def`` at the top of its module (else nothing:
+    a function made by a factory, ``equal = _compare(np.equal)``, has no block to show)."""
+    source = pathlib.Path(inspect.getsourcefile(function)).read_text()
+    if not re.search(rf"^def {function.__name__}\(", source, re.M):
+        return []
+    rel, shown = relative_source(function)
+    return [f".. literalinclude:: {rel}", f"   :pyobject: {function.__name__}",
+            f"   :caption: {function.__name__} (``{shown}``)", ""]
 
 
 def constants_section(module):

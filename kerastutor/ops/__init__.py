@@ -19,18 +19,18 @@ Outside a tape every op simply returns a NumPy array.
 
 The ops are a package that mirrors Keras's own (``keras/src/ops``):
 
-===========================================  ==================================================
-``ops.numpy`` (:mod:`~kerastutor.ops.numpy`)  NumPy's functions, in themed chapters:
-                                               elementwise, reductions, shapes, creation,
-                                               products
-``ops.nn`` (:mod:`~kerastutor.ops.nn`)        activations, convolution, pooling,
-                                               normalization, attention, losses
-``ops.linalg``                                 solve, inverse, factorisations, norms
-``ops.math``                                   special functions, segments, top-k, FFTs
-``ops.image``                                  resize, colour, patches, transforms (not
-                                               top-level, as in Keras)
-``ops.core``                                   dtypes, control flow, custom gradients
-===========================================  ==================================================
+* ``ops.numpy`` (:mod:`~kerastutor.ops.numpy`): NumPy's functions, written in
+  themed chapters -- :mod:`~kerastutor.ops.elementwise`,
+  :mod:`~kerastutor.ops.reductions`, :mod:`~kerastutor.ops.shapes`,
+  :mod:`~kerastutor.ops.creation`, :mod:`~kerastutor.ops.products`;
+* ``ops.nn`` (:mod:`~kerastutor.ops.nn`): activations, convolution, pooling,
+  normalization, attention, losses;
+* ``ops.linalg`` (:mod:`~kerastutor.ops.linalg`): solve, inverse, factorisations, norms;
+* ``ops.math`` (:mod:`~kerastutor.ops.math`): special functions, segments, top-k, FFTs;
+* ``ops.image`` (:mod:`~kerastutor.ops.image`): resize, colour, patches, transforms
+  (not top-level, as in Keras);
+* ``ops.core`` (:mod:`~kerastutor.ops.core`): dtypes, control flow, custom gradients;
+  ``ops.rearrange`` (:mod:`~kerastutor.ops.einops`).
 
 Every name except ``ops.image``'s is also reachable at the top (``ops.cumsum``,
 ``ops.conv``, ``ops.solve``, ``ops.cond``), as in Keras.

@@ -19,7 +19,7 @@ from kerastutor.ops.products import *      # noqa: F401,F403
 from kerastutor.ops.reductions import *    # noqa: F401,F403
 from kerastutor.ops.shapes import *        # noqa: F401,F403
 
-#: Names Keras files under ``numpy`` that live in another chapter here.
+# Names Keras files under ``numpy`` that live in another chapter here.
 _FROM_ELSEWHERE = {"slogdet": linalg, "vectorize": core}
 for _name, _module in _FROM_ELSEWHERE.items():
     if hasattr(_module, _name):
