@@ -38,6 +38,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend
+from kerastutor.random import SeedGenerator
 from kerastutor.saving.h5_guard import read_attribute
 from kerastutor.saving.atomic import atomic_write, remove_stale_temporaries
 from kerastutor.saving.weights_h5 import write_weights
@@ -1241,7 +1242,8 @@ def _embedded_metadata(path):
 
 
 def _generators(model):
-    """``(name, Generator)``: kerastutor's own and each layer's private one."""
+    """``(name, generator)``: kerastutor's own NumPy generator and each layer's own --
+    a NumPy ``Generator`` (``_rng``) or a ``keras.random.SeedGenerator`` (``seed_generator``)."""
     found = [("backend", backend.rng())]
     seen = set()
     stack = list(model.layers)
@@ -1253,12 +1255,21 @@ def _generators(model):
         generator = getattr(layer, "_rng", None)
         if isinstance(generator, np.random.Generator):
             found.append((f"layer:{layer.name}", generator))
+        seeds = getattr(layer, "seed_generator", None)
+        if isinstance(seeds, SeedGenerator):
+            found.append((f"seed:{layer.name}", seeds))
         stack.extend(layer._sublayers())
     return found
 
 
 def _generator_states(model):
-    return {name: generator.bit_generator.state for name, generator in _generators(model)}
+    return {name: _state_of(generator) for name, generator in _generators(model)}
+
+
+def _state_of(generator):
+    if isinstance(generator, SeedGenerator):            # a key of two uint32 numbers
+        return {"seed_generator": [int(v) for v in generator.state.value]}
+    return generator.bit_generator.state
 
 
 def _restore_generators(model, states):
@@ -1267,7 +1278,9 @@ def _restore_generators(model, states):
         return
     for name, generator in _generators(model):
         state = states.get(name)
-        if isinstance(state, dict) and \
+        if isinstance(generator, SeedGenerator):
+            _restore_seed_generator(generator, state, name)
+        elif isinstance(state, dict) and \
                 state.get("bit_generator") == type(generator.bit_generator).__name__:
             try:
                 generator.bit_generator.state = state
@@ -1275,6 +1288,16 @@ def _restore_generators(model, states):
                 warnings.warn(f"BackupAndRestore: could not restore the random state of "
                               f"{name}; training resumes with a different random stream.",
                               stacklevel=3)
+
+
+def _restore_seed_generator(generator, state, name):
+    key = state.get("seed_generator") if isinstance(state, dict) else None
+    if isinstance(key, list) and len(key) == 2 and \
+            all(isinstance(v, int) and 0 <= v < 2 ** 32 for v in key):
+        generator.state.value = np.array(key, dtype=generator.state.value.dtype)
+    elif state is not None:
+        warnings.warn(f"BackupAndRestore: could not restore the random state of {name}; "
+                      "training resumes with a different random stream.", stacklevel=3)
 
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback",

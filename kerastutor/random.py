@@ -31,10 +31,13 @@ parameters get no gradient (the VAE's reparameterisation
 ``z = mean + exp(log_var / 2) * normal(...)`` puts the parameters *outside*
 the draw, which is why it trains).
 
-The built-in layers (``Dropout``, ``GaussianNoise``, the initializers, the
-random image layers) keep drawing from ``backend.rng()``; Keras's draw
-through ``keras.random`` with a ``SeedGenerator`` each, so their numbers
-differ from Keras's (see the book).
+The built-in noise layers draw through these functions as Keras's do, each
+with its own ``SeedGenerator(seed)`` made in ``__init__``: ``Dropout`` and the
+spatial dropouts (:func:`keep_mask`), ``GaussianNoise`` and
+``GaussianDropout`` (:func:`normal`), ``AlphaDropout`` (:func:`uniform`) and
+the recurrent cells' dropout, so their noise is Keras's NumPy backend's for
+the same seed. The initializers, the shuffling in ``fit`` and the random
+image layers still draw from ``backend.rng()``.
 """
 import math
 import random as python_random
@@ -306,6 +309,17 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
 
 
 # ======================================================================== on a tensor
+def keep_mask(shape, rate, seed=None):
+    """The Bernoulli(1 - rate) mask of one dropout draw: ``uniform(size=shape) < 1 - rate``.
+
+    Keras's dropout draws it so; :func:`dropout` and the built-in dropout layers
+    (``Dropout``, the spatial dropouts, the recurrent cells) all take their mask
+    from here, so a layer given ``seed=s`` drops what ``keras.random.dropout``
+    with ``SeedGenerator(s)`` drops -- Keras's NumPy backend, bit for bit.
+    """
+    return _generator(seed).uniform(size=shape) < 1.0 - rate
+
+
 def dropout(inputs, rate, noise_shape=None, seed=None):
     r"""Zero each entry with probability ``rate``; scale the survivors by :math:`1/(1-r)`.
 
@@ -336,8 +350,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         noise_shape = x.shape
     else:
         noise_shape = [x.shape[i] if n is None else n for i, n in enumerate(noise_shape)]
-    rng = _generator(seed)
-    mask = np.broadcast_to(rng.uniform(size=noise_shape) < keep_prob, x.shape)
+    mask = np.broadcast_to(keep_mask(noise_shape, rate, seed), x.shape)
     mask = backend.to_device(mask.copy())
     out = np.where(mask, (x / keep_prob).astype(x.dtype), np.zeros_like(x))
     return _record(out, (inputs,),

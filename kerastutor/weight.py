@@ -15,15 +15,15 @@ The model zeroes every ``grad`` before a backward pass; the optimizer reads
 """
 import numpy as np
 
-from kerastutor import backend, ops
-from kerastutor.ops import VariableBase
+from kerastutor import backend
+from kerastutor.tape import Traced, VariableBase
 
 
 class Weight(VariableBase):
     """A named, trainable (or not) array with a gradient buffer.
 
     Arithmetic works as on a Keras variable (``w * 2.0``, ``x @ w``): the
-    operators come from :class:`kerastutor.ops.VariableBase` and go through
+    operators come from :class:`kerastutor.tape.VariableBase` and go through
     ``keras.ops``, so inside a custom layer's ``call()`` they are recorded on
     the tape.
 
@@ -197,7 +197,7 @@ def _broadcast(shape, other):
 def numbers_of(value):
     """The array of numbers behind ``value`` (a traced value, a weight, an array or a
     number), on the host; ``None`` when it holds anything else (text, ``None``...)."""
-    if isinstance(value, (ops.Traced, VariableBase)):
+    if isinstance(value, (Traced, VariableBase)):
         value = value.value                     # a traced value or another weight
     try:
         array = np.asarray(backend.to_host(value))

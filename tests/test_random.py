@@ -299,3 +299,16 @@ def test_a_model_with_a_custom_dropout_trains_and_a_seed_generator_repeats():
     first = run()
     assert first[-1] < first[0]
     assert run() == first
+
+
+def test_a_seeded_dropout_layer_drops_what_keras_random_dropout_drops():
+    """The layer and keras.random.dropout share the mask rule and the seed stream."""
+    x = np.arange(1.0, 25.0, dtype="float32").reshape(2, 3, 4)
+    layer = keras.layers.Dropout(0.4, seed=21)
+    generator = keras.random.SeedGenerator(21)
+    for _ in range(2):                                   # each call moves the stream on
+        np.testing.assert_array_equal(layer(x, training=True),
+                                      keras.random.dropout(x, 0.4, seed=generator))
+    noise = keras.layers.GaussianNoise(0.5, seed=4)
+    np.testing.assert_array_equal(noise(x, training=True),
+                                  x + keras.random.normal(x.shape, stddev=0.5, seed=4))

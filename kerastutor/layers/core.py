@@ -6,6 +6,7 @@ Each class is one page: the formula in the docstring, then ``build``,
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, registry, regularizers
+from kerastutor import random as keras_random
 from kerastutor.layers.base import (InputSpec, KerasTensor, Layer, Node, format_shape,
                                     refuse_lora, weight_settings)
 
@@ -205,7 +206,9 @@ class RandomMaskLayer(Layer):
         self.rate = rate
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        # Keras's layers own a SeedGenerator (made only when they will draw): each call
+        # draws a fresh mask, repeatably, and a seed gives Keras's own masks.
+        self.seed_generator = keras_random.SeedGenerator(seed) if rate > 0 else None
 
     def _mask_shape(self, x):
         if self.noise_shape is None:
@@ -215,7 +218,7 @@ class RandomMaskLayer(Layer):
     def backward(self, cache, grad_out):
         if cache is None:                               # inference, or rate 0: identity
             return grad_out
-        return grad_out * cache
+        return grad_out * cache                         # cache: dy/dx, entry by entry
 
     def get_config(self):
         config = super().get_config()
@@ -251,12 +254,18 @@ class Dropout(RandomMaskLayer):
             return x, None
         if self.rate == 1:
             return np.zeros_like(x), np.zeros((1,) * x.ndim, dtype=x.dtype)
-        rng = self._rng if self._rng is not None else backend.rng()
-        keep = rng.random(self._mask_shape(x), dtype=np.float32) >= self.rate
+        keep = keras_random.keep_mask(self._mask_shape(x), self.rate, self.seed_generator)
         # drawn by NumPy (the same numbers on every device), moved to x's device once
-        mask = backend.to_device(keep.astype(x.dtype))
-        mask *= 1.0 / (1.0 - self.rate)                 # m / (1 - p)
-        return x * mask, mask
+        mask = backend.to_device(keep.astype(x.dtype))  # m, broadcast over noise_shape's 1s
+        return (x / (1.0 - self.rate)) * mask, mask     # y = x / (1 - p) * m, as Keras
+
+    def backward(self, cache, grad_out):
+        if cache is None:                               # inference, or rate 0: identity
+            return grad_out
+        if self.rate == 1:                              # everything dropped
+            return grad_out * cache
+        return (grad_out / (1.0 - self.rate)) * cache   # dL/dx = m / (1 - p) * dL/dy
+
 
 
 class Flatten(Layer):

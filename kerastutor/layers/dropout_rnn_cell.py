@@ -15,9 +15,8 @@ step, so that a dropped feature stays dropped for all :math:`T` steps:
 (``recurrent_dropout``). Backward multiplies the gradients flowing back
 through :math:`W^\top` and :math:`U^\top` by the same masks.
 """
-import numpy as np
-
 from kerastutor import backend
+from kerastutor import random as keras_random
 
 
 class DropoutRNNCellMixin:
@@ -33,7 +32,7 @@ class DropoutRNNCellMixin:
         self.dropout = float(dropout)
         self.recurrent_dropout = float(recurrent_dropout)
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)   # seeded masks
+        self.seed_generator = keras_random.SeedGenerator(seed)    # as Keras's cells: always
         self._dropout_masks = {}
 
     def get_dropout_mask(self, x, training):
@@ -56,8 +55,7 @@ class DropoutRNNCellMixin:
             return None
         mask = self._dropout_masks.get(kind)
         if mask is None or mask.shape != shape or mask.dtype != dtype:
-            rng = self._rng if self._rng is not None else backend.rng()
-            keep = rng.random(shape) >= rate
+            keep = keras_random.keep_mask(shape, rate, self.seed_generator)
             mask = keep.astype(dtype) / backend.asarray(1.0 - rate, dtype=dtype)
             mask = backend.to_device(mask)      # drawn by NumPy, moved to the device once
             self._dropout_masks[kind] = mask

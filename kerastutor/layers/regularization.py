@@ -5,15 +5,17 @@ training, each multiplies or shifts its input by random noise drawn once per
 forward pass; the backward pass reuses *that same* noise (kept in the cache),
 since for a fixed draw the layer is a simple elementwise map.
 
-Random numbers come from :func:`kerastutor.backend.rng` (seeded by
-``keras.utils.set_random_seed``), or from a private generator when the layer
-is given its own ``seed`` -- as :class:`~kerastutor.layers.core.Dropout` does.
+Random numbers are drawn through :mod:`kerastutor.random` from the layer's own
+``SeedGenerator(seed)``, as Keras's layers draw them: with a ``seed`` the noise
+is Keras's (NumPy backend) for that seed; without one the generator starts
+from Python's ``random``, which ``keras.utils.set_random_seed`` resets.
 """
 import math
 
 import numpy as np
 
 from kerastutor import backend, regularizers
+from kerastutor import random as keras_random
 from kerastutor.layers.base import InputSpec, Layer
 from kerastutor.layers.core import Dropout, RandomMaskLayer
 
@@ -32,10 +34,6 @@ def _check_rate(layer_name, arg, rate, allow_one=True):
             f"{layer_name}: `{arg}` must be a float between 0 and {upper}, got {rate!r}. "
             f"Hint: it is the fraction of the signal to disturb, e.g. {arg}=0.1.")
     return float(rate)
-
-
-def _generator(layer):
-    return layer._rng if layer._rng is not None else backend.rng()
 
 
 # ------------------------------------------------------------------ spatial dropout
@@ -152,13 +150,14 @@ class GaussianDropout(Layer):
         super().__init__(**kwargs)
         self.rate = _check_rate("GaussianDropout", "rate", rate, allow_one=False)
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.seed_generator = keras_random.SeedGenerator(seed) if self.rate > 0 else None
 
     def forward(self, x, training=False):
         if not training or self.rate == 0:
             return x, None
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = _generator(self).normal(1.0, stddev, size=x.shape).astype(x.dtype)
+        noise = keras_random.normal(x.shape, mean=1.0, stddev=stddev, dtype=x.dtype,
+                                    seed=self.seed_generator)
         noise = backend.to_device(noise)        # drawn by NumPy, moved to x's device once
         return x * noise, noise                              # y = x * eps
 
@@ -191,12 +190,13 @@ class GaussianNoise(Layer):
         super().__init__(**kwargs)
         self.stddev = _check_rate("GaussianNoise", "stddev", stddev)
         self.seed = seed
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.seed_generator = keras_random.SeedGenerator(seed) if self.stddev > 0 else None
 
     def forward(self, x, training=False):
         if not training or self.stddev == 0:
             return x, None
-        noise = _generator(self).normal(0.0, self.stddev, size=x.shape).astype(x.dtype)
+        noise = keras_random.normal(x.shape, mean=0.0, stddev=self.stddev, dtype=x.dtype,
+                                    seed=self.seed_generator)
         return x + backend.to_device(noise), None            # y = x + eps
 
     def backward(self, cache, grad_out):
@@ -246,7 +246,7 @@ class AlphaDropout(RandomMaskLayer):
         if not training or self.rate == 0:
             return x, None
         p = self.rate
-        keep = _generator(self).random(self._mask_shape(x), dtype=np.float32) >= p
+        keep = keras_random.uniform(self._mask_shape(x), seed=self.seed_generator) >= p
         m = backend.to_device(keep.astype(x.dtype))     # moved to x's device once
         a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
         b = -a * ALPHA_PRIME * p

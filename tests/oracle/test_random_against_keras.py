@@ -124,3 +124,52 @@ def test_the_unordered_step_equals_keras_where_int32_does_not_overflow():
         np.testing.assert_array_equal(
             ours.state.value.astype(np.int64),
             keras.ops.convert_to_numpy(theirs.state.value).astype(np.int64))
+
+
+# ------------------------------------------------------------------ the noise layers (numpy)
+#: Each layer called twice in training on the same input: the second call must draw anew.
+LAYERS = [
+    "lib.layers.Dropout(0.3, seed=7)",
+    "lib.layers.Dropout(0.5, noise_shape=(None, 1, 4), seed=3)",
+    "lib.layers.SpatialDropout1D(0.5, seed=2)",
+    "lib.layers.GaussianNoise(0.5, seed=3)",
+    "lib.layers.GaussianDropout(0.4, seed=5)",
+    "lib.layers.AlphaDropout(0.2, seed=9)",
+    "lib.layers.Dropout(0.5)",                    # unseeded: from Python's random
+]
+
+LAYER_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import keras as lib
+    x = np.linspace(-2.0, 2.0, 24, dtype="float32").reshape(2, 3, 4)
+    out = []
+    for expression in json.loads(sys.argv[1]):
+        lib.utils.set_random_seed(11)
+        layer = eval(expression)
+        out.append([np.asarray(layer(x, training=True)).tolist() for _ in range(2)])
+    print(json.dumps(out))
+""")
+
+
+@pytest.fixture(scope="module")
+def keras_numpy_layers():
+    env = dict(os.environ, KERAS_BACKEND="numpy")
+    run = subprocess.run([sys.executable, "-c", LAYER_SCRIPT, json.dumps(LAYERS)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    if run.returncode != 0:
+        if "No module named 'jax'" in run.stderr:
+            pytest.skip("Keras's NumPy backend needs jax, which is not installed here")
+        raise AssertionError(f"the Keras NumPy-backend run failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("index", range(len(LAYERS)))
+def test_noise_layers_draw_what_keras_draws(keras_numpy_layers, index):
+    x = np.linspace(-2.0, 2.0, 24, dtype="float32").reshape(2, 3, 4)
+    kerastutor.utils.set_random_seed(11)
+    layer = eval(LAYERS[index], {"lib": kerastutor})
+    ours = [np.asarray(layer(x, training=True)) for _ in range(2)]
+    theirs = np.asarray(keras_numpy_layers[index], dtype="float32")
+    assert not np.array_equal(ours[0], ours[1]), "a second call must draw new noise"
+    np.testing.assert_array_equal(np.stack(ours), theirs, err_msg=LAYERS[index])
