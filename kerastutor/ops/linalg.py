@@ -19,6 +19,7 @@ Two conventions recur:
 import numpy as np
 
 from kerastutor import backend
+from kerastutor.ops.core import jvp  # noqa: F401  (Keras files it under linalg)
 from kerastutor.tape import _record, _record_many, _value
 
 
@@ -332,7 +333,7 @@ def qr(x, mode="reduced"):
         qk, gq, rk, gr = q[..., :, :k], gq[..., :, :k], r[..., :k, :], gr[..., :k, :]
         if rows >= cols:
             return (_qr_grad_tall(qk, rk, gq, gr),)
-        square, rest = rk[..., :, :rows], rk[..., :, rows:]
+        square = rk[..., :, :rows]
         g_square, g_rest = gr[..., :, :rows], gr[..., :, rows:]
         grad_rest = qk @ g_rest
         grad_square = _qr_grad_tall(qk, square, gq + a[..., :, rows:] @ _t(g_rest), g_square)
@@ -565,4 +566,4 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 
 __all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "lstsq", "lu_factor",
-           "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd"]
+           "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd", "jvp"]
