@@ -144,7 +144,8 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 
     Derivative: :math:`\partial y/\partial x_i = 1`, so every summed entry
     receives the upstream gradient :math:`g` unchanged. Booleans and small
-    integers are summed in ``int32`` (``uint32`` for small unsigned), as Keras does.
+    integers are summed in ``int32``, small unsigned ones in ``uint32`` (as
+    Keras's NumPy and JAX backends; torch has no ``uint32`` and gives ``int32``).
     """
     a = _value(x)
     axes = _axes(axis, a.ndim, "sum")
@@ -220,7 +221,7 @@ def average(x, axis=None, weights=None):
                 f"1-D weights and the axis they run along.")
     aligned = w if w.shape == a.shape else np.reshape(
         w, [-1 if i == axes[0] else 1 for i in range(a.ndim)])
-    total = np.sum(aligned * np.ones_like(a), axis=axes, keepdims=True)   # W per average
+    total = np.sum(np.broadcast_to(aligned, a.shape), axis=axes, keepdims=True)  # W per mean
     out = np.sum(a * aligned, axis=axes, keepdims=True) / total
 
     def vjp(g):
