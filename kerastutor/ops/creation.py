@@ -289,7 +289,7 @@ def vander(x, N=None, increasing=False):
     a = _keras_array(x) if _is_python(x) else a
     n = a.shape[0] if N is None else int(N)
     powers = np.arange(n) if increasing else np.arange(n)[::-1]
-    out = np.vander(a, n, increasing=increasing)
+    out = np.vander(a, n, increasing=increasing).astype(a.dtype)   # NumPy promotes to 64 bits
     if a.dtype.kind != "f":
         return out.astype(a.dtype)
 
