@@ -186,7 +186,7 @@ def _erfinv_guess(t):
     a = 0.147
     ell = np.log((1.0 - t) * (1.0 + t))      # (1-t)(1+t) keeps the digits of 1 - t^2 near 1
     c = 2.0 / (np.pi * a) + ell / 2.0
-    return np.sqrt(np.sqrt(c * c - ell / a) - c)
+    return np.sqrt(np.maximum(np.sqrt(c * c - ell / a) - c, 0.0))   # >= 0 up to rounding
 
 
 def _erfinv64(x):
@@ -209,7 +209,8 @@ def _erfinv64(x):
 
 
 def erfinv(x):
-    r"""The inverse error function: :math:`y = \operatorname{erfinv}(x)` solves :math:`\operatorname{erf}(y) = x`.
+    r"""The inverse error function: :math:`y = \operatorname{erfinv}(x)` is the number
+    with :math:`\operatorname{erf}(y) = x`.
 
     Defined on :math:`(-1, 1)`; :math:`\pm1 \mapsto \pm\infty`, and NaN outside.
     Computed with Newton iterations on :func:`erf` from Winitzki's approximation.
@@ -318,7 +319,9 @@ def _identity_for(a, largest):
 
 
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    r"""Sum the rows of ``data`` that share a segment id: :math:`y_s = \sum_{i:\,\text{id}_i = s} x_i`.
+    r"""Sum the rows of ``data`` that share a segment id.
+
+    .. math:: y_s = \sum_{i:\,\text{id}_i = s} x_i
 
     ``num_segments`` defaults to ``max(segment_ids) + 1``; an empty segment sums
     to 0; rows with a negative id are left out. ``sorted`` only tells Keras the
@@ -351,7 +354,7 @@ def _segment_extreme(op, data, segment_ids, num_segments, ufunc, largest):
 
 
 def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    r"""The largest row of each segment: :math:`y_s = \max_{i:\,\text{id}_i = s} x_i` (elementwise).
+    r"""The largest row of each segment (elementwise): :math:`y_s = \max_{\text{id}_i = s} x_i`.
 
     An empty segment is :math:`-\infty`. Arguments as in :func:`segment_sum`.
 
@@ -362,7 +365,7 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
 
 
 def segment_min(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
-    r"""The smallest row of each segment: :math:`y_s = \min_{i:\,\text{id}_i = s} x_i` (elementwise).
+    r"""The smallest row of each segment (elementwise): :math:`y_s = \min_{\text{id}_i = s} x_i`.
 
     An empty segment is :math:`+\infty`. Arguments as in :func:`segment_sum`.
 
@@ -393,10 +396,10 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):  # noqa: A
         np.add.at(zeros, ids, is_zero)                           # zeros per segment
         nonzero_product = _segment_reduce(np.multiply, 1, np.where(a == 0, 1, a),
                                           ids, count, kept)
+        no_zero_rest = nonzero_product[ids] / np.where(is_zero, 1, rows)    # y_s / x_i
         others = np.where(is_zero,
                           np.where(zeros[ids] == 1, nonzero_product[ids], 0),
-                          np.where(zeros[ids] == 0, nonzero_product[ids] / np.where(is_zero, 1, rows),
-                                   0))
+                          np.where(zeros[ids] == 0, no_zero_rest, 0))
         grad = np.zeros(a.shape, dtype=np.result_type(g, a))
         grad[kept] = g[ids] * others
         return (grad, None)
@@ -425,8 +428,8 @@ def top_k(x, k, sorted=True):  # noqa: A002
     """
     a = _value(x)
     if a.ndim < 1:
-        raise ValueError(f"ops.top_k: `x` must have at least one axis; got a scalar. Fix: "
-                         f"pass an array whose last axis holds the candidates.")
+        raise ValueError("ops.top_k: `x` must have at least one axis; got a scalar. Fix: "
+                         "pass an array whose last axis holds the candidates.")
     _check_k("top_k", k, a.shape[-1])
     keys = -a.astype(np.float64) if a.dtype.kind in "ub" else -a   # descending, stable
     order = np.argsort(keys, axis=-1, kind="stable")[..., :k]
@@ -553,7 +556,9 @@ def _check_rank2(op, real):
 
 
 def fft2(x):
-    r"""The 2-D DFT of the last two axes: :math:`y_{kl} = \sum_{m,n} x_{mn} e^{-2\pi i (km/M + ln/N)}`.
+    r"""The 2-D DFT of the last two axes.
+
+    .. math:: y_{kl} = \sum_{m,n} x_{mn}\, e^{-2\pi i (km/M + ln/N)}
 
     Derivative: :math:`\bar x = MN\,\mathrm{ifft2}(\bar y)` (the conjugate transpose
     of the 2-D DFT).
@@ -569,7 +574,9 @@ def fft2(x):
 
 
 def ifft2(x):
-    r"""The inverse 2-D DFT: :math:`y_{mn} = \frac{1}{MN}\sum_{k,l} x_{kl} e^{+2\pi i (km/M + ln/N)}`.
+    r"""The inverse 2-D DFT of the last two axes.
+
+    .. math:: y_{mn} = \frac{1}{MN}\sum_{k,l} x_{kl}\, e^{+2\pi i (km/M + ln/N)}
 
     Derivative: :math:`\bar x = \mathrm{fft2}(\bar y)/(MN)`.
     """
