@@ -505,7 +505,7 @@ def fmin(x1, x2):
                               unbroadcast(_where(~first, g), b.shape)))
 
 
-#: Which operand of ``clip`` an output entry is: the input, the lower or the upper bound.
+# Which operand of ``clip`` an output entry is: the input, the lower or the upper bound.
 _INPUT, _LOWER, _UPPER = 0, 1, 2
 
 
@@ -720,26 +720,34 @@ def round(x, decimals=0):  # noqa: A001  (Keras's name)
 
 
 # ============================================================= comparisons and predicates
-def _comparison(ufunc, doc):
-    """A boolean elementwise comparison of two operands (weakly typed): no gradient."""
-    def compare(x1, x2):
-        a, b = _common(x1, x2)
-        return ufunc(a, b)
-    compare.__name__ = ufunc.__name__
-    compare.__qualname__ = ufunc.__name__
-    compare.__doc__ = doc
-    return compare
+def equal(x1, x2):
+    r""":math:`x_1 = x_2` entry by entry; Python numbers compare in the array's dtype. No gradient."""
+    a, b = _common(x1, x2)
+    return np.equal(a, b)
 
 
-equal = _comparison(np.equal, r""":math:`x_1 = x_2` entry by entry (booleans: no gradient).""")
-not_equal = _comparison(np.not_equal,
-                        r""":math:`x_1 \ne x_2` entry by entry (booleans: no gradient).""")
-logical_and = _comparison(np.logical_and,
-                          r""":math:`x_1 \wedge x_2`, nonzero meaning true (no gradient).""")
-logical_or = _comparison(np.logical_or,
-                         r""":math:`x_1 \vee x_2`, nonzero meaning true (no gradient).""")
-logical_xor = _comparison(np.logical_xor, r"""Exactly one of :math:`x_1, x_2` is true
-(nonzero): :math:`x_1 \oplus x_2` (no gradient).""")
+def not_equal(x1, x2):
+    r""":math:`x_1 \ne x_2` entry by entry. No gradient."""
+    a, b = _common(x1, x2)
+    return np.not_equal(a, b)
+
+
+def logical_and(x1, x2):
+    r""":math:`x_1 \wedge x_2`, nonzero meaning true. No gradient."""
+    a, b = _common(x1, x2)
+    return np.logical_and(a, b)
+
+
+def logical_or(x1, x2):
+    r""":math:`x_1 \vee x_2`, nonzero meaning true. No gradient."""
+    a, b = _common(x1, x2)
+    return np.logical_or(a, b)
+
+
+def logical_xor(x1, x2):
+    r""":math:`x_1 \oplus x_2`: exactly one of the two is true (nonzero). No gradient."""
+    a, b = _common(x1, x2)
+    return np.logical_xor(a, b)
 
 
 def logical_not(x):
