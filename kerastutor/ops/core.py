@@ -70,8 +70,8 @@ def _python_dtype(x):
     ``np.asarray`` would say float64 and int64.
     """
     leaves = _flatten(x)
-    if any(hasattr(leaf, "dtype") for leaf in leaves):
-        return None                          # arrays inside: NumPy's promotion decides
+    if not all(isinstance(leaf, (bool, int, float, complex)) for leaf in leaves):
+        return None                          # arrays (or strings) inside: NumPy decides
     if not leaves:
         return backend.floatx()
     if all(isinstance(leaf, (bool, np.bool_)) for leaf in leaves):
