@@ -17,7 +17,8 @@ import builtins
 
 import numpy as np
 
-from kerastutor.tape import _record, _value, take_index, transpose, unbroadcast
+from kerastutor.tape import _record, _value, take_index, unbroadcast
+from kerastutor.tape import transpose as _tape_transpose
 
 
 # ============================================================== small helpers
@@ -126,6 +127,22 @@ def copy(x):
 
 
 # ============================================================== permuting axes and entries
+def transpose(x, axes=None):
+    r"""Permute the axes: :math:`y_{i_{p(0)} \dots i_{p(n-1)}} = x_{i_0 \dots i_{n-1}}` (reversed if None).
+
+    The op on the tape (:func:`kerastutor.tape.transpose`) transposes the
+    gradient back with the inverse permutation; negative axes are counted
+    from the end first, so that inverse is the right one.
+    """
+    if axes is not None:
+        ndim = _value(x).ndim
+        axes = tuple(_axis(int(a), ndim, "transpose", "axes") for a in axes)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"ops.transpose: `axes` must be a permutation of 0..{ndim - 1}; "
+                             f"got {axes}. Fix: name every axis once.")
+    return _tape_transpose(x, axes)
+
+
 def moveaxis(x, source, destination):
     """Move axes ``source`` to positions ``destination``; the gradient moves them back."""
     a = _value(x)
@@ -606,7 +623,8 @@ def pad(x, pad_width, mode="constant", constant_values=None):
         axis_widths[axis] = (before, after)
         if mode == "constant":
             padded = np.pad(value, axis_widths, mode="constant",
-                            constant_values=0 if constant_values is None else constant_values)
+                            constant_values=0 if constant_values is None
+                            else _value(constant_values))
         elif mode == "empty":                   # unspecified border: zeros, so runs repeat
             padded = np.pad(value, axis_widths, mode="constant")
         else:

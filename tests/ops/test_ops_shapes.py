@@ -81,6 +81,7 @@ CASES = [
     # ---------------------------------------------------------------- permuting
     OpCase("transpose", cube),
     OpCase("transpose", cube, {"axes": (1, 2, 0)}, label="axes"),
+    OpCase("transpose", cube, {"axes": [-1, 0, 1]}, label="negative axes"),
     OpCase("moveaxis", cube, {"source": 0, "destination": -1}),
     OpCase("moveaxis", cube, {"source": [0, 1], "destination": [2, 0]}, label="lists"),
     OpCase("swapaxes", cube, {"axis1": 0, "axis2": 2}),
@@ -342,6 +343,7 @@ def test_meta_ops_are_plain_values():
     (lambda: ops.pad(np.ones((2, 2)), ((1, 1), (1, 1), (1, 1))), r"ops\.pad: `pad_width`"),
     (lambda: ops.squeeze(np.ones((2, 3)), axis=0), r"ops\.squeeze: axis 0 has length 2"),
     (lambda: ops.split(np.ones(5), 2), r"ops\.split: .*array_split"),
+    (lambda: ops.transpose(np.ones((2, 3)), (0, 0)), r"ops\.transpose: `axes` must be a perm"),
     (lambda: ops.rot90(np.ones(3)), r"ops\.rot90: `array` must have at least 2 axes"),
     (lambda: ops.rot90(np.ones((2, 2)), axes=(1, 1)), r"ops\.rot90: `axes`"),
     (lambda: ops.take(np.ones(3), np.array([0.5])), r"ops\.take: `indices` must be integers"),
