@@ -283,7 +283,8 @@ def _segment_setup(op, data, segment_ids, num_segments):
     """The data, the ids, the number of segments, and which rows belong to a segment.
 
     A row whose id is negative, or not below ``num_segments``, belongs to no
-    segment and is left out (as Keras does on every backend it runs here).
+    segment and is left out, as on Keras's torch backend (its NumPy backend
+    leaves out negative ids but raises an IndexError for ids >= num_segments).
     """
     a = _value(data)
     ids = np.asarray(_value(segment_ids))
@@ -830,7 +831,7 @@ def view_as_complex(x):
             f"got shape {a.shape}. Fix: stack the parts, ops.stack([re, im], axis=-1).")
     ctype = np.complex128 if a.dtype == np.float64 else np.complex64
     out = a[..., 0].astype(ctype) + 1j * a[..., 1].astype(ctype)
-    return _record(out.astype(ctype), (x,),
+    return _record(out, (x,),
                    lambda g: (np.stack([np.real(g), np.imag(g)], axis=-1),))
 
 

@@ -72,7 +72,7 @@ def test_top_k_unsorted_selects_the_same_entries():
 
 
 def test_keras_istft_without_window_is_not_an_inverse():
-    """The bug the `window=None` case marks: torch-Keras's output is x * fft_length / stride."""
+    """The bug the `window=None` case marks: Keras's output is x * fft_length / stride."""
     x = np.random.default_rng(0).standard_normal(40)
     spectrum = keras.ops.stft(x, 8, 4, 8, window=None)
     theirs = keras.ops.istft(spectrum, 8, 4, 8, window=None).numpy()
