@@ -452,7 +452,8 @@ def matmul(x1, x2):
 def transpose(x, axes=None):
     """Permute axes; the gradient is permuted back."""
     a = _value(x)
-    inverse = None if axes is None else np.argsort(axes)
+    # argsort inverts a permutation of 0..n-1: negative axes are made positive first
+    inverse = None if axes is None else np.argsort([axis % a.ndim for axis in axes])
     return _record(np.transpose(a, axes), (x,), lambda g: (np.transpose(g, inverse),))
 
 

@@ -81,10 +81,10 @@ def keras_gradient(case, args):
         leaf = torch.tensor(np.asarray(args[i], dtype=np.float64), requires_grad=True)
         args[i] = leaf
         leaves.append(leaf)
-    outputs = [o for o in float_outputs(call(case, args, keras.ops))
-               if torch.is_tensor(o) and o.requires_grad]
-    upstreams = _upstreams([tuple(o.shape) for o in outputs])
-    total = sum((o * torch.tensor(u, dtype=o.dtype)).sum() for o, u in zip(outputs, upstreams))
+    outputs = float_outputs(call(case, args, keras.ops))
+    upstreams = _upstreams([tuple(o.shape) for o in outputs])    # one per float output, as ours
+    total = sum((o * torch.tensor(u, dtype=o.dtype)).sum() for o, u in zip(outputs, upstreams)
+                if torch.is_tensor(o) and o.requires_grad)
     grads = torch.autograd.grad(total, leaves, allow_unused=True)
     return [np.zeros(tuple(leaf.shape)) if g is None else g.detach().numpy()
             for g, leaf in zip(grads, leaves)]
