@@ -110,7 +110,8 @@ def relu(x):
 
 
 def relu6(x):
-    r""":math:`\min(\max(x, 0), 6)`; derivative :math:`[0 < x < 6]` (:class:`~kerastutor.activations.ReLU6`)."""
+    r""":math:`\min(\max(x, 0), 6)`; derivative :math:`[0 < x < 6]`
+    (:class:`~kerastutor.activations.ReLU6`)."""
     return activations.ReLU6()(x)
 
 
@@ -192,12 +193,14 @@ def log_sigmoid(x):
 
 
 def softplus(x):
-    r""":math:`\log(1 + e^x)`; derivative :math:`\sigma(x)` (:class:`~kerastutor.activations.Softplus`)."""
+    r""":math:`\log(1 + e^x)`; derivative :math:`\sigma(x)`
+    (:class:`~kerastutor.activations.Softplus`)."""
     return activations.Softplus()(x)
 
 
 def softsign(x):
-    r""":math:`x / (1 + |x|)`; derivative :math:`1/(1 + |x|)^2` (:class:`~kerastutor.activations.Softsign`)."""
+    r""":math:`x / (1 + |x|)`; derivative :math:`1/(1 + |x|)^2`
+    (:class:`~kerastutor.activations.Softsign`)."""
     return activations.Softsign()(x)
 
 
@@ -209,17 +212,20 @@ def squareplus(x, b=4):
 
 def sparse_plus(x):
     r""":math:`0`, :math:`\tfrac14(x + 1)^2`, :math:`x` below :math:`-1`, between, above 1;
-    derivative :math:`\mathrm{clip}((x + 1)/2, 0, 1)` (:class:`~kerastutor.activations.SparsePlus`)."""
+    derivative :math:`\mathrm{clip}((x + 1)/2, 0, 1)`
+    (:class:`~kerastutor.activations.SparsePlus`)."""
     return activations.SparsePlus()(x)
 
 
 def tanh_shrink(x):
-    r""":math:`x - \tanh x`; derivative :math:`\tanh^2 x` (:class:`~kerastutor.activations.TanhShrink`)."""
+    r""":math:`x - \tanh x`; derivative :math:`\tanh^2 x`
+    (:class:`~kerastutor.activations.TanhShrink`)."""
     return activations.TanhShrink()(x)
 
 
 def hard_tanh(x):
-    r""":math:`\mathrm{clip}(x, -1, 1)`; derivative :math:`[|x| < 1]` (:class:`~kerastutor.activations.HardTanh`)."""
+    r""":math:`\mathrm{clip}(x, -1, 1)`; derivative :math:`[|x| < 1]`
+    (:class:`~kerastutor.activations.HardTanh`)."""
     return activations.HardTanh()(x)
 
 
@@ -792,7 +798,8 @@ def moments(x, axes, keepdims=False, synchronized=False):
 
 
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
-    r"""Normalize with given statistics: :math:`y = (x - \mu)\,\gamma/\sqrt{\sigma^2 + \epsilon} + \beta`.
+    r"""Normalize with given statistics:
+    :math:`y = (x - \mu)\,\gamma/\sqrt{\sigma^2 + \epsilon} + \beta`.
 
     ``mean``, ``variance``, ``offset`` (:math:`\beta`), ``scale`` (:math:`\gamma`)
     are vectors along ``axis``. With :math:`r = 1/\sqrt{\sigma^2 + \epsilon}`:
@@ -824,7 +831,8 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
     def vjp(g):
         dx = g * (r * gamma)
-        total = lambda t, v: None if v is None else t.sum(axis=others).reshape(_value(v).shape)  # noqa: E731
+        def total(t, v):                 # summed over every axis but `axis`, shaped as v
+            return None if v is None else t.sum(axis=others).reshape(_value(v).shape)
         return (dx, total(-dx, mean), total(-0.5 * g * gamma * centered * r ** 3, variance),
                 total(g, offset), total(g * centered * r, scale))
     return _record(y, (x, mean, variance, offset, scale), vjp)
@@ -841,7 +849,8 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 
     With :math:`r = 1/\sqrt{\sigma^2 + \epsilon}`, :math:`\hat g = g\gamma` and means
     over the normalized axes:
-    :math:`\partial L/\partial x = r(\hat g - \overline{\hat g} - \hat x\,\overline{\hat g \hat x})`,
+    :math:`\partial L/\partial x =
+    r(\hat g - \overline{\hat g} - \hat x\,\overline{\hat g \hat x})`,
     :math:`\partial L/\partial\gamma = \sum g\hat x`, :math:`\partial L/\partial\beta = \sum g`.
     ``epsilon`` defaults to ``backend.epsilon()``. The deprecated ``rms_scaling=True``
     of Keras (:math:`y = \gamma x r`, no centring) is kept, with Keras's warning.
@@ -1208,10 +1217,12 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         final[rows, end] = 0.0
         has_label = label_len > 0
         final[rows[has_label], end[has_label] - 1] = 0.0
+        skip_ahead = np.zeros_like(skip)         # s -> s + 2 allowed iff skip[s + 2]
+        skip_ahead[:, :-2] = skip[:, 2:]
         nxt = minus_inf
         for t in range(steps - 1, -1, -1):
             back = np.logaddexp(np.logaddexp(nxt, shifted(nxt, -1)),
-                                shifted(nxt, -2, np.roll(skip, -2, axis=1) & (position < width - 2)))
+                                shifted(nxt, -2, skip_ahead))
             here = np.where((t == time_len - 1)[:, None], final, back)
             here = np.where((t < time_len)[:, None] & valid, here + emit[:, t], -np.inf)
             beta[:, t] = here
@@ -1230,7 +1241,8 @@ def psnr(x1, x2, max_val):
     r"""Peak signal-to-noise ratio: :math:`20\log_{10}M - 10\log_{10}\mathrm{MSE}`,
     :math:`\mathrm{MSE} = \overline{(x_1 - x_2)^2}` over every entry.
 
-    VJP: :math:`\partial L/\partial x_1 = -g\,\frac{10}{\ln 10}\,\frac{2(x_1 - x_2)}{n\,\mathrm{MSE}}`,
+    VJP: :math:`\partial L/\partial x_1 =
+    -g\,\frac{10}{\ln 10}\,\frac{2(x_1 - x_2)}{n\,\mathrm{MSE}}`,
     and the negative of it for :math:`x_2` (``max_val`` is a constant).
     """
     a, b = _floating(x1), _floating(x2)
