@@ -35,6 +35,8 @@ import functools
 
 import numpy as np
 
+from kerastutor import backend
+
 _TAPES = []          # the tapes recording now (innermost last)
 
 
@@ -341,20 +343,68 @@ class paused:
         _TAPES[:] = self._saved
 
 
-def _operands(x1, x2):
-    """The arrays behind two operands; a Python number takes the other's float dtype.
+# ======================================================================== Keras's dtypes
+# Keras promotes operands its own way, not NumPy's: a Python number is *weak*
+# (``x * 2.0`` keeps float32, ``i + 3`` keeps int32), a float array wins over an
+# integer one without widening (int32 with float32 is float32), and a bare
+# Python number becomes int32 or ``floatx()``. Every op reads its operands here.
+def _is_python_number(x):
+    """A Python ``int``/``float`` (not ``bool``, not a NumPy scalar): Keras types it weakly."""
+    return isinstance(x, (int, float)) and not isinstance(x, (bool, np.generic))
 
-    Keras treats Python numbers as *weak*: ``x * 2.0`` with a float32 ``x``
-    stays float32. ``np.asarray(2.0)`` would be float64 and promote it.
+
+def _tensor(x):
+    """The array behind an operand; Python numbers and lists get Keras's int32 / floatx.
+
+    ``np.asarray(2)`` is int64 and ``np.asarray(2.5)`` float64; Keras's
+    ``convert_to_tensor`` makes them int32 and ``floatx()``.
     """
-    a, b = _value(x1), _value(x2)
-    return _weak(x1, a, b), _weak(x2, b, a)
+    a = _value(x)
+    if isinstance(x, (int, float, list, tuple)) and not isinstance(x, np.generic):
+        if a.dtype == np.int64:
+            return a.astype(np.int32)
+        if a.dtype == np.float64:
+            return a.astype(backend.floatx())
+    return a
 
 
-def _weak(x, own, other):
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and other.dtype.kind == "f":
-        return own.astype(other.dtype)
-    return own
+def _common(*operands):
+    """The operands as arrays of one dtype, promoted as Keras promotes them.
+
+    * Among arrays, a float wins over integers and booleans (int32 with
+      float32 is float32; NumPy would say float64).
+    * A Python number is weak: it takes the arrays' dtype, except that a
+      Python float with integer arrays gives ``floatx()``.
+    * Python numbers alone give int32 or ``floatx()``.
+    """
+    arrays = [_tensor(o) for o in operands]
+    strong = [a.dtype for o, a in zip(operands, arrays) if not _is_python_number(o)]
+    weak = [a.dtype for o, a in zip(operands, arrays) if _is_python_number(o)]
+    floats = [d for d in strong if d.kind in "fc"]
+    weak_float = any(d.kind == "f" for d in weak)
+    if floats:
+        dtype = np.result_type(*floats)
+    elif weak_float:
+        dtype = np.dtype(backend.floatx())
+    elif strong and not (weak and all(d == np.bool_ for d in strong)):
+        dtype = np.result_type(*strong)
+    else:
+        dtype = np.dtype(np.int32) if weak else np.dtype(np.bool_)
+    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
+
+
+def _common_floating(*operands):
+    """:func:`_common`, then integers and booleans as ``floatx()`` (for float functions)."""
+    arrays = _common(*operands)
+    if arrays[0].dtype.kind in "fc":
+        return arrays
+    return [a.astype(backend.floatx()) for a in arrays]
+
+
+def _operands(x1, x2):
+    """The arrays behind two operands, in the one dtype Keras gives them (:func:`_common`)."""
+    a, b = _common(x1, x2)
+    return a, b
 
 
 def unbroadcast(grad, shape):
@@ -410,8 +460,10 @@ def multiply(x1, x2):
 
 
 def divide(x1, x2):
-    r""":math:`x_1 / x_2`; gradients :math:`g / x_2` and :math:`-g\,x_1 / x_2^2`."""
-    a, b = _operands(x1, x2)
+    r""":math:`x_1 / x_2`; gradients :math:`g / x_2` and :math:`-g\,x_1 / x_2^2`.
+
+    True division: integers divide as ``floatx()`` numbers, as in Keras."""
+    a, b = _common_floating(x1, x2)
     return _record(a / b, (x1, x2),
                    lambda g: (unbroadcast(g / b, a.shape),
                               unbroadcast(-g * a / (b * b), b.shape)))
@@ -471,7 +523,8 @@ def take_index(x, index):
 # ============================================================= non-differentiable
 def _compare(fn):
     def op(x1, x2):
-        return fn(_value(x1), _value(x2))
+        a, b = _common(x1, x2)              # 0.1 against float32 is float32's 0.1
+        return fn(a, b)
     op.__name__ = fn.__name__
     op.__doc__ = f"``{fn.__name__}`` elementwise (a boolean array: no gradient)."
     return op

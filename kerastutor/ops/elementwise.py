@@ -28,34 +28,14 @@ re-exported here.
 import numpy as np
 
 from kerastutor import activations, backend
-from kerastutor.tape import (_record, _value, add, divide, greater, greater_equal, is_traced,
-                             less, less_equal, multiply, negative, power, subtract,
-                             unbroadcast)
+from kerastutor.tape import (_common, _common_floating, _record, _tensor,
+                             add, divide, greater, greater_equal, is_traced, less, less_equal,
+                             multiply, negative, power, subtract, unbroadcast)
 
 true_divide = divide
 
 
 # ======================================================================== dtypes
-def _is_python_number(x):
-    """A Python ``int``/``float`` (not ``bool``, not a NumPy scalar): Keras types it weakly."""
-    return isinstance(x, (int, float)) and not isinstance(x, (bool, np.generic))
-
-
-def _tensor(x):
-    """The array behind an operand; Python numbers and lists get Keras's int32 / floatx.
-
-    ``np.asarray(2)`` is int64 and ``np.asarray(2.5)`` float64; Keras's
-    ``convert_to_tensor`` makes them int32 and ``floatx()``.
-    """
-    a = _value(x)
-    if isinstance(x, (int, float, list, tuple)) and not isinstance(x, np.generic):
-        if a.dtype == np.int64:
-            return a.astype(np.int32)
-        if a.dtype == np.float64:
-            return a.astype(backend.floatx())
-    return a
-
-
 def _floating(x, int64_to_float64=False):
     """``x`` as a float array: integers and booleans become ``floatx()``.
 
@@ -67,39 +47,6 @@ def _floating(x, int64_to_float64=False):
         return a
     wide = int64_to_float64 and a.dtype == np.int64
     return a.astype(np.float64 if wide else backend.floatx())
-
-
-def _common(*operands):
-    """The operands as arrays of one dtype, promoted as Keras promotes them.
-
-    * Among arrays, a float wins over integers and booleans (int32 with
-      float32 is float32; NumPy would say float64).
-    * A Python number is weak: it takes the arrays' dtype, except that a
-      Python float with integer arrays gives ``floatx()``.
-    * Python numbers alone give int32 or ``floatx()``.
-    """
-    arrays = [_tensor(o) for o in operands]
-    strong = [a.dtype for o, a in zip(operands, arrays) if not _is_python_number(o)]
-    weak = [a.dtype for o, a in zip(operands, arrays) if _is_python_number(o)]
-    floats = [d for d in strong if d.kind in "fc"]
-    weak_float = any(d.kind == "f" for d in weak)
-    if floats:
-        dtype = np.result_type(*floats)
-    elif weak_float:
-        dtype = np.dtype(backend.floatx())
-    elif strong and not (weak and all(d == np.bool_ for d in strong)):
-        dtype = np.result_type(*strong)
-    else:
-        dtype = np.dtype(np.int32) if weak else np.dtype(np.bool_)
-    return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
-
-
-def _common_floating(*operands):
-    """:func:`_common`, then integers and booleans as ``floatx()`` (for float functions)."""
-    arrays = _common(*operands)
-    if arrays[0].dtype.kind in "fc":
-        return arrays
-    return [a.astype(backend.floatx()) for a in arrays]
 
 
 def _where(mask, g):

@@ -561,9 +561,6 @@ def test_a_weak_python_float_compares_in_the_arrays_dtype():
     assert ops.isclose(x, 0.1, rtol=0, atol=0).tolist() == [True, False]
 
 
-@pytest.mark.xfail(strict=True, reason="kerastutor.tape: _operands types a Python int "
-                   "weakly only against floats, and _compare reads Python numbers as "
-                   "float64/int64 (both need the weak typing of elementwise._common)")
 def test_the_tapes_arithmetic_and_comparisons_type_python_numbers_weakly():
     x = np.array([0.1, 0.3], np.float32)
     assert ops.greater(x, 0.1).tolist() == [False, True]        # Keras: 0.1 is float32
@@ -571,6 +568,10 @@ def test_the_tapes_arithmetic_and_comparisons_type_python_numbers_weakly():
     assert ops.divide(np.array([1, 2], np.int32), np.array([2, 2], np.int32)).dtype == \
         np.float32                                               # Keras: floatx
     assert ops.multiply(np.ones(2, np.int32), np.ones(2, np.float32)).dtype == np.float32
+    with Tape() as tape:                          # the operators of a traced value agree
+        t = tape.watch(x)
+        assert (t > 0.1).tolist() == [False, True]
+        assert (t * 2).dtype == np.float32
 
 
 def test_floatx_float64_makes_integer_inputs_float64():
