@@ -29,7 +29,9 @@ The resampling machinery is the one the preprocessing layers use
 ``kerastutor.ops`` while it loads, and a module-level import here would be a cycle.
 
 Where Keras's backends disagree (bicubic resizing, the Sobel border), this
-module follows Keras on the torch backend, and says so.
+module follows Keras on the torch backend; where torch is wrong or refuses
+(a non-square blur kernel, Lanczos resizing) it follows Keras's NumPy
+backend. Each op's docstring says which.
 """
 import numpy as np
 
@@ -100,11 +102,9 @@ class _Layout:
 def _cast_like(out, dtype):
     """``out`` (computed in floats) in the input's dtype: rounded and saturated for integers."""
     dtype = np.dtype(dtype)
-    if dtype.kind in "iub":
-        info = np.iinfo(dtype) if dtype.kind != "b" else None
-        out = np.round(out)
-        if info is not None:
-            out = np.clip(out, info.min, info.max)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        out = np.clip(np.round(out), info.min, info.max)
     return out.astype(dtype, copy=False)
 
 
@@ -140,13 +140,15 @@ def _band_matrix(n_in, taps, before, n_out=None):
 
 
 def _gaussian_taps(size, sigma):
-    r""":math:`w_t \propto e^{-\frac12 (t/\sigma)^2}`, :math:`t = -\frac{s-1}{2} \ldots \frac{s-1}{2}`, sum 1.
+    r"""Gaussian taps :math:`w_t \propto e^{-\frac12 (t/\sigma)^2}` summing to 1.
+
+    :math:`t = -\frac{s-1}{2} \ldots \frac{s-1}{2}` for ``size`` :math:`s`.
 
     ``sigma <= 0`` gives the identity filter (Keras would divide by zero).
     """
     offsets = np.arange(size, dtype=np.float64) - (size - 1) / 2
-    if sigma <= 0:
-        return (offsets == 0).astype(np.float64) if size % 2 else np.full(size, 1.0 / size)
+    if sigma <= 0:                                        # the limit: all weight in the middle
+        return (np.arange(size) == (size - 1) // 2).astype(np.float64)
     taps = np.exp(-0.5 * (offsets / sigma) ** 2)
     return taps / taps.sum()
 
@@ -251,7 +253,8 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
     :math:`s_i = (i + \frac12)\frac{n_{in}}{n_{out}} - \frac12` (half-pixel centres)
     and mixes its neighbours:
 
-    * ``bilinear`` -- :math:`(1-\lambda)\,x_{\lfloor s_i\rfloor} + \lambda\, x_{\lfloor s_i\rfloor+1}`;
+    * ``bilinear`` -- :math:`(1-\lambda)\,x_{\lfloor s_i\rfloor}
+      + \lambda\, x_{\lfloor s_i\rfloor+1}`;
     * ``nearest`` -- :math:`x_{\lfloor (i+1/2)\, n_{in}/n_{out} \rfloor}`;
     * ``bicubic`` -- four taps weighted by Keys' cubic with :math:`a = -0.75`, as
       Keras on **torch** computes it (Keras on TensorFlow/JAX/NumPy uses
@@ -512,7 +515,8 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     rows, cols = _output_grid(height, width)
     a0, a1, a2, b0, b1, b2, c0, c1 = (matrix[:, k, None, None] for k in range(8))
     k = c0 * cols + c1 * rows + 1.0
-    k = np.where(k == 0, np.finfo(np.float64).tiny, k)       # a point sent to infinity
+    # k = 0 sends the pixel to infinity: keep the division finite (it lands far outside)
+    k = np.where(k == 0, 1e-9, k)
     col_in = (a0 * cols + a1 * rows + a2) / k
     row_in = (b0 * cols + b1 * rows + b2) / k
     return _warp(images, a, layout, row_in, col_in, interpolation, fill_mode, fill_value)
@@ -647,7 +651,8 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     back to the elements it read, times their weights. W.r.t. ``coordinates``
     (``order=1``, as Keras on torch gives it): :math:`\partial w_d^0/\partial c_d = -1`,
     :math:`\partial w_d^1/\partial c_d = 1`, so
-    :math:`\partial y/\partial c_d = \sum_\epsilon (\pm 1) \prod_{e \ne d} w_e^{\epsilon_e}\, x[\ldots]`
+    :math:`\partial y/\partial c_d = \sum_\epsilon (\pm 1)
+    \prod_{e \ne d} w_e^{\epsilon_e}\, x[\ldots]`
     -- the slope of the interpolant. ``order=0`` is piecewise constant: zero.
     """
     if order not in (0, 1):
@@ -861,9 +866,9 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     S = A * B / (C * D)
     out = S.mean(axis=(1, 2, 3))
     out = out if layout.batched else out[0]
-    out_dtype = x_value.dtype if x_value.dtype.kind == "f" else None
-    if out_dtype is None:                                      # Keras casts back to an int dtype
-        return out.astype(x_value.dtype)
+    out_dtype = x_value.dtype
+    if out_dtype.kind != "f":                       # Keras casts back to an integer dtype
+        return out.astype(out_dtype)
 
     def vjp(g):
         g = np.reshape(g, (-1, 1, 1, 1)) / S[0].size           # d mean / d S
@@ -999,9 +1004,9 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
 
 
 # ======================================================================== pad and crop
-def _resolve_sides(op, words, first, second, target, extent):
-    """Two of (first, second, target) given -> all three; Keras's rules and messages."""
-    names = [f"top_{words}", f"bottom_{words}", "target_height"] if extent[0] == "height" \
+def _check_sides(op, words, first, second, target, axis):
+    """Exactly two of (first, second, target) given, none negative; returns their names."""
+    names = [f"top_{words}", f"bottom_{words}", "target_height"] if axis == "height" \
         else [f"left_{words}", f"right_{words}", "target_width"]
     values = [first, second, target]
     if values.count(None) != 1:
@@ -1012,7 +1017,7 @@ def _resolve_sides(op, words, first, second, target, extent):
     for name, value in zip(names, values):
         if value is not None and value < 0:
             raise ValueError(f"ops.image.{op}: `{name}` must be >= 0; got {name}={value}.")
-    return names, values
+    return names
 
 
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
@@ -1033,7 +1038,7 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     for (first, second, target, n, axis) in (
             (top_padding, bottom_padding, target_height, height, "height"),
             (left_padding, right_padding, target_width, width, "width")):
-        names, _ = _resolve_sides("pad_images", "padding", first, second, target, (axis,))
+        names = _check_sides("pad_images", "padding", first, second, target, axis)
         first = target - second - n if first is None else first
         second = target - first - n if second is None else second
         for name, value in ((names[0], first), (names[1], second)):
@@ -1071,7 +1076,7 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     for (first, second, target, n, axis) in (
             (top_cropping, bottom_cropping, target_height, height, "height"),
             (left_cropping, right_cropping, target_width, width, "width")):
-        names, _ = _resolve_sides("crop_images", "cropping", first, second, target, (axis,))
+        names = _check_sides("crop_images", "cropping", first, second, target, axis)
         first = n - target - second if first is None else first
         target = n - second - first if target is None else target
         if first < 0 or target < 0 or first + target > n:

@@ -153,8 +153,8 @@ CASES = [
            note="Keras on torch divides by zero: its mirror fixer also runs on the size-1 "
                 "channel axis"),
     OpCase("image.affine_transform", lambda r: (image(r, channels=2),
-                                                np.tile([1.13, 0.31, -0.57, -0.21, 0.83, 0.41, 0, 0],
-                                                        (2, 1))),
+                                                np.tile([1.13, 0.31, -0.57, -0.21, 0.83, 0.41, 0,
+                                                         0], (2, 1))),
            {"fill_mode": "nearest", "interpolation": "nearest"}, label="nearest_nearest"),
     OpCase("image.affine_transform", lambda r: (image(r, first=True),
                                                 np.tile([0.7, 0.2, 0.9, 0.1, 1.2, -0.8, 0, 0],
@@ -294,8 +294,8 @@ def test_every_image_op_has_a_case():
 
 
 def test_image_ops_are_not_top_level():
-    for name in ("resize", "ssim", "extract_patches", "pad_images"):
-        assert not hasattr(ops, name) or getattr(ops, name) is not getattr(ops.image, name)
+    for name in ops.image.__all__:
+        assert not hasattr(ops, name), f"ops.{name} should only be ops.image.{name}"
 
 
 # ------------------------------------------------------------------------ goldens
@@ -357,6 +357,17 @@ def test_affine_identity_and_translation():
     shifted = ops.image.affine_transform(x, np.array([1, 0, 1, 0, 1, 0, 0, 0.0]))
     np.testing.assert_allclose(shifted[0, :, :3, 0], x[0, :, 1:, 0])
     np.testing.assert_allclose(shifted[0, :, 3, 0], 0.0)
+
+
+def test_one_transform_or_one_set_of_points_serves_the_whole_batch():
+    x = np.random.default_rng(6).uniform(size=(3, 4, 4, 2))
+    row = np.array([0.9, 0.2, 0.3, -0.1, 1.1, 0.2, 0, 0])
+    np.testing.assert_allclose(ops.image.affine_transform(x, row),
+                               ops.image.affine_transform(x, np.tile(row, (3, 1))))
+    end = CORNERS * 0.8 + 0.3
+    np.testing.assert_allclose(ops.image.perspective_transform(x, CORNERS, end),
+                               ops.image.perspective_transform(x, np.stack([CORNERS] * 3),
+                                                               np.stack([end] * 3)))
 
 
 def test_affine_projective_divides_by_k():
