@@ -1257,7 +1257,9 @@ def _generators(model):
             found.append((f"layer:{layer.name}", generator))
         seeds = getattr(layer, "seed_generator", None)
         if isinstance(seeds, SeedGenerator):
-            found.append((f"seed:{layer.name}", seeds))
+            # by position, not name: a model rebuilt in the same session to resume
+            # has new automatic names (dropout_1), but the same layers in the same order
+            found.append((f"seed:{len(seen)}:{type(layer).__name__}", seeds))
         stack.extend(layer._sublayers())
     return found
 
