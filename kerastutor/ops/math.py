@@ -84,7 +84,8 @@ def _fit_last_axis(a, size):
 
 
 # ======================================================================== special functions
-#: Below this |x| the power series of erf converges fast; above it the continued fraction.
+#: Below this :math:`|x|` the power series of erf converges fast; above it the continued
+#: fraction.
 _SERIES_CUTOFF = 1.5
 _SERIES_TERMS = 25          # the 25th term is below 1e-17 of the sum at |x| = 1.5
 _FRACTION_TERMS = 50        # enough for full float64 accuracy at x = 1.5
