@@ -69,6 +69,48 @@ def conv_padding(n, k, padding, stride, dilation):
     return (total // 2, total - total // 2)
 
 
+def deconv_output_length(n, k, padding, output_padding, stride, dilation):
+    r"""Output length of a transposed convolution along one axis (Keras's rule).
+
+    With the dilated kernel extent :math:`k_d = d(k-1) + 1`:
+
+    * no ``output_padding``: ``valid`` gives :math:`n s + \max(k_d - s, 0)`,
+      ``same`` gives :math:`n s` (the inverse of a strided "same" conv);
+    * with ``output_padding`` :math:`a`: ``valid`` gives
+      :math:`(n-1)s + k_d + a`, ``same`` gives :math:`(n-1)s + (k_d \bmod 2) + a`.
+    """
+    if n is None:
+        return None
+    extent = dilation * (k - 1) + 1
+    if output_padding is None:
+        return n * stride + (max(extent - stride, 0) if padding == "valid" else 0)
+    if padding == "valid":
+        return (n - 1) * stride + extent + output_padding
+    return (n - 1) * stride + extent % 2 + output_padding
+
+
+def deconv_crop(k, padding, output_padding, stride, dilation):
+    r"""How many leading positions of the full scatter the output skips, along one axis.
+
+    The full scatter of ``n`` pixels covers :math:`(n-1)s + k_d` positions.
+    ``valid`` keeps them from the start. ``same`` skips what the matching
+    "same" convolution (output length :math:`m` back to :math:`n`) pads before
+    its input, :math:`\lfloor \max((n-1)s + k_d - m,\, 0) / 2 \rfloor`. It is
+    computed as Keras's backends do (JAX's padding rule: the dilated input gets
+    :math:`\min(\lceil L/2 \rceil, k_d - 1)` zeros on the left of a total
+    :math:`L`; the skip is :math:`k_d - 1` minus that), which needs no ``n``.
+    """
+    extent = dilation * (k - 1) + 1
+    if padding == "valid":
+        return 0
+    if output_padding is None:
+        total = stride + extent - 2
+    else:
+        total = extent + extent % 2 - 2 + output_padding
+    left = min(total // 2 + total % 2, extent - 1)
+    return extent - 1 - left
+
+
 class ConvGeometry(NamedTuple):
     """Where a convolution reads: per spatial axis, the padding and the output length."""
 

@@ -400,34 +400,6 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(spatial, pointwise_kernel, 1, "valid", data_format, dilation_rate)
 
 
-def _deconv_length(n, k, padding, output_padding, stride, dilation):
-    """Output length of a transposed convolution along one axis (Keras's rule).
-
-    The same rule as ``kerastutor.layers.conv_transpose.deconv_output_length``
-    (that module imports the layers, hence the copy). With :math:`k_d = d(k-1)+1`:
-    no ``output_padding``: ``valid`` :math:`ns + \\max(k_d - s, 0)`, ``same`` :math:`ns`;
-    with ``output_padding`` :math:`a`: ``valid`` :math:`(n-1)s + k_d + a`,
-    ``same`` :math:`(n-1)s + (k_d \\bmod 2) + a`.
-    """
-    extent = dilation * (k - 1) + 1
-    if output_padding is None:
-        return n * stride + (max(extent - stride, 0) if padding == "valid" else 0)
-    if padding == "valid":
-        return (n - 1) * stride + extent + output_padding
-    return (n - 1) * stride + extent % 2 + output_padding
-
-
-def _deconv_skip(k, padding, output_padding, stride, dilation):
-    """Leading positions of the full scatter that ``"same"`` drops (JAX's padding rule;
-    as ``kerastutor.layers.conv_transpose.deconv_crop``)."""
-    extent = dilation * (k - 1) + 1
-    if padding == "valid":
-        return 0
-    total = stride + extent - 2 if output_padding is None else \
-        extent + extent % 2 - 2 + output_padding
-    return extent - 1 - min(total // 2 + total % 2, extent - 1)
-
-
 def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
     r"""Transposed convolution: the map a convolution's input gradient is.
@@ -453,8 +425,8 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     kernel_size, filters = w.shape[:rank], w.shape[-2]
     pads, canvas = [], []
     for size, k, s, d, a in zip(spatial, kernel_size, strides, dilation, extra):
-        m = _deconv_length(size, k, padding, a, s, d)
-        skip = _deconv_skip(k, padding, a, s, d)
+        m = c2.deconv_output_length(size, k, padding, a, s, d)
+        skip = c2.deconv_crop(k, padding, a, s, d)
         full = max((size - 1) * s + d * (k - 1) + 1, skip + m)    # the scatter, or more
         pads.append((skip, full - skip - m))
         canvas.append(full)
