@@ -63,16 +63,21 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(scope="module")
-def keras_numpy():
+def run_numpy_backend(script, payload):
+    """Run ``script`` with ``KERAS_BACKEND=numpy`` on ``payload``; its last line of JSON."""
     env = dict(os.environ, KERAS_BACKEND="numpy")
-    run = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(DRAWS)], env=env,
+    run = subprocess.run([sys.executable, "-c", script, json.dumps(payload)], env=env,
                          capture_output=True, text=True, timeout=300)
     if run.returncode != 0:
         if "No module named 'jax'" in run.stderr:
             pytest.skip("Keras's NumPy backend needs jax, which is not installed here")
         raise AssertionError(f"the Keras NumPy-backend run failed:\n{run.stderr[-3000:]}")
     return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def keras_numpy():
+    return run_numpy_backend(SCRIPT, DRAWS)
 
 
 @pytest.mark.parametrize("index", range(len(DRAWS)))
@@ -154,14 +159,7 @@ LAYER_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def keras_numpy_layers():
-    env = dict(os.environ, KERAS_BACKEND="numpy")
-    run = subprocess.run([sys.executable, "-c", LAYER_SCRIPT, json.dumps(LAYERS)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    if run.returncode != 0:
-        if "No module named 'jax'" in run.stderr:
-            pytest.skip("Keras's NumPy backend needs jax, which is not installed here")
-        raise AssertionError(f"the Keras NumPy-backend run failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return run_numpy_backend(LAYER_SCRIPT, LAYERS)
 
 
 @pytest.mark.parametrize("index", range(len(LAYERS)))
