@@ -14,10 +14,7 @@ Two parts:
 
 Run with KERASTUTOR_ORACLE=1 (``tox -e keras``).
 """
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -27,6 +24,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import kerastutor  # noqa: E402
+from numpy_backend import run_numpy_backend  # noqa: E402
 
 # Each draw as a Python expression, evaluated with ``lib`` = keras or kerastutor.
 DRAWS = [
@@ -61,18 +59,6 @@ SCRIPT = textwrap.dedent("""
     unseeded = [np.asarray(lib.random.normal((3,))).tolist() for _ in range(3)]
     print(json.dumps({"draws": out, "generator": seq, "unseeded": unseeded}))
 """)
-
-
-def run_numpy_backend(script, payload):
-    """Run ``script`` with ``KERAS_BACKEND=numpy`` on ``payload``; its last line of JSON."""
-    env = dict(os.environ, KERAS_BACKEND="numpy")
-    run = subprocess.run([sys.executable, "-c", script, json.dumps(payload)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    if run.returncode != 0:
-        if "No module named 'jax'" in run.stderr:
-            pytest.skip("Keras's NumPy backend needs jax, which is not installed here")
-        raise AssertionError(f"the Keras NumPy-backend run failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ r"""What every image preprocessing layer shares (Keras's ``BaseImagePreprocessin
 import numpy as np
 
 from kerastutor import backend, tape
+from kerastutor import random as keras_random
 from kerastutor.layers.base import Layer
 from kerastutor.layers.preprocessing.resampling import AffineSampler, FILL_MODES
 
@@ -85,6 +86,10 @@ class BaseImagePreprocessingLayer(Layer):
     # ------------------------------------------------------------------ randomness
     def _init_seed(self, seed):
         self.seed = seed
+        # Keras's layers draw through keras.random from their own SeedGenerator (made
+        # here, as in Keras, so an unseeded one starts from Python's random).
+        self.generator = keras_random.SeedGenerator(seed)
+        # Layers not yet converted to keras.random still draw from a NumPy generator.
         self._rng = None if seed is None else np.random.default_rng(seed)
 
     def _generator(self):
