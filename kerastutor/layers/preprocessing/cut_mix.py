@@ -22,6 +22,8 @@ single image (rank 3) is returned unchanged.
 """
 import numpy as np
 
+from kerastutor import backend
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 from kerastutor.layers.preprocessing.mix_up import (join_data, mix, mix_backward,
@@ -47,20 +49,43 @@ class CutMix(BaseImagePreprocessingLayer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def forward(self, data, training=False):
-        images, labels, was_dict = split_data(self, data)
-        if not training or images.ndim == 3:
-            return data, None
-        batched, single = self._to_nhwc(images)
-        batch, height, width, _ = batched.shape
-        rng = self._generator()
-        alpha = rng.uniform(*self.factor) + 1e-6
-        ratio = np.sqrt(1.0 - rng.beta(alpha, alpha, size=batch))
-        start_x, length_x, start_y, length_y = random_boxes(rng, batch, height, width,
+    def get_random_transformation(self, data, training=True, seed=None):
+        """Keras's draws from ``seed`` (default: the layer's generator), in Keras's order.
+
+        ``uniform((), *factor) + 1e-6`` (:math:`\\alpha`), ``beta((B,), alpha, alpha)``
+        (:math:`\\lambda`), ``uniform((B,))`` x starts, ``uniform((B,))`` y starts, and
+        ``shuffle(arange(B))`` (:math:`\\pi`, int32) -- all float32 as Keras. ``None``
+        (no draws) at inference and for a single image.
+        """
+        images, _, _ = split_data(self, data)
+        if not training or np.ndim(images) == 3:
+            return None
+        batch, height, width, _ = self._to_nhwc(images)[0].shape
+        seed = seed or self.generator
+        dtype = backend.floatx()
+        alpha = keras_random.uniform((), *self.factor, dtype=dtype, seed=seed) + np.float32(1e-6)
+        weight = keras_random.beta((batch,), alpha, alpha, dtype=dtype, seed=seed)
+        ratio = np.sqrt(1.0 - weight)
+        start_x, length_x, start_y, length_y = random_boxes(seed, batch, height, width,
                                                             ratio, ratio)
-        mask = box_masks(start_x, length_x, start_y, length_y, height, width)
-        label_weight = 1.0 - length_x * length_y / (width * height)
-        permutation = rng.permutation(batch)
+        # Keras's label weight, 1 - (x1 - x0)(y1 - y0) / (W H), in float32 as Keras
+        # (x1 - x0 is the box side, up to float32 round-off)
+        side_x = (start_x + length_x) - start_x
+        side_y = (start_y + length_y) - start_y
+        permutation = keras_random.shuffle(np.arange(batch, dtype="int32"), seed=seed)
+        return {"mask": box_masks(start_x, length_x, start_y, length_y, height, width),
+                "mix_weight": 1.0 - side_x * side_y / (width * height),
+                "permutation_order": np.asarray(permutation)}
+
+    def forward(self, data, training=False):
+        transformation = self.get_random_transformation(data, training=training)
+        if transformation is None:
+            return data, None
+        images, labels, was_dict = split_data(self, data)
+        batched, single = self._to_nhwc(images)
+        mask = transformation["mask"]
+        label_weight = transformation["mix_weight"]
+        permutation = transformation["permutation_order"]
         mixed = np.where(mask, batched[permutation], batched)
         if labels is not None:
             labels = mix(labels, label_weight, permutation)

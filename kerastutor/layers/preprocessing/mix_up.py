@@ -22,6 +22,7 @@ output :math:`n` sends :math:`\lambda_n g_n` back to :math:`x_n` and
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 
@@ -77,14 +78,27 @@ class MixUp(BaseImagePreprocessingLayer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def get_random_transformation(self, data, training=True, seed=None):
+        """Keras's two draws from ``seed`` (default: the layer's generator).
+
+        ``shuffle(arange(B))`` -- the permutation :math:`\\pi` (int64) -- then
+        ``beta((B,), alpha, alpha)`` -- the weights :math:`\\lambda` (float32);
+        :math:`B` = 1 for a single image. Keras's quirk, kept: MixUp draws even at
+        inference (``training`` is not checked), so its generator moves on every call.
+        """
+        images, _, _ = split_data(self, data)
+        batch = images.shape[0] if np.ndim(images) == 4 else 1
+        seed = seed or self.generator
+        permutation = keras_random.shuffle(np.arange(batch, dtype="int64"), seed=seed)
+        weight = keras_random.beta((batch,), self.alpha, self.alpha, seed=seed)
+        return {"mix_weight": weight, "permutation_order": np.asarray(permutation)}
+
     def forward(self, data, training=False):
-        images, labels, was_dict = split_data(self, data)
+        transformation = self.get_random_transformation(data, training=training)
         if not training:
             return data, None
-        batch = images.shape[0] if images.ndim == 4 else 1
-        rng = self._generator()
-        permutation = rng.permutation(batch)
-        weight = rng.beta(self.alpha, self.alpha, size=batch)
+        images, labels, was_dict = split_data(self, data)
+        weight, permutation = transformation["mix_weight"], transformation["permutation_order"]
         batched, single = self._to_nhwc(images)
         mixed = self._from_nhwc(mix(batched, weight, permutation), single)
         if labels is not None:

@@ -22,12 +22,19 @@ with :math:`F` = ``fill_value`` (a number, or one per channel), or, when it is
 """
 import numpy as np
 
+from kerastutor import backend
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
     BaseImagePreprocessingLayer, _is_number)
 
 
 def box_masks(starts_x, lengths_x, starts_y, lengths_y, height, width):
-    """``(N, H, W, 1)`` masks: :math:`x_0 \\le c < x_0 + \\ell_w`, :math:`y_0 \\le r < y_0 + \\ell_h`."""
+    """``(N, H, W, 1)`` masks: :math:`x_0 \\le c < x_0 + \\ell_w`, :math:`y_0 \\le r < y_0 + \\ell_h`.
+
+    The ends :math:`x_0 + \\ell_w` are summed in the dtype of the inputs (float32
+    in the layers, as in Keras), so a box edge that lands on a pixel boundary
+    falls on the same side as in Keras.
+    """
     r = np.arange(height, dtype=np.float64)[None, :, None, None]
     c = np.arange(width, dtype=np.float64)[None, None, :, None]
     x0, y0 = starts_x[:, None, None, None], starts_y[:, None, None, None]
@@ -35,11 +42,19 @@ def box_masks(starts_x, lengths_x, starts_y, lengths_y, height, width):
     return (c >= x0) & (c < x1) & (r >= y0) & (r < y1)
 
 
-def random_boxes(rng, batch, height, width, ratio_w, ratio_h):
-    """Boxes of sides ``ratio * size`` at uniform positions (Keras's ``_compute_crop_bounds``)."""
-    length_x, length_y = ratio_w * width, ratio_h * height
-    start_x = rng.uniform(0.0, 1.0, size=batch) * (width - length_x)
-    start_y = rng.uniform(0.0, 1.0, size=batch) * (height - length_y)
+def random_boxes(seed, batch, height, width, ratio_w, ratio_h):
+    """Boxes of sides ``ratio * size`` at uniform positions (Keras's ``_compute_crop_bounds``).
+
+    Two draws, in Keras's order: the x starts, then the y starts, each
+    ``keras.random.uniform((batch,), 0, 1, seed=seed)``; all in float32 as Keras.
+    """
+    dtype = backend.floatx()
+    length_x = (ratio_w * width).astype(dtype)
+    start_x = keras_random.uniform((batch,), 0.0, 1.0, dtype=dtype, seed=seed) * \
+        (width - length_x)
+    length_y = (ratio_h * height).astype(dtype)
+    start_y = keras_random.uniform((batch,), 0.0, 1.0, dtype=dtype, seed=seed) * \
+        (height - length_y)
     return start_x, length_x, start_y, length_y
 
 
@@ -71,23 +86,43 @@ class RandomErasing(BaseImagePreprocessingLayer):
         self.value_range = value_range
         self._init_seed(seed)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, x, training=True, seed=None):
+        """Keras's draws, in Keras's order and shapes, from ``seed`` (default: the layer's generator).
+
+        Per call, with :math:`B` images (1 for a single image):
+        ``uniform((B, 2), *scale)`` (area fractions; width then height),
+        ``uniform((B,))`` x starts, ``uniform((B,))`` y starts,
+        ``uniform((B,), *factor)`` probabilities, ``uniform((B,))`` thresholds, and
+        -- only for ``fill_value=None`` -- ``normal(x.shape)`` noise (drawn in
+        the input's own layout). All float32. Returns the channels-last ``erase``
+        mask ``(B, H, W, 1)`` and the fill values ``(B, H, W, C)``; ``None`` at inference.
+        """
         if not training:
+            return None
+        images, _ = self._to_nhwc(x)
+        batch, height, width, _ = images.shape
+        seed = seed or self.generator
+        dtype = backend.floatx()
+        ratios = np.sqrt(keras_random.uniform((batch, 2), *self.scale, dtype=dtype, seed=seed))
+        boxes = random_boxes(seed, batch, height, width, ratios[:, 0], ratios[:, 1])
+        probability = keras_random.uniform((batch,), *self.factor, seed=seed)
+        apply = keras_random.uniform((batch,), 0.0, 1.0, seed=seed) < probability
+        if self.fill_value is None:
+            noise = keras_random.normal(np.shape(x), dtype=dtype, seed=seed)
+            fill = self._to_nhwc(noise)[0] * self.value_range[1]
+        else:
+            fill = np.broadcast_to(np.asarray(self.fill_value, dtype=dtype), images.shape)
+        return {"erase": box_masks(*boxes, height, width) & apply[:, None, None, None],
+                "fill_value": np.clip(fill, *self.value_range)}
+
+    def forward(self, x, training=False):
+        transformation = self.get_random_transformation(x, training=training)
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        batch, height, width, _ = images.shape
-        rng = self._generator()
-        ratios = np.sqrt(rng.uniform(*self.scale, size=(batch, 2)))     # sqrt of area fractions
-        boxes = random_boxes(rng, batch, height, width, ratios[:, 0], ratios[:, 1])
-        probability = rng.uniform(*self.factor, size=batch)
-        apply = rng.uniform(0.0, 1.0, size=batch) < probability
-        erase = box_masks(*boxes, height, width) & apply[:, None, None, None]
-        if self.fill_value is None:
-            fill = rng.standard_normal(size=images.shape) * self.value_range[1]
-        else:
-            fill = np.broadcast_to(np.asarray(self.fill_value, dtype=np.float64), images.shape)
-        fill = np.clip(fill, *self.value_range)
-        y = np.where(erase, fill, images).astype(images.dtype, copy=False)
+        erase = transformation["erase"]
+        y = np.where(erase, transformation["fill_value"], images).astype(images.dtype,
+                                                                          copy=False)
         return self._from_nhwc(y, single), (erase, single)
 
     def backward(self, cache, grad_out):

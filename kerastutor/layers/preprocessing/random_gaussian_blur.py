@@ -30,6 +30,8 @@ kernel's two sides, not as a range; unequal sides are refused here).
 """
 import numpy as np
 
+from kerastutor import backend
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer, _is_number
 from kerastutor.layers.preprocessing.color_conversions import (
@@ -65,16 +67,29 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
                 "Keras does not blur correctly. Fix: one odd number, e.g. kernel_size=3.")
         return tuple(int(k) for k in sizes)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, x, training=True, seed=None):
+        """Keras's three draws from ``seed`` (default: the layer's generator), float32:
+
+        ``uniform((B,), *factor)`` probabilities, ``uniform((B,))`` thresholds and
+        ``uniform((2,), *sigma) + 1e-6`` -- :math:`(\\sigma_x, \\sigma_y)` for the whole
+        batch (:math:`B` = 1 for a single image). ``None`` at inference (no draws).
+        """
         if not training:
+            return None
+        batch = self._to_nhwc(x)[0].shape[0]
+        seed = seed or self.generator
+        probability = keras_random.uniform((batch,), *self.factor, seed=seed)
+        threshold = keras_random.uniform((batch,), 0.0, 1.0, seed=seed)
+        sigma = keras_random.uniform((2,), *self.sigma, dtype=backend.floatx(), seed=seed)
+        return {"apply": threshold < probability, "sigma": sigma + np.float32(1e-6)}
+
+    def forward(self, x, training=False):
+        transformation = self.get_random_transformation(x, training=training)
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        n = images.shape[0]
-        generator = self._generator()
-        probability = generator.uniform(*self.factor, size=n)
-        threshold = generator.uniform(0, 1, size=n)
-        apply = (threshold < probability)[:, None, None, None]
-        sigma_x, sigma_y = generator.uniform(*self.sigma, size=2) + 1e-6
+        apply = transformation["apply"][:, None, None, None]
+        sigma_x, sigma_y = transformation["sigma"]
         kernel = gaussian_kernel(self.kernel_size[0], sigma_x, sigma_y, images.dtype)
         z = np.where(apply, depthwise_conv_same(images, kernel), images)
         lo, hi = self.value_range

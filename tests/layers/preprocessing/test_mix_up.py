@@ -5,36 +5,38 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck
+from kerastutor import random as keras_random
 from kerastutor.layers import MixUp
+from kerastutor.layers.preprocessing import mix_up
 
 
 class Fixed:
-    """A stand-in generator: a fixed permutation and fixed Beta draws."""
+    """A stand-in for ``kerastutor.random``: a fixed permutation and fixed Beta draws."""
 
     def __init__(self, permutation, weights):
-        self.p, self.w = np.asarray(permutation), np.asarray(weights, dtype=np.float64)
+        self.p, self.w = np.asarray(permutation), np.asarray(weights, dtype="float32")
 
-    def permutation(self, n):
+    def shuffle(self, x, axis=0, seed=None):
         return self.p
 
-    def beta(self, a, b, size=None):
-        return self.w
+    def beta(self, shape, alpha, beta, dtype="float32", seed=None):
+        return self.w.reshape(shape)
 
 
-def test_mix_by_hand():
+def test_mix_by_hand(monkeypatch):
     x = np.stack([np.full((2, 2, 1), v, "float32") for v in (0.0, 10.0, 20.0)])
     labels = np.eye(3, dtype="float32")
     layer = MixUp()
-    layer._rng = Fixed([2, 0, 1], [0.75, 0.5, 1.0])
+    monkeypatch.setattr(mix_up, "keras_random", Fixed([2, 0, 1], [0.75, 0.5, 1.0]))
     out = layer({"images": x, "labels": labels})
     np.testing.assert_allclose(out["images"][:, 0, 0, 0], [0.75 * 0 + 0.25 * 20, 5.0, 20.0])
     np.testing.assert_allclose(out["labels"], [[0.75, 0, 0.25], [0.5, 0.5, 0], [0, 0, 1]])
 
 
-def test_backward_by_hand():
+def test_backward_by_hand(monkeypatch):
     x = np.zeros((3, 1, 1, 1))
     layer = MixUp()
-    layer._rng = Fixed([2, 0, 1], [0.75, 0.5, 1.0])
+    monkeypatch.setattr(mix_up, "keras_random", Fixed([2, 0, 1], [0.75, 0.5, 1.0]))
     _, cache = layer.forward({"images": x, "labels": np.eye(3)}, training=True)
     g = np.array([1.0, 10.0, 100.0]).reshape(3, 1, 1, 1)
     grads = layer.backward(cache, {"images": g, "labels": np.eye(3)})
@@ -54,6 +56,19 @@ def test_array_input_and_training():
     out = layer(data, training=False)
     np.testing.assert_array_equal(out["labels"], data["labels"])
     np.testing.assert_allclose(layer(data)["labels"].sum(axis=1), 1, atol=1e-6)
+
+
+def test_draws_are_keras_random_and_happen_at_inference_too():
+    # Keras's order from SeedGenerator(4): shuffle(arange(B)), then beta((B,)); Keras's
+    # MixUp draws even when not training, so inference moves the generator on
+    x = np.random.default_rng(1).uniform(size=(5, 2, 2, 1)).astype("float32")
+    layer = MixUp(alpha=0.7, seed=4)
+    np.testing.assert_array_equal(layer(x, training=False), x)      # draws (and discards)
+    g = keras_random.SeedGenerator(4)
+    keras_random.shuffle(np.arange(5), seed=g), keras_random.beta((5,), 0.7, 0.7, seed=g)
+    order = keras_random.shuffle(np.arange(5), seed=g)
+    w = keras_random.beta((5,), 0.7, 0.7, seed=g).reshape(-1, 1, 1, 1)
+    np.testing.assert_allclose(layer(x), w * x + (1 - w) * x[order], rtol=1e-6)
 
 
 def test_errors_and_config():

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.color_conversions import gaussian_kernel
 from kerastutor.layers.preprocessing.random_gaussian_blur import RandomGaussianBlur
 
@@ -28,6 +29,21 @@ def test_by_hand_and_inference():
     flat = np.full((1, 3, 3, 1), 90.0)                            # zeros pad the border
     y = RandomGaussianBlur((1.0, 1.0), sigma=(1.0, 1.0))(flat)
     assert y[0, 1, 1, 0] == pytest.approx(90.0) and y[0, 0, 0, 0] < 90.0
+
+
+def test_draws_are_keras_random_in_kerass_order():
+    # SeedGenerator(3): probabilities (B,), thresholds (B,), then (sigma_x, sigma_y) + 1e-6
+    x = np.random.default_rng(0).uniform(0, 255, size=(4, 5, 5, 1)).astype("float32")
+    y = RandomGaussianBlur((0.2, 0.8), sigma=(0.3, 0.9), seed=3)(x)
+    g = keras_random.SeedGenerator(3)
+    p = keras_random.uniform((4,), 0.2, 0.8, seed=g)
+    blur = keras_random.uniform((4,), seed=g) < p
+    sigma_x, sigma_y = keras_random.uniform((2,), 0.3, 0.9, seed=g) + np.float32(1e-6)
+    assert 0 < blur.sum() < 4
+    np.testing.assert_array_equal(y[~blur], x[~blur])
+    kernel = gaussian_kernel(3, sigma_x, sigma_y, "float32")
+    centre = (x[blur, :3, :3, 0] * kernel).sum(axis=(1, 2))      # output pixel (1, 1)
+    np.testing.assert_allclose(y[blur, 1, 1, 0], np.clip(centre, 0, 255), rtol=1e-5)
 
 
 def test_errors_and_config():
