@@ -8,9 +8,16 @@ Per image :math:`n` one shift :math:`\delta_n = u_n (v_{hi} - v_{lo})`,
     y = \operatorname{clip}(x + \delta_n,\ v_{lo}, v_{hi}), \qquad
     \frac{\partial L}{\partial x} = [v_{lo} < x + \delta_n < v_{hi}]\;
     \frac{\partial L}{\partial y}.
+
+**The draw** is Keras's, number for number: in training, one
+``keras.random.uniform`` of shape ``(N, 1, 1, 1)`` (``(1, 1, 1)`` for one
+image: the same single number) on :math:`[f_{lo}, f_{hi})`, in float32, from
+the layer's ``SeedGenerator``; it is scaled by :math:`v_{hi} - v_{lo}` in float32
+and then cast to the images' dtype. At inference nothing is drawn.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 
@@ -31,13 +38,31 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         self.value_range = sorted(value_range)
         self._init_seed(seed)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: ``{"rgb_delta": delta}`` of shape (N, 1, 1, 1); None at inference.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in
+        Keras, for a layer that draws on another's behalf (``RandomColorJitter``).
+        """
         if not training:
+            return None
+        batch = self._to_nhwc(images)[0].shape[0]
+        u = keras_random.uniform((batch, 1, 1, 1), minval=self.factor[0],
+                                 maxval=self.factor[1],
+                                 seed=self.generator if seed is None else seed)
+        return {"rgb_delta": u * (self.value_range[1] - self.value_range[0])}
+
+    def forward(self, x, training=False):
+        return self.apply_transformation(x, self.get_random_transformation(x, training))
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
         lo, hi = self.value_range
-        delta = self._generator().uniform(*self.factor, size=(images.shape[0], 1, 1, 1))
-        z = images + (delta * (hi - lo)).astype(images.dtype)
+        delta = np.asarray(transformation["rgb_delta"]).reshape(-1, 1, 1, 1)
+        z = images + delta.astype(images.dtype)
         inside = (z > lo) & (z < hi)
         return self._from_nhwc(np.clip(z, lo, hi), single), (inside, single)
 

@@ -12,6 +12,13 @@ pixels :math:`\mu_{n,c} = \frac{1}{HW}\sum_{i,j} x_{n,i,j,c}`:
 
 The input is not rescaled to ``value_range``; only the output is clipped.
 
+**The draw** is Keras's, number for number: in training, one
+``keras.random.uniform`` of shape ``(N, 1, 1, 1)`` (``(1, 1, 1)`` for one
+image: the same single number), ``minval`` :math:`1 - f_{lo}`, ``maxval``
+:math:`1 + f_{hi}`, in the layer's dtype, from the layer's ``SeedGenerator``
+(:meth:`RandomContrast.get_random_transformation`). At inference nothing is
+drawn, so a seeded layer gives Keras's NumPy-backend images call for call.
+
 **Backward.** With :math:`m = [v_{lo} < z < v_{hi}]` (the clip passes the
 gradient only where it did not clip) and :math:`\tilde g = m \odot g`,
 
@@ -24,6 +31,7 @@ the second term because every pixel moves the mean.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 
@@ -41,12 +49,30 @@ class RandomContrast(BaseImagePreprocessingLayer):
         self.value_range = value_range
         self._init_seed(seed)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: ``{"contrast_factor": a}``, ``a`` of shape (N, 1, 1, 1); None at inference.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in
+        Keras, for a layer that draws on another's behalf (``RandomColorJitter``).
+        """
         if not training:
+            return None
+        batch = self._to_nhwc(images)[0].shape[0]
+        lo, hi = self.factor
+        a = keras_random.uniform((batch, 1, 1, 1), minval=1.0 - lo, maxval=1.0 + hi,
+                                 dtype=self.dtype,
+                                 seed=self.generator if seed is None else seed)
+        return {"contrast_factor": a}
+
+    def forward(self, x, training=False):
+        return self.apply_transformation(x, self.get_random_transformation(x, training))
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        lo, hi = self.factor
-        a = self._generator().uniform(1.0 - lo, 1.0 + hi, size=(images.shape[0], 1, 1, 1))
+        a = np.asarray(transformation["contrast_factor"]).reshape(-1, 1, 1, 1)
         a = a.astype(images.dtype)
         mean = images.mean(axis=(1, 2), keepdims=True)
         z = (images - mean) * a + mean

@@ -15,8 +15,16 @@ every channel:
 input channel through the weights :math:`w`:
 :math:`\partial L/\partial x_c = w_c \sum_{c'} \partial L/\partial y_{c'}`;
 the others pass the gradient unchanged.
+
+**The draw** is Keras's, number for number: ``keras.random.uniform((N,), 0,
+1)`` in float32 from the layer's ``SeedGenerator`` (:math:`N = 1` for one
+image), compared with :math:`p` in float32. Keras draws it **at inference
+too** (and then leaves the images alone), so the generator moves on with every
+call, ``training=False`` included; so does this layer's.
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer, _is_number
@@ -38,14 +46,28 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         self.factor = factor
         self._init_seed(seed)
 
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: the (N, 1, 1, 1) booleans :math:`u_n < p`, whatever ``training`` is.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in Keras.
+        """
+        batch = self._to_nhwc(images)[0].shape[0]
+        u = keras_random.uniform((batch,), minval=0, maxval=1,
+                                 seed=self.generator if seed is None else seed)
+        return (u < self.factor)[:, None, None, None]
+
     def forward(self, x, training=False):
-        if not training:
+        transformation = self.get_random_transformation(x, training)
+        return self.apply_transformation(x, transformation if training else None)
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
         channels = images.shape[-1]
         check_channels(type(self).__name__, channels)
-        apply = self._generator().uniform(0, 1, size=images.shape[0]) < self.factor
-        apply = apply[:, None, None, None]
+        apply = np.asarray(transformation).reshape(-1, 1, 1, 1)
         gray = rgb_to_grayscale(images)
         y = np.where(apply, gray, images)           # gray broadcasts to every channel
         return self._from_nhwc(y, single), (apply, channels, single)

@@ -23,8 +23,17 @@ derivative (``rgb_to_hsv_backward``, ``hsv_to_rgb_backward``); the shift and
 the wrap have derivative 1, the range maps scale by
 :math:`v_{hi} - v_{lo}` and back. Smooth except where the maximum or the
 minimum channel changes, or a ramp of ``hsv_to_rgb`` bends (kinks of measure zero).
+
+**The draws** are Keras's, number for number, from the layer's
+``SeedGenerator``: ``keras.random.uniform((N,))`` for the :math:`u_n`, then
+``keras.random.uniform((N,), f_lo, f_hi)`` for the :math:`a_n`, both float32
+(:math:`N = 1` for one image). Keras draws them **at inference too** (and
+then leaves the images alone), so the generator moves on with every call,
+``training=False`` included; so does this layer's.
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
@@ -45,19 +54,33 @@ class RandomHue(BaseImagePreprocessingLayer):
         self.value_range = value_range
         self._init_seed(seed)
 
-    def draw_shifts(self, batch):
-        """:math:`\\delta_n = \\pm a_n / 2`, one per image."""
-        generator = self._generator()
-        sign = np.where(generator.uniform(0, 1, size=batch) > 0.5, -1.0, 1.0)
-        return sign * generator.uniform(*self.factor, size=batch) * 0.5
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's two draws: ``{"factor": delta}``, :math:`\\delta_n = \\pm a_n / 2`, shape (N,).
+
+        Drawn whatever ``training`` is, as Keras does. ``seed`` (a
+        ``SeedGenerator``) replaces the layer's own generator, as in Keras, for a
+        layer that draws on another's behalf (``RandomColorJitter``).
+        """
+        batch = self._to_nhwc(images)[0].shape[0]
+        seed = self.generator if seed is None else seed
+        u = keras_random.uniform((batch,), seed=seed)
+        sign = np.where(u > 0.5, -np.ones_like(u), np.ones_like(u))
+        a = keras_random.uniform((batch,), minval=self.factor[0], maxval=self.factor[1],
+                                 seed=seed)
+        return {"factor": sign * a * 0.5}
 
     def forward(self, x, training=False):
-        if not training:
+        transformation = self.get_random_transformation(x, training)
+        return self.apply_transformation(x, transformation if training else None)
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
         check_channels(type(self).__name__, images.shape[-1], allowed=(3,))
         lo, hi = self.value_range
-        shift = self.draw_shifts(images.shape[0]).astype(images.dtype)[:, None, None]
+        shift = np.asarray(transformation["factor"]).reshape(-1, 1, 1).astype(images.dtype)
         hsv, hsv_cache = rgb_to_hsv((images - lo) / (hi - lo))
         hue = hsv[..., 0] + shift
         hue = np.where(hue > 1.0, hue - 1.0, hue)

@@ -14,8 +14,15 @@ Keras subtracts from the *upper* end of ``value_range`` only
 does not start at 0 the result leaves the range; kept as Keras has it.
 ``factor`` lies in [0, 1]; the default ``1.0`` means :math:`p \sim U[0, 1)`,
 so about half the images are inverted.
+
+**The draws** are Keras's, number for number, from the layer's
+``SeedGenerator``: ``keras.random.uniform((N,), f_lo, f_hi)`` for the
+:math:`p_n`, then ``keras.random.uniform((N,), 0, 1)`` for the :math:`u_n`,
+both float32 (:math:`N = 1` for one image). At inference nothing is drawn.
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
@@ -34,15 +41,29 @@ class RandomInvert(BaseImagePreprocessingLayer):
         self.value_range = value_range
         self._init_seed(seed)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's two draws: ``{"apply_inversion": u < p}`` of shape (N,); None at inference.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in Keras.
+        """
         if not training:
+            return None
+        batch = self._to_nhwc(images)[0].shape[0]
+        seed = self.generator if seed is None else seed
+        probability = keras_random.uniform((batch,), minval=self.factor[0],
+                                           maxval=self.factor[1], seed=seed)
+        threshold = keras_random.uniform((batch,), minval=0, maxval=1, seed=seed)
+        return {"apply_inversion": threshold < probability}
+
+    def forward(self, x, training=False):
+        return self.apply_transformation(x, self.get_random_transformation(x, training))
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        n = images.shape[0]
-        generator = self._generator()
-        probability = generator.uniform(*self.factor, size=n)
-        threshold = generator.uniform(0, 1, size=n)
-        invert = (threshold < probability)[:, None, None, None]
+        invert = np.asarray(transformation["apply_inversion"]).reshape(-1, 1, 1, 1)
         y = np.where(invert, self.value_range[1] - images, images)
         return self._from_nhwc(y.astype(images.dtype), single), (invert, single)
 

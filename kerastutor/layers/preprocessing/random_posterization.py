@@ -18,8 +18,19 @@ derivative is 0 almost everywhere and undefined at the steps. Keras's autograd
 gives no gradient at all (the cast to ``uint8`` cuts the graph). The backward
 here returns that zero (the identity at inference, where the layer is the
 identity), so the layer can sit at the front of a model that is trained.
+
+**The draw** is Keras's, number for number: ``keras.random.randint((N,),
+f_lo, f_hi, dtype="uint8")`` from the layer's ``SeedGenerator``
+(:math:`N = 1` for one image), and no draw at all when the two ends are
+equal. Keras draws it **at inference too** (and then leaves the images alone),
+so the generator moves on with every call, ``training=False`` included; so does
+this layer's. As in Keras, a ``value_range`` of (0, 255) is not mapped at all
+(the map would be the identity up to round-off, which can move a value across
+an integer before the cast to 8 bits).
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
@@ -39,20 +50,36 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         self.value_range = check_value_range(type(self).__name__, value_range)
         self._init_seed(seed)
 
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: ``{"shift_factor": 8 - b}``, uint8 of shape (N,), whatever ``training`` is.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in Keras.
+        """
+        batch = self._to_nhwc(images)[0].shape[0]
+        low, high = int(self.factor[0]), int(self.factor[1])
+        if low != high:
+            bits = keras_random.randint((batch,), minval=low, maxval=high, dtype="uint8",
+                                        seed=self.generator if seed is None else seed)
+        else:
+            bits = np.ones((batch,), dtype="uint8") * low
+        return {"shift_factor": 8 - bits}
+
     def forward(self, x, training=False):
-        if not training:
+        transformation = self.get_random_transformation(x, training)
+        return self.apply_transformation(x, transformation if training else None)
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        n = images.shape[0]
-        low, high = int(self.factor[0]), int(self.factor[1])
-        bits = self._generator().integers(low, high, size=n) if low != high \
-            else np.full(n, low)
-        shift = (8 - bits).astype(np.uint8)[:, None, None, None]
+        shift = np.asarray(transformation["shift_factor"], dtype=np.uint8).reshape(-1, 1, 1, 1)
         lo, hi = self.value_range
-        as_bytes = ((images - lo) / (hi - lo) * 255).astype(np.uint8)
-        q = (as_bytes >> shift) << shift
-        y = (q.astype(images.dtype) / 255 * (hi - lo) + lo).astype(images.dtype)
-        return self._from_nhwc(y, single), single
+        mapped = (lo, hi) != (0, 255)           # Keras skips the identity map
+        as_bytes = ((images - lo) / (hi - lo) * 255 if mapped else images).astype(np.uint8)
+        q = ((as_bytes >> shift) << shift).astype(images.dtype)
+        y = q / 255 * (hi - lo) + lo if mapped else q
+        return self._from_nhwc(y.astype(images.dtype), single), single
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -21,8 +21,16 @@ with ``value_range=(0, 1)`` for a textbook saturation change.
 **Backward.** ``hsv_to_rgb_backward`` gives :math:`\partial L/\partial(H, S', V)`;
 :math:`\partial L/\partial S = a_n [v_{lo} < a_n S < v_{hi}]\,\partial L/\partial S'`;
 ``rgb_to_hsv_backward`` carries all three back to RGB.
+
+**The draw** is Keras's, number for number: ``keras.random.uniform((N,),
+f_lo, f_hi)`` in float32 from the layer's ``SeedGenerator`` (:math:`N = 1` for
+one image), and :math:`a_n` computed from it in float32. Keras draws it **at
+inference too** (and then leaves the images alone), so the generator moves on
+with every call, ``training=False`` included; so does this layer's.
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
@@ -45,13 +53,29 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         self.value_range = check_value_range(type(self).__name__, value_range)
         self._init_seed(seed)
 
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: ``{"factor": a}``, :math:`a_n = f_n / (1 - f_n + \\epsilon)`, shape (N,).
+
+        Drawn whatever ``training`` is, as Keras does. ``seed`` (a
+        ``SeedGenerator``) replaces the layer's own generator, as in Keras, for a
+        layer that draws on another's behalf (``RandomColorJitter``).
+        """
+        batch = self._to_nhwc(images)[0].shape[0]
+        f = keras_random.uniform((batch,), minval=self.factor[0], maxval=self.factor[1],
+                                 seed=self.generator if seed is None else seed)
+        return {"factor": f / (1 - f + EPSILON)}
+
     def forward(self, x, training=False):
-        if not training:
+        transformation = self.get_random_transformation(x, training)
+        return self.apply_transformation(x, transformation if training else None)
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
         check_channels(type(self).__name__, images.shape[-1], allowed=(3,))
-        f = self._generator().uniform(*self.factor, size=(images.shape[0], 1, 1))
-        a = (f / (1 - f + EPSILON)).astype(images.dtype)
+        a = np.asarray(transformation["factor"]).reshape(-1, 1, 1).astype(images.dtype)
         hsv, hsv_cache = rgb_to_hsv(images)
         scaled = hsv[..., 1] * a
         lo, hi = self.value_range

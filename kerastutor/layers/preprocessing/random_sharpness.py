@@ -20,8 +20,16 @@ Per image :math:`f_n \sim U[f_{lo}, f_{hi})` (``factor`` in [0, 1]) and
 the kernel turned by 180 degrees (the adjoint of the convolution):
 
 .. math:: \frac{\partial L}{\partial x} = s_n\,\tilde g + (1 - s_n)\, K^\top * \tilde g .
+
+**The draw** is Keras's, number for number: ``keras.random.uniform((N,),
+f_lo, f_hi)`` in float32 from the layer's ``SeedGenerator`` (:math:`N = 1` for
+one image). Keras draws it **at inference too** (and then leaves the images
+alone), so the generator moves on with every call, ``training=False``
+included; so does this layer's.
 """
 import numpy as np
+
+from kerastutor import random as keras_random
 
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
@@ -44,11 +52,26 @@ class RandomSharpness(BaseImagePreprocessingLayer):
         self.value_range = check_value_range(type(self).__name__, value_range)
         self._init_seed(seed)
 
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's draw: ``{"factor": f}`` of shape (N,), whatever ``training`` is.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in Keras.
+        """
+        batch = self._to_nhwc(images)[0].shape[0]
+        f = keras_random.uniform((batch,), minval=self.factor[0], maxval=self.factor[1],
+                                 seed=self.generator if seed is None else seed)
+        return {"factor": f}
+
     def forward(self, x, training=False):
-        if not training:
+        transformation = self.get_random_transformation(x, training)
+        return self.apply_transformation(x, transformation if training else None)
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        f = self._generator().uniform(*self.factor, size=(images.shape[0], 1, 1, 1))
+        f = np.asarray(transformation["factor"]).reshape(-1, 1, 1, 1)
         s = (2 * f).astype(images.dtype)
         kernel = SMOOTH_KERNEL.astype(images.dtype)
         z = images + (1 - s) * (depthwise_conv_same(images, kernel) - images)

@@ -15,6 +15,13 @@ Keras's draws, kept: :math:`\alpha_n \sim U[a_{lo},\, 255\, a_{hi})` and
 With the defaults (both factors 0) :math:`t = 0`, so every pixel is inverted:
 :math:`\hat y = 255 - \hat x`. A number :math:`f` means :math:`[0, f]`.
 
+**The draws** are Keras's, number for number, from the layer's
+``SeedGenerator``: ``keras.random.uniform`` of shape ``(N, 1, 1, 1)``
+(``(1, 1, 1)`` for one image) for the :math:`\alpha_n`, then the same for the
+:math:`t_n`, both in the layer's dtype -- drawn even when a factor is 0 (a
+draw on :math:`[0, 0)` is 0, but it moves the generator on). At inference
+nothing is drawn. As in Keras, a ``value_range`` of (0, 255) is not mapped.
+
 Not random in Keras's sense of "augmentation only", but like Keras the layer
 changes images only while training: at inference it is the identity.
 
@@ -28,6 +35,7 @@ Keras's autograd gives it): the range maps cancel, so
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer, _is_number
 from kerastutor.layers.preprocessing.color_conversions import check_value_range
@@ -58,23 +66,41 @@ class Solarization(BaseImagePreprocessingLayer):
             raise ValueError(message)
         return tuple(sorted(values))
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, images, training=True, seed=None):
+        """Keras's two draws: ``{"additions", "thresholds"}``, each (N, 1, 1, 1); None at inference.
+
+        ``seed`` (a ``SeedGenerator``) replaces the layer's own generator, as in Keras.
+        """
         if not training:
+            return None
+        batch = self._to_nhwc(images)[0].shape[0]
+        seed = self.generator if seed is None else seed
+        (a_lo, a_hi), (t_lo, t_hi) = self.addition_factor, self.threshold_factor
+        shape = (batch, 1, 1, 1)
+        additions = keras_random.uniform(shape, minval=a_lo, maxval=a_hi * 255,
+                                         dtype=self.dtype, seed=seed)
+        thresholds = keras_random.uniform(shape, minval=t_lo, maxval=t_hi * 255,
+                                          dtype=self.dtype, seed=seed)
+        return {"additions": additions, "thresholds": thresholds}
+
+    def forward(self, x, training=False):
+        return self.apply_transformation(x, self.get_random_transformation(x, training))
+
+    def apply_transformation(self, x, transformation):
+        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        if transformation is None:
             return x, None
         images, single = self._to_nhwc(x)
-        shape = (images.shape[0], 1, 1, 1)
-        generator = self._generator()
-        addition = generator.uniform(self.addition_factor[0], self.addition_factor[1] * 255,
-                                     size=shape).astype(images.dtype)
-        threshold = generator.uniform(self.threshold_factor[0],
-                                      self.threshold_factor[1] * 255,
-                                      size=shape).astype(images.dtype)
+        addition = np.asarray(transformation["additions"]).reshape(-1, 1, 1, 1)
+        threshold = np.asarray(transformation["thresholds"]).reshape(-1, 1, 1, 1)
+        addition, threshold = addition.astype(images.dtype), threshold.astype(images.dtype)
         lo, hi = self.value_range
-        shifted = (images - lo) / (hi - lo) * 255 + addition
+        mapped = (lo, hi) != (0, 255)           # Keras skips the identity map
+        shifted = ((images - lo) / (hi - lo) * 255 if mapped else images) + addition
         z = np.clip(shifted, 0, 255)
         below = z < threshold
         y_hat = np.where(below, z, 255 - z)
-        y = (y_hat / 255 * (hi - lo) + lo).astype(images.dtype)
+        y = (y_hat / 255 * (hi - lo) + lo if mapped else y_hat).astype(images.dtype)
         slope = np.where((shifted > 0) & (shifted < 255), np.where(below, 1, -1), 0)
         return self._from_nhwc(y, single), (slope.astype(images.dtype), single)
 

@@ -5,16 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.color_conversions import hsv_to_rgb, rgb_to_hsv
 from kerastutor.layers.preprocessing.random_hue import RandomHue
-
-
-class Draws:
-    def __init__(self, *values):
-        self.values = list(values)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return np.asarray(self.values.pop(0), dtype=np.float64).reshape(size)
 
 
 def test_hsv_by_hand_and_round_trip():
@@ -28,11 +21,24 @@ def test_hsv_by_hand_and_round_trip():
 def test_a_third_of_a_turn_by_hand():
     x = np.array([[[[255.0, 0.0, 0.0]]]])                     # red
     layer = RandomHue(1.0)
-    layer._rng = Draws([0.2], [2 / 3])                        # + (2/3)/2 = 1/3 turn
-    np.testing.assert_allclose(layer(x)[0, 0, 0], [0, 255, 0], atol=1e-3)   # green
-    layer._rng = Draws([0.7], [2 / 3])                        # - 1/3 turn
-    np.testing.assert_allclose(layer(x)[0, 0, 0], [0, 0, 255], atol=1e-3)   # blue
+    y, _ = layer.apply_transformation(x, {"factor": np.array([1 / 3])})    # + 1/3 turn
+    np.testing.assert_allclose(y[0, 0, 0], [0, 255, 0], atol=1e-3)         # green
+    y, _ = layer.apply_transformation(x, {"factor": np.array([-1 / 3])})   # - 1/3 turn
+    np.testing.assert_allclose(y[0, 0, 0], [0, 0, 255], atol=1e-3)         # blue
     np.testing.assert_array_equal(RandomHue(0.5)(x, training=False), x)
+
+
+def test_draws_are_keras_random_and_happen_at_inference_too():
+    layer = RandomHue((0.2, 0.6), seed=7)
+    x = np.zeros((5, 2, 2, 3), "float32")
+    generator = keras_random.SeedGenerator(7)           # the layer's own, replayed
+    u = keras_random.uniform((5,), seed=generator)     # the direction, then the size
+    a = keras_random.uniform((5,), 0.2, 0.6, seed=generator)
+    np.testing.assert_array_equal(layer.get_random_transformation(x)["factor"],
+                                  np.where(u > 0.5, -1, 1) * a * 0.5)
+    assert layer.generator.state.value.tolist() == [7, 2]
+    layer(x, training=False)                           # Keras draws here too
+    assert layer.generator.state.value.tolist() == [7, 4]
 
 
 def test_keeps_saturation_and_value():

@@ -8,21 +8,18 @@ from kerastutor import gradcheck
 from kerastutor.layers.preprocessing.solarization import Solarization
 
 
-class Draws:
-    def __init__(self, *values):
-        self.values = list(values)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return np.broadcast_to(np.asarray(self.values.pop(0), dtype=np.float64), size)
-
-
 def test_by_hand_and_inference():
     x = np.array([[[[0.], [59.], [200.], [255.]]]], "float32")
     np.testing.assert_array_equal(Solarization()(x)[0, 0, :, 0], [255, 196, 55, 0])
     layer = Solarization(0.5, 0.5)
-    layer._rng = Draws(10.0, 100.0)                          # add 10, threshold 100
-    np.testing.assert_array_equal(layer(x)[0, 0, :, 0], [10, 69, 45, 0])
-    np.testing.assert_array_equal(Solarization()(x, training=False), x)
+    y, _ = layer.apply_transformation(x, {"additions": np.array([10.0]),      # add 10,
+                                          "thresholds": np.array([100.0])})  # threshold 100
+    np.testing.assert_array_equal(y[0, 0, :, 0], [10, 69, 45, 0])
+    layer = Solarization(seed=2)
+    np.testing.assert_array_equal(layer(x, training=False), x)
+    assert layer.generator.state.value.tolist() == [2, 0]       # no draw at inference
+    layer(x)                                                    # two draws, both 0 here
+    assert layer.generator.state.value.tolist() == [2, 2]
 
 
 def test_only_the_upper_end_is_scaled():
