@@ -52,12 +52,14 @@ class RandomBrightness(BaseImagePreprocessingLayer):
                                  seed=self.generator if seed is None else seed)
         return {"rgb_delta": u * (self.value_range[1] - self.value_range[0])}
 
-    def forward(self, x, training=False):
-        return self.apply_transformation(x, self.get_random_transformation(x, training))
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         lo, hi = self.value_range
@@ -65,6 +67,17 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         z = images + delta.astype(images.dtype)
         inside = (z > lo) & (z < hi)
         return self._from_nhwc(np.clip(z, lo, hi), single), (inside, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

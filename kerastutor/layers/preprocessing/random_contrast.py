@@ -64,12 +64,14 @@ class RandomContrast(BaseImagePreprocessingLayer):
                                  seed=self.generator if seed is None else seed)
         return {"contrast_factor": a}
 
-    def forward(self, x, training=False):
-        return self.apply_transformation(x, self.get_random_transformation(x, training))
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         a = np.asarray(transformation["contrast_factor"]).reshape(-1, 1, 1, 1)
@@ -79,6 +81,17 @@ class RandomContrast(BaseImagePreprocessingLayer):
         y = np.clip(z, self.value_range[0], self.value_range[1])
         inside = (z > self.value_range[0]) & (z < self.value_range[1])
         return self._from_nhwc(y, single), (a, inside, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

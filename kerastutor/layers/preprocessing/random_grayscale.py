@@ -56,13 +56,14 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
                                  seed=self.generator if seed is None else seed)
         return (u < self.factor)[:, None, None, None]
 
-    def forward(self, x, training=False):
-        transformation = self.get_random_transformation(x, training)
-        return self.apply_transformation(x, transformation if training else None)
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         channels = images.shape[-1]
@@ -71,6 +72,17 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         gray = rgb_to_grayscale(images)
         y = np.where(apply, gray, images)           # gray broadcasts to every channel
         return self._from_nhwc(y, single), (apply, channels, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

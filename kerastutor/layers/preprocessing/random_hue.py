@@ -69,13 +69,14 @@ class RandomHue(BaseImagePreprocessingLayer):
                                  seed=seed)
         return {"factor": sign * a * 0.5}
 
-    def forward(self, x, training=False):
-        transformation = self.get_random_transformation(x, training)
-        return self.apply_transformation(x, transformation if training else None)
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         check_channels(type(self).__name__, images.shape[-1], allowed=(3,))
@@ -89,6 +90,17 @@ class RandomHue(BaseImagePreprocessingLayer):
         inside = (rgb >= 0) & (rgb <= 1)
         y = (np.clip(rgb, 0, 1) * (hi - lo) + lo).astype(images.dtype)
         return self._from_nhwc(y, single), (hsv_cache, rgb_cache, inside, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -55,17 +55,30 @@ class RandomInvert(BaseImagePreprocessingLayer):
         threshold = keras_random.uniform((batch,), minval=0, maxval=1, seed=seed)
         return {"apply_inversion": threshold < probability}
 
-    def forward(self, x, training=False):
-        return self.apply_transformation(x, self.get_random_transformation(x, training))
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         invert = np.asarray(transformation["apply_inversion"]).reshape(-1, 1, 1, 1)
         y = np.where(invert, self.value_range[1] - images, images)
         return self._from_nhwc(y.astype(images.dtype), single), (invert, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

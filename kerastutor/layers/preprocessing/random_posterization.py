@@ -64,13 +64,14 @@ class RandomPosterization(BaseImagePreprocessingLayer):
             bits = np.ones((batch,), dtype="uint8") * low
         return {"shift_factor": 8 - bits}
 
-    def forward(self, x, training=False):
-        transformation = self.get_random_transformation(x, training)
-        return self.apply_transformation(x, transformation if training else None)
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         shift = np.asarray(transformation["shift_factor"], dtype=np.uint8).reshape(-1, 1, 1, 1)
@@ -80,6 +81,17 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         q = ((as_bytes >> shift) << shift).astype(images.dtype)
         y = q / 255 * (hi - lo) + lo if mapped else q
         return self._from_nhwc(y.astype(images.dtype), single), single
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

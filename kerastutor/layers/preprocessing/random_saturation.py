@@ -65,13 +65,14 @@ class RandomSaturation(BaseImagePreprocessingLayer):
                                  seed=self.generator if seed is None else seed)
         return {"factor": f / (1 - f + EPSILON)}
 
-    def forward(self, x, training=False):
-        transformation = self.get_random_transformation(x, training)
-        return self.apply_transformation(x, transformation if training else None)
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         check_channels(type(self).__name__, images.shape[-1], allowed=(3,))
@@ -83,6 +84,17 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         saturation = np.clip(scaled, lo, hi)
         rgb, rgb_cache = hsv_to_rgb(np.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
         return self._from_nhwc(rgb, single), (a, inside, hsv_cache, rgb_cache, single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -83,12 +83,14 @@ class Solarization(BaseImagePreprocessingLayer):
                                           dtype=self.dtype, seed=seed)
         return {"additions": additions, "thresholds": thresholds}
 
-    def forward(self, x, training=False):
-        return self.apply_transformation(x, self.get_random_transformation(x, training))
+    def forward(self, x, training=False, transformation=None):
+        """Draw (:meth:`get_random_transformation`), then transform with the drawn numbers.
 
-    def apply_transformation(self, x, transformation):
-        """The forward pass with given draws: ``(y, cache)``; ``None`` is the identity."""
+        ``transformation`` gives the draws instead (see :meth:`apply_transformation`).
+        """
         if transformation is None:
+            transformation = self.get_random_transformation(x, training)
+        if not training:
             return x, None
         images, single = self._to_nhwc(x)
         addition = np.asarray(transformation["additions"]).reshape(-1, 1, 1, 1)
@@ -103,6 +105,17 @@ class Solarization(BaseImagePreprocessingLayer):
         y = (y_hat / 255 * (hi - lo) + lo if mapped else y_hat).astype(images.dtype)
         slope = np.where((shifted > 0) & (shifted < 255), np.where(below, 1, -1), 0)
         return self._from_nhwc(y, single), (slope.astype(images.dtype), single)
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:
