@@ -5,7 +5,10 @@ offset pair is drawn for the whole batch,
 
 .. math:: h_0 = \lfloor U[0,\, H - h + 1) \rfloor,\quad
           w_0 = \lfloor U[0,\, W - w + 1) \rfloor,\qquad
-          y_{n,i,j,c} = x_{n,\, h_0+i,\, w_0+j,\, c};
+          y_{n,i,j,c} = x_{n,\, h_0+i,\, w_0+j,\, c}
+
+(two scalar float32 ``keras.random.uniform`` draws from the layer's
+``SeedGenerator``, :math:`h_0` first, truncated to integers -- Keras's draws);
 
 otherwise the offsets are those of the centred aspect-ratio window, and a
 slice that comes out smaller than ``(height, width)`` is bilinearly resized.
@@ -13,7 +16,9 @@ At inference the layer returns its input **unchanged** (Keras's behaviour:
 it does not even centre-crop). Backward: the gradient pasted back into the
 window (or the transposed resize).
 """
-from kerastutor import backend
+import random as python_random
+
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 from kerastutor.layers.preprocessing.resizing import ResizeMap, aspect_crop_box
@@ -30,9 +35,13 @@ class RandomCrop(BaseImagePreprocessingLayer):
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         super().__init__(data_format=data_format, name=name, **kwargs)
         self.height, self.width = int(height), int(width)
-        if seed is None:                  # Keras stores a drawn default seed in the config
-            seed = int(backend.rng().integers(0, 2**31 - 1))
+        # Keras's quirk, kept: an unseeded layer stores a drawn seed for its config
+        # (Python's random, as keras.random's default seeds), but its SeedGenerator is
+        # made from ``None`` -- a second, different draw -- so the stored seed does not
+        # reproduce the layer's crops.
+        config_seed = python_random.randint(1, int(1e9)) if seed is None else seed
         self._init_seed(seed)
+        self.seed = config_seed
 
     def forward(self, x, training=False):
         if not training:
@@ -40,9 +49,10 @@ class RandomCrop(BaseImagePreprocessingLayer):
         images, single = self._to_nhwc(x)
         height, width = images.shape[1:3]
         if height > self.height and width > self.width:
-            rng = self._generator()
-            top = int(rng.uniform(0, height - self.height + 1))
-            left = int(rng.uniform(0, width - self.width + 1))
+            top = int(keras_random.uniform((), maxval=float(height - self.height + 1),
+                                           seed=self.generator))
+            left = int(keras_random.uniform((), maxval=float(width - self.width + 1),
+                                            seed=self.generator))
         else:
             top, left, _, _ = aspect_crop_box(height, width, self.height, self.width)
         # Keras slices [top:top+h, left:left+w], which may run past the edge.

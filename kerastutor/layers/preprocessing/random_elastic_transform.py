@@ -24,6 +24,14 @@ whole batch is clipped to ``value_range``:
 
 .. math:: y = \operatorname{clip}\big(\text{apply}\ ?\ S_\Delta x : x,\ v_{lo}, v_{hi}\big).
 
+**The draws** are Keras's, four on the layer's ``SeedGenerator`` in this order
+(``keras.random``, float32): :math:`p` (shape ``(N,)``), :math:`u` (shape
+``(N,)``; an image is distorted when :math:`u < p`), :math:`d` (a scalar), and
+one key for the noise, from which :math:`\xi_x` then :math:`\xi_y` are read
+(one ``normal`` of shape ``(2, N, H, W)`` reads the same numbers). As in Keras,
+:math:`\alpha` and :math:`\sigma` are float32, so the kernel length
+:math:`\lfloor 6\sigma \rfloor` is Keras's too.
+
 **Backward:** with the field fixed the sampling :math:`S_\Delta` is linear,
 so :math:`\partial L/\partial x = S_\Delta^\top\big([v_{lo} \le z \le v_{hi}]\,
 \partial L/\partial y\big)` for distorted images (:math:`z` the value before
@@ -31,6 +39,7 @@ the clip), the masked gradient itself for the others.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 from kerastutor.layers.preprocessing.resampling import AffineSampler, FILL_MODES
@@ -95,13 +104,17 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
 
     def sample_field(self, batch, height, width):
         """Which images to distort, and the input coordinates ``(row_in, col_in)``."""
-        rng = self._generator()
-        probability = rng.uniform(*self.factor, size=batch)
-        apply = rng.uniform(0.0, 1.0, size=batch) < probability
-        strength = rng.uniform(*self.scale)
-        alpha = max(height, width) * 0.1 * strength
-        sigma = min(height, width) * 0.05 * strength
-        noise = rng.standard_normal(size=(2, batch, height, width)) * sigma
+        low, high = self.factor
+        probability = keras_random.uniform((batch,), minval=low, maxval=high,
+                                           seed=self.generator)
+        apply = keras_random.uniform((batch,), seed=self.generator) < probability
+        low, high = self.scale
+        strength = keras_random.uniform((), minval=low, maxval=high, dtype=self.dtype,
+                                        seed=self.generator)
+        alpha = max(height, width) * (0.1 * strength)         # float32, as in Keras
+        sigma = min(height, width) * (0.05 * strength)
+        noise = keras_random.normal((2, batch, height, width), dtype=self.dtype,
+                                    seed=self.generator) * sigma
         rows, cols = gaussian_band_matrix(height, sigma), gaussian_band_matrix(width, sigma)
         dx, dy = np.einsum("ih,jw,fnhw->fnij", rows, cols, noise, optimize=True)
         r, c = np.meshgrid(np.arange(height, dtype=np.float64),

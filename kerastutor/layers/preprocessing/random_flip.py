@@ -1,6 +1,9 @@
 r"""RandomFlip: mirror each image with probability 1/2 while training.
 
-One draw per image, :math:`f_n = [u_n \le 0.5]`, :math:`u_n \sim U[0, 1)`:
+One draw per image, :math:`f_n = [u_n \le 0.5]`, :math:`u_n \sim U[0, 1)`
+(``keras.random.uniform`` of shape ``(N, 1, 1, 1)``, or ``(1, 1, 1)`` for one
+image, from the layer's ``SeedGenerator`` -- Keras's draw, so a seeded layer
+flips the images Keras's NumPy backend flips):
 
 .. math::
 
@@ -13,6 +16,7 @@ its own transpose, so the backward pass flips the gradient the same way.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 
@@ -48,7 +52,9 @@ class RandomFlip(BaseImagePreprocessingLayer):
         if not training:
             return x, None
         images, single = self._to_nhwc(x)
-        flips = self._generator().uniform(size=images.shape[0]) <= 0.5
+        shape = (1, 1, 1) if single else (images.shape[0], 1, 1, 1)
+        draws = keras_random.uniform(shape, seed=self.generator)
+        flips = draws.reshape(-1) <= 0.5
         return self._from_nhwc(self._flip(images, flips), single), (flips, single)
 
     def backward(self, cache, grad_out):

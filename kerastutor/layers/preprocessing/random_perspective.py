@@ -8,6 +8,10 @@ move to
 .. math:: e_k = s_k \odot (1 + \delta_k), \qquad \delta_k \sim U[-\tfrac{s}{2}, \tfrac{s}{2})^2
 
 (``scale`` :math:`s`; so, as in Keras, the corner (0, 0) never moves). The
+draws are Keras's: three ``keras.random.uniform`` calls on the layer's
+``SeedGenerator`` -- :math:`p` of shape ``(N,)``, :math:`u` of shape
+``(N,)``, :math:`\delta` of shape ``(N, 4, 2)`` in the layer's dtype -- so
+a seeded layer warps as Keras's NumPy backend does. The
 homography :math:`H` that sends each output corner :math:`e_k` back to its
 input corner :math:`s_k` solves the 8x8 linear system (two rows per corner)
 
@@ -33,6 +37,7 @@ images left alone pass their gradient through unchanged.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer
 from kerastutor.layers.preprocessing.resampling import AffineSampler
@@ -103,12 +108,15 @@ class RandomPerspective(BaseImagePreprocessingLayer):
 
     def sample_corners(self, batch, height, width):
         """Which images to warp, and their ``(N, 4, 2)`` start and end corners."""
-        rng = self._generator()
-        probability = rng.uniform(*self.factor, size=batch)
-        apply = rng.uniform(0.0, 1.0, size=batch) < probability
-        delta = rng.uniform(-0.5 * self.scale, 0.5 * self.scale, size=(batch, 4, 2))
+        low, high = self.factor
+        probability = keras_random.uniform((batch,), minval=low, maxval=high,
+                                           seed=self.generator)
+        apply = keras_random.uniform((batch,), seed=self.generator) < probability
+        delta = keras_random.uniform((batch, 4, 2), minval=-0.5 * self.scale,
+                                     maxval=0.5 * self.scale, dtype=self.dtype,
+                                     seed=self.generator)
         start = np.array([[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1],
-                          [width - 1, height - 1]])
+                          [width - 1, height - 1]], dtype=self.dtype)
         start = np.broadcast_to(start, (batch, 4, 2))
         return apply, start, start + start * delta
 

@@ -4,8 +4,10 @@ r"""RandomRotation: turn each image by a random angle about its centre.
 
     \theta \sim U[360 f_{lo},\, 360 f_{hi})\ \text{degrees (positive: counter-clockwise)},
 
-and the output pixel :math:`(r, c)` reads the input at the rotated point
-(about the centre :math:`(c_x, c_y) = (\frac{W-1}{2}, \frac{H-1}{2})`):
+one angle per image (``keras.random.uniform`` of shape ``(N,)`` from the
+layer's ``SeedGenerator``, float32, as Keras draws it), and the output pixel
+:math:`(r, c)` reads the input at the rotated point (about the centre
+:math:`(c_x, c_y) = (\frac{W-1}{2}, \frac{H-1}{2})`):
 
 .. math::
 
@@ -22,6 +24,7 @@ transpose is the backward pass.
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import RandomAffineLayer
 
 
@@ -51,7 +54,8 @@ class RandomRotation(RandomAffineLayer):
 
     def sample_matrices(self, batch, height, width):
         lo, hi = self.factor
-        angles = self._generator().uniform(lo * 360.0, hi * 360.0, size=batch)
+        angles = keras_random.uniform((batch,), minval=lo * 360.0, maxval=hi * 360.0,
+                                      seed=self.generator)
         return rotation_matrices(angles, height, width)
 
     def get_config(self):

@@ -7,7 +7,10 @@ Per image :math:`n` a sign and two amounts are drawn,
     \epsilon_n = \begin{cases} -1 & u_n > \tfrac12 \\ +1 & \text{otherwise} \end{cases},
     \quad s_x \sim U[x_{lo}, x_{hi}),\quad s_y \sim U[y_{lo}, y_{hi}),
 
-and the output pixel :math:`(r, c)` reads the input at
+three ``keras.random.uniform`` draws of shape ``(N, 1)`` (in the layer's
+dtype) from its ``SeedGenerator``, in Keras's order -- :math:`u`, then
+:math:`s_y`, then :math:`s_x` -- and the output pixel :math:`(r, c)` reads
+the input at
 
 .. math::
 
@@ -28,6 +31,7 @@ is sorted (Keras requires both in :math:`[0, 1]`; kerastutor allows
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
     RandomAffineLayer, _is_number)
 
@@ -73,10 +77,13 @@ class RandomShear(RandomAffineLayer):
         return (-abs(float(factor)), abs(float(factor)))
 
     def sample_matrices(self, batch, height, width):
-        rng = self._generator()
-        sign = np.where(rng.uniform(0.0, 1.0, size=batch) > 0.5, -1.0, 1.0)
-        shear_y = rng.uniform(*self.y_factor, size=batch)
-        shear_x = rng.uniform(*self.x_factor, size=batch)
+        def draw(low, high):
+            return keras_random.uniform((batch, 1), minval=low, maxval=high,
+                                        dtype=self.dtype, seed=self.generator)[:, 0]
+
+        sign = np.where(draw(0.0, 1.0) > 0.5, -1.0, 1.0)
+        shear_y = draw(*self.y_factor)
+        shear_x = draw(*self.x_factor)
         return shear_matrices(sign * shear_x, sign * shear_y)
 
     def get_config(self):

@@ -4,15 +4,17 @@ r"""RandomTranslation: shift each image by a random fraction of its size.
 
     d_y = u_y H,\ u_y \sim U[h_{lo}, h_{hi}), \qquad d_x = u_x W,\ u_x \sim U[w_{lo}, w_{hi}),
 
-and the output pixel :math:`(r, c)` reads the input at
-:math:`(r - d_y,\; c - d_x)`: a **positive** factor moves the content
-**down/right**. A fractional shift interpolates (bilinear or nearest);
-uncovered pixels follow ``fill_mode``
+drawn per image as Keras draws them (``keras.random.uniform`` of shape
+``(N, 1)`` from the layer's ``SeedGenerator``, :math:`u_y` first), and the
+output pixel :math:`(r, c)` reads the input at :math:`(r - d_y,\; c - d_x)`:
+a **positive** factor moves the content **down/right**. A fractional shift
+interpolates (bilinear or nearest); uncovered pixels follow ``fill_mode``
 (:class:`~kerastutor.layers.preprocessing.resampling.AffineSampler`, whose
 transpose is the backward pass).
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import RandomAffineLayer
 
 
@@ -55,9 +57,12 @@ class RandomTranslation(RandomAffineLayer):
         return (-abs(float(factor)), abs(float(factor)))
 
     def sample_matrices(self, batch, height, width):
-        rng = self._generator()
-        dy = rng.uniform(*self.height_range, size=batch) * height
-        dx = rng.uniform(*self.width_range, size=batch) * width
+        low, high = self.height_range
+        dy = keras_random.uniform((batch, 1), minval=low, maxval=high,
+                                  seed=self.generator)[:, 0] * height
+        low, high = self.width_range
+        dx = keras_random.uniform((batch, 1), minval=low, maxval=high,
+                                  seed=self.generator)[:, 0] * width
         return translation_matrices(dx, dy)
 
     def get_config(self):

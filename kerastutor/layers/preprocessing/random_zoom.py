@@ -5,7 +5,10 @@ r"""RandomZoom: enlarge or shrink each image about its centre by a random factor
     z_y \sim U[1 + h_{lo},\, 1 + h_{hi}), \qquad z_x \sim U[1 + w_{lo},\, 1 + w_{hi})
     \quad (z_x = z_y \text{ when } \texttt{width\_factor} \text{ is None}),
 
-and the output pixel :math:`(r, c)` reads the input at
+drawn per image as Keras draws them: ``keras.random.uniform`` of shape
+``(N, 1)`` from the layer's ``SeedGenerator``, :math:`z_y` first, then
+:math:`z_x` (no second draw when ``width_factor`` is None); the output pixel
+:math:`(r, c)` reads the input at
 
 .. math::
 
@@ -19,6 +22,7 @@ transpose is the backward pass).
 """
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import RandomAffineLayer
 
 
@@ -63,11 +67,12 @@ class RandomZoom(RandomAffineLayer):
         return (-abs(float(factor)), abs(float(factor)))
 
     def sample_matrices(self, batch, height, width):
-        rng = self._generator()
-        zoom_y = rng.uniform(1.0 + self.height_range[0], 1.0 + self.height_range[1],
-                             size=batch)
-        zoom_x = zoom_y if self.width_range is None else \
-            rng.uniform(1.0 + self.width_range[0], 1.0 + self.width_range[1], size=batch)
+        zoom_y = keras_random.uniform((batch, 1), minval=1.0 + self.height_range[0],
+                                      maxval=1.0 + self.height_range[1],
+                                      seed=self.generator)[:, 0]
+        zoom_x = zoom_y if self.width_range is None else keras_random.uniform(
+            (batch, 1), minval=1.0 + self.width_range[0], maxval=1.0 + self.width_range[1],
+            seed=self.generator)[:, 0]
         return zoom_matrices(zoom_x, zoom_y, height, width)
 
     def get_config(self):

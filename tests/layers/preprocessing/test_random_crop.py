@@ -1,8 +1,11 @@
 """RandomCrop: a random window while training, the input unchanged at inference."""
+import random
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.preprocessing.random_crop import RandomCrop
 
@@ -33,10 +36,30 @@ def test_inference_returns_the_input_and_not_larger_falls_back():
     assert RandomCrop(2, 8)(IMG46, training=True).shape == (1, 2, 8, 1)
 
 
+def test_offsets_are_keras_random_draws():
+    # two scalar uniforms (top, then left) from the layer's SeedGenerator, truncated
+    generator = keras.random.SeedGenerator(8)
+    top = int(keras.random.uniform((), maxval=3.0, seed=generator))
+    left = int(keras.random.uniform((), maxval=4.0, seed=generator))
+    y = RandomCrop(2, 3, seed=8)(IMG46)
+    np.testing.assert_array_equal(y, IMG46[:, top:top + 2, left:left + 3])
+
+
 def test_config_has_a_seed():
     config = RandomCrop(2, 3).get_config()
     assert isinstance(config["seed"], int)
     assert RandomCrop.from_config(config).get_config() == config
+
+
+def test_unseeded_config_seed_is_not_the_generators():
+    # Keras's quirk: the stored seed is one Python-random draw, the SeedGenerator another
+    keras.utils.set_random_seed(3)
+    layer = RandomCrop(2, 3)
+    keras.utils.set_random_seed(3)
+    first = random.randint(1, int(1e9))
+    second = random.randint(1, int(1e9))
+    assert layer.get_config()["seed"] == first
+    np.testing.assert_array_equal(layer.generator.state.value, [second, 0])
 
 
 @settings(max_examples=8)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers import RandomElasticTransform
 from kerastutor.layers.preprocessing.random_elastic_transform import gaussian_band_matrix
@@ -35,6 +36,25 @@ def test_field_size_follows_alpha():
     r, c = np.meshgrid(np.arange(40), np.arange(20), indexing="ij")
     # alpha = 0.1 * 40 = 4, sigma = 0.05 * 20 = 1: displacements of a few pixels
     assert 0.1 < np.abs(rows - r).mean() < 4 and 0.1 < np.abs(cols - c).mean() < 4
+
+
+def test_draws_are_keras_random_in_keras_order():
+    # probability (N,), threshold (N,), strength (), then one key for both noise fields
+    generator = keras.random.SeedGenerator(7)
+    probability = keras.random.uniform((3,), 0.0, 0.8, seed=generator)
+    apply = keras.random.uniform((3,), seed=generator) < probability
+    strength = keras.random.uniform((), 0.5, 1.0, seed=generator)
+    noise = keras.random.normal((2, 3, 20, 20), seed=generator)
+    layer = RandomElasticTransform(factor=0.8, scale=(0.5, 1.0), seed=7)
+    got_apply, rows, cols = layer.sample_field(3, 20, 20)
+    np.testing.assert_array_equal(got_apply, apply)
+    np.testing.assert_array_equal(layer.generator.state.value, [7, 4])
+    alpha = 20 * (0.1 * strength)
+    sigma = 20 * (0.05 * strength)
+    band = gaussian_band_matrix(20, sigma)
+    dy = band @ (noise[1] * sigma) @ band.T
+    r = np.arange(20.0)[:, None]
+    np.testing.assert_allclose(rows, r + alpha * dy, rtol=1e-5, atol=1e-5)
 
 
 def test_default_factor_distorts_about_half_the_images():

@@ -34,6 +34,20 @@ def test_unknown_mode_is_identity_and_seed_repeats():
     np.testing.assert_array_equal(RandomFlip(seed=7)(batch), RandomFlip(seed=7)(batch))
 
 
+def test_flips_are_keras_random_draws():
+    # one uniform per image, shape (N, 1, 1, 1), from the layer's SeedGenerator(2)
+    batch = np.repeat(X, 6, axis=0)
+    draws = keras.random.uniform((6, 1, 1, 1), seed=keras.random.SeedGenerator(2))
+    flips = draws.reshape(-1, 1, 1, 1) <= 0.5
+    y = RandomFlip("horizontal", seed=2)(batch)
+    np.testing.assert_array_equal(y, np.where(flips, batch[:, :, ::-1], batch))
+    layer = RandomFlip(seed=2)
+    layer(X[0])                                   # one image: a (1, 1, 1) draw
+    np.testing.assert_array_equal(layer.generator.state.value, [2, 1])
+    layer(batch, training=False)                  # inference draws nothing
+    np.testing.assert_array_equal(layer.generator.state.value, [2, 1])
+
+
 def test_config_round_trip():
     config = RandomFlip("vertical", seed=4).get_config()
     assert config["mode"] == "vertical" and config["seed"] == 4

@@ -4,8 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers import RandomPerspective
+from kerastutor.layers.preprocessing import random_perspective
 from kerastutor.layers.preprocessing.random_perspective import homography_matrices
 
 IMG5 = np.arange(25, dtype="float32").reshape(1, 5, 5, 1)
@@ -32,22 +34,37 @@ def test_homography_sends_end_corners_to_start_corners():
     np.testing.assert_allclose((a[3] * x + a[4] * y + a[5]) / w, CORNERS[0, :, 1], atol=1e-9)
 
 
-class Draws:
-    def __init__(self, *values):
-        self.values = list(values)
+def feed_uniform(monkeypatch, *values):
+    """Make ``keras.random.uniform`` return ``values`` in turn (the layer's three draws:
+    probability, threshold, corner offsets), each shaped as the layer asks."""
+    queue = list(values)
 
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return np.asarray(self.values.pop(0), dtype=np.float64).reshape(size)
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        return np.asarray(queue.pop(0), dtype=dtype or "float32").reshape(shape)
+
+    monkeypatch.setattr(random_perspective.keras_random, "uniform", uniform)
 
 
-def test_corners_pushed_out_enlarge_the_top_left_by_hand():
+def test_corners_pushed_out_enlarge_the_top_left_by_hand(monkeypatch):
     # every corner moved by +100% (the origin stays): output pixel (r, c) reads the
     # input at (r/2, c/2), so the top-left quarter fills the image (nearest: half to even)
     layer = RandomPerspective(fill_value=-1, interpolation="nearest")
-    layer._rng = Draws([1.0], [0.0], np.ones((1, 4, 2)))
+    feed_uniform(monkeypatch, [1.0], [0.0], np.ones((1, 4, 2)))
     y = layer(IMG5)[0, :, :, 0]
     half = np.array([0, 0, 1, 2, 2])
     np.testing.assert_array_equal(y, IMG5[0, :, :, 0][half][:, half])
+
+
+def test_draws_are_keras_random_in_keras_order():
+    # probability (N,), threshold (N,), offsets (N, 4, 2): uniforms from the SeedGenerator
+    generator = keras.random.SeedGenerator(3)
+    probability = keras.random.uniform((4,), 0.2, 0.9, seed=generator)
+    apply = keras.random.uniform((4,), seed=generator) < probability
+    delta = keras.random.uniform((4, 4, 2), -0.25, 0.25, seed=generator)
+    layer = RandomPerspective(factor=(0.2, 0.9), scale=0.5, seed=3)
+    got_apply, start, end = layer.sample_corners(4, 5, 7)
+    np.testing.assert_array_equal(got_apply, apply)
+    np.testing.assert_array_equal(end, start + start * delta)
 
 
 def test_probability_and_training():

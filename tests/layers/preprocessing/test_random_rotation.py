@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
-from kerastutor.layers.preprocessing.random_rotation import RandomRotation
+from kerastutor.layers.preprocessing.random_rotation import RandomRotation, rotation_matrices
 
 IMG5 = np.arange(25, dtype="float32").reshape(1, 5, 5, 1)
 
@@ -28,6 +29,14 @@ def test_angles_stay_in_range_and_inference_is_identity():
     angles = np.degrees(np.arctan2(matrices[:, 3], matrices[:, 0]))
     assert angles.min() >= -36 and angles.max() < 36 and angles.std() > 15
     np.testing.assert_array_equal(layer(IMG5, training=False), IMG5)
+
+
+def test_angles_are_keras_random_draws():
+    angles = keras.random.uniform((3,), -0.1 * 360, 0.2 * 360,
+                                  seed=keras.random.SeedGenerator(6))
+    layer = RandomRotation((-0.1, 0.2), seed=6)
+    np.testing.assert_array_equal(layer.sample_matrices(3, 5, 7),
+                                  rotation_matrices(angles, 5, 7))
 
 
 def test_errors():

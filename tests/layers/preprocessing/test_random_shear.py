@@ -4,37 +4,40 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers import RandomShear
+from kerastutor.layers.preprocessing import random_shear
 from kerastutor.layers.preprocessing.random_shear import shear_matrices
 
 IMG4 = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
 
 
-class Draws:
-    """A stand-in generator returning the given values, in turn."""
+def feed_uniform(monkeypatch, *values):
+    """Make ``keras.random.uniform`` return ``values`` in turn (the layer's three draws:
+    sign, s_y, s_x), each shaped as the layer asks."""
+    queue = list(values)
 
-    def __init__(self, *values):
-        self.values = list(values)
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        return np.asarray(queue.pop(0), dtype=dtype or "float32").reshape(shape)
 
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return np.asarray(self.values.pop(0), dtype=np.float64).reshape(size)
+    monkeypatch.setattr(random_shear.keras_random, "uniform", uniform)
 
 
-def test_x_shear_by_hand():
+def test_x_shear_by_hand(monkeypatch):
     # sign draw 0.9 > 0.5 -> -1, times s_x = 1: output (r, c) reads the input at column c - r
     layer = RandomShear(x_factor=1.0, fill_mode="constant", fill_value=-1,
                         interpolation="nearest")
-    layer._rng = Draws([0.9], [0.0], [1.0])
+    feed_uniform(monkeypatch, [0.9], [0.0], [1.0])
     y = layer(IMG4)[0, :, :, 0]
     expected = [[0, 1, 2, 3], [-1, 4, 5, 6], [-1, -1, 8, 9], [-1, -1, -1, 12]]
     np.testing.assert_array_equal(y, expected)
 
 
-def test_y_shear_half_bilinear_by_hand():
+def test_y_shear_half_bilinear_by_hand(monkeypatch):
     # sign +1, s_y = 0.5: output (r, c) reads row r + c/2 (between rows for odd c)
     layer = RandomShear(y_factor=0.5, fill_mode="nearest")
-    layer._rng = Draws([0.1], [0.5], [0.0])
+    feed_uniform(monkeypatch, [0.1], [0.5], [0.0])
     y = layer(IMG4)[0, :, :, 0]
     x = IMG4[0, :, :, 0]
     np.testing.assert_allclose(y[0], [x[0, 0], (x[0, 1] + x[1, 1]) / 2, x[1, 2],
@@ -45,6 +48,17 @@ def test_y_shear_half_bilinear_by_hand():
 def test_matrix_layout():
     np.testing.assert_array_equal(shear_matrices([0.2], [-0.3]),
                                   [[1, 0.2, 0, -0.3, 1, 0, 0, 0]])
+
+
+def test_draws_are_keras_random_in_keras_order():
+    # sign, then s_y, then s_x: three (N, 1) uniforms from the layer's SeedGenerator
+    generator = keras.random.SeedGenerator(5)
+    sign = np.where(keras.random.uniform((3, 1), seed=generator) > 0.5, -1.0, 1.0)[:, 0]
+    shear_y = keras.random.uniform((3, 1), 0.1, 0.4, seed=generator)[:, 0]
+    shear_x = keras.random.uniform((3, 1), -0.3, 0.3, seed=generator)[:, 0]
+    m = RandomShear(x_factor=0.3, y_factor=(0.1, 0.4), seed=5).sample_matrices(3, 5, 5)
+    np.testing.assert_array_equal(m[:, 1], sign * shear_x)
+    np.testing.assert_array_equal(m[:, 3], sign * shear_y)
 
 
 def test_factor_rule_and_draws():

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.preprocessing.random_translation import RandomTranslation
 
@@ -36,6 +37,16 @@ def test_shifts_in_range_and_channels_first():
                               data_format="channels_first")
     y = layer(np.moveaxis(IMG5, -1, 1))
     np.testing.assert_allclose(y[0, 0, 1], IMG5[0, 0, :, 0])
+
+
+def test_shifts_are_keras_random_draws():
+    # height first, then width: (N, 1) uniforms from the layer's SeedGenerator, times H, W
+    generator = keras.random.SeedGenerator(9)
+    dy = keras.random.uniform((3, 1), -0.2, 0.2, seed=generator)[:, 0] * 10
+    dx = keras.random.uniform((3, 1), 0.1, 0.3, seed=generator)[:, 0] * 20
+    m = RandomTranslation(0.2, (0.1, 0.3), seed=9).sample_matrices(3, 10, 20)
+    np.testing.assert_array_equal(m[:, 5], -dy)
+    np.testing.assert_array_equal(m[:, 2], -dx)
 
 
 def test_errors():

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import kerastutor as keras
 from kerastutor import gradcheck
 from kerastutor.layers.preprocessing.random_zoom import RandomZoom
 
@@ -26,6 +27,19 @@ def test_width_factor_none_shares_the_draw():
     m = RandomZoom(0.5, 0.5, seed=0).sample_matrices(50, 5, 5)
     assert not np.array_equal(m[:, 0], m[:, 4])
     assert m[:, 0].min() >= 0.5 and m[:, 0].max() < 1.5
+
+
+def test_zooms_are_keras_random_draws():
+    # height first, then width: (N, 1) uniforms from the layer's SeedGenerator
+    generator = keras.random.SeedGenerator(4)
+    zoom_y = keras.random.uniform((3, 1), 0.8, 1.2, seed=generator)[:, 0]
+    zoom_x = keras.random.uniform((3, 1), 0.9, 1.5, seed=generator)[:, 0]
+    m = RandomZoom(0.2, (-0.1, 0.5), seed=4).sample_matrices(3, 5, 5)
+    np.testing.assert_array_equal(m[:, 4], zoom_y)
+    np.testing.assert_array_equal(m[:, 0], zoom_x)
+    layer = RandomZoom(0.2, seed=4)              # width_factor None: one draw, shared
+    layer.sample_matrices(3, 5, 5)
+    np.testing.assert_array_equal(layer.generator.state.value, [4, 1])
 
 
 def test_errors():
