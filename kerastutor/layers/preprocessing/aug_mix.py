@@ -15,7 +15,8 @@ random weights, and blends the average back with the original.
 with ``all_ops=False`` the first seven only (the paper leaves out the colour
 ones that overlap common corruptions).
 
-**The draws** (once per call, for the whole batch, as in Keras):
+**The draws** (once per call, for the whole batch, Keras's, number for
+number): from the layer's own ``SeedGenerator``
 
 .. math::
 
@@ -23,12 +24,16 @@ ones that overlap common corruptions).
     \quad \text{i.e. } c_k = \gamma_k / \textstyle\sum_j \gamma_j,\
     \gamma_k \sim \Gamma(\alpha); \qquad m \sim \operatorname{Beta}(\alpha, \alpha),
 
-with :math:`K` = ``num_chains``; and for each chain :math:`k` and each of its
-``chain_depth`` slots an operation drawn uniformly from the list **plus
-"nothing"** (so a slot is empty with probability :math:`1/(n+1)`, and a
-chain has between 0 and ``chain_depth`` operations). Every operation in a
-slot draws fresh magnitudes (per image, as the layer does alone). Then, with
-:math:`A_k` chain :math:`k`'s composition,
+(``keras.random.gamma((K,), alpha)``, then ``keras.random.beta((), alpha,
+alpha)``) with :math:`K` = ``num_chains``; then, chain by chain and slot by
+slot, an operation picked uniformly from the list **plus "nothing"** --
+with **Python's** ``random.choice``, as Keras does (so
+``keras.utils.set_random_seed`` fixes it, and a seed does not) -- a slot is
+empty with probability :math:`1/(n+1)`, and a chain has between 0 and
+``chain_depth`` operations. Every operation in a slot draws fresh magnitudes
+(per image, as the layer does alone) from this layer's generator, right
+after its pick (Keras's ``get_random_transformation(images, seed=...)``).
+Then, with :math:`A_k` chain :math:`k`'s composition,
 
 .. math::
 
@@ -56,13 +61,16 @@ Like the other random layers it augments only in training; at inference it
 is the identity, and called directly with no ``training`` argument it
 augments (Keras's quirk).
 """
+import random as python_random
+
 import numpy as np
 
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
     BaseImagePreprocessingLayer, _is_number
 from kerastutor.layers.preprocessing.rand_augment import (
-    apply_op, as_float_images, check_count, check_interpolation, check_value_range,
-    make_augmentation_ops)
+    apply_transformation, as_float_images, check_count, check_interpolation,
+    check_value_range, draw_transformation, make_augmentation_ops)
 
 AUGMENT_LAYERS = ["random_shear", "random_translation", "random_rotation",
                   "random_posterization", "solarization", "auto_contrast", "equalization"]
@@ -98,36 +106,46 @@ class AugMix(BaseImagePreprocessingLayer):
         make_augmentation_ops(self, self._augment_layers, self.factor, self.value_range,
                               self.interpolation, self.data_format)
 
-    def sample_mixing(self):
-        """The chain weights :math:`c` (Dirichlet), the blend :math:`m` (Beta) and the slots.
+    def get_random_transformation(self, x, training=True, seed=None):
+        """Keras's draws from ``seed`` (default: the layer's generator); ``None`` at inference.
 
-        ``slots[k, d]`` indexes ``self._augment_layers``; the extra index
-        ``len(self._augment_layers)`` is the empty slot.
+        ``chain_mixing_weights`` :math:`c` (Dirichlet, through ``gamma``),
+        ``weight_sample`` :math:`m` (Beta), and ``chain_transforms``: per chain
+        a list of ``(name, magnitudes)``, the empty slots left out.
         """
-        generator = self._generator()
-        gammas = generator.gamma(self.alpha, size=self.num_chains)
-        chain_weights = gammas / gammas.sum()
-        blend = generator.beta(self.alpha, self.alpha)
-        slots = generator.integers(0, len(self._augment_layers) + 1,
-                                   size=(self.num_chains, self.chain_depth))
-        return chain_weights, blend, slots
-
-    def forward(self, x, training=False):
         if not training:
-            return x, None
+            return None
+        seed = seed or self.generator
         images = as_float_images(x)
         self._to_nhwc(images)                                  # the rank check
-        chain_weights, blend, slots = self.sample_mixing()
-        chain_weights = chain_weights.astype(images.dtype)
-        blend = images.dtype.type(blend)
+        gammas = keras_random.gamma((self.num_chains,), self.alpha, seed=seed)
+        chain_weights = gammas / np.sum(gammas, axis=-1, keepdims=True)
+        blend = keras_random.beta((), self.alpha, self.alpha, seed=seed)
+        chains = []
+        for _ in range(self.num_chains):
+            steps = []
+            for _ in range(self.chain_depth):
+                name = python_random.choice(self._augment_layers + [None])
+                if name is not None:                           # None: the empty slot
+                    steps.append((name, draw_transformation(getattr(self, name), images,
+                                                            seed)))
+            chains.append(steps)
+        return {"chain_mixing_weights": chain_weights, "weight_sample": blend,
+                "chain_transforms": chains}
+
+    def forward(self, x, training=False):
+        transformation = self.get_random_transformation(x, training=training)
+        if transformation is None:
+            return x, None
+        images = as_float_images(x)
+        chain_weights = transformation["chain_mixing_weights"].astype(images.dtype)
+        blend = images.dtype.type(transformation["weight_sample"])
         mixed, chains = np.zeros_like(images), []
-        for weight, chain_slots in zip(chain_weights, slots):
+        for weight, chain in zip(chain_weights, transformation["chain_transforms"]):
             copy, steps = images, []
-            for slot in chain_slots:
-                if slot == len(self._augment_layers):          # the empty slot
-                    continue
-                layer = getattr(self, self._augment_layers[int(slot)])
-                copy, cache = apply_op(layer, copy, layer._generator())
+            for name, magnitudes in chain:
+                layer = getattr(self, name)
+                copy, cache = apply_transformation(layer, copy, magnitudes)
                 steps.append((layer, cache))
             mixed = mixed + copy * weight
             chains.append(steps)

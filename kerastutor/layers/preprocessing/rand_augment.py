@@ -25,14 +25,20 @@ Here :math:`f = (f_{lo}, f_{hi})` is ``factor`` -- a number :math:`f` in
 :math:`[0, 1]` means :math:`(0, f)` -- and the colour layers get
 ``value_range``; the geometric ones get ``interpolation``.
 
-**The draw** (once per call, for the whole batch, as in Keras):
+**The draws** (once per call, for the whole batch, Keras's, number for
+number, all from the layer's own ``SeedGenerator``): first the choices
 
 .. math:: k_1, \dots, k_{n} \sim U\{0, \dots, 10\}
-          \ \text{independently}, \qquad n = \texttt{num\_ops},
+          \ \text{independently}, \qquad n = \texttt{num\_ops}
 
-and each operation draws its own magnitudes (per image, as the layer does
-alone). An operation chosen twice is applied twice **with the same draws**:
-Keras draws one transformation per operation per call. Then
+(``keras.random.randint((num_ops,), 0, 11)``), then **every** operation's
+magnitudes, all eleven in the table's order, chosen or not -- each operation's
+``get_random_transformation(images, seed=<this layer's generator>)``, so they
+move this layer's generator on (Keras draws them so; the operations' own
+generators are not used). Each operation's magnitudes are per image, as the
+layer draws them alone, and drawn for the input images (only their shape
+matters). An operation chosen twice is applied twice **with the same
+draws**. Then
 
 .. math:: y = f_{k_n} \circ \cdots \circ f_{k_1}(x).
 
@@ -59,9 +65,10 @@ augments (Keras's quirk).
 import numpy as np
 
 from kerastutor import backend
+from kerastutor import random as keras_random
 from kerastutor.layers.preprocessing.auto_contrast import AutoContrast
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer, _is_number
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    BaseImagePreprocessingLayer, RandomAffineLayer, _is_number)
 from kerastutor.layers.preprocessing.equalization import Equalization
 from kerastutor.layers.preprocessing.random_brightness import RandomBrightness
 from kerastutor.layers.preprocessing.random_color_degeneration import \
@@ -72,6 +79,7 @@ from kerastutor.layers.preprocessing.random_rotation import RandomRotation
 from kerastutor.layers.preprocessing.random_sharpness import RandomSharpness
 from kerastutor.layers.preprocessing.random_shear import RandomShear
 from kerastutor.layers.preprocessing.random_translation import RandomTranslation
+from kerastutor.layers.preprocessing.resampling import AffineSampler
 from kerastutor.layers.preprocessing.solarization import Solarization
 
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -80,64 +88,73 @@ INTERPOLATIONS = ("nearest", "bilinear")
 def make_augmentation_ops(owner, names, factor, value_range, interpolation, data_format):
     """Builds the named operations as attributes of ``owner`` (Keras's recipe, above).
 
-    The operations get no seed of their own: they draw from ``owner``'s
-    generator (or the library's, when ``owner`` has no seed), so one seed
-    fixes every draw of the composite layer.
+    Each gets ``owner``'s ``seed``, as in Keras (so an unseeded owner's operations
+    each take a seed from Python's ``random``, as Keras's do); but they draw
+    from ``owner``'s generator, which ``owner`` hands to
+    :func:`draw_transformation`.
     """
-    geometric = {"interpolation": interpolation, "data_format": data_format}
+    seed = owner.seed
+    geometric = {"interpolation": interpolation, "data_format": data_format, "seed": seed}
     colour = {"value_range": value_range, "data_format": data_format}
     recipes = {
         "random_shear": lambda: RandomShear(x_factor=factor, y_factor=factor, **geometric),
         "random_translation": lambda: RandomTranslation(factor, factor, **geometric),
         "random_rotation": lambda: RandomRotation(factor, **geometric),
-        "random_brightness": lambda: RandomBrightness(factor, **colour),
-        "random_color_degeneration": lambda: RandomColorDegeneration(factor, **colour),
-        "random_contrast": lambda: RandomContrast(factor, **colour),
-        "random_sharpness": lambda: RandomSharpness(factor, **colour),
+        "random_brightness": lambda: RandomBrightness(factor, seed=seed, **colour),
+        "random_color_degeneration": lambda: RandomColorDegeneration(factor, seed=seed,
+                                                                     **colour),
+        "random_contrast": lambda: RandomContrast(factor, seed=seed, **colour),
+        "random_sharpness": lambda: RandomSharpness(factor, seed=seed, **colour),
         "random_posterization": lambda: RandomPosterization(max(1, int(8 * factor[1])),
-                                                            **colour),
-        "solarization": lambda: Solarization(factor, factor, **colour),
+                                                            seed=seed, **colour),
+        "solarization": lambda: Solarization(factor, factor, seed=seed, **colour),
         "auto_contrast": lambda: AutoContrast(**colour),
         "equalization": lambda: Equalization(**colour),
     }
     for name in names:
-        layer = recipes[name]()
-        layer._rng = owner._rng
-        setattr(owner, name, layer)
+        setattr(owner, name, recipes[name]())
 
 
-class RecordedDraws:
-    """A stand-in generator: the first pass records the draws, :meth:`rewind` replays them.
+def draw_transformation(layer, images, seed):
+    """An operation's random magnitudes for ``images``, drawn from ``seed``.
 
-    Wrapped around an operation's generator so that an operation used twice
-    in one call repeats its magnitudes (Keras draws each transformation once).
+    Keras's ``layer.get_random_transformation(images, training=True, seed=seed)``:
+    a compound layer passes its own ``SeedGenerator`` so that the operation
+    draws from it. ``None`` for the operations that draw nothing
+    (``auto_contrast``, ``equalization``).
+
+    A geometric operation that has no such method yet (a
+    :class:`RandomAffineLayer` draws in ``sample_matrices`` from its own
+    ``generator``) is lent ``seed`` as its generator for the draw: the same
+    numbers Keras's ``seed=`` argument gives.
     """
-
-    def __init__(self, generator):
-        self.generator, self.draws, self.position = generator, [], None
-
-    def rewind(self):
-        self.position = 0
-
-    def __getattr__(self, method):
-        def draw(*args, **kwargs):
-            if self.position is None:                  # recording
-                self.draws.append(getattr(self.generator, method)(*args, **kwargs))
-                return self.draws[-1]
-            self.position += 1                         # replaying
-            return self.draws[self.position - 1]
-        return draw
+    if hasattr(layer, "get_random_transformation"):
+        return layer.get_random_transformation(images, training=True, seed=seed)
+    if isinstance(layer, RandomAffineLayer):
+        batch, height, width, _ = layer._to_nhwc(images)[0].shape
+        own, layer.generator = layer.generator, seed
+        try:
+            return {"matrices": layer.sample_matrices(batch, height, width)}
+        finally:
+            layer.generator = own
+    return None
 
 
-def apply_op(layer, images, draws):
-    """``layer.forward(images, training=True)`` drawing from ``draws``; returns (y, cache)."""
+def apply_transformation(layer, images, transformation):
+    """``layer``'s forward pass on ``images`` with the magnitudes drawn before: ``(y, cache)``.
+
+    ``cache`` is what ``layer.backward`` takes.
+    """
     layer._maybe_build(images.shape)
-    own = layer._rng
-    layer._rng = draws
-    try:
-        return layer.forward(images, training=True)
-    finally:
-        layer._rng = own
+    if hasattr(layer, "apply_transformation"):
+        return layer.apply_transformation(images, transformation)
+    if isinstance(layer, RandomAffineLayer):        # the hook of draw_transformation
+        batch, single = layer._to_nhwc(images)
+        sampler = AffineSampler(transformation["matrices"], batch.shape[1:3],
+                                interpolation=layer.interpolation,
+                                fill_mode=layer.fill_mode, fill_value=layer.fill_value)
+        return layer._from_nhwc(sampler.forward(batch), single), (sampler, single)
+    return layer.forward(images, training=True)
 
 
 def check_value_range(layer_name, value_range):
@@ -198,21 +215,30 @@ class RandAugment(BaseImagePreprocessingLayer):
         make_augmentation_ops(self, self._AUGMENT_LAYERS, self.factor, self.value_range,
                               self.interpolation, self.data_format)
 
-    def forward(self, x, training=False):
+    def get_random_transformation(self, x, training=True, seed=None):
+        """The choices, then all eleven operations' magnitudes, from ``seed`` (default: the
+        layer's generator), in Keras's order; ``None`` at inference (no draws)."""
         if not training:
-            return x, None
+            return None
+        seed = seed or self.generator
         images = as_float_images(x)
         self._to_nhwc(images)                                 # the rank check
-        chosen = self._generator().integers(0, len(self._AUGMENT_LAYERS), size=self.num_ops)
-        draws, steps = {}, []
-        for index in chosen:
+        chosen = keras_random.randint((self.num_ops,), 0, len(self._AUGMENT_LAYERS),
+                                      seed=seed)
+        transforms = {name: draw_transformation(getattr(self, name), images, seed)
+                      for name in self._AUGMENT_LAYERS}
+        return {"layer_idxes": chosen, "transforms": transforms}
+
+    def forward(self, x, training=False):
+        transformation = self.get_random_transformation(x, training=training)
+        if transformation is None:
+            return x, None
+        images, steps = as_float_images(x), []
+        for index in transformation["layer_idxes"]:
             name = self._AUGMENT_LAYERS[int(index)]
             layer = getattr(self, name)
-            if name in draws:
-                draws[name].rewind()                          # chosen again: same draws
-            else:
-                draws[name] = RecordedDraws(layer._generator())
-            images, cache = apply_op(layer, images, draws[name])
+            images, cache = apply_transformation(layer, images,
+                                                 transformation["transforms"][name])
             steps.append((layer, cache))
         return images, steps
 

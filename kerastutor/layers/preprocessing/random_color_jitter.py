@@ -12,8 +12,12 @@ with the formulas of :class:`~kerastutor.layers.RandomBrightness`,
 :class:`~kerastutor.layers.RandomContrast`,
 :class:`~kerastutor.layers.RandomSaturation` and
 :class:`~kerastutor.layers.RandomHue`, all with this layer's ``value_range``.
-All four draw from this layer's generator (one ``seed`` for the whole jitter),
-in that order.
+
+**The draws** are Keras's, number for number: each part, just before it is
+applied, draws its magnitudes from **this layer's** ``SeedGenerator`` (Keras's
+``part.get_random_transformation(images, seed=<the jitter's generator>)``),
+in the order above; the parts' own generators are not used. So one ``seed``
+fixes the whole jitter, and a part that is left out draws nothing.
 
 **Backward.** The chain rule for a composition: the parts' backwards in the
 reverse order, hue first, each on the cache its forward left.
@@ -44,18 +48,20 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         self._init_seed(seed)
         parts = [(RandomBrightness, brightness_factor), (RandomContrast, contrast_factor),
                  (RandomSaturation, saturation_factor), (RandomHue, hue_factor)]
-        # the parts work on the channels-last batch this layer hands them
-        self.parts = [cls(factor, value_range=value_range, data_format="channels_last")
-                      for cls, factor in parts if factor is not None]
+        # the parts work on the channels-last batch this layer hands them; they get
+        # this layer's seed, as in Keras (an unseeded part takes one from Python's random)
+        self.parts = [cls(factor, value_range=value_range, data_format="channels_last",
+                          seed=seed) for cls, factor in parts if factor is not None]
 
     def forward(self, x, training=False):
         if not training:
             return x, None
         images, single = self._to_nhwc(x)
         caches = []
-        for part in self.parts:
-            part._rng = self._generator()       # every draw from the jitter's generator
-            images, cache = part.forward(images, training=True)
+        for part in self.parts:                 # every draw from the jitter's generator
+            magnitudes = part.get_random_transformation(images, training=True,
+                                                        seed=self.generator)
+            images, cache = part.apply_transformation(images, magnitudes)
             caches.append(cache)
         return self._from_nhwc(images, single), (caches, single)
 

@@ -5,41 +5,72 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck
+from kerastutor import random as keras_random
 from kerastutor.layers import AutoContrast, RandAugment, RandomRotation
 
+# Keras's draws per call on the layer's generator: the choices (1), then every operation's:
+# shear 3, translation 2, rotation 1, brightness 1, colour degeneration 1, contrast 1,
+# sharpness 1, posterization 1, solarization 2, auto_contrast 0, equalization 0
+DRAWS_BEFORE = {"random_rotation": 1 + 3 + 2, "random_brightness": 1 + 3 + 2 + 1}
+DRAWS_PER_CALL = 14
 
-class Fixed:
-    """A stand-in generator: ``integers`` returns the given op indices."""
 
-    def __init__(self, indices):
-        self.indices = indices
+def _generator_at(seed, count):
+    """A SeedGenerator(seed) that has made ``count`` draws."""
+    generator = keras_random.SeedGenerator(seed)
+    generator.state.value = np.array([seed, count], dtype="uint32")
+    return generator
 
-    def integers(self, low, high=None, size=None):
-        assert (low, high, size) == (0, 11, len(self.indices))
-        return np.asarray(self.indices)
+
+def _choose(monkeypatch, layer, x, indices):
+    """Make ``layer`` pick ``indices``, keeping its real (Keras-order) magnitudes."""
+    transformation = layer.get_random_transformation(x)
+    transformation["layer_idxes"] = np.asarray(indices)
+    monkeypatch.setattr(layer, "get_random_transformation", lambda *a, **k: transformation)
 
 
 def _images(shape=(2, 6, 7, 3), high=255.0, seed=0):
     return np.random.default_rng(seed).uniform(0, high, size=shape).astype("float32")
 
 
-def test_chosen_ops_run_in_order():
+def test_chosen_ops_run_in_order(monkeypatch):
     x = _images()
-    layer = RandAugment()                                  # factor 0.5 -> (0, 0.5)
-    layer._rng = Fixed([9, 2])                             # auto_contrast, then rotation
-    layer.random_rotation._rng = np.random.default_rng(5)
-    expected = RandomRotation((0, 0.5), seed=5)(AutoContrast()(x))
+    layer = RandAugment(seed=5)                            # factor 0.5 -> (0, 0.5)
+    _choose(monkeypatch, layer, x, [9, 2])                 # auto_contrast, then rotation
+    # the rotation's angles: the draw after the choices, the shear's and the translation's
+    rotation = RandomRotation((0, 0.5), seed=5)
+    rotation.generator = _generator_at(5, DRAWS_BEFORE["random_rotation"])
+    expected = rotation(AutoContrast()(x))
     np.testing.assert_allclose(layer(x), expected, rtol=1e-6, atol=1e-4)
 
 
-def test_an_op_chosen_twice_repeats_its_draws():
+def test_an_op_chosen_twice_repeats_its_draws(monkeypatch):
     x = _images()
-    layer = RandAugment(num_ops=2)
-    layer._rng = Fixed([3, 3])                             # brightness twice
-    layer.random_brightness._rng = np.random.default_rng(5)
-    delta = np.random.default_rng(5).uniform(0, 0.5, size=(2, 1, 1, 1)) * 255
+    layer = RandAugment(num_ops=2, seed=5)
+    _choose(monkeypatch, layer, x, [3, 3])                 # brightness twice
+    delta = keras_random.uniform((2, 1, 1, 1), 0, 0.5, seed=_generator_at(
+        5, DRAWS_BEFORE["random_brightness"])) * 255
     expected = np.clip(np.clip(x + delta, 0, 255) + delta, 0, 255)
     np.testing.assert_allclose(layer(x), expected, rtol=1e-6, atol=1e-3)
+
+
+def test_every_op_draws_from_the_layers_generator_chosen_or_not():
+    x = _images()
+    layer = RandAugment(num_ops=1, seed=8)
+    own = [getattr(layer, name).generator.state.value.copy()
+           for name in layer._AUGMENT_LAYERS if hasattr(getattr(layer, name), "generator")]
+    layer(x)
+    np.testing.assert_array_equal(layer.generator.state.value, [8, DRAWS_PER_CALL])
+    layer(x, training=False)                               # inference draws nothing
+    layer(x)
+    np.testing.assert_array_equal(layer.generator.state.value, [8, 2 * DRAWS_PER_CALL])
+    after = [getattr(layer, name).generator.state.value
+             for name in layer._AUGMENT_LAYERS if hasattr(getattr(layer, name), "generator")]
+    for before, now in zip(own, after):                    # the ops' own: untouched
+        np.testing.assert_array_equal(before, now)
+    chosen = keras_random.randint((3,), 0, 11, seed=keras_random.SeedGenerator(8))
+    np.testing.assert_array_equal(
+        RandAugment(num_ops=3, seed=8).get_random_transformation(x)["layer_idxes"], chosen)
 
 
 def test_inference_seed_and_shapes():

@@ -4,6 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kerastutor import gradcheck
+from kerastutor import random as keras_random
+from kerastutor.layers import RandomBrightness, RandomContrast, RandomHue, RandomSaturation
 from kerastutor.layers.preprocessing.random_color_jitter import RandomColorJitter
 
 
@@ -25,8 +27,19 @@ def test_seeded_draws_repeat_and_parts_use_one_generator():
     x = np.random.default_rng(1).uniform(0, 1, size=(3, 3, 3, 3))
     make = lambda: RandomColorJitter((0, 1), 0.2, 0.3, 0.4, 0.3, seed=7)  # noqa: E731
     a, b = make(), make()
-    np.testing.assert_array_equal(a(x), b(x))
-    assert all(part._rng is a._rng for part in a.parts)
+    y = a(x)
+    np.testing.assert_array_equal(y, b(x))
+    # Keras's mechanism: each part draws from the jitter's generator, just before it acts
+    g = keras_random.SeedGenerator(7)
+    expected = x
+    for part in [RandomBrightness(0.2, (0, 1)), RandomContrast(0.3, (0, 1)),
+                 RandomSaturation(0.4, (0, 1)), RandomHue(0.3, (0, 1))]:
+        magnitudes = part.get_random_transformation(expected, seed=g)
+        expected = part.apply_transformation(expected, magnitudes)[0]
+    np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(a.generator.state.value, g.state.value)
+    for part in a.parts:                                   # their own generators: unused
+        np.testing.assert_array_equal(part.generator.state.value, [7, 0])
 
 
 def test_config():
