@@ -45,6 +45,13 @@ draws**. Then
 The same operations hit every image of the batch; only their magnitudes
 differ per image.
 
+**Where Keras differs** (a Keras bug, not followed): Keras evaluates every
+operation in every slot and keeps the chosen one with ``where``, and its
+``RandomBrightness`` does ``images += delta`` in place; under the NumPy and
+torch backends that shifts the images by the (unclipped) brightness delta in
+every slot, chosen or not. Under TensorFlow and JAX (immutable arrays) it is
+the plain composition above, which kerastutor implements -- with Keras's draws.
+
 **Backward.** With the choices and magnitudes fixed, :math:`y` is a
 composition, so the chain rule runs each chosen layer's own backward in
 reverse order:
