@@ -31,13 +31,13 @@ parameters get no gradient (the VAE's reparameterisation
 ``z = mean + exp(log_var / 2) * normal(...)`` puts the parameters *outside*
 the draw, which is why it trains).
 
-The built-in noise layers draw through these functions as Keras's do, each
-with its own ``SeedGenerator(seed)`` made in ``__init__``: ``Dropout`` and the
-spatial dropouts (:func:`keep_mask`), ``GaussianNoise`` and
-``GaussianDropout`` (:func:`normal`), ``AlphaDropout`` (:func:`uniform`) and
-the recurrent cells' dropout, so their noise is Keras's NumPy backend's for
-the same seed. The initializers, the shuffling in ``fit`` and the random
-image layers still draw from ``backend.rng()``.
+The built-in layers draw through these functions as Keras's do, each with its
+own ``SeedGenerator(seed)`` made in ``__init__``: ``Dropout`` and the spatial
+dropouts (:func:`keep_mask`), ``GaussianNoise`` and ``GaussianDropout``
+(:func:`normal`), ``AlphaDropout`` (:func:`uniform`), the recurrent cells'
+dropout, and every random image layer (flips, crops, affine warps, colour,
+mixing), so their noise is Keras's NumPy backend's for the same seed. The
+initializers and the shuffling in ``fit`` still draw from ``backend.rng()``.
 """
 import math
 import random as python_random

@@ -10,11 +10,14 @@ r"""What every image preprocessing layer shares (Keras's ``BaseImagePreprocessin
   ``evaluate``, ``training=False``). Keras's quirk, kept: called directly
   with no ``training`` argument, ``layer(x)``, it **augments** (its ``call``
   defaults to ``training=True``).
-* **Randomness.** A layer given ``seed`` draws from its own generator, so two
-  layers built with the same seed make the same draws; without one it draws
-  from the library's generator (:func:`kerastutor.backend.rng`, which
-  ``keras.utils.set_random_seed`` seeds). The draws are NumPy's, so they do not
-  match Keras's torch-based draws number for number -- only in distribution.
+* **Randomness.** Each layer owns ``self.generator``, a
+  :class:`keras.random.SeedGenerator <kerastutor.random.SeedGenerator>` made from
+  its ``seed``, and draws its parameters through :mod:`kerastutor.random` in
+  Keras's order, with Keras's shapes, bounds and dtypes. So a layer gives the
+  numbers of Keras's NumPy backend for the same seed (the oracle tests compare
+  them); an unseeded one starts from Python's ``random``, which
+  ``keras.utils.set_random_seed`` resets. (Keras's torch backend draws from
+  torch's generator, which no other library reproduces.)
 * **factor.** A number :math:`f` means the range :math:`[\max(-|f|, lo), |f|]`
   (``lo`` the class's lower bound), a pair is sorted.
 """
@@ -89,11 +92,6 @@ class BaseImagePreprocessingLayer(Layer):
         # Keras's layers draw through keras.random from their own SeedGenerator (made
         # here, as in Keras, so an unseeded one starts from Python's random).
         self.generator = keras_random.SeedGenerator(seed)
-        # Layers not yet converted to keras.random still draw from a NumPy generator.
-        self._rng = None if seed is None else np.random.default_rng(seed)
-
-    def _generator(self):
-        return self._rng if self._rng is not None else backend.rng()
 
     def _set_factor(self, factor, name="factor"):
         """Keras's factor rule: ``f -> (max(-|f|, lo), |f|)``; a pair is sorted."""
