@@ -19,6 +19,7 @@ hands every function called on one to the GPU module (NumPy's
 ``__array_ufunc__``/``__array_function__`` protocols). ``set_device("emulated")``
 runs the same path with each kernel's NumPy twin, for testing without a GPU.
 """
+import contextlib
 import difflib
 import os
 import random
@@ -258,6 +259,30 @@ def did_you_mean(name, known):
     """
     close = difflib.get_close_matches(str(name), list(known), n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+_SHAPES_ONLY = []     # non-empty inside ``with shapes_only():``
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Build models without their numbers: every new weight is a read-only array of zeros
+    that takes no memory (``np.broadcast_to``), so its shape is known but nothing is stored.
+
+    For counting parameters of models too large to materialise (ConvNeXtXLarge has
+    350 million): ``with shapes_only(): model = ConvNeXtXLarge(weights=None)``, then
+    ``model.count_params()``. Such a model cannot be trained or called on data.
+    """
+    _SHAPES_ONLY.append(True)
+    try:
+        yield
+    finally:
+        _SHAPES_ONLY.pop()
+
+
+def building_shapes_only():
+    """True inside :func:`shapes_only`."""
+    return bool(_SHAPES_ONLY)
 
 
 _NAME_COUNTS = {}

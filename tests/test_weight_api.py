@@ -158,3 +158,16 @@ def test_numpy_asarray_of_a_weight_is_a_host_array():
     array = np.asarray(w)
     assert type(array) is np.ndarray and array.shape == (2, 3)
     assert np.asarray(w, dtype=np.float64).dtype == np.float64
+
+
+def test_shapes_only_builds_a_huge_model_without_its_numbers():
+    from kerastutor import backend
+    with backend.shapes_only():
+        model = keras.Sequential([keras.Input((4000,)), keras.layers.Dense(100_000),
+                                  keras.layers.Dense(10)])
+    assert model.count_params() == 4000 * 100_000 + 100_000 + 100_000 * 10 + 10
+    kernel = model.layers[0].kernel.value
+    assert kernel.shape == (4000, 100_000) and kernel.strides == (0, 0)   # no memory
+    assert not backend.building_shapes_only()
+    assert model.layers[0].kernel.value.flags.writeable is False
+    assert keras.layers.Dense(3)(np.ones((1, 2))).shape == (1, 3)   # normal again after

@@ -293,8 +293,11 @@ class Layer:
         if any(d < 0 for d in shape):
             raise ValueError(f'Layer "{self.name}": weight {name!r} cannot have the negative '
                              f"shape {shape}.")
-        _WEIGHT_BUDGET.spend(self, name, shape, dtype)
-        value = backend.to_device(np.asarray(init(shape, dtype=dtype), dtype=dtype))
+        if backend.building_shapes_only():      # a shape and no numbers (parameter counts)
+            value = np.broadcast_to(np.zeros((), dtype=dtype), shape)
+        else:
+            _WEIGHT_BUDGET.spend(self, name, shape, dtype)
+            value = backend.to_device(np.asarray(init(shape, dtype=dtype), dtype=dtype))
         name = name or "variable"                   # Keras's default name
         weight = Weight(value, name=name, trainable=trainable,
                         regularizer=regularizer, constraint=constraint,
