@@ -65,6 +65,7 @@ class Trainer(CustomSteps):
         training.check_names(loss, metrics, weighted_metrics)
         self.optimizer = optimizers.get(optimizer)
         self._compiled = training.CompiledState(loss, loss_weights, metrics, weighted_metrics)
+        self._compiled.trainable_state = training.trainable_state(self)   # what compile saw
         self._compile_config = {"optimizer": optimizer, "loss": loss,
                                 "loss_weights": loss_weights, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics}

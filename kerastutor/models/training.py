@@ -22,6 +22,8 @@ import collections.abc
 import math
 import numbers
 
+import warnings
+
 import numpy as np
 
 from kerastutor import backend, losses
@@ -123,7 +125,45 @@ def require_compiled(model, what):
             f"You must call compile() before using the model in {what}(). For example: "
             f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
             f"metrics=['accuracy']).")
+    if what in ("fit", "evaluate"):
+        warn_if_trainable_changed(model, state)
     return state      # compiled without a loss: the model's own losses may do (see below)
+
+
+def trainable_state(model):
+    """``{layer: layer.trainable}`` for the model and every layer inside it."""
+    state, todo = {}, [model]
+    while todo:
+        layer = todo.pop()
+        if layer not in state:
+            state[layer] = layer.trainable
+            todo.extend(layer._sublayers())
+    return state
+
+
+def warn_if_trainable_changed(model, state):
+    """Keras's warning when ``trainable`` changed since ``compile`` (once per change).
+
+    kerastutor reads ``trainable`` at every step, so the change takes effect here
+    either way; but Keras's compiled functions may keep the old weights, so a
+    program meant to run in Keras should recompile. (Keras 3.15.1 means to warn so,
+    but its check sits after a ``raise`` in ``_assert_compile_called`` and never runs.)
+    """
+    now = trainable_state(model)
+    before = getattr(state, "trainable_state", None)
+    if before is None:
+        state.trainable_state = now
+        return
+    changed = [layer.name for layer, trainable in now.items()
+               if before.get(layer, not trainable) != trainable]
+    if changed:
+        warnings.warn(
+            "A layer's `trainable` state has changed since the model was compiled. This can "
+            "result in unexpected behavior, as the compiled optimizer and loss functions may "
+            "not track the correct variables. Please recompile your model (e.g. "
+            "`model.compile(...)`) before calling `fit()` or `evaluate()` so the change "
+            f"takes effect. Changed layers: {changed}", stacklevel=4)
+        state.trainable_state = now
 
 
 def require_a_loss(state, model):
