@@ -9,7 +9,10 @@ The draws cannot agree (torch's generator against NumPy's), so each random
 layer is made deterministic: a factor range collapsed to one value, a
 probability of 1 (or 0), or -- where a sign or an addition is drawn (hue,
 solarization, colour jitter) -- Keras's ``get_random_transformation`` replaced
-by fixed values and ours handed the same numbers through a stand-in generator.
+by fixed values, and the same values (Keras's keys, as NumPy arrays) handed to
+ours through ``forward(x, training, transformation=...)``; RandomColorJitter's
+forward takes none, so its parts' ``get_random_transformation`` are
+monkeypatched on both sides.
 
 Run by ``tox -e keras`` (KERAS_BACKEND=torch, KERASTUTOR_ORACLE=1).
 """
@@ -34,35 +37,30 @@ def _close(ours, theirs, what, atol=ATOL):
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=atol * scale, err_msg=what)
 
 
-class Draws:
-    """A stand-in generator: ``uniform`` returns the given values, in turn."""
-
-    def __init__(self, *values):
-        self.values = list(values)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        value = np.asarray(self.values.pop(0), dtype=np.float64)
-        return value if size is None else value.reshape(size)
-
-
 def _images(shape=(2, 5, 6, 3), seed=0, low=0.0, high=255.0):
     return np.random.default_rng(seed).uniform(low, high, size=shape).astype("float32")
 
 
-def _compare(name, args, kwargs, x, training=True, differentiable=True, theirs_patch=None,
-             our_draws=None, atol=ATOL, skip_nan_gradient=False):
+def _compare(name, args, kwargs, x, training=True, differentiable=True, transformation=None,
+             patch=None, atol=ATOL, skip_nan_gradient=False):
+    """``transformation``: Keras's draws, fixed in Keras and handed to our ``forward``.
+
+    ``patch(theirs, ours)``: fixes the draws of a layer without that argument.
+    """
     theirs = getattr(keras.layers, name)(*args, **kwargs)
     ours = getattr(kerastutor.layers, name)(*args, **kwargs)
-    if theirs_patch is not None:
-        theirs_patch(theirs)
-    if our_draws is not None:
-        ours._rng = Draws(*our_draws)
+    given = {}
+    if transformation is not None:
+        _fixed(transformation)(theirs)
+        given = {"transformation": {k: np.asarray(v) for k, v in transformation.items()}}
+    if patch is not None:
+        patch(theirs, ours)
     leaf = torch.tensor(x, requires_grad=True)
     y_k = theirs(leaf * 1.0, training=training)
     g = np.random.default_rng(1).normal(size=tuple(y_k.shape)).astype("float32")
     if not ours.built:
         ours._maybe_build(x.shape)
-    y_o, cache = ours.forward(x, training=training)
+    y_o, cache = ours.forward(x, training=training, **given)
     _close(y_o, y_k.detach().cpu().numpy(), f"{name}{args}{kwargs} forward", atol)
     if differentiable:
         (y_k * torch.tensor(g)).sum().backward()
@@ -73,11 +71,15 @@ def _compare(name, args, kwargs, x, training=True, differentiable=True, theirs_p
                f"{name}{args}{kwargs} input gradient", atol)
 
 
-def _fixed(transformation):
-    """Patch a Keras layer so that it uses ``transformation`` instead of drawing one."""
+def _fixed(transformation, library=torch.tensor):
+    """Patch a layer so that it uses ``transformation`` instead of drawing one.
+
+    ``library``: how the values are handed over -- ``torch.tensor`` for a Keras
+    layer, ``np.asarray`` for ours.
+    """
     def patch(layer):
         layer.get_random_transformation = \
-            lambda *args, **kwargs: {k: torch.tensor(v) for k, v in transformation.items()}
+            lambda *args, **kwargs: {k: library(v) for k, v in transformation.items()}
     return patch
 
 
@@ -127,8 +129,7 @@ def test_random_hue(value_range, high):
     signs_u, sizes = np.array([0.2, 0.7, 0.9]), np.array([0.3, 0.45, 0.1])
     shift = np.where(signs_u > 0.5, -1.0, 1.0) * sizes * 0.5
     _compare("RandomHue", (0.5,), {"value_range": value_range}, x,
-             theirs_patch=_fixed({"factor": shift.astype("float32")}),
-             our_draws=(signs_u, sizes))
+             transformation={"factor": shift.astype("float32")})
 
 
 @pytest.mark.parametrize("factor", [(0.5, 0.5), (0.2, 0.2), (0.8, 0.8), (-0.3, -0.3)])
@@ -153,8 +154,7 @@ def test_solarization(addition, threshold, value_range):
     additions = np.array([3.0, 40.0], "float32").reshape(2, 1, 1, 1) * (addition > 0)
     thresholds = np.array([100.0, 160.0], "float32").reshape(2, 1, 1, 1) * (threshold > 0)
     _compare("Solarization", (addition, threshold), {"value_range": value_range}, x,
-             theirs_patch=_fixed({"additions": additions, "thresholds": thresholds}),
-             our_draws=(additions, thresholds))
+             transformation={"additions": additions, "thresholds": thresholds})
 
 
 def test_solarization_inference_is_identity():
@@ -188,16 +188,23 @@ def test_random_color_jitter():
     signs_u, sizes = np.array([0.2, 0.8]), np.array([0.2, 0.35])
     shift = np.where(signs_u > 0.5, -1.0, 1.0) * sizes * 0.5
 
-    def patch(layer):
-        _fixed({"contrast_factor": contrast.reshape(2, 1, 1, 1).astype("float32")})(
-            layer.random_contrast)
-        _fixed({"factor": shift.astype("float32")})(layer.random_hue)
+    fixed = {  # the part (Keras's attribute, our class) -> its draws; brightness and
+        # saturation draw from collapsed ranges
+        ("random_contrast", "RandomContrast"): {
+            "contrast_factor": contrast.reshape(2, 1, 1, 1).astype("float32")},
+        ("random_hue", "RandomHue"): {"factor": shift.astype("float32")}}
+
+    def patch(theirs, ours):
+        parts = {type(part).__name__: part for part in ours.parts}
+        assert list(parts) == ["RandomBrightness", "RandomContrast", "RandomSaturation",
+                               "RandomHue"]
+        for (keras_name, our_name), transformation in fixed.items():
+            _fixed(transformation)(getattr(theirs, keras_name))
+            _fixed(transformation, np.asarray)(parts[our_name])
     _compare("RandomColorJitter", (), {
         "value_range": (0, 1), "brightness_factor": (delta, delta),
         "contrast_factor": 0.5, "saturation_factor": (saturation, saturation),
-        "hue_factor": 0.5}, x, theirs_patch=patch,
-        our_draws=(np.full((2, 1, 1, 1), delta), contrast, np.full((2, 1, 1), saturation),
-                   signs_u, sizes))
+        "hue_factor": 0.5}, x, patch=patch)
 
 
 # ------------------------------------------------------------------ defaults and configs

@@ -1,14 +1,29 @@
 """Real Keras 3.15.1 (torch backend) as the oracle for the geometric and mixing augmentations.
 
 RandomShear, RandomPerspective, RandomElasticTransform, RandomErasing, MixUp
-and CutMix draw from torch in Keras and from NumPy here, so the draws are made
-deterministic: Keras's own ``get_random_transformation`` is called, its
-parameters (shears, corners, masks, permutations, mixing weights; for the
-elastic field the torch noise replayed from a fixed torch seed) are handed to
-our layer through a stand-in generator, and then Keras's ``transform_images``
-(and ``transform_labels``) with that transformation is compared with our
-forward -- and torch autograd through it with our backward. Pipeline is
-compared directly on deterministic layers.
+and CutMix draw from torch in Keras and through ``kerastutor.random`` (NumPy)
+here, so the draws are made deterministic: Keras's own
+``get_random_transformation`` is called, its parameters are handed to our
+layer, and then Keras's ``transform_images`` (and ``transform_labels``) with
+that transformation is compared with our forward -- and torch autograd
+through it with our backward. Pipeline is compared directly on deterministic
+layers.
+
+How the numbers reach our layers:
+
+* RandomShear, RandomPerspective, RandomElasticTransform draw inside
+  ``sample_matrices`` / ``sample_corners`` / ``sample_field`` and have no
+  transformation argument: ``kerastutor.random.uniform`` and ``normal`` are
+  monkeypatched with queues (:func:`_queue`) holding, in our draw order, the
+  numbers that reproduce Keras's shears, corners and field (for the field,
+  the torch noise Keras reads, replayed from a fixed torch seed); so our
+  sampling code turns raw draws into matrices and coordinates as it does in
+  use. Each queued value must fit the draw's shape and ``[minval, maxval]``,
+  and every queue must be used up.
+* RandomErasing, MixUp and CutMix: their ``get_random_transformation`` is
+  monkeypatched to return Keras's transformation translated into our keys
+  (:func:`_given`): Keras's per-channel masks become our ``(N, H, W, 1)`` mask
+  (erasing: and-ed with ``apply_erasing``), the rest is taken as it is.
 
 Run with KERAS_BACKEND=torch, KERASTUTOR_ORACLE=1.
 """
@@ -43,25 +58,50 @@ def _images(shape=(3, 6, 7, 2), seed=0, high=1.0):
     return np.random.default_rng(seed).uniform(0, high, size=shape).astype("float32")
 
 
-class Draws:
-    """A stand-in generator returning the given values in turn (uniform, normal, beta...)."""
+def _queue(monkeypatch, uniforms=(), normals=()):
+    """``kerastutor.random.uniform``/``normal`` return the given values, in turn.
 
-    def __init__(self, uniforms=(), normals=(), permutation=None, beta=None):
-        self.uniforms, self.normals = list(uniforms), list(normals)
-        self.perm, self.weights = permutation, beta
+    Each value is reshaped to the draw's shape and cast to its dtype; a uniform
+    value must lie in ``[minval, maxval]``. Returns the queues: check that they
+    are empty after the forward pass (:func:`_used_up`).
+    """
+    queues = {"uniform": [np.asarray(v) for v in uniforms],
+              "normal": [np.asarray(v) for v in normals]}
 
-    def uniform(self, low=0.0, high=1.0, size=None):
-        value = np.asarray(self.uniforms.pop(0), dtype=np.float64)
-        return value if size is None else value.reshape(size)
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        assert queues["uniform"], f"an unexpected uniform{tuple(shape)} draw"
+        value = queues["uniform"].pop(0)
+        assert value.size == int(np.prod(shape)), (value.shape, shape)
+        assert np.all((value >= minval) & (value <= maxval)), (value, minval, maxval)
+        return value.reshape(shape).astype(dtype or kerastutor.backend.floatx())
 
-    def standard_normal(self, size=None):
-        return np.asarray(self.normals.pop(0), dtype=np.float64).reshape(size)
+    def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        assert queues["normal"], f"an unexpected normal{tuple(shape)} draw"
+        value = queues["normal"].pop(0)
+        assert value.size == int(np.prod(shape)), (value.shape, shape)
+        return (mean + stddev * value.reshape(shape)).astype(
+            dtype or kerastutor.backend.floatx())
 
-    def permutation(self, n):
-        return np.asarray(self.perm)
+    monkeypatch.setattr(kerastutor.random, "uniform", uniform)
+    monkeypatch.setattr(kerastutor.random, "normal", normal)
+    return queues
 
-    def beta(self, a, b, size=None):
-        return np.asarray(self.weights, dtype=np.float64)
+
+def _used_up(queues):
+    assert not any(queues.values()), f"draws left unused: {queues}"
+
+
+def _given(monkeypatch, layer, transformation):
+    """``layer.get_random_transformation`` returns ``transformation`` (what Keras drew)."""
+    monkeypatch.setattr(layer, "get_random_transformation",
+                        lambda data, training=True, seed=None: transformation)
+
+
+def _one_channel(masks):
+    """Keras's masks repeat over the channels; ours are ``(N, H, W, 1)``."""
+    masks = _np(masks)
+    assert (masks == masks[..., :1]).all()
+    return masks[..., :1]
 
 
 def _keras_images(layer, x, transformation, g):
@@ -72,8 +112,10 @@ def _keras_images(layer, x, transformation, g):
     return _np(y), _np(leaf.grad)
 
 
-def _ours(layer, x, g):
+def _ours(layer, x, g, queues=None):
     y, cache = layer.forward(x, training=True)
+    if queues is not None:
+        _used_up(queues)
     grad = layer.backward(cache, g)
     return y, grad
 
@@ -83,17 +125,18 @@ OPTIONS = [{"fill_mode": m, "interpolation": i} for m in ("reflect", "constant",
 
 
 @pytest.mark.parametrize("kwargs", OPTIONS)
-def test_random_shear(kwargs):
+def test_random_shear(kwargs, monkeypatch):
     x = _images()
     theirs = keras.layers.RandomShear(0.4, 0.3, fill_value=0.5, **kwargs)
     ours = kerastutor.layers.RandomShear(0.4, 0.3, fill_value=0.5, **kwargs)
     transformation = theirs.get_random_transformation(x, training=True)
     shear = _np(transformation["shear_factor"]).astype(np.float64)
     n = len(x)
-    ours._rng = Draws([np.zeros(n), shear[:, 1], shear[:, 0]])      # sign +1, the signed shears
+    # our draws, in Keras's order: the sign's u (0: +1), then y, then x -- the signed shears
+    queues = _queue(monkeypatch, uniforms=[np.zeros(n), shear[:, 1], shear[:, 0]])
     g = np.random.default_rng(1).normal(size=x.shape).astype("float32")
     y_k, dx_k = _keras_images(theirs, x, transformation, g)
-    y_o, dx_o = _ours(ours, x, g)
+    y_o, dx_o = _ours(ours, x, g, queues)
     _close(y_o, y_k, f"RandomShear{kwargs} forward")
     if kwargs["interpolation"] == "bilinear":
         _close(dx_o, dx_k, f"RandomShear{kwargs} gradient")
@@ -101,7 +144,7 @@ def test_random_shear(kwargs):
 
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 @pytest.mark.parametrize("scale", [0.3, 1.0])
-def test_random_perspective(interpolation, scale):
+def test_random_perspective(interpolation, scale, monkeypatch):
     x = _images((4, 6, 7, 2))
     theirs = keras.layers.RandomPerspective(0.8, scale=scale, interpolation=interpolation,
                                             fill_value=0.25)
@@ -112,10 +155,13 @@ def test_random_perspective(interpolation, scale):
     start, end = _np(t["start_points"]).astype(np.float64), _np(t["end_points"]).astype(
         np.float64)
     delta = np.divide(end - start, start, out=np.zeros_like(start), where=start != 0)
-    ours._rng = Draws([np.ones(len(x)), np.where(apply, 0.0, 1.0), delta])
+    # our draws: probabilities p = 0.5, u < p exactly where Keras warps, the corner moves
+    n = len(x)
+    queues = _queue(monkeypatch, uniforms=[np.full(n, 0.5), np.where(apply, 0.25, 0.75),
+                                           delta])
     g = np.random.default_rng(1).normal(size=x.shape).astype("float32")
     y_k, dx_k = _keras_images(theirs, x, t, g)
-    y_o, dx_o = _ours(ours, x, g)
+    y_o, dx_o = _ours(ours, x, g, queues)
     _close(y_o, y_k, f"RandomPerspective({interpolation}, {scale}) forward")
     if interpolation == "bilinear":
         _close(dx_o, dx_k, f"RandomPerspective({interpolation}, {scale}) gradient")
@@ -123,7 +169,7 @@ def test_random_perspective(interpolation, scale):
 
 @pytest.mark.parametrize("fill_mode", ["reflect", "constant", "nearest", "mirror"])
 @pytest.mark.parametrize("shape", [(2, 20, 24, 3), (1, 12, 12, 1)])
-def test_random_elastic_transform(fill_mode, shape):
+def test_random_elastic_transform(fill_mode, shape, monkeypatch):
     x = _images(shape, high=255.0)
     kwargs = {"factor": 0.9, "scale": (0.5, 1.0), "fill_mode": fill_mode, "fill_value": 9.0}
     theirs = keras.layers.RandomElasticTransform(**kwargs)
@@ -134,44 +180,28 @@ def test_random_elastic_transform(fill_mode, shape):
     torch.manual_seed(123)                          # the field's noise: torch's global RNG
     noise = [torch.normal(0.0, 1.0, size=(batch, height, width), dtype=torch.float32).numpy()
              for _ in range(2)]
-    ours._rng = Draws([np.ones(batch), np.where(apply, 0.0, 1.0), strength],
-                      normals=[np.stack(noise)])
+    # our draws: p = 0.5, u < p where Keras distorts, the strength; the noise (xi_x, xi_y)
+    queues = _queue(monkeypatch, uniforms=[np.full(batch, 0.5), np.where(apply, 0.25, 0.75),
+                                           strength], normals=[np.stack(noise)])
     g = np.random.default_rng(1).normal(size=x.shape).astype("float32")
     torch.manual_seed(123)
     y_k, dx_k = _keras_images(theirs, x, t, g)
-    y_o, dx_o = _ours(ours, x, g)
+    y_o, dx_o = _ours(ours, x, g, queues)
     _close(y_o, y_k, f"RandomElasticTransform({fill_mode}) forward", atol=1e-3)
     _close(dx_o, dx_k, f"RandomElasticTransform({fill_mode}) gradient", atol=1e-3)
 
 
-def _box_draws(mask_1d, length):
-    """A start fraction u (the box starts at u (size - length)) reproducing a 1-D pixel mask."""
-    size = len(mask_1d)
-    on = np.flatnonzero(mask_1d)
-    if len(on) == 0:
-        start = 0.5 - length / 2                   # a box between two pixel centres
-    else:
-        c0, c1 = on[0], on[-1] + 1
-        lo, hi = max(c0 - 1, c1 - 1 - length), min(c0, c1 - length)
-        start = (lo + hi) / 2
-    return 0.0 if size == length else start / (size - length)
-
-
 @pytest.mark.parametrize("fill_value", [0.5, (0.1, 0.9, 0.3)])
-def test_random_erasing(fill_value):
+def test_random_erasing(fill_value, monkeypatch):
     x = _images((5, 8, 9, 3))
     kwargs = {"factor": 0.8, "scale": (0.1, 0.5), "fill_value": fill_value,
               "value_range": (0, 1)}
     theirs = keras.layers.RandomErasing(**kwargs)
     ours = kerastutor.layers.RandomErasing(**kwargs)
     t = theirs.get_random_transformation(x, training=True)
-    masks, apply = _np(t["batch_masks"])[..., 0], _np(t["apply_erasing"])
-    cols, rows = masks.any(axis=1), masks.any(axis=2)
-    n_cols, n_rows = cols.sum(axis=1).astype(float), rows.sum(axis=1).astype(float)
-    fractions = np.stack([(n_cols / 9) ** 2, (n_rows / 8) ** 2], axis=1)
-    u = [_box_draws(c, w) for c, w in zip(cols, n_cols)]
-    v = [_box_draws(r, h) for r, h in zip(rows, n_rows)]
-    ours._rng = Draws([fractions, u, v, np.ones(len(x)), np.where(apply, 0.0, 1.0)])
+    apply = _np(t["apply_erasing"])[:, None, None, None]
+    _given(monkeypatch, ours, {"erase": _one_channel(t["batch_masks"]) & apply,
+                               "fill_value": _np(t["fill_value"])})
     g = np.random.default_rng(1).normal(size=x.shape).astype("float32")
     y_k, dx_k = _keras_images(theirs, x, t, g)
     y_o, dx_o = _ours(ours, x, g)
@@ -206,29 +236,26 @@ def _labels_and_grads(n, k=4):
 
 
 @pytest.mark.parametrize("alpha", [0.2, 1.0])
-def test_mix_up(alpha):
+def test_mix_up(alpha, monkeypatch):
     x = _images((6, 6, 7, 2))
     labels, g, g_labels = _labels_and_grads(6)
     theirs, ours = keras.layers.MixUp(alpha=alpha), kerastutor.layers.MixUp(alpha=alpha)
     t = theirs.get_random_transformation(x, training=True)
-    ours._rng = Draws(permutation=_np(t["permutation_order"]), beta=_np(t["mix_weight"]))
+    _given(monkeypatch, ours, {"mix_weight": _np(t["mix_weight"]),
+                               "permutation_order": _np(t["permutation_order"])})
     _compare_mixing("MixUp", ours, x, labels,
                     _keras_mixing(theirs, x, labels, t, g, g_labels), g, g_labels)
 
 
 @pytest.mark.parametrize("factor", [1.0, (0.3, 0.6)])
-def test_cut_mix(factor):
+def test_cut_mix(factor, monkeypatch):
     x = _images((6, 6, 7, 2))
     labels, g, g_labels = _labels_and_grads(6)
     theirs, ours = keras.layers.CutMix(factor), kerastutor.layers.CutMix(factor)
     t = theirs.get_random_transformation(x, training=True)
-    masks = _np(t["batch_masks"])[..., 0]
-    weight = _np(t["mix_weight"]).astype(np.float64).reshape(-1)
-    ratio = np.sqrt(1.0 - weight)                 # weight = 1 - ratio^2: Keras's label weight
-    cols, rows = masks.any(axis=1), masks.any(axis=2)
-    u = [_box_draws(c, r * 7) for c, r in zip(cols, ratio)]
-    v = [_box_draws(c, r * 6) for c, r in zip(rows, ratio)]
-    ours._rng = Draws([0.5, u, v], permutation=_np(t["permutation_order"]), beta=weight)
+    _given(monkeypatch, ours, {"mask": _one_channel(t["batch_masks"]),
+                               "mix_weight": _np(t["mix_weight"]).reshape(-1),  # labels'
+                               "permutation_order": _np(t["permutation_order"])})
     _compare_mixing("CutMix", ours, x, labels,
                     _keras_mixing(theirs, x, labels, t, g, g_labels), g, g_labels)
 

@@ -1,14 +1,18 @@
 """Real Keras 3.15.1 (torch backend) as the oracle for AugMix and RandAugment.
 
-Keras draws from torch and Python's ``random``, we from NumPy, so Keras's own
-``get_random_transformation`` is called and every draw in it is handed to our
-layer through stand-in generators: the op choices (RandAugment's
-``layer_idxes``; AugMix's chains, padded with empty slots), AugMix's Dirichlet
-chain weights and Beta blend, and each operation's magnitudes (shears,
-translations, angles, deltas, factors, posterization bits, solarization
-additions and thresholds). Then Keras's ``transform_images`` with that
-transformation is compared with our forward, and torch autograd through it
-with our backward.
+Keras draws from torch and Python's ``random``, we through ``kerastutor.random``
+(NumPy), so Keras's own ``get_random_transformation`` is called and its
+transformation is handed to our layer: our ``get_random_transformation`` is
+monkeypatched to return it translated into our form (:func:`_ours_transformation`)
+-- the op choices (RandAugment's ``layer_idxes``; AugMix's chains of
+``(name, magnitudes)``), AugMix's Dirichlet chain weights and Beta blend, and
+each operation's magnitudes. The colour operations take Keras's keys as they
+are (deltas, factors, posterization shifts, solarization additions and
+thresholds); the geometric ones (drawn in ``sample_matrices`` here) take the
+``(N, 8)`` matrices our own ``shear_matrices``, ``translation_matrices`` and
+``rotation_matrices`` build from Keras's shears, translations and angles.
+Then Keras's ``transform_images`` with that transformation is compared with
+our forward, and torch autograd through it with our backward.
 
 Two torch-only Keras quirks are worked around. RandAugment's
 ``transform_images`` evaluates *every* operation on the current images, once
@@ -37,6 +41,10 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 import kerastutor  # noqa: E402
+from kerastutor.layers.preprocessing.random_rotation import rotation_matrices  # noqa: E402
+from kerastutor.layers.preprocessing.random_shear import shear_matrices  # noqa: E402
+from kerastutor.layers.preprocessing.random_translation import \
+    translation_matrices  # noqa: E402
 
 RTOL, ATOL = 1e-5, 2e-4
 
@@ -52,60 +60,34 @@ def _np(t):
     return t.detach().cpu().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
-class Draws:
-    """A stand-in generator: each method returns its queued values in turn."""
-
-    def __init__(self, uniform=(), integers=(), gamma=(), beta=()):
-        self.queues = {"uniform": list(uniform), "integers": list(integers),
-                       "gamma": list(gamma), "beta": list(beta)}
-
-    def _pop(self, method, size):
-        value = np.asarray(self.queues[method].pop(0))
-        return value if size is None else value.reshape(size)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return self._pop("uniform", size).astype(np.float64)
-
-    def integers(self, low, high=None, size=None):
-        return self._pop("integers", size)
-
-    def gamma(self, shape, scale=1.0, size=None):
-        return self._pop("gamma", size).astype(np.float64)
-
-    def beta(self, a, b, size=None):
-        return self._pop("beta", size).astype(np.float64)
+COLOUR_KEYS = {"random_brightness": {"rgb_delta"}, "random_contrast": {"contrast_factor"},
+               "random_color_degeneration": {"factor"}, "random_sharpness": {"factor"},
+               "random_posterization": {"shift_factor"},
+               "solarization": {"additions", "thresholds"}}
 
 
-def _op_draws(name, t, shape, value_range):
-    """Our operation's draws (method -> values, in order) that reproduce Keras's ``t``."""
-    n, height, width = shape[0], shape[1], shape[2]
-    if t is None:                                       # auto_contrast, equalization
-        return {}
-    if name == "random_shear":
+def _ours_transformation(name, t, shape):
+    """Keras's magnitudes ``t`` of operation ``name``, in the form our operation takes."""
+    height, width = shape[1], shape[2]
+    if name in ("auto_contrast", "equalization"):       # nothing drawn
+        assert t is None
+        return None
+    if name == "random_shear":                          # Keras's columns: (s_x, s_y)
         shear = _np(t["shear_factor"]).astype(np.float64)
-        return {"uniform": [np.zeros(n), shear[:, 1], shear[:, 0]]}   # sign +1, signed
-    if name == "random_translation":
-        moves = _np(t["translations"]).astype(np.float64)             # (dx, dy) in pixels
-        return {"uniform": [moves[:, 1] / height, moves[:, 0] / width]}
-    if name == "random_rotation":
-        return {"uniform": [_np(t["angle"])]}
-    if name == "random_brightness":
-        return {"uniform": [_np(t["rgb_delta"]) / (value_range[1] - value_range[0])]}
-    if name == "random_contrast":
-        return {"uniform": [_np(t["contrast_factor"])]}
-    if name in ("random_color_degeneration", "random_sharpness"):
-        return {"uniform": [_np(t["factor"])]}
-    if name == "random_posterization":
-        return {"integers": [8 - _np(t["shift_factor"]).astype(np.int64)]}
-    if name == "solarization":
-        return {"uniform": [_np(t["additions"]), _np(t["thresholds"])]}
-    raise AssertionError(name)
+        return {"matrices": shear_matrices(shear[:, 0], shear[:, 1])}
+    if name == "random_translation":                    # (dx, dy) in pixels
+        moves = _np(t["translations"]).astype(np.float64)
+        return {"matrices": translation_matrices(moves[:, 0], moves[:, 1])}
+    if name == "random_rotation":                       # degrees
+        return {"matrices": rotation_matrices(_np(t["angle"]), height, width)}
+    assert set(t) == COLOUR_KEYS[name], (name, sorted(t))     # the same keys as ours
+    return {key: _np(value) for key, value in t.items()}
 
 
-def _hand(ours, per_op):
-    """Give each of our operations a Draws with the queued values of ``per_op``."""
-    for name, queues in per_op.items():
-        getattr(ours, name)._rng = Draws(**queues)
+def _given(monkeypatch, ours, transformation):
+    """``ours.get_random_transformation`` returns ``transformation`` (Keras's, translated)."""
+    monkeypatch.setattr(ours, "get_random_transformation",
+                        lambda x, training=True, seed=None: transformation)
 
 
 def _no_in_place(layer):
@@ -144,7 +126,7 @@ PAIRS = [(i, (i + 4) % 11) for i in range(11)] + [(2, 2), (0, 0), (8, 8)]
 
 @pytest.mark.parametrize("pair", PAIRS, ids=[f"{OPS[i]}-{OPS[j]}" for i, j in PAIRS])
 @pytest.mark.parametrize("value_range, factor", [((0, 255), 0.5), ((0, 1), (0.2, 0.7))])
-def test_rand_augment(pair, value_range, factor):
+def test_rand_augment(pair, value_range, factor, monkeypatch):
     shape = (3, 7, 8, 3)
     x = _images(shape, value_range)
     kwargs = {"value_range": value_range, "factor": factor, "num_ops": 2}
@@ -155,9 +137,11 @@ def test_rand_augment(pair, value_range, factor):
         pytest.approx(ours.get_config()["factor"])
     t = theirs.get_random_transformation(x, training=True)
     t["layer_idxes"] = torch.tensor(pair, dtype=torch.int32)        # cover every op
-    ours._rng = Draws(integers=[np.asarray(pair)])
-    _hand(ours, {name: _op_draws(name, t["transforms"][name], shape, value_range)
-                 for name in OPS})
+    assert set(t["transforms"]) == set(OPS)
+    _given(monkeypatch, ours, {
+        "layer_idxes": np.asarray(pair),
+        "transforms": {name: _ours_transformation(name, t["transforms"][name], shape)
+                       for name in OPS}})
     g = np.random.default_rng(1).normal(size=shape).astype("float32")
     y_k, dx_k = _keras_images(theirs, x, t, g)
     _compare(f"RandAugment{pair}{kwargs}", ours, x, y_k, dx_k, g)
@@ -168,7 +152,7 @@ def test_rand_augment(pair, value_range, factor):
 @pytest.mark.parametrize("kwargs", [{}, {"all_ops": False, "num_chains": 2, "chain_depth": 4},
                                     {"value_range": (0, 1), "factor": 0.6, "alpha": 0.5},
                                     {"interpolation": "nearest", "num_chains": 4}])
-def test_aug_mix(seed, kwargs):
+def test_aug_mix(seed, kwargs, monkeypatch):
     value_range = kwargs.get("value_range", (0, 255))
     shape = (2, 7, 6, 3)
     x = _images(shape, value_range, seed)
@@ -176,18 +160,14 @@ def test_aug_mix(seed, kwargs):
     ours = kerastutor.layers.AugMix(**kwargs)
     random.seed(seed)                                   # Keras picks ops with Python's random
     t = theirs.get_random_transformation(x, training=True)
-    ops = ours._augment_layers
-    slots = np.full((ours.num_chains, ours.chain_depth), len(ops))   # empty slots
-    per_op = {name: {} for name in ops}
-    for k, chain in enumerate(t["chain_transforms"]):
-        for d, step in enumerate(chain):
-            slots[k, d] = ops.index(step["layer_name"])
-            draws = _op_draws(step["layer_name"], step["transformation"], shape, value_range)
-            for method, values in draws.items():
-                per_op[step["layer_name"]].setdefault(method, []).extend(values)
-    ours._rng = Draws(gamma=[_np(t["chain_mixing_weights"])],
-                      beta=[_np(t["weight_sample"])], integers=[slots])
-    _hand(ours, per_op)
+    assert len(t["chain_transforms"]) == ours.num_chains
+    chains = [[(step["layer_name"], _ours_transformation(step["layer_name"],
+                                                         step["transformation"], shape))
+               for step in chain] for chain in t["chain_transforms"]]     # empty slots left out
+    assert all(name in ours._augment_layers for chain in chains for name, _ in chain)
+    _given(monkeypatch, ours, {"chain_mixing_weights": _np(t["chain_mixing_weights"]),
+                               "weight_sample": _np(t["weight_sample"]),
+                               "chain_transforms": chains})
     g = np.random.default_rng(1).normal(size=shape).astype("float32")
     y_k, dx_k = _keras_images(theirs, x, t, g)
     _compare(f"AugMix{kwargs} seed {seed}", ours, x, y_k, dx_k, g)
