@@ -40,7 +40,7 @@ ImageNet's RGB statistics. Only ``channels_last`` is supported, as in Keras.
 """
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications.layer_order import use_keras_layer_order
+from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
@@ -162,7 +162,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     # any other ``pooling`` leaves the 4-D feature map, as Keras does
 
-    model = use_keras_layer_order(Model(inputs, x, name=name))   # Keras's listing
+    model = use_keras_order(Model(inputs, x, name=name))   # Keras's listing
     if weights == "imagenet":
         files = WEIGHT_FILES.get(tuple(blocks))
         if files is None:

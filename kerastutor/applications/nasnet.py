@@ -56,7 +56,7 @@ Only ``channels_last`` is supported, as in Keras.
 """
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications.layer_order import use_keras_layer_order
+from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/"
@@ -290,7 +290,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
         x = layers.GlobalMaxPooling2D()(x)
     # any other ``pooling`` leaves the 4-D feature map, as Keras does
 
-    model = use_keras_layer_order(Model(inputs, x, name=name))   # Keras's listing
+    model = use_keras_order(Model(inputs, x, name=name))   # Keras's listing
     if weights == "imagenet":
         if default_size not in WEIGHT_FILES:
             raise ValueError("ImageNet weights can only be loaded with NASNetLarge or "
