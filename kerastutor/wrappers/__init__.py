@@ -1,0 +1,13 @@
+"""``keras.wrappers``: Keras models inside scikit-learn.
+
+:class:`SKLearnClassifier`, :class:`SKLearnRegressor` and
+:class:`SKLearnTransformer` make a compiled Keras model (or a function that
+builds one) a scikit-learn *estimator*, so it can sit in a ``Pipeline``, be
+tuned by ``GridSearchCV`` and scored by ``cross_val_score``. How the
+estimator contract maps onto ``Model.fit`` and ``Model.predict`` is explained
+in :mod:`kerastutor.wrappers.sklearn_wrapper`.
+"""
+from kerastutor.wrappers.sklearn_wrapper import (SKLearnClassifier, SKLearnRegressor,
+                                                 SKLearnTransformer)
+
+__all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
