@@ -58,10 +58,13 @@ def _colours():
 
 # ======================================================================== layout
 def _data_format(op, data_format):
-    """``None`` -> ``backend.image_data_format()``; anything but the two layouts is an error
-    (the image layers' rule, imported here lazily: ``kerastutor.layers`` imports ops)."""
-    from kerastutor.layers.preprocessing import base_image_preprocessing_layer as base
-    return base.standardize_data_format(f"ops.image.{op}", data_format)
+    """``None`` -> ``backend.image_data_format()``; anything but the two layouts is an error."""
+    fmt = backend.image_data_format() if data_format is None else str(data_format).lower()
+    if fmt not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"ops.image.{op}: `data_format` must be 'channels_last' or 'channels_first'; "
+            f"got {data_format!r}. Fix: pass data_format='channels_last' for (H, W, C) images.")
+    return fmt
 
 
 def _check_rank(op, name, a, ranks=(3, 4)):
