@@ -43,7 +43,7 @@ layer list, and the order in which weight files are read, are Keras's.
 """
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, registry
 from kerastutor import random as keras_random
 from kerastutor.initializers import Constant
 from kerastutor.layers import Add
@@ -130,6 +130,14 @@ class StochasticDepth(Layer):
 
     def _serialized_class(self):
         return KERAS_MODULE, "StochasticDepth", "StochasticDepth"
+
+
+# Records name Keras's module (``keras.src.applications.convnext``); this catalog answers for
+# it, so ``keras.saving.deserialize_keras_object`` finds the two classes (``load_model`` finds
+# them by class name, as every kerastutor layer), once this module has been imported.
+CATALOG = registry.Catalog("layer", KERAS_MODULE)
+CATALOG.add(LayerScale)
+CATALOG.add(StochasticDepth)
 
 
 # ------------------------------------------------------------ operations, not layers
