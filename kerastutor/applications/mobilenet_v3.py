@@ -30,13 +30,15 @@ The preprocessing is **inside** the model: a ``Rescaling`` layer maps pixels in
 ``[0, 255]`` to :math:`x / 127.5 - 1` (``include_preprocessing=False`` removes it,
 and the model then expects ``[-1, 1]``), so :func:`preprocess_input` is the identity.
 
-Where kerastutor differs: Keras writes hsigmoid as ``ReLU(6.0)(x + 3.0) * (1.0 / 6.0)``,
-arithmetic on symbolic tensors that its functional graph holds as *operations*
-(not layers: ``model.layers`` lists only the ``ReLU``). kerastutor's graphs hold
-layers only, so here the three steps are one ``Activation("hard_sigmoid")`` layer
-(:math:`\mathrm{ReLU6}(x + 3) / 6`, the same function), named as Keras names that
-``ReLU`` (``re_lu_3``...): the layer names, their order and the weights are
-Keras's; only the class of these weightless layers differs.
+How the graph is held: Keras writes hsigmoid as ``ReLU(6.0)(x + 3.0) * (1.0 / 6.0)``,
+arithmetic on symbolic tensors that its functional graph records as *operations*
+named ``add``, ``multiply``, ... (not layers: ``model.layers`` lists only the
+``ReLU``). kerastutor's symbolic tensors have no arithmetic, so the two operations
+are ``Rescaling`` layers (:math:`x \cdot 1 + 3` and :math:`x \cdot \tfrac16`) marked as
+operations, with the names Keras gives its operations, inside a
+:class:`~kerastutor.applications.convnext_layers.FunctionalWithOps` model, which
+runs them but leaves them out of ``model.layers``. So the layer names, classes and
+order are Keras's, and so is the by-position reading of its ``.h5`` files.
 """
 import warnings
 
@@ -44,6 +46,7 @@ from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
 from kerastutor.applications.mobilenet import (channel_axis, check_weights_and_classes,
                                                pooling_head)
+from kerastutor.applications.convnext_layers import FunctionalWithOps
 from kerastutor.applications.mobilenet_v2 import correct_pad
 from kerastutor.layers.base import KerasTensor
 
@@ -189,8 +192,7 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
     else:
         x = pooling_head(x, pooling, names=("avg_pool", "max_pool"))
 
-    from kerastutor.models import Model
-    model = Model(inputs, x, name=name)
+    model = FunctionalWithOps(inputs, x, name=name)      # hsigmoid's operations unlisted
 
     file_name = origin = file_hash = None
     if weights == "imagenet":
@@ -240,9 +242,17 @@ def relu(x):
 
 
 def hard_sigmoid(x):
-    r""":math:`\mathrm{ReLU6}(x + 3) / 6`, as one layer named like Keras's ``ReLU`` (module
-    docstring)."""
-    return layers.Activation("hard_sigmoid", name=backend.unique_name("re_lu"))(x)
+    r""":math:`\mathrm{ReLU6}(x + 3) / 6`: Keras's ``ReLU(6.0)(x + 3.0) * (1.0 / 6.0)``, the
+    sum and the product being unlisted operations (module docstring)."""
+    x = _operation(layers.Rescaling(1.0, offset=3.0, name=backend.unique_name("add")))(x)
+    x = layers.ReLU(6.0)(x)
+    return _operation(layers.Rescaling(1.0 / 6.0, name=backend.unique_name("multiply")))(x)
+
+
+def _operation(layer):
+    """Mark ``layer`` as what Keras would record as an operation, not a layer."""
+    layer._keras_operation = True
+    return layer
 
 
 def hard_swish(x):

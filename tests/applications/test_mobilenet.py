@@ -119,15 +119,29 @@ def test_layer_names_and_order_equal_kerass(build, kwargs, count, digest, first,
     assert _digest(names) == digest
 
 
-def test_hsigmoid_is_one_activation_layer_named_as_kerass_relu():
-    """Keras: ReLU(6.0)(x + 3.0) * (1/6) -- one ReLU layer among two graph operations."""
+def test_hsigmoid_is_kerass_relu6_between_two_unlisted_operations():
+    """Keras: ReLU(6.0)(x + 3.0) * (1/6) -- the sum and product are graph operations."""
     with backend.shapes_only():
         model = MobileNetV3Small(weights=None, input_shape=(32, 32, 3))
     gate = model.get_layer("re_lu_1")
-    assert type(gate).__name__ == "Activation" and gate.activation.name == "hard_sigmoid"
-    x = np.linspace(-5, 5, 11, dtype="float32")
-    np.testing.assert_allclose(gate.forward(x)[0], np.clip(x + 3, 0, 6) * (1 / 6), atol=1e-7)
+    assert type(gate).__name__ == "ReLU" and gate.max_value == 6.0
+    model._listing_operations = True
+    try:
+        graph = {layer.name: layer for layer in model.layers}
+    finally:
+        model._listing_operations = False
+    order = list(graph)
+    assert order[order.index("re_lu_1") - 1:order.index("re_lu_1") + 2] == \
+        ["add", "re_lu_1", "multiply"]
+    assert [n for n in order if n.startswith(("add", "multiply"))][-2:] == \
+        ["add_8", "multiply_8"]                      # 9 SE blocks, Keras's operation names
+    assert "add" not in _names(model) and len(graph) == len(_names(model)) + 18
+    x = np.linspace(-5, 5, 11, dtype="float32").reshape(1, 1, 1, 11)
+    shift, scale = graph["add"], graph["multiply"]            # not layers: no get_layer
+    np.testing.assert_allclose(scale.forward(gate.forward(shift.forward(x)[0])[0])[0],
+                               np.clip(x + 3, 0, 6) * (1 / 6), atol=1e-7)
     assert model.get_layer("activation").activation.name == "hard_silu"
+    assert backend.unique_name("add") == "add_9"     # as after Keras's build
 
 
 @pytest.mark.parametrize("build, name", [
@@ -218,6 +232,7 @@ def test_logits_and_input_tensor():
     (MobileNet, dict(alpha=0.25), 1.0),
     (MobileNetV2, dict(alpha=0.35), 1.0),
     (MobileNetV3Small, dict(minimalistic=True, alpha=0.75), 255.0),
+    (MobileNetV3Small, dict(alpha=0.75), 255.0),
 ])
 def test_weights_path_round_trip_through_a_legacy_h5(tmp_path, build, kwargs, scale):
     source = build(weights=None, input_shape=(32, 32, 3), **kwargs)
