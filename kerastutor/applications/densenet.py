@@ -38,6 +38,8 @@ Layer names are Keras's (``conv2_block1_0_bn`` ... ``pool2_conv`` ... ``bn``,
 preprocessed in ``"torch"`` mode: :math:`(x/255 - \mu_c)/\sigma_c` with
 ImageNet's RGB statistics. Only ``channels_last`` is supported, as in Keras.
 """
+import os
+
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
 from kerastutor.applications._layer_order import use_keras_order
@@ -123,7 +125,6 @@ def _check_weights_and_classes(weights, include_top, classes):
 
 
 def _exists(path):
-    import os
     return isinstance(path, (str, os.PathLike)) and os.path.exists(path)
 
 

@@ -322,7 +322,15 @@ def NASNetMobile(input_shape=None, include_top=True, weights="imagenet", input_t
 def NASNetLarge(input_shape=None, include_top=True, weights="imagenet", input_tensor=None,
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name="nasnet_large"):
-    """NASNet-A (6 @ 4032) at 331x331: 88,949,818 parameters."""
+    """NASNet-A (6 @ 4032) at 331x331: 88,949,818 parameters.
+
+    Keras's quirk, kept: without the classifier and without ``input_shape`` the
+    input is ``(None, None, 3)``, and with unknown sizes :func:`_adjust_block`
+    cannot see that the previous path is larger, so it projects instead of
+    reducing (84,887,922 parameters against 84,916,818 at 331x331); such a model
+    builds but fails on every image (an ``Add`` of mismatched sizes). Give
+    ``input_shape``.
+    """
     return NASNet(input_shape, penultimate_filters=4032, num_blocks=6, stem_block_filters=96,
                   skip_reduction=True, filter_multiplier=2, include_top=include_top,
                   weights=weights, input_tensor=input_tensor, pooling=pooling,

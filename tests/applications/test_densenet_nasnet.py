@@ -136,6 +136,19 @@ def test_default_input_shapes():
         assert densenet.DenseNet121(weights=None).input.shape == (None, 224, 224, 3)
 
 
+def test_unknown_size_nasnet_builds_but_cannot_run_as_in_keras():
+    """Keras's quirk: with no size known, the previous path is projected, not reduced."""
+    with backend.shapes_only():
+        unknown = nasnet.NASNetLarge(weights=None, include_top=False)
+        known = nasnet.NASNetLarge(weights=None, include_top=False, input_shape=(331, 331, 3))
+    assert (unknown.count_params(), known.count_params()) == (84887922, 84916818)
+    small = nasnet.NASNet(None, penultimate_filters=96, num_blocks=1, stem_block_filters=8,
+                          include_top=False, weights=None)
+    assert "adjust_conv_projection_stem_2" in [layer.name for layer in small.layers]
+    with pytest.raises(ValueError):
+        small.predict(np.zeros((1, 64, 64, 3), "float32"), verbose=0)
+
+
 def test_input_tensor_is_used():
     image = layers.Input(shape=(32, 32, 3))
     model = nasnet.NASNetMobile(weights=None, include_top=False, input_tensor=image)
