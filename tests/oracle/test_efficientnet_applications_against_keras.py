@@ -120,3 +120,41 @@ def test_error_messages_match_keras():
         keras.applications.EfficientNetV2B0(weights=None, name="mine")
     with pytest.raises(KeyError):
         efficientnet_v2.EfficientNetV2B0(weights=None, name="mine")
+
+
+@pytest.mark.parametrize("name", ["EfficientNetB0", "EfficientNetV2B0"])
+def test_the_imagenet_path_matches_keras(name, tmp_path, monkeypatch):
+    """``weights="imagenet"`` with the download replaced by a file Keras saved: the same file
+    name, origin and md5 are asked for, and the imagenet-only layers (EfficientNet's extra
+    ``Rescaling(1/sqrt(std))``) compute the same numbers."""
+    import keras.src.applications.efficientnet as keras_v1
+    import keras.src.applications.efficientnet_v2 as keras_v2
+    from kerastutor.utils import file_utils
+    keras.utils.set_random_seed(0)
+    keras.utils.clear_session()
+    source = theirs(name)(weights=None, include_top=False, pooling="avg")
+    randomise_keras(source)
+    path = str(tmp_path / "weights.h5")
+    source.save(path)
+    asked = {"keras": [], "ours": []}
+
+    def fake_get_file(who):
+        def get_file(fname=None, origin=None, cache_subdir=None, file_hash=None, **kwargs):
+            asked[who].append((fname, origin, cache_subdir, file_hash))
+            return path
+        return get_file
+
+    keras_module = keras_v2 if "V2" in name else keras_v1
+    monkeypatch.setattr(keras_module.file_utils, "get_file", fake_get_file("keras"))
+    monkeypatch.setattr(file_utils, "get_file", fake_get_file("ours"))
+    keras.utils.clear_session()
+    reference = theirs(name)(weights="imagenet", include_top=False, pooling="avg")
+    backend.clear_session()
+    model = ours(name)(weights="imagenet", include_top=False, pooling="avg")
+
+    assert asked["ours"] == asked["keras"] and len(asked["ours"]) == 1
+    assert names_and_types(model) == names_and_types(reference)
+    expected = np.asarray(reference.predict(PIXELS, verbose=0))
+    got = model.predict(PIXELS, verbose=0)
+    np.testing.assert_allclose(got, expected, rtol=1e-4,
+                               atol=1e-5 * max(1.0, float(np.abs(expected).max())))
