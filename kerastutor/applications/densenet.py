@@ -42,7 +42,6 @@ import os
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/densenet/"
@@ -163,7 +162,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
     # any other ``pooling`` leaves the 4-D feature map, as Keras does
 
-    model = use_keras_order(Model(inputs, x, name=name))   # Keras's listing
+    model = Model(inputs, x, name=name)
     if weights == "imagenet":
         files = WEIGHT_FILES.get(tuple(blocks))
         if files is None:

@@ -115,19 +115,6 @@ DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
 IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 
 
-def correct_pad(inputs, kernel_size):
-    """Zero padding ``((top, bottom), (left, right))`` that makes a stride-2 ``valid``
-    convolution of ``kernel_size`` behave like TensorFlow's ``same`` one: ``k // 2`` on
-    each side, one less at the top/left when the size is even (or unknown)."""
-    start = 2 if backend.image_data_format() == "channels_first" else 1
-    size = tuple(inputs.shape[start:start + 2])
-    if isinstance(kernel_size, int):
-        kernel_size = (kernel_size, kernel_size)
-    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
-    half = (kernel_size[0] // 2, kernel_size[1] // 2)
-    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
-
-
 def _channel_axis():
     return 3 if backend.image_data_format() == "channels_last" else 1
 
@@ -173,7 +160,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         x = layers.Rescaling([1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB])(x)
 
     # stem: 3x3 stride-2 convolution
-    x = layers.ZeroPadding2D(padding=correct_pad(x, 3), name="stem_conv_pad")(x)
+    x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
     x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="stem_conv")(x)
     x = layers.BatchNormalization(axis=bn_axis, name="stem_bn")(x)
@@ -242,7 +229,7 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
         x = inputs
 
     if strides == 2:
-        x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size),
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size),
                                  name=f"{name}dwconv_pad")(x)
         padding = "valid"
     else:

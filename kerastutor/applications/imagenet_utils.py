@@ -197,6 +197,23 @@ def model_inputs(input_tensor, input_shape):
     return input_tensor, get_source_inputs(input_tensor)
 
 
+def correct_pad(inputs, kernel_size):
+    """``ZeroPadding2D`` widths ``((top, bottom), (left, right))`` that make a stride-2
+    ``"valid"`` convolution act like TensorFlow's ``"same"`` one.
+
+    TensorFlow's "same" puts the odd pixel of padding at the bottom/right; for a
+    ``k``-wide kernel that is ``(k//2 - 1, k//2)`` on an even size and
+    ``(k//2, k//2)`` on an odd one (an unknown size counts as even).
+    """
+    first = 2 if backend.image_data_format() == "channels_first" else 1
+    size = inputs.shape[first:first + 2]
+    if isinstance(kernel_size, int):
+        kernel_size = (kernel_size, kernel_size)
+    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    half = (kernel_size[0] // 2, kernel_size[1] // 2)
+    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
+
+
 # ======================================================================== weights
 def load_weights(model, weights, file_name, origin, file_hash=None):
     """Give ``model`` its weights: Keras's ImageNet file, or the user's file, or none.

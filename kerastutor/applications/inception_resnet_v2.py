@@ -34,7 +34,6 @@ import os
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.layers.base import Layer
 from kerastutor.models import Model
 
@@ -232,7 +231,7 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None,
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    model = use_keras_order(Model(inputs, x, name=name))
+    model = Model(inputs, x, name=name)
     file_name, file_hash = ((WEIGHTS_FILE, WEIGHTS_HASH) if include_top
                             else (WEIGHTS_FILE_NO_TOP, WEIGHTS_HASH_NO_TOP))
     return imagenet_utils.load_weights(model, weights, file_name, BASE_WEIGHT_URL + file_name,

@@ -34,7 +34,6 @@ import os
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -162,7 +161,7 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D()(x)
 
-    model = use_keras_order(Model(inputs, x, name=name))
+    model = Model(inputs, x, name=name)
     if include_top:
         file_name, origin, file_hash = (
             "inception_v3_weights_tf_dim_ordering_tf_kernels.h5", WEIGHTS_PATH, WEIGHTS_HASH)

@@ -167,7 +167,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
                                       name=f"{prefix}expand_BN")(x)
         x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
     if stride == 2:
-        x = layers.ZeroPadding2D(padding=correct_pad(x, 3), name=f"{prefix}pad")(x)
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name=f"{prefix}pad")(x)
     x = layers.DepthwiseConv2D(kernel_size=3, strides=stride, activation=None,
                                use_bias=False, padding="same" if stride == 1 else "valid",
                                name=f"{prefix}depthwise")(x)
@@ -191,19 +191,6 @@ def _make_divisible(v, divisor, min_value=None):
     if new_v < 0.9 * v:
         new_v += divisor
     return new_v
-
-
-def correct_pad(inputs, kernel_size):
-    """The zero padding ``((top, bottom), (left, right))`` before a stride-2 ``valid``
-    convolution that matches TensorFlow's ``same``: ``k // 2`` after, and one less
-    before when the size is even (or unknown). (Keras keeps it in ``imagenet_utils``.)"""
-    first = 2 if backend.image_data_format() == "channels_first" else 1
-    size = inputs.shape[first:first + 2]
-    if isinstance(kernel_size, int):
-        kernel_size = (kernel_size, kernel_size)
-    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
-    half = (kernel_size[0] // 2, kernel_size[1] // 2)
-    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
 
 
 def preprocess_input(x, data_format=None):

@@ -47,7 +47,6 @@ from kerastutor.applications import imagenet_utils
 from kerastutor.applications.mobilenet import (channel_axis, check_weights_and_classes,
                                                pooling_head)
 from kerastutor.applications.convnext_layers import FunctionalWithOps
-from kerastutor.applications.mobilenet_v2 import correct_pad
 from kerastutor.layers.base import KerasTensor
 
 BASE_WEIGHT_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -297,7 +296,7 @@ def _inverted_res_block(x, expansion, filters, kernel_size, stride, se_ratio, ac
                                       name=f"{prefix}expand_bn")(x)
         x = activation(x)
     if stride == 2:
-        x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size),
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size),
                                  name=f"{prefix}depthwise_pad")(x)
     x = layers.DepthwiseConv2D(kernel_size, strides=stride,
                                padding="same" if stride == 1 else "valid", use_bias=False,

@@ -56,7 +56,6 @@ Only ``channels_last`` is supported, as in Keras.
 """
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/"
@@ -83,21 +82,6 @@ BN_MOMENTUM = 0.9997
 BN_EPSILON = 1e-3
 
 
-def correct_pad(inputs, kernel_size):
-    """``ZeroPadding2D`` widths that make a stride-2 ``"valid"`` convolution act like TF's "same".
-
-    TensorFlow's "same" puts the odd pixel of padding at the bottom/right; for a
-    ``k``-wide kernel that is ``(k//2 - 1, k//2)`` on an even size and
-    ``(k//2, k//2)`` on an odd one (an unknown size counts as even).
-    """
-    size = inputs.shape[1:3]
-    if isinstance(kernel_size, int):
-        kernel_size = (kernel_size, kernel_size)
-    adjust = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
-    half = (kernel_size[0] // 2, kernel_size[1] // 2)
-    return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
-
-
 def _batch_norm(name):
     return layers.BatchNormalization(axis=CHANNEL_AXIS, momentum=BN_MOMENTUM,
                                      epsilon=BN_EPSILON, name=name)
@@ -112,7 +96,7 @@ def _separable_conv_block(ip, filters, kernel_size=(3, 3), strides=(1, 1), block
     """Twice ReLU-SeparableConv-BN; the first convolution carries the stride."""
     x = layers.Activation("relu")(ip)
     if strides == (2, 2):
-        x = layers.ZeroPadding2D(padding=correct_pad(x, kernel_size),
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size),
                                  name=f"separable_conv_1_pad_{block_id}")(x)
         padding = "valid"
     else:
@@ -193,7 +177,7 @@ def _reduction_a_cell(ip, p, filters, block_id=None):
     p = _adjust_block(p, ip, filters, block_id)
     h = _squeeze(ip, filters, "reduction", block_id)
     b = block_id
-    h3 = layers.ZeroPadding2D(padding=correct_pad(h, 3), name=f"reduction_pad_1_{b}")(h)
+    h3 = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(h, 3), name=f"reduction_pad_1_{b}")(h)
 
     x1 = layers.add(
         [_separable_conv_block(h, filters, (5, 5), strides=(2, 2),
@@ -290,7 +274,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
         x = layers.GlobalMaxPooling2D()(x)
     # any other ``pooling`` leaves the 4-D feature map, as Keras does
 
-    model = use_keras_order(Model(inputs, x, name=name))   # Keras's listing
+    model = Model(inputs, x, name=name)
     if weights == "imagenet":
         if default_size not in WEIGHT_FILES:
             raise ValueError("ImageNet weights can only be loaded with NASNetLarge or "

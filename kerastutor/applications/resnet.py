@@ -33,7 +33,6 @@ position. Preprocessing is ``"caffe"`` (BGR, mean-centred, unscaled).
 """
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications._layer_order import use_keras_order
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
@@ -105,7 +104,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet",
     elif pooling == "max":
         x = layers.GlobalMaxPooling2D(name="max_pool")(x)
 
-    model = use_keras_order(Model(inputs, x, name=name))   # so Keras's files fit by position
+    model = Model(inputs, x, name=name)
     if weights == "imagenet" and weights_name in WEIGHTS_HASHES:
         file_name, origin, file_hash = weights_file(weights_name, include_top)
         return imagenet_utils.load_weights(model, weights, file_name, origin, file_hash)

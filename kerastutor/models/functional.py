@@ -26,6 +26,7 @@ from kerastutor import backend, events, saving
 from kerastutor.layers.base import (KerasTensor, Layer, _split_backward, format_shape,
                                     starts_a_call)
 from kerastutor.layers.core import InputLayer
+from kerastutor.models.layer_order import keras_layer_order
 from kerastutor.models.serialization import (check_auto_config, functional_config,
                                              functional_from_config,
                                              functional_like_constructor,
@@ -167,7 +168,7 @@ class Model(Trainer, Layer):
             step.reads_only_inputs = all(s in self._input_slots for s in step.in_slots)
         self._output_slots = [slot_of[id(t)] for t in self.outputs]
         self._n_slots = len(slot_of)
-        self._layers = layers
+        self._layers = _in_keras_order(layers, self.inputs, self.outputs)
         self.built = True
         self._build_input_shape = (self.inputs[0].shape if len(self.inputs) == 1
                                    else [t.shape for t in self.inputs])
@@ -664,3 +665,9 @@ class Tape(list):
         self.penalty += value
         self.activity[index] = gradient
 
+
+def _in_keras_order(layers, inputs, outputs):
+    """``layers`` (the run order) listed as Keras lists them (:mod:`layer_order`);
+    kept as they are if the two lists ever held different layers."""
+    ordered = keras_layer_order(inputs, outputs)
+    return ordered if sorted(map(id, ordered)) == sorted(map(id, layers)) else layers

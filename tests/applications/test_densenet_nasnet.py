@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kerastutor import backend, layers
-from kerastutor.applications import densenet, nasnet
+from kerastutor.applications import densenet, imagenet_utils, nasnet
 from kerastutor.utils import file_utils
 
 
@@ -346,7 +346,7 @@ def test_preprocess_input_goldens():
 
 
 def test_correct_pad():
-    assert nasnet.correct_pad(layers.Input(shape=(16, 15, 3)), 3) == ((0, 1), (1, 1))
-    assert nasnet.correct_pad(layers.Input(shape=(16, 16, 3)), (5, 7)) == ((1, 2), (2, 3))
-    assert nasnet.correct_pad(layers.Input(shape=(None, None, 3)), 3) == ((0, 1), (0, 1))
+    assert imagenet_utils.correct_pad(layers.Input(shape=(16, 15, 3)), 3) == ((0, 1), (1, 1))
+    assert imagenet_utils.correct_pad(layers.Input(shape=(16, 16, 3)), (5, 7)) == ((1, 2), (2, 3))
+    assert imagenet_utils.correct_pad(layers.Input(shape=(None, None, 3)), 3) == ((0, 1), (0, 1))
 

@@ -407,6 +407,6 @@ def test_make_divisible_and_correct_pad():
     assert [mobilenet_v2._make_divisible(v, 8) for v in (11.2, 16 * 0.35, 32 * 1.3, 100)] \
         == [16, 8, 40, 104]
     assert mobilenet_v3._depth(72 * 0.75) == 56
-    assert mobilenet_v2.correct_pad(layers.Input((32, 32, 3)), 3) == ((0, 1), (0, 1))
-    assert mobilenet_v2.correct_pad(layers.Input((33, 32, 3)), 5) == ((2, 2), (1, 2))
-    assert mobilenet_v2.correct_pad(layers.Input((None, None, 3)), 3) == ((0, 1), (0, 1))
+    assert imagenet_utils.correct_pad(layers.Input((32, 32, 3)), 3) == ((0, 1), (0, 1))
+    assert imagenet_utils.correct_pad(layers.Input((33, 32, 3)), 5) == ((2, 2), (1, 2))
+    assert imagenet_utils.correct_pad(layers.Input((None, None, 3)), 3) == ((0, 1), (0, 1))

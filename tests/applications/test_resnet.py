@@ -12,7 +12,7 @@ import pytest
 import kerastutor as keras
 from kerastutor import backend
 from kerastutor.applications import resnet, resnet50, resnet_v2
-from kerastutor.applications._layer_order import keras_layer_order
+from kerastutor.models.layer_order import keras_layer_order
 from kerastutor.utils import file_utils
 
 # member: (params with the top at 224, layers, layers with weights,
@@ -225,6 +225,7 @@ def test_keras_layer_order_of_a_small_branching_graph():
     order = [layer.name for layer in keras_layer_order([inputs], [out])]
     # depths from the output: add 0, left 1, right2 1, right1 2, input 3
     assert order == ["input_layer", "right1", "left", "right2", "add"]
+    assert [layer.name for layer in keras.Model(inputs, out).layers] == order   # the model's
 
 
 def test_preprocessing_modes():

@@ -17,9 +17,10 @@ In a ResNet block ``Add([shortcut, residual])`` this puts a shortcut
 convolution (one layer from the ``Add``) after the residual branch's first
 two convolutions and beside its last, which is where Keras's files have it.
 
-``kerastutor``'s functional ``Model`` lists its layers in the order it runs
-them (another topological order), so :func:`use_keras_order` re-lists them
-the Keras way; the run order is untouched.
+A functional ``Model`` runs its layers in its own topological order (its
+*steps*) and lists them, in ``model.layers``, in this one -- so ``summary``,
+``get_weights``, saved files and Keras's application weight files all see
+Keras's order.
 """
 from kerastutor.layers.core import InputLayer
 
@@ -77,14 +78,3 @@ def keras_layer_order(inputs, outputs):
 
     order = sorted(layer_depth, key=lambda i: (-layer_depth[i], first_seen[i]))   # 3.
     return [layer_of[i] for i in order]
-
-
-def use_keras_order(model):
-    """Make ``model.layers`` (and so the order its weights are saved and loaded in)
-    Keras's order. Returns ``model``."""
-    layers = keras_layer_order(model.inputs, model.outputs)
-    if sorted(map(id, layers)) != sorted(map(id, model.layers)):
-        raise RuntimeError(f"{model.name}: Keras's layer order lists other layers than "
-                           "the model's graph; not re-ordering.")
-    model._layers = layers
-    return model
