@@ -259,3 +259,25 @@ def test_a_backward_that_writes_into_its_cache_is_caught():
     layer(x)
     with pytest.raises(AssertionError, match="different input gradient"):
         gradcheck.assert_backward_repeatable(layer, x)
+
+
+# The layers keras.applications defines for its families (not in keras.layers, as in Keras).
+from kerastutor.applications import convnext_layers  # noqa: E402
+APPLICATION_LAYER_CASES = {
+    "LayerScale": (lambda: convnext_layers.LayerScale(0.5, 4), (2, 3, 4), True),
+    "StochasticDepth": (lambda: convnext_layers.StochasticDepth(0.3), (2, 3, 4), True),
+    "CustomScaleLayer": (lambda: keras.applications.inception_resnet_v2.CustomScaleLayer(0.2),
+                         [(2, 3, 4), (2, 3, 4)], False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(APPLICATION_LAYER_CASES))
+@FEW
+@given(seed=SEEDS)
+def test_application_layer_backward_is_repeatable(name, seed):
+    make, shape, training = APPLICATION_LAYER_CASES[name]
+    keras.backend.set_random_seed(seed)
+    layer = make()
+    x = random_input(seed, shape)
+    layer(x)
+    gradcheck.assert_backward_repeatable(layer, x, training=training, seed=seed)
