@@ -214,6 +214,27 @@ PAGES = [
     Page("datasets", "Datasets", "kerastutor.datasets", "keras.datasets",
          "Loaders for the classic data sets, cached in ``~/.keras/datasets`` like "
          "Keras's own.", members=True),
+    Page("applications", "Applications", "kerastutor.applications", "keras.applications",
+         "Keras's ImageNet models as functions returning functional models, with Keras's "
+         "layer names and order, so Keras's weight files load into them. Each family module "
+         "below opens with the idea of its architecture. See :ref:`outgrow` for taking a "
+         "model to real Keras.", gallery=False,
+         extra_modules=("kerastutor.applications.imagenet_utils",
+                        "kerastutor.applications.vgg16", "kerastutor.applications.resnet",
+                        "kerastutor.applications.resnet_v2",
+                        "kerastutor.applications.inception_v3",
+                        "kerastutor.applications.inception_resnet_v2",
+                        "kerastutor.applications.xception", "kerastutor.applications.mobilenet",
+                        "kerastutor.applications.mobilenet_v2",
+                        "kerastutor.applications.mobilenet_v3",
+                        "kerastutor.applications.densenet", "kerastutor.applications.nasnet",
+                        "kerastutor.applications.efficientnet",
+                        "kerastutor.applications.efficientnet_v2",
+                        "kerastutor.applications.convnext",
+                        "kerastutor.applications.convnext_layers")),
+    Page("wrappers", "scikit-learn wrappers", "kerastutor.wrappers", "keras.wrappers",
+         "A Keras model as a scikit-learn estimator, for ``Pipeline``, ``GridSearchCV`` and "
+         "``cross_val_score``.", members=True),
     Page("gradcheck", "Gradient checking", "kerastutor.gradcheck", "keras.gradcheck",
          "Numerical checks of every hand-written backward pass; see "
          ":ref:`gradient-checking` for the method.", members=True),

@@ -7,21 +7,21 @@ plain functions returning functional models with Keras's layer names, order and
 weight shapes, so Keras's own ImageNet weight files load into them
 (:mod:`~kerastutor.applications.imagenet_utils`).
 
-======================  ==========================================================
-family                  what it teaches
-======================  ==========================================================
-``vgg16``, ``vgg19``    stacks of 3x3 convolutions, then dense layers
-``resnet``, ``_v2``     residual blocks: learn :math:`F(x)` and output :math:`x + F(x)`
-``inception_v3``        parallel branches of different kernel sizes, concatenated
-``inception_resnet_v2`` inception branches inside scaled residual blocks
-``xception``            depthwise separable convolutions with residuals
-``mobilenet``, ``_v2``  depthwise separable convs; inverted residual bottlenecks
-``mobilenet_v3``        searched blocks, hard-swish, squeeze-and-excitation
-``densenet``            every layer reads all earlier feature maps (concatenation)
-``nasnet``              cells found by architecture search
-``efficientnet``, v2    compound scaling of depth, width and resolution
-``convnext``            a ResNet modernised: 7x7 depthwise convs, LayerNorm, GELU
-======================  ==========================================================
+=========================  ===============================================================
+family                     what it teaches
+=========================  ===============================================================
+``vgg16``, ``vgg19``       stacks of 3x3 convolutions, then dense layers
+``resnet``, ``resnet_v2``  residual blocks: learn :math:`F(x)` and output :math:`x + F(x)`
+``inception_v3``           parallel branches of different kernel sizes, concatenated
+``inception_resnet_v2``    inception branches inside scaled residual blocks
+``xception``               depthwise separable convolutions with residuals
+``mobilenet``, ``_v2``     depthwise separable convs; inverted residual bottlenecks
+``mobilenet_v3``           searched blocks, hard-swish, squeeze-and-excitation
+``densenet``               every layer reads all earlier feature maps (concatenation)
+``nasnet``                 cells found by architecture search
+``efficientnet``, ``_v2``  compound scaling of depth, width and resolution
+``convnext``               a ResNet modernised: 7x7 depthwise convs, LayerNorm, GELU
+=========================  ===============================================================
 """
 from kerastutor.applications import (convnext, densenet, efficientnet,  # noqa: F401
                                      efficientnet_v2, imagenet_utils, inception_resnet_v2,

@@ -69,36 +69,44 @@ else:                        # importable without scikit-learn; the constructors
         pass
 
 
-_ARGS_DOC = """
-    Args:
-        model: a compiled ``keras.Model``, or a function that returns one. A
-            ``Model`` is copied with ``keras.models.clone_model`` (fresh weights,
-            same compile settings) for every fit, so the instance you pass is
-            never trained; with ``warm_start=True`` the first fit starts from a
-            copy of its current weights instead. A function is called as
-            ``model(X=X, y=y, **model_kwargs)`` with the checked ``X`` and the
-            *encoded* ``y``, so it can read the input width (``X.shape[1]``) and
-            the output width (``y.shape[1]``); it must compile the model.
-        warm_start: bool. ``False``: every ``fit`` builds a new model. ``True``:
-            a second ``fit`` keeps training ``model_`` from where the last one
-            stopped (epochs are numbered on, ``epoch_`` counts them all).
-        model_kwargs: dict or ``None``. Keyword arguments for the ``model``
-            function (a grid search can tune them: ``model_kwargs=[{...}, ...]``).
-        fit_kwargs: dict or ``None``. Keyword arguments for ``Model.fit``
-            (``epochs``, ``batch_size``, ``callbacks``, ...). Keyword arguments
-            given to the wrapper's ``fit`` take precedence; neither is modified.
-            ``verbose`` defaults to 0 (no progress bars).
-        random_state: ``None``, an int or a ``numpy.random.RandomState``. With
-            an int, building and training are seeded, so fits repeat exactly.
-"""
+_ARGS_DOC = r"""
+    Parameters
+    ----------
+    model : keras.Model or callable
+        A compiled ``keras.Model``, or a function that returns one. A ``Model``
+        is copied with ``keras.models.clone_model`` (fresh weights, same compile
+        settings) for every fit, so the instance you pass is never trained; with
+        ``warm_start=True`` the first fit starts from a copy of its current
+        weights instead. A function is called as ``model(X=X, y=y,
+        **model_kwargs)`` with the checked ``X`` and the *encoded* ``y``, so it
+        can read the input width (``X.shape[1]``) and the output width
+        (``y.shape[1]``); it must compile the model.
+    warm_start : bool
+        ``False``: every ``fit`` builds a new model. ``True``: a second ``fit``
+        keeps training ``model_`` from where the last one stopped (epochs are
+        numbered on, ``epoch_`` counts them all).
+    model_kwargs : dict or None
+        Keyword arguments for the ``model`` function (a grid search can tune
+        them: ``model_kwargs=[{...}, ...]``).
+    fit_kwargs : dict or None
+        Keyword arguments for ``Model.fit`` (``epochs``, ``batch_size``,
+        ``callbacks``, ...). Keyword arguments given to the wrapper's ``fit``
+        take precedence; neither is modified. ``verbose`` defaults to 0 (no
+        progress bars).
+    random_state : None, int or numpy.random.RandomState
+        With an int, building and training are seeded, so fits repeat exactly.
 
-_ATTRS_DOC = """
-    Attributes:
-        model_: the fitted ``keras.Model``.
-        history_: the ``History`` object the last ``Model.fit`` returned.
-        epoch_: how many epochs ``model_`` has been trained, over all
-            warm-started fits (0 before the first fit).
-        n_features_in_: the number of columns of ``X`` seen by ``fit``.
+    Attributes
+    ----------
+    model\_ : keras.Model
+        The fitted model.
+    history\_ : History
+        What the last ``Model.fit`` returned.
+    epoch\_ : int
+        How many epochs ``model_`` has been trained, over all warm-started fits
+        (0 before the first fit).
+    n_features_in\_ : int
+        The number of columns of ``X`` seen by ``fit``.
 """
 
 
@@ -282,8 +290,8 @@ class SKLearnClassifier(ClassifierMixin, SKLBase):
     ``classes_[1]``). Besides the attributes listed below, ``classes_``
     holds the sorted class labels.
 
-    Example:
-
+    Examples
+    --------
     >>> import numpy as np
     >>> import kerastutor as keras
     >>> from kerastutor.wrappers import SKLearnClassifier
@@ -418,4 +426,4 @@ class SKLearnTransformer(TransformerMixin, SKLBase):
 # The constructor arguments and fitted attributes are the same for the three:
 # written once above, appended to each class's docstring.
 for _wrapper in (SKLearnClassifier, SKLearnRegressor, SKLearnTransformer):
-    _wrapper.__doc__ += _ARGS_DOC + _ATTRS_DOC
+    _wrapper.__doc__ += _ARGS_DOC
