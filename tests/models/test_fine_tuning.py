@@ -56,3 +56,21 @@ def test_changing_trainable_after_compile_warns_once_and_recompiling_clears_it()
         base.trainable = True
         model.compile("adam", "sparse_categorical_crossentropy")
         model.fit(X, Y, epochs=1, verbose=0)              # recompiled: nothing to say
+
+
+def test_an_application_as_a_frozen_base_under_a_new_head():
+    """Keras's transfer-learning recipe: include_top=False, freeze, pool, new Dense."""
+    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35,
+                                          include_top=False, weights=None)
+    base.trainable = False
+    inputs = keras.Input((32, 32, 3))
+    features = keras.layers.GlobalAveragePooling2D()(base(inputs, training=False))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(features))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    images = RNG.random((6, 32, 32, 3)).astype("float32")
+    before = [w.copy() for w in base.get_weights()]
+    head_before = model.layers[-1].get_weights()[0].copy()
+    model.fit(images, RNG.integers(0, 3, 6), epochs=1, batch_size=3, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights()))
+    assert not np.array_equal(head_before, model.layers[-1].get_weights()[0])
+    assert [w.name for w in model.trainable_weights] == ["kernel", "bias"]
