@@ -119,6 +119,27 @@ class BaseImagePreprocessingLayer(Layer):
         return config
 
 
+class AppliesTransformation:
+    """For a layer whose ``forward(x, training, transformation=None)`` can take given draws.
+
+    ``get_random_transformation`` only draws; ``forward`` draws (unless given
+    ``transformation``) and applies. Keras splits a layer the same way
+    (``get_random_transformation`` / ``transform_images``), which lets a layer
+    that composes others draw for them.
+    """
+
+    def apply_transformation(self, x, transformation):
+        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
+
+        For a layer that draws on this one's behalf: ``RandomColorJitter``,
+        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
+        seed=<their generator>)``, then this, as Keras's ``transform_images``.
+        """
+        if transformation is None:
+            return x, None
+        return self.forward(x, training=True, transformation=transformation)
+
+
 class RandomAffineLayer(BaseImagePreprocessingLayer):
     r"""A random geometric transform: sample one affine matrix per image, then resample.
 

@@ -18,11 +18,11 @@ and then cast to the images' dtype. At inference nothing is drawn.
 import numpy as np
 
 from kerastutor import random as keras_random
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 
 
-class RandomBrightness(BaseImagePreprocessingLayer):
+class RandomBrightness(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`y = \operatorname{clip}(x + \delta, v_{lo}, v_{hi})`, :math:`\delta = U[f_{lo}, f_{hi}) (v_{hi} - v_{lo})`."""
 
     random = True
@@ -67,17 +67,6 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         z = images + delta.astype(images.dtype)
         inside = (z > lo) & (z < hi)
         return self._from_nhwc(np.clip(z, lo, hi), single), (inside, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

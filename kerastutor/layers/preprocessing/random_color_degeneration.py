@@ -27,13 +27,13 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 from kerastutor.layers.preprocessing.color_conversions import (
     check_channels, check_value_range, rgb_to_grayscale, rgb_to_grayscale_backward)
 
 
-class RandomColorDegeneration(BaseImagePreprocessingLayer):
+class RandomColorDegeneration(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`y = \operatorname{clip}(x + f(\text{gray} - x), v_{lo}, v_{hi})`."""
 
     random = True
@@ -73,17 +73,6 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         lo, hi = self.value_range
         inside = (z > lo) & (z < hi)
         return self._from_nhwc(np.clip(z, lo, hi), single), (f, inside, channels, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

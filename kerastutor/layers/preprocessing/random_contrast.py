@@ -32,11 +32,11 @@ the second term because every pixel moves the mean.
 import numpy as np
 
 from kerastutor import random as keras_random
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 
 
-class RandomContrast(BaseImagePreprocessingLayer):
+class RandomContrast(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`y = \operatorname{clip}(a (x - \mu) + \mu,\ v_{lo}, v_{hi})`, :math:`a \sim U[1-f_{lo}, 1+f_{hi})`."""
 
     random = True
@@ -81,17 +81,6 @@ class RandomContrast(BaseImagePreprocessingLayer):
         y = np.clip(z, self.value_range[0], self.value_range[1])
         inside = (z > self.value_range[0]) & (z < self.value_range[1])
         return self._from_nhwc(y, single), (a, inside, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

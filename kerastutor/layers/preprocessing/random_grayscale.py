@@ -26,13 +26,13 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer, _is_number
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer, _is_number)
 from kerastutor.layers.preprocessing.color_conversions import (
     check_channels, rgb_to_grayscale, rgb_to_grayscale_backward)
 
 
-class RandomGrayscale(BaseImagePreprocessingLayer):
+class RandomGrayscale(AppliesTransformation, BaseImagePreprocessingLayer):
     r"""Converts each image to grayscale with probability ``factor`` (channels kept)."""
 
     random = True
@@ -72,17 +72,6 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         gray = rgb_to_grayscale(images)
         y = np.where(apply, gray, images)           # gray broadcasts to every channel
         return self._from_nhwc(y, single), (apply, channels, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -35,13 +35,13 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 from kerastutor.layers.preprocessing.color_conversions import (
     check_channels, hsv_to_rgb, hsv_to_rgb_backward, rgb_to_hsv, rgb_to_hsv_backward)
 
 
-class RandomHue(BaseImagePreprocessingLayer):
+class RandomHue(AppliesTransformation, BaseImagePreprocessingLayer):
     r"""Shifts the hue by :math:`\pm U[f_{lo}, f_{hi})/2` of a turn."""
 
     random = True
@@ -90,17 +90,6 @@ class RandomHue(BaseImagePreprocessingLayer):
         inside = (rgb >= 0) & (rgb <= 1)
         y = (np.clip(rgb, 0, 1) * (hi - lo) + lo).astype(images.dtype)
         return self._from_nhwc(y, single), (hsv_cache, rgb_cache, inside, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -24,11 +24,11 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 
 
-class RandomInvert(BaseImagePreprocessingLayer):
+class RandomInvert(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`y = v_{hi} - x` with probability :math:`p \sim U[f_{lo}, f_{hi})`."""
 
     random = True
@@ -68,17 +68,6 @@ class RandomInvert(BaseImagePreprocessingLayer):
         invert = np.asarray(transformation["apply_inversion"]).reshape(-1, 1, 1, 1)
         y = np.where(invert, self.value_range[1] - images, images)
         return self._from_nhwc(y.astype(images.dtype), single), (invert, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -32,12 +32,12 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 from kerastutor.layers.preprocessing.color_conversions import check_value_range
 
 
-class RandomPosterization(BaseImagePreprocessingLayer):
+class RandomPosterization(AppliesTransformation, BaseImagePreprocessingLayer):
     r"""Keeps :math:`b` of 8 bits per channel, :math:`b` drawn from ``factor``."""
 
     random = True
@@ -81,17 +81,6 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         q = ((as_bytes >> shift) << shift).astype(images.dtype)
         y = q / 255 * (hi - lo) + lo if mapped else q
         return self._from_nhwc(y.astype(images.dtype), single), single
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -32,8 +32,8 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 from kerastutor.layers.preprocessing.color_conversions import (
     check_channels, check_value_range, hsv_to_rgb, hsv_to_rgb_backward, rgb_to_hsv,
     rgb_to_hsv_backward)
@@ -41,7 +41,7 @@ from kerastutor.layers.preprocessing.color_conversions import (
 EPSILON = 1e-7
 
 
-class RandomSaturation(BaseImagePreprocessingLayer):
+class RandomSaturation(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`S' = \operatorname{clip}(S\, f/(1 - f + \epsilon))`, :math:`f \sim U[f_{lo}, f_{hi})`."""
 
     random = True
@@ -84,17 +84,6 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         saturation = np.clip(scaled, lo, hi)
         rgb, rgb_cache = hsv_to_rgb(np.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
         return self._from_nhwc(rgb, single), (a, inside, hsv_cache, rgb_cache, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -31,15 +31,15 @@ import numpy as np
 
 from kerastutor import random as keras_random
 
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer)
 from kerastutor.layers.preprocessing.color_conversions import (
     check_value_range, depthwise_conv_same, depthwise_conv_same_backward)
 
 SMOOTH_KERNEL = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]]) / 13.0
 
 
-class RandomSharpness(BaseImagePreprocessingLayer):
+class RandomSharpness(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`y = \operatorname{clip}(s x + (1 - s) K * x)`, :math:`s = 2 U[f_{lo}, f_{hi})`."""
 
     random = True
@@ -79,17 +79,6 @@ class RandomSharpness(BaseImagePreprocessingLayer):
         lo, hi = self.value_range
         inside = (z > lo) & (z < hi)
         return self._from_nhwc(np.clip(z, lo, hi), single), (s, inside, single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:

@@ -36,12 +36,12 @@ Keras's autograd gives it): the range maps cancel, so
 import numpy as np
 
 from kerastutor import random as keras_random
-from kerastutor.layers.preprocessing.base_image_preprocessing_layer import \
-    BaseImagePreprocessingLayer, _is_number
+from kerastutor.layers.preprocessing.base_image_preprocessing_layer import (
+    AppliesTransformation, BaseImagePreprocessingLayer, _is_number)
 from kerastutor.layers.preprocessing.color_conversions import check_value_range
 
 
-class Solarization(BaseImagePreprocessingLayer):
+class Solarization(AppliesTransformation, BaseImagePreprocessingLayer):
     r""":math:`\hat y = z` below the threshold, :math:`255 - z` above it."""
 
     random = True               # applied only while training (direct call: training)
@@ -105,17 +105,6 @@ class Solarization(BaseImagePreprocessingLayer):
         y = (y_hat / 255 * (hi - lo) + lo if mapped else y_hat).astype(images.dtype)
         slope = np.where((shifted > 0) & (shifted < 255), np.where(below, 1, -1), 0)
         return self._from_nhwc(y, single), (slope.astype(images.dtype), single)
-
-    def apply_transformation(self, x, transformation):
-        """``forward`` with the given draws: ``(y, cache)``; ``None`` (no draws) is the identity.
-
-        For a layer that draws on this one's behalf: ``RandomColorJitter``,
-        ``RandAugment`` and ``AugMix`` call ``get_random_transformation(images,
-        seed=<their generator>)``, then this, as Keras's ``transform_images``.
-        """
-        if transformation is None:
-            return x, None
-        return self.forward(x, training=True, transformation=transformation)
 
     def backward(self, cache, grad_out):
         if cache is None:
