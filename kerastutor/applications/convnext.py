@@ -181,6 +181,7 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
         raise ValueError(
             "ConvNeXt does not support the `channels_first` image data format. Switch to "
             "`channels_last` by editing your local config file at ~/.keras/keras.json")
+    # Keras's own check (a set: unhashable ``weights`` raise TypeError), not the shared one
     if not (weights in {"imagenet", None} or _exists(weights)):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), "
@@ -254,13 +255,10 @@ def ConvNeXt(depths, projection_dims, drop_path_rate=0.0, layer_scale_init_value
                 f'Model name "{name}" does not match weights variant "{weights_name}". '
                 "When using imagenet weights, model name must contain the weights variant "
                 f'(e.g., "convnext_{variant}").')
-        top, notop = WEIGHTS_HASHES[weights_name]
-        # Keras names the file after the model's name, not after the variant.
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        return imagenet_utils.load_weights(model, weights, file_name,
-                                           BASE_WEIGHTS_PATH + file_name,
-                                           top if include_top else notop)
-    return imagenet_utils.load_weights(model, weights, None, None)
+    # Keras names the file after the model's name, not after the variant.
+    return imagenet_utils.load_weights_named_after(model, name, weights, include_top,
+                                                   BASE_WEIGHTS_PATH, WEIGHTS_HASHES,
+                                                   weights_name)
 
 
 def _exists(path):

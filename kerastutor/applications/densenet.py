@@ -38,8 +38,6 @@ Layer names are Keras's (``conv2_block1_0_bn`` ... ``pool2_conv`` ... ``bn``,
 preprocessed in ``"torch"`` mode: :math:`(x/255 - \mu_c)/\sigma_c` with
 ImageNet's RGB statistics. Only ``channels_last`` is supported, as in Keras.
 """
-import os
-
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
 from kerastutor.models import Model
@@ -113,18 +111,13 @@ def _check_arguments(weights, include_top, classes):
 
 
 def _check_weights_and_classes(weights, include_top, classes):
-    if not (weights in ("imagenet", None) or _exists(weights)):
-        raise ValueError(
-            "The `weights` argument should be either `None` (random initialization), "
-            "`imagenet` (pre-training on ImageNet), or the path to the weights file to be "
-            "loaded.")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError('If using `weights` as `"imagenet"` with `include_top` as true, '
-                         "`classes` should be 1000")
-
-
-def _exists(path):
-    return isinstance(path, (str, os.PathLike)) and os.path.exists(path)
+    imagenet_utils.check_weights_and_classes(
+        weights, include_top, classes,
+        weights_message="The `weights` argument should be either `None` (random "
+                        "initialization), `imagenet` (pre-training on ImageNet), or the path "
+                        "to the weights file to be loaded.",
+        classes_message='If using `weights` as `"imagenet"` with `include_top` as true, '
+                        "`classes` should be 1000")
 
 
 def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
@@ -152,15 +145,9 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None,
     x = _batch_norm("bn")(x)
     x = layers.Activation("relu", name="relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    # any other ``pooling`` leaves the 4-D feature map, as Keras does
+    x = imagenet_utils.classifier_or_pooling(x, include_top, pooling, classes,
+                                             classifier_activation, weights,
+                                             pool_names=("avg_pool", "max_pool"))
 
     model = Model(inputs, x, name=name)
     if weights == "imagenet":

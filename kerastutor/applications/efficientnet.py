@@ -66,7 +66,6 @@ The weight file's name follows the model's ``name=``: ``{name}.h5`` or
 """
 import copy
 import math
-import os
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
@@ -127,13 +126,13 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     """An EfficientNet of the given width/depth multipliers (see the module)."""
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS
-    if not (weights in ("imagenet", None) or _is_file(weights)):
-        raise ValueError("The `weights` argument should be either `None` (random "
-                         "initialization), `imagenet` (pre-training on ImageNet), or the "
-                         "path to the weights file to be loaded.")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError('If using `weights="imagenet"` with `include_top` as true, '
-                         "`classes` should be 1000")
+    imagenet_utils.check_weights_and_classes(
+        weights, include_top, classes,
+        weights_message="The `weights` argument should be either `None` (random "
+                        "initialization), `imagenet` (pre-training on ImageNet), or the "
+                        "path to the weights file to be loaded.",
+        classes_message='If using `weights="imagenet"` with `include_top` as true, '
+                        "`classes` should be 1000")
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top,
@@ -189,29 +188,15 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
     x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.classifier_or_pooling(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        pool_names=("avg_pool", "max_pool"), dropout_rate=dropout_rate,
+        dense_initializer=DENSE_KERNEL_INITIALIZER)
 
     model = Model(inputs, x, name=name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return imagenet_utils.load_weights(model, weights, file_name,
-                                           BASE_WEIGHTS_PATH + file_name, file_hash)
-    return imagenet_utils.load_weights(model, weights, None, None)   # a path, or None
-
-
-def _is_file(weights):
-    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+    return imagenet_utils.load_weights_named_after(model, name, weights, include_top,
+                                                   BASE_WEIGHTS_PATH, WEIGHTS_HASHES,
+                                                   weights_name)
 
 
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16,

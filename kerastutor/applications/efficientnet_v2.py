@@ -56,10 +56,14 @@ preprocessing the model expects inputs in :math:`[-1, 1]`.
 """
 import copy
 import math
-import os
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
+# EfficientNet's initialisers and squeeze-and-excitation, unchanged in V2
+from kerastutor.applications.efficientnet import (CONV_KERNEL_INITIALIZER,
+                                                  DENSE_KERNEL_INITIALIZER,
+                                                  IMAGENET_STDDEV_RGB, _channel_axis)
+from kerastutor.applications.efficientnet import squeeze_excite as _squeeze_excite
 from kerastutor.models import Model
 
 BASE_WEIGHTS_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -112,15 +116,7 @@ DEFAULT_BLOCKS_ARGS = {
     "efficientnetv2-b3": _stages(_B_STAGES),
 }
 
-CONV_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                           "config": {"scale": 2.0, "mode": "fan_out",
-                                      "distribution": "truncated_normal"}}
-DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                            "config": {"scale": 1.0 / 3.0, "mode": "fan_out",
-                                       "distribution": "uniform"}}
-
 IMAGENET_MEAN_RGB = [0.485, 0.456, 0.406]
-IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 
 
 def round_filters(filters, width_coefficient, min_depth, depth_divisor):
@@ -134,28 +130,15 @@ def round_repeats(repeats, depth_coefficient):
     return int(math.ceil(depth_coefficient * repeats))
 
 
-def _channel_axis():
-    return 3 if backend.image_data_format() == "channels_last" else 1
-
-
-def _conv(filters, kernel_size, name, strides=1, activation=None, use_bias=False):
+def _conv(filters, kernel_size, name, strides=1):
+    """A bias-free "same" convolution (a batch norm follows it)."""
     return layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=CONV_KERNEL_INITIALIZER, name=name)
+                         use_bias=False, kernel_initializer=CONV_KERNEL_INITIALIZER,
+                         name=name)
 
 
 def _bn(momentum, name):
     return layers.BatchNormalization(axis=_channel_axis(), momentum=momentum, name=name)
-
-
-def _squeeze_excite(x, filters, filters_se, activation, name):
-    r"""``x * sigmoid(W2 swish(W1 mean(x) + b1) + b2)``, one gate per channel."""
-    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-    shape = (filters, 1, 1) if _channel_axis() == 1 else (1, 1, filters)
-    se = layers.Reshape(shape, name=f"{name}se_reshape")(se)
-    se = _conv(filters_se, 1, f"{name}se_reduce", activation=activation, use_bias=True)(se)
-    se = _conv(filters, 1, f"{name}se_expand", activation="sigmoid", use_bias=True)(se)
-    return layers.multiply([x, se], name=f"{name}se_excite")
 
 
 def _residual(x, inputs, survival_probability, name):
@@ -250,13 +233,13 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
                 f"KeyError: {name!r}). Known names: {sorted(DEFAULT_BLOCKS_ARGS)}. Fix: keep "
                 "the default name and rename the model afterwards (model.name = ...).")
         blocks_args = DEFAULT_BLOCKS_ARGS[name]
-    if not (weights in ("imagenet", None) or _is_file(weights)):
-        raise ValueError("The `weights` argument should be either `None` (random "
-                         "initialization), `imagenet` (pre-training on ImageNet), or the "
-                         f"path to the weights file to be loaded.Received: weights={weights}")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError('If using `weights="imagenet"` with `include_top` as true, '
-                         "`classes` should be 1000")
+    imagenet_utils.check_weights_and_classes(
+        weights, include_top, classes,
+        weights_message="The `weights` argument should be either `None` (random "
+                        "initialization), `imagenet` (pre-training on ImageNet), or the "
+                        "path to the weights file to be loaded.Received: weights={weights}",
+        classes_message='If using `weights="imagenet"` with `include_top` as true, '
+                        "`classes` should be 1000")
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=default_size, min_size=32,
         data_format=backend.image_data_format(), require_flatten=include_top,
@@ -308,30 +291,15 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     x = _conv(filters_of(1280), 1, "top_conv")(x)
     x = _bn(bn_momentum, "top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation,
-                         kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         bias_initializer="zeros", name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.classifier_or_pooling(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        pool_names=("avg_pool", "max_pool"), dropout_rate=dropout_rate,
+        dense_initializer=DENSE_KERNEL_INITIALIZER)
 
     model = Model(inputs, x, name=name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return imagenet_utils.load_weights(model, weights, file_name,
-                                           BASE_WEIGHTS_PATH + file_name, file_hash)
-    return imagenet_utils.load_weights(model, weights, None, None)   # a path, or None
-
-
-def _is_file(weights):
-    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
+    return imagenet_utils.load_weights_named_after(model, name, weights, include_top,
+                                                   BASE_WEIGHTS_PATH, WEIGHTS_HASHES,
+                                                   weights_name)
 
 
 # ======================================================================== the members

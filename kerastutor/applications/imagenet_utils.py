@@ -128,6 +128,17 @@ def check_arguments(weights, include_top, classes):
                          f"should be 1000.  Received classes={classes}")
 
 
+def check_weights_and_classes(weights, include_top, classes, weights_message,
+                              classes_message):
+    """Keras's two first checks, with the family's own wording (each family words them
+    differently); ``{weights}``/``{classes}`` in the messages are filled in."""
+    if not (weights in ("imagenet", None) or (isinstance(weights, (str, os.PathLike))
+                                              and os.path.exists(weights))):
+        raise ValueError(weights_message.format(weights=weights))
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(classes_message.format(classes=classes))
+
+
 def validate_activation(classifier_activation, weights):
     """With pretrained weights the classifier must end in ``softmax`` (or give logits)."""
     if weights is None:
@@ -214,7 +225,61 @@ def correct_pad(inputs, kernel_size):
     return ((half[0] - adjust[0], half[0]), (half[1] - adjust[1], half[1]))
 
 
+# ======================================================================== the model's end
+def pooling_head(x, pooling, names=(None, None)):
+    """``include_top=False``: global average or max pooling, or (any other value) none.
+
+    ``names`` = (average, max) layer names; Keras names them in some families
+    (``avg_pool``, ``max_pool``) and leaves them automatic in others.
+    """
+    from kerastutor import layers
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=names[0])(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=names[1])(x)
+    return x
+
+
+def classifier_or_pooling(x, include_top, pooling, classes, classifier_activation, weights,
+                          pool_names=(None, None), top_pool_name="avg_pool", dropout_rate=0,
+                          dense_initializer="glorot_uniform"):
+    """The usual end of an ImageNet network, Keras's layer names.
+
+    With ``include_top``: global average pooling (named ``top_pool_name``), a
+    Dropout ``top_dropout`` when ``dropout_rate > 0`` (EfficientNets), and the
+    ``classes``-way Dense ``predictions``. Without: :func:`pooling_head` with
+    ``pool_names``.
+    """
+    from kerastutor import layers
+    if not include_top:
+        return pooling_head(x, pooling, pool_names)
+    x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+    if dropout_rate > 0:
+        x = layers.Dropout(dropout_rate, name="top_dropout")(x)
+    validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation,
+                        kernel_initializer=dense_initializer, name="predictions")(x)
+
+
 # ======================================================================== weights
+def load_top_or_notop(model, weights, include_top, top, notop):
+    """:func:`load_weights` with Keras's file with the classifier (``top``) or without
+    it (``notop``), each given as ``(file name, origin, md5)``."""
+    file_name, origin, file_hash = top if include_top else notop
+    return load_weights(model, weights, file_name, origin, file_hash)
+
+
+def load_weights_named_after(model, name, weights, include_top, base_path, hashes, key):
+    """:func:`load_weights` where Keras names the file after the model's ``name``:
+    ``{name}.h5`` or ``{name}_notop.h5`` under ``base_path``, with md5
+    ``hashes[key]`` = (top, notop) (EfficientNet, EfficientNetV2, ConvNeXt)."""
+    if weights != "imagenet":
+        return load_weights(model, weights, None, None)        # a path, or None
+    file_name = name + (".h5" if include_top else "_notop.h5")
+    file_hash = hashes[key][0 if include_top else 1]
+    return load_weights(model, weights, file_name, base_path + file_name, file_hash)
+
+
 def load_weights(model, weights, file_name, origin, file_hash=None):
     """Give ``model`` its weights: Keras's ImageNet file, or the user's file, or none.
 

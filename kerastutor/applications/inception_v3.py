@@ -30,8 +30,6 @@ The input is 299x299 (at least 75x75); pixels are scaled to :math:`[-1, 1]`
 ``batch_normalization_k``, ``activation_k``), so Keras's ImageNet weight
 files load into this model.
 """
-import os
-
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
 from kerastutor.models import Model
@@ -73,14 +71,13 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     ``None`` (random), or the path of a weights file. ``input_shape`` (without
     the batch axis) is needed only without the top; each side at least 75.
     """
-    if not (weights in ("imagenet", None) or
-            (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))):
-        raise ValueError("The `weights` argument should be either `None` (random "
-                         "initialization), `imagenet` (pre-training on ImageNet), or the "
-                         f"path to the weights file to be loaded; Received: weights={weights}")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError('If using `weights="imagenet"` with `include_top=True`, `classes` '
-                         f"should be 1000. Received classes={classes}")
+    imagenet_utils.check_weights_and_classes(
+        weights, include_top, classes,
+        weights_message="The `weights` argument should be either `None` (random "
+                        "initialization), `imagenet` (pre-training on ImageNet), or the "
+                        "path to the weights file to be loaded; Received: weights={weights}",
+        classes_message='If using `weights="imagenet"` with `include_top=True`, `classes` '
+                        "should be 1000. Received classes={classes}")
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=299, min_size=75,
         data_format=backend.image_data_format(), require_flatten=include_top,
@@ -152,24 +149,15 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         branch_pool = conv2d_bn(_avg_pool_same(x), 192, 1, 1)
         x = concat([branch1x1, branch3x3, branch3x3dbl, branch_pool], f"mixed{9 + i}")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = imagenet_utils.classifier_or_pooling(x, include_top, pooling, classes,
+                                             classifier_activation, weights)
 
     model = Model(inputs, x, name=name)
-    if include_top:
-        file_name, origin, file_hash = (
-            "inception_v3_weights_tf_dim_ordering_tf_kernels.h5", WEIGHTS_PATH, WEIGHTS_HASH)
-    else:
-        file_name, origin, file_hash = (
-            "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH_NO_TOP,
-            WEIGHTS_HASH_NO_TOP)
-    return imagenet_utils.load_weights(model, weights, file_name, origin, file_hash)
+    return imagenet_utils.load_top_or_notop(
+        model, weights, include_top,
+        ("inception_v3_weights_tf_dim_ordering_tf_kernels.h5", WEIGHTS_PATH, WEIGHTS_HASH),
+        ("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH_NO_TOP,
+         WEIGHTS_HASH_NO_TOP))
 
 
 def preprocess_input(x, data_format=None):

@@ -24,7 +24,6 @@ a softmax.
 
 Pixels go in as :math:`x / 127.5 - 1` (:func:`preprocess_input`, mode ``"tf"``).
 """
-import os
 import warnings
 
 from kerastutor import backend, layers
@@ -50,7 +49,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
     convolutions' channel multiplier; ``dropout`` the rate before the classifier.
     The default name is ``f"mobilenet_{alpha:0.2f}_{rows}"``.
     """
-    check_weights_and_classes(
+    imagenet_utils.check_weights_and_classes(
         weights, include_top, classes,
         weights_message="The `weights` argument should be either `None` (random "
                         "initialization), 'imagenet' (pre-training on ImageNet), or the path "
@@ -98,7 +97,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3,
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(classifier_activation, name="predictions")(x)
     else:
-        x = pooling_head(x, pooling)
+        x = imagenet_utils.pooling_head(x, pooling)
 
     from kerastutor.models import Model
     model = Model(inputs, x, name=name if name is not None else f"mobilenet_{alpha:0.2f}_{rows}")
@@ -143,26 +142,6 @@ def _depthwise_conv_block(inputs, pointwise_conv_filters, alpha, depth_multiplie
 # ------------------------------------------------------ shared by the MobileNet families
 def channel_axis():
     return -1 if backend.image_data_format() == "channels_last" else 1
-
-
-def check_weights_and_classes(weights, include_top, classes, weights_message,
-                              classes_message):
-    """Keras's two first checks, with the family's own wording (each family words them
-    differently); ``{weights}``/``{classes}`` in the messages are filled in."""
-    if not (weights in ("imagenet", None) or (isinstance(weights, (str, os.PathLike))
-                                              and os.path.exists(weights))):
-        raise ValueError(weights_message.format(weights=weights))
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(classes_message.format(classes=classes))
-
-
-def pooling_head(x, pooling, names=(None, None)):
-    """``include_top=False``: global average or max pooling, or (any other value) none."""
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name=names[0])(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name=names[1])(x)
-    return x
 
 
 def preprocess_input(x, data_format=None):

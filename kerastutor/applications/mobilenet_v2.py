@@ -34,8 +34,7 @@ import warnings
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications.mobilenet import (channel_axis, check_weights_and_classes,
-                                               pooling_head)
+from kerastutor.applications.mobilenet import channel_axis
 from kerastutor.layers.base import KerasTensor
 
 BASE_WEIGHT_PATH = ("https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -61,7 +60,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
 
     The default name is ``f"mobilenetv2_{alpha:0.2f}_{rows}"``.
     """
-    check_weights_and_classes(
+    imagenet_utils.check_weights_and_classes(
         weights, include_top, classes,
         weights_message="The `weights` argument should be either `None` (random "
                         "initialization), `imagenet` (pre-training on ImageNet), or the path "
@@ -124,7 +123,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
-        x = pooling_head(x, pooling)
+        x = imagenet_utils.pooling_head(x, pooling)
 
     from kerastutor.models import Model
     model = Model(inputs, x,
@@ -183,7 +182,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     return x
 
 
-def _make_divisible(v, divisor, min_value=None):
+def _make_divisible(v, divisor=8, min_value=None):
     """``v`` rounded to the nearest multiple of ``divisor`` (at least ``min_value``),
     never more than 10% below ``v`` (then one ``divisor`` more). From TF's slim code."""
     min_value = divisor if min_value is None else min_value

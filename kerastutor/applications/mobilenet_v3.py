@@ -44,8 +44,9 @@ import warnings
 
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
-from kerastutor.applications.mobilenet import (channel_axis, check_weights_and_classes,
-                                               pooling_head)
+from kerastutor.applications.mobilenet import channel_axis
+# ``v`` rounded to a multiple of 8, not below it nor 10% below ``v`` (TF's slim code)
+from kerastutor.applications.mobilenet_v2 import _make_divisible as _depth
 from kerastutor.applications.convnext_layers import FunctionalWithOps
 from kerastutor.layers.base import KerasTensor
 
@@ -125,7 +126,7 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
                 classifier_activation="softmax", include_preprocessing=True, name=None):
     """What Small and Large share; ``blocks`` is :data:`SMALL_BLOCKS` or
     :data:`LARGE_BLOCKS` (Keras passes a ``stack_fn`` instead)."""
-    check_weights_and_classes(
+    imagenet_utils.check_weights_and_classes(
         weights, include_top, classes,
         weights_message="The `weights` argument should be either `None` (random "
                         "initialization), `imagenet` (pre-training on ImageNet), or the path "
@@ -189,7 +190,7 @@ def MobileNetV3(blocks, last_point_ch, input_shape=None, alpha=1.0, model_type="
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Activation(classifier_activation, name="predictions")(x)
     else:
-        x = pooling_head(x, pooling, names=("avg_pool", "max_pool"))
+        x = imagenet_utils.pooling_head(x, pooling, names=("avg_pool", "max_pool"))
 
     model = FunctionalWithOps(inputs, x, name=name)      # hsigmoid's operations unlisted
 
@@ -257,16 +258,6 @@ def _operation(layer):
 def hard_swish(x):
     r""":math:`x \cdot \mathrm{ReLU6}(x + 3) / 6`."""
     return layers.Activation("hard_swish")(x)
-
-
-def _depth(v, divisor=8, min_value=None):
-    """``v`` rounded to a multiple of ``divisor``, not below ``min_value`` nor 10% below
-    ``v`` (TF's slim MobileNet code; the same as MobileNetV2's ``_make_divisible``)."""
-    min_value = divisor if min_value is None else min_value
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    if new_v < 0.9 * v:
-        new_v += divisor
-    return new_v
 
 
 def _se_block(inputs, filters, se_ratio, prefix):

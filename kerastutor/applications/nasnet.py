@@ -264,15 +264,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
                                   block_id=f"{stack * num_blocks + i + min(stack, 1)}")
 
     x = layers.Activation("relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
-    # any other ``pooling`` leaves the 4-D feature map, as Keras does
+    x = imagenet_utils.classifier_or_pooling(x, include_top, pooling, classes,
+                                             classifier_activation, weights,
+                                             top_pool_name=None)   # automatic, as Keras
 
     model = Model(inputs, x, name=name)
     if weights == "imagenet":

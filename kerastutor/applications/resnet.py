@@ -95,14 +95,9 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet",
         x = _batch_norm("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    x = imagenet_utils.classifier_or_pooling(x, include_top, pooling, classes,
+                                             classifier_activation, weights,
+                                             pool_names=("avg_pool", "max_pool"))
 
     model = Model(inputs, x, name=name)
     if weights == "imagenet" and weights_name in WEIGHTS_HASHES:

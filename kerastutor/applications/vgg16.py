@@ -76,14 +76,11 @@ def build_vgg(depths, include_top, weights, input_tensor, input_shape, pooling, 
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)                 # automatic name, as Keras
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    else:
+        x = imagenet_utils.pooling_head(x, pooling)            # automatic names, as Keras
 
     model = Model(inputs, x, name=name)
-    file_name, origin, file_hash = files[0] if include_top else files[1]
-    return imagenet_utils.load_weights(model, weights, file_name, origin, file_hash)
+    return imagenet_utils.load_top_or_notop(model, weights, include_top, *files)
 
 
 def preprocess_input(x, data_format=None):

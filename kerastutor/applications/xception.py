@@ -29,8 +29,6 @@ The input is 299x299 (at least 71x71); pixels are scaled to :math:`[-1, 1]`
 (:func:`preprocess_input`, mode ``"tf"``). Layer names and order are Keras's,
 so Keras's ImageNet weight files load into this model.
 """
-import os
-
 from kerastutor import backend, layers
 from kerastutor.applications import imagenet_utils
 from kerastutor.models import Model
@@ -43,10 +41,6 @@ WEIGHTS_HASH = "0a58e3b7378bc2990ea3b43d5981f1f6"
 WEIGHTS_HASH_NO_TOP = "b0042744bf5b25fce3cb969f33bebb97"
 
 
-def _is_file(weights):
-    return isinstance(weights, (str, os.PathLike)) and os.path.exists(weights)
-
-
 def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name="xception"):
     """The Xception network (entry, middle and exit flows; see the module).
@@ -57,13 +51,13 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     ``None`` (random), or the path of a weights file. ``input_shape`` (without
     the batch axis) is needed only without the top; each side at least 71.
     """
-    if not (weights in ("imagenet", None) or _is_file(weights)):
-        raise ValueError("The `weights` argument should be either `None` (random "
-                         "initialization), 'imagenet' (pre-training on ImageNet), or the "
-                         "path to the weights file to be loaded.")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError("If using `weights='imagenet'` with `include_top=True`, `classes` "
-                         f"should be 1000.  Received classes={classes}")
+    imagenet_utils.check_weights_and_classes(
+        weights, include_top, classes,
+        weights_message="The `weights` argument should be either `None` (random "
+                        "initialization), 'imagenet' (pre-training on ImageNet), or the "
+                        "path to the weights file to be loaded.",
+        classes_message="If using `weights='imagenet'` with `include_top=True`, `classes` "
+                        "should be 1000.  Received classes={classes}")
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape, default_size=299, min_size=71,
         data_format=backend.image_data_format(), require_flatten=include_top,
@@ -129,24 +123,15 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = bn(sepconv(x, 2048, "block14_sepconv2"), "block14_sepconv2_bn")
     x = relu(x, "block14_sepconv2_act")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+    x = imagenet_utils.classifier_or_pooling(x, include_top, pooling, classes,
+                                             classifier_activation, weights)
 
     model = Model(inputs, x, name=name)
-    if include_top:
-        file_name, origin, file_hash = (
-            "xception_weights_tf_dim_ordering_tf_kernels.h5", WEIGHTS_PATH, WEIGHTS_HASH)
-    else:
-        file_name, origin, file_hash = (
-            "xception_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH_NO_TOP,
-            WEIGHTS_HASH_NO_TOP)
-    return imagenet_utils.load_weights(model, weights, file_name, origin, file_hash)
+    return imagenet_utils.load_top_or_notop(
+        model, weights, include_top,
+        ("xception_weights_tf_dim_ordering_tf_kernels.h5", WEIGHTS_PATH, WEIGHTS_HASH),
+        ("xception_weights_tf_dim_ordering_tf_kernels_notop.h5", WEIGHTS_PATH_NO_TOP,
+         WEIGHTS_HASH_NO_TOP))
 
 
 def preprocess_input(x, data_format=None):
