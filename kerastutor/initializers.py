@@ -14,7 +14,7 @@ and ``fan_out = n_out`` outputs per unit. A convolution kernel
 **Variance scaling.** Keeping :math:`\operatorname{Var}(w) = s` with
 
 .. math:: s = \frac{\text{scale}}{\max(1, n)}, \qquad
-          n \in \{\text{fan\_in},\ \text{fan\_out},\ (\text{fan\_in} + \text{fan\_out})/2\}
+          n \in \{\mathrm{fan\_in},\ \mathrm{fan\_out},\ (\mathrm{fan\_in} + \mathrm{fan\_out})/2\}
 
 keeps the variance of activations (fan_in) or of gradients (fan_out) about
 constant from layer to layer. It is drawn as
@@ -324,8 +324,8 @@ class VarianceScaling(RandomInitializer):
         w \sim \begin{cases}
             U(-\sqrt{3s},\ \sqrt{3s}) & \text{uniform} \\
             \mathcal N\big(0, (\sqrt{s}/0.8796)^2\big) \text{ cut at } \pm 2\sigma
-                & \text{truncated\_normal} \\
-            \mathcal N(0, s) & \text{untruncated\_normal}
+                & \mathrm{truncated\_normal} \\
+            \mathcal N(0, s) & \mathrm{untruncated\_normal}
         \end{cases}
 
     where :math:`n` is fan_in, fan_out or their mean (``mode``); see
@@ -412,7 +412,7 @@ class GlorotUniform(_NamedVarianceScaling):
     .. math::
 
         w \sim U(-\ell, \ell), \qquad
-        \ell = \sqrt{\frac{6}{\text{fan\_in} + \text{fan\_out}}}
+        \ell = \sqrt{\frac{6}{\mathrm{fan\_in} + \mathrm{fan\_out}}}
 
     (Glorot & Bengio, 2010: equal variance for activations and gradients.)
     """
@@ -422,7 +422,7 @@ class GlorotUniform(_NamedVarianceScaling):
 
 class GlorotNormal(_NamedVarianceScaling):
     r"""Glorot (Xavier) normal: truncated normal with
-    :math:`\operatorname{Var}(w) = \frac{2}{\text{fan\_in} + \text{fan\_out}}`."""
+    :math:`\operatorname{Var}(w) = \frac{2}{\mathrm{fan\_in} + \mathrm{fan\_out}}`."""
 
     SCALE, MODE, DISTRIBUTION = 1.0, "fan_avg", "truncated_normal"
 
@@ -430,7 +430,7 @@ class GlorotNormal(_NamedVarianceScaling):
 class HeUniform(_NamedVarianceScaling):
     r"""He uniform, for ReLU networks.
 
-    .. math:: w \sim U(-\ell, \ell), \qquad \ell = \sqrt{\frac{6}{\text{fan\_in}}}
+    .. math:: w \sim U(-\ell, \ell), \qquad \ell = \sqrt{\frac{6}{\mathrm{fan\_in}}}
     """
 
     SCALE, MODE, DISTRIBUTION = 2.0, "fan_in", "uniform"
@@ -438,7 +438,7 @@ class HeUniform(_NamedVarianceScaling):
 
 class HeNormal(_NamedVarianceScaling):
     r"""He normal, for ReLU networks: truncated normal with
-    :math:`\operatorname{Var}(w) = \frac{2}{\text{fan\_in}}` (He et al., 2015)."""
+    :math:`\operatorname{Var}(w) = \frac{2}{\mathrm{fan\_in}}` (He et al., 2015)."""
 
     SCALE, MODE, DISTRIBUTION = 2.0, "fan_in", "truncated_normal"
 
@@ -446,7 +446,7 @@ class HeNormal(_NamedVarianceScaling):
 class LecunUniform(_NamedVarianceScaling):
     r"""LeCun uniform.
 
-    .. math:: w \sim U(-\ell, \ell), \qquad \ell = \sqrt{\frac{3}{\text{fan\_in}}}
+    .. math:: w \sim U(-\ell, \ell), \qquad \ell = \sqrt{\frac{3}{\mathrm{fan\_in}}}
     """
 
     SCALE, MODE, DISTRIBUTION = 1.0, "fan_in", "uniform"
@@ -454,7 +454,7 @@ class LecunUniform(_NamedVarianceScaling):
 
 class LecunNormal(_NamedVarianceScaling):
     r"""LeCun normal, for SELU networks: truncated normal with
-    :math:`\operatorname{Var}(w) = \frac{1}{\text{fan\_in}}`."""
+    :math:`\operatorname{Var}(w) = \frac{1}{\mathrm{fan\_in}}`."""
 
     SCALE, MODE, DISTRIBUTION = 1.0, "fan_in", "truncated_normal"
 

@@ -155,8 +155,8 @@ class BatchNormalization(_AffineNormalization):
 
     .. math::
 
-        \text{moving\_mean} \leftarrow m\,\text{moving\_mean} + (1-m)\,\mu, \qquad
-        \text{moving\_variance} \leftarrow m\,\text{moving\_variance} + (1-m)\,\sigma^2 .
+        \mathrm{moving\_mean} \leftarrow m\,\mathrm{moving\_mean} + (1-m)\,\mu, \qquad
+        \mathrm{moving\_variance} \leftarrow m\,\mathrm{moving\_variance} + (1-m)\,\sigma^2 .
 
     **Inference** (or ``trainable=False``, as Keras does for fine-tuning): ``moving_mean``
     and ``moving_variance`` replace :math:`\mu` and :math:`\sigma^2`, which makes the

@@ -367,7 +367,7 @@ class RNN(Layer):
 
     .. math::
 
-        s_0 = \text{initial\_state}\ (\text{zeros by default}), \qquad
+        s_0 = \mathrm{initial\_state}\ (\text{zeros by default}), \qquad
         (o_t, s_t) = \text{cell}(x_t, s_{t-1}), \quad t = 1, \dots, T
 
     The output is :math:`o_T` or, with ``return_sequences=True``, every
@@ -395,7 +395,7 @@ class RNN(Layer):
 
     .. math::
 
-        (\partial x_t, \partial s) = \text{cell.step\_backward}(m_t G^o_t,\; m_t G^s_t),
+        (\partial x_t, \partial s) = \mathrm{cell.step\_backward}(m_t G^o_t,\; m_t G^s_t),
         \qquad
         G^s_{t-1} = \partial s + (1 - m_t)\, G^s_t, \qquad
         G^o_{t-1} \mathrel{+}= (1 - m_t)\, G^o_t

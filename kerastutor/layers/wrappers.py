@@ -74,9 +74,9 @@ def _prefix_paths(wrapper, layer):
 class Bidirectional(Layer):
     r"""Runs a recurrent layer in both directions over time and merges the two results.
 
-    With :math:`\overrightarrow{y} = \text{forward\_layer}(x)` (reading
+    With :math:`\overrightarrow{y} = \mathrm{forward\_layer}(x)` (reading
     :math:`x_1, \dots, x_T`) and :math:`\overleftarrow{y} =
-    \text{backward\_layer}(x)` (reading :math:`x_T, \dots, x_1`; a returned
+    \mathrm{backward\_layer}(x)` (reading :math:`x_T, \dots, x_1`; a returned
     sequence is flipped back so that step ``t`` of both refers to :math:`x_t`):
 
     .. math::

@@ -72,9 +72,9 @@ class _Overlap(Loss):
             L = \ell\, s, \qquad \frac{\partial L}{\partial \hat y} = s\,
             \frac{\partial \ell}{\partial \hat y}, \qquad
             s = \begin{cases}
-            \tfrac1n \sum_i w_i & \text{"sum\_over\_batch\_size"} \\
+            \tfrac1n \sum_i w_i & \mathrm{"sum\_over\_batch\_size"} \\
             \sum_i w_i & \text{"sum"} \\
-            [\sum_i w_i \ne 0] & \text{"mean\_with\_sample\_weight"}
+            [\sum_i w_i \ne 0] & \mathrm{"mean\_with\_sample\_weight"}
             \end{cases}
 
         (:math:`n` weights). A scalar weight, or a single one of shape ``(1,)``,

@@ -99,8 +99,8 @@ class CategoryEncoding(Layer):
 
     .. math::
 
-        \text{one\_hot}(c) = e_c, \qquad
-        \text{multi\_hot} = \Big[\textstyle\bigvee_j [c_j = d]\Big]_{d<D}, \qquad
+        \mathrm{one\_hot}(c) = e_c, \qquad
+        \mathrm{multi\_hot} = \Big[\textstyle\bigvee_j [c_j = d]\Big]_{d<D}, \qquad
         \text{count} = \Big[\textstyle\sum_j w_j [c_j = d]\Big]_{d<D}
 
     where :math:`w_j = 1` unless ``count_weights`` is passed to the call.

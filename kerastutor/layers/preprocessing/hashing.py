@@ -273,13 +273,13 @@ class Hashing(Layer):
 
     .. math::
 
-        \text{bin}(v) = H(t(v)) \bmod \text{num\_bins}
+        \text{bin}(v) = H(t(v)) \bmod \mathrm{num\_bins}
 
     with :math:`H` = FarmHash Fingerprint64 (:func:`fingerprint64`), or, when a
     ``salt`` is given, SipHash-2-4 keyed by it (:func:`siphash24`). An integer
     salt ``s`` means the key ``[s, s]``. With ``mask_value``, bin 0 is kept for
     that value and the others are hashed into bins ``1 .. num_bins-1``:
-    :math:`\text{bin}(v) = 1 + H(t(v)) \bmod (\text{num\_bins}-1)`.
+    :math:`\text{bin}(v) = 1 + H(t(v)) \bmod (\mathrm{num\_bins}-1)`.
 
     ``output_mode="int"`` returns the bins (int64, the input's shape);
     ``"one_hot"``, ``"multi_hot"`` and ``"count"`` encode them as

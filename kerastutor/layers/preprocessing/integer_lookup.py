@@ -19,9 +19,9 @@ class IntegerLookup(IndexLookup):
     .. math::
 
         \text{index}(v) = \begin{cases}
-            0 & v = \text{mask\_token (if set)} \\
-            \text{token\_start} + \text{position of } v & v \in \text{vocabulary} \\
-            \text{oov\_start} + (v \bmod n) & \text{otherwise}
+            0 & v = \mathrm{mask\_token (if set)} \\
+            \mathrm{token\_start} + \text{position of } v & v \in \text{vocabulary} \\
+            \mathrm{oov\_start} + (v \bmod n) & \text{otherwise}
         \end{cases}
 
     (``oov_method="farmhash"`` hashes the decimal text of :math:`v` instead of

@@ -37,9 +37,9 @@ class StringLookup(IndexLookup):
     .. math::
 
         \text{index}(s) = \begin{cases}
-            0 & s = \text{mask\_token (if set)} \\
-            \text{token\_start} + \text{position of } s & s \in \text{vocabulary} \\
-            \text{oov\_start} + \text{FarmHash64}(s) \bmod n & \text{otherwise}
+            0 & s = \mathrm{mask\_token (if set)} \\
+            \mathrm{token\_start} + \text{position of } s & s \in \text{vocabulary} \\
+            \mathrm{oov\_start} + \text{FarmHash64}(s) \bmod n & \text{otherwise}
         \end{cases}
 
     (with :math:`n = 1` OOV slot the last case is just ``oov_start``; a
