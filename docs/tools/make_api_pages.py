@@ -130,14 +130,18 @@ PAGES = [
          "they record on (see :ref:`autodiff`): a custom layer's ``call`` or a "
          "``Lambda`` runs on it, and ``backward`` walks it in reverse.",
          names=["Tape", "Traced", "GradientTape", "unbroadcast", "take_index",
-                "RawNumpyError"], members=True),
+                "RawNumpyError", "TapeArithmetic", "VariableBase", "is_traced",
+                "current_training", "gradient_tape_records"], members=True),
 ] + [
     Page(f"ops_{chapter}", title, f"kerastutor.ops.{chapter}", keras_name, intro,
-         source=True, gallery=False, names=() if chapter == "numpy" else None)
+         source=True, gallery=False,
+         # numpy's own page shows only the two ops Keras files there that live elsewhere
+         names=("slogdet", "vectorize") if chapter == "numpy" else None)
     for chapter, title, keras_name, intro in [
         ("numpy", "Ops: the numpy namespace", "keras.ops.numpy",
          "Keras's ``keras.ops.numpy`` gathers NumPy's functions. kerastutor writes them in "
-         "the five chapters that follow; each function is documented there."),
+         "the five chapters that follow, where each is documented; the two below live in "
+         "other chapters' files."),
         ("elementwise", "Ops: elementwise", "keras.ops",
          "One formula per entry; the derivative is the upstream gradient times f'(x)."),
         ("reductions", "Ops: reductions, statistics, sorting", "keras.ops",

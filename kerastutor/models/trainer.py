@@ -97,6 +97,7 @@ class Trainer(CustomSteps):
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size)
         state = training.require_compiled(self, "fit")
+        training.warn_if_trainable_changed(self, state)      # once per fit, not per step
         batches, split = data_adapters.for_fit(             # batches from any source
             self, state, x, y, sample_weight, class_weight, batch_size, steps_per_epoch,
             shuffle, validation_split if validation_data is None else 0.0,
@@ -185,6 +186,7 @@ class Trainer(CustomSteps):
         batch_size, steps = training.checked_counts("evaluate", batch_size=batch_size,
                                                     steps=steps)
         state = training.require_compiled(self, "evaluate")
+        training.warn_if_trainable_changed(self, state)
         batches = data_adapters.for_evaluation(self, state, x, y, sample_weight, batch_size,
                                                steps, custom=self._overrides("test_step"))
         data_adapters.start(batches, self, state)    # a stream: Keras's peek, then reset

@@ -125,8 +125,6 @@ def require_compiled(model, what):
             f"You must call compile() before using the model in {what}(). For example: "
             f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
             f"metrics=['accuracy']).")
-    if what in ("fit", "evaluate"):
-        warn_if_trainable_changed(model, state)
     return state      # compiled without a loss: the model's own losses may do (see below)
 
 
@@ -150,12 +148,8 @@ def warn_if_trainable_changed(model, state):
     but its check sits after a ``raise`` in ``_assert_compile_called`` and never runs.)
     """
     now = trainable_state(model)
-    before = getattr(state, "trainable_state", None)
-    if before is None:
-        state.trainable_state = now
-        return
     changed = [layer.name for layer, trainable in now.items()
-               if before.get(layer, not trainable) != trainable]
+               if state.trainable_state.get(layer, not trainable) != trainable]
     if changed:
         warnings.warn(
             "A layer's `trainable` state has changed since the model was compiled. This can "

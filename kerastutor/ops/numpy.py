@@ -12,19 +12,14 @@ themed chapters and gathers them here under the one namespace:
 plus ``slogdet`` (from :mod:`~kerastutor.ops.linalg`) and ``vectorize`` (from
 :mod:`~kerastutor.ops.core`), which Keras also files under ``numpy``.
 """
-from kerastutor.ops import core, creation, elementwise, linalg, products, reductions, shapes
+from kerastutor.ops import creation, elementwise, products, reductions, shapes
+from kerastutor.ops.core import vectorize  # noqa: F401  (Keras files it under numpy)
 from kerastutor.ops.creation import *      # noqa: F401,F403
 from kerastutor.ops.elementwise import *   # noqa: F401,F403
+from kerastutor.ops.linalg import slogdet  # noqa: F401  (Keras files it under numpy)
 from kerastutor.ops.products import *      # noqa: F401,F403
 from kerastutor.ops.reductions import *    # noqa: F401,F403
 from kerastutor.ops.shapes import *        # noqa: F401,F403
 
-# Names Keras files under ``numpy`` that live in another chapter here.
-_FROM_ELSEWHERE = {"slogdet": linalg, "vectorize": core}
-for _name, _module in _FROM_ELSEWHERE.items():
-    if hasattr(_module, _name):
-        globals()[_name] = getattr(_module, _name)
-
 __all__ = sorted({*creation.__all__, *elementwise.__all__, *products.__all__,
-                  *reductions.__all__, *shapes.__all__}
-                 | {n for n, m in _FROM_ELSEWHERE.items() if hasattr(m, n)})
+                  *reductions.__all__, *shapes.__all__, "slogdet", "vectorize"})
