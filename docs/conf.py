@@ -39,6 +39,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",   # figures drawn by code at build time
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_lessons/*.ipynb",
@@ -72,6 +73,17 @@ keras.utils.set_random_seed(0)
 # ``numerical_gradient`` without importing it), so they are left to
 # ``pytest --doctest-modules``, which runs them where they live.
 doctest_test_doctest_blocks = ""
+
+# -- figures drawn by code (``.. plot::``) -------------------------------------
+
+# The chapters' figures are small matplotlib programs in docs/figures/, run at
+# build time: the figure is always the one the code draws. Only the PNG is
+# shown (the code is in the repository), with no "Source code" links.
+plot_formats = [("png", 110)]
+plot_html_show_formats = False
+plot_html_show_source_link = False
+plot_include_source = False
+plot_rcparams = {"savefig.bbox": "tight"}
 
 # -- sphinx-gallery: the lessons ---------------------------------------------
 
