@@ -248,7 +248,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history = {}
+        self.history = HistoryDict()
         self.epoch = []
 
     def on_train_begin(self, logs=None):
@@ -278,10 +278,12 @@ class History(Callback):
         names = metrics or [k for k in self.history if not k.startswith("val_")]
         _, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
         epochs = np.array(self.epoch) + 1
+        # Markers: a curve of one epoch is a single point, which a bare line never shows.
+        style = {"marker": "o", "markersize": 4 if len(epochs) <= 30 else 2}
         for axis, name in zip(axes[0], names):
-            axis.plot(epochs, self.history[name], label=name)
+            axis.plot(epochs, self.history[name], label=name, **style)
             if f"val_{name}" in self.history:
-                axis.plot(epochs, self.history[f"val_{name}"], label=f"val_{name}")
+                axis.plot(epochs, self.history[f"val_{name}"], label=f"val_{name}", **style)
             axis.set_xlabel("epoch")
             axis.set_title(name)
             axis.legend()
@@ -289,8 +291,39 @@ class History(Callback):
         if save_to:
             os.makedirs(os.path.dirname(os.path.abspath(save_to)), exist_ok=True)
             plt.savefig(save_to)
-            print(f"learning curves saved to {save_to}")
+            print(f"learning curves saved to {shown_path(save_to)}")
         return axes[0]
+
+
+def shown_path(path):
+    """``path`` as a learner should read it: relative to the working folder when it
+    lies inside it (no machine-specific prefix such as ``/home/ana/...``)."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return path if relative.startswith("..") else relative
+
+
+#: Keras 2 spellings of History keys, and the key Keras 3 writes for the same metric.
+KERAS2_HISTORY_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+class HistoryDict(dict):
+    """``History.history``: a plain dict whose missing keys explain themselves.
+
+    Keras 2 wrote ``history.history["acc"]`` for ``metrics=["accuracy"]``; Keras 3
+    keeps the name given to ``compile`` (``"accuracy"``), so old tutorial code meets
+    a bare ``KeyError: 'acc'``. Here the error says which keys exist and, for the
+    Keras 2 spellings, which one to use. Lookups that succeed are a dict's.
+    """
+
+    def __missing__(self, key):
+        message = f"History has no key {key!r}; its keys are {sorted(self)}."
+        if KERAS2_HISTORY_KEYS.get(key) in self:
+            message += (f" Keras 3 names the metric as compile() was given it: "
+                        f"use history.history[{KERAS2_HISTORY_KEYS[key]!r}] "
+                        f"(Keras 2 called it {key!r}).")
+        else:
+            message += backend.did_you_mean(key, self)
+        raise KeyError(message)
 
 
 class ProgbarLogger(Callback):

@@ -439,3 +439,32 @@ def test_each_hook_call_gets_a_fresh_dict_shared_by_its_callbacks():
     _fit(_model(), [first, second], epochs=1)
     epoch_logs, train_end_logs = seen
     assert epoch_logs["extra"] == 1.0 and "extra" not in train_end_logs
+
+
+def test_history_keras2_acc_key_names_the_keras3_key():
+    model = _model(metrics=["accuracy"])
+    history = model.fit(X, Y, epochs=1, verbose=0, validation_data=(X, Y))
+    assert history.history["accuracy"] == history.history.get("accuracy")
+    with pytest.raises(KeyError, match=r"use history.history\['accuracy'\]"):
+        history.history["acc"]
+    with pytest.raises(KeyError, match=r"use history.history\['val_accuracy'\]"):
+        history.history["val_acc"]
+    # Any other missing key lists the keys, with a did-you-mean for a typo.
+    with pytest.raises(KeyError, match=r"keys are .*Did you mean 'val_loss'"):
+        history.history["val_los"]
+    # Still a dict for everything else (json, pandas, `in`).
+    assert isinstance(history.history, dict) and "acc" not in history.history
+
+
+def test_history_plot_marks_one_epoch_curves_and_prints_a_relative_path(
+        tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.chdir(tmp_path)
+    history = _model().fit(X, Y, epochs=1, verbose=0, validation_data=(X, Y))
+    axes = history.plot(save_to=str(tmp_path / "out" / "curves.png"))
+    lines = axes[0].get_lines()
+    assert [line.get_marker() for line in lines] == ["o", "o"]   # one point each, visible
+    printed = capsys.readouterr().out
+    assert "saved to out/curves.png" in printed and str(tmp_path) not in printed
+    assert (tmp_path / "out" / "curves.png").exists()
