@@ -106,16 +106,24 @@ sphinx_gallery_conf = {
     # No sg_execution_times.rst pages: they would land in docs/ itself, outside
     # the ignored build folders, and timings are not part of the book.
     "write_computation_times": False,
+    # The lessons are numbered for a reason: list them 0, 1, 2, ... (the default
+    # orders them by their number of code lines).
+    "within_subsection_order": "FileNameSortKey",
+    # A lesson is a script: the book shows what the script prints, not the repr of
+    # a block's last expression (``history.plot()`` would add ``array([<Axes ...>])``).
+    "capture_repr": (),
 }
 
 # -- HTML --------------------------------------------------------------------
 
 html_theme = "alabaster"
 html_title = "kerastutor"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["kerastutor.css"]    # code that wraps, visible previous/next links
 html_theme_options = {
     "description": "Keras 3, written out as a textbook in NumPy",
     "fixed_sidebar": True,
+    "show_relbars": True,              # previous/next links above and below each page
     "page_width": "1100px",
     "sidebar_width": "240px",
 }

@@ -34,6 +34,9 @@ parser = argparse.ArgumentParser(description="Lesson 1: Iris with a 4-4-3 networ
 parser.add_argument("--quick", action="store_true", help="fewer epochs (for CI)")
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): 40 epochs instead of 150;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 
 keras.utils.set_random_seed(42)
 iris = load_iris()

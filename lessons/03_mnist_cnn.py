@@ -25,6 +25,9 @@ parser.add_argument("--quick", action="store_true", help="small subset, 1 epoch 
 parser.add_argument("--epochs", type=int, default=5)
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): a small subset, one epoch;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 keras.utils.set_random_seed(3)
 
 try:

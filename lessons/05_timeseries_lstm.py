@@ -27,6 +27,9 @@ parser = argparse.ArgumentParser(description="Lesson 5: time series with an LSTM
 parser.add_argument("--quick", action="store_true", help="few epochs (for CI)")
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): 3 and 10 epochs instead of 20 and 150;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 keras.utils.set_random_seed(5)
 here = os.path.dirname(os.path.abspath(__file__))
 

@@ -52,6 +52,9 @@ parser = argparse.ArgumentParser(description="Lesson 6: your first CUDA kernel")
 parser.add_argument("--quick", action="store_true", help="smaller arrays (for CI)")
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): smaller arrays and matrices;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 
 source = gpu.kernel_source("elementwise")
 lines = source.splitlines()

@@ -42,6 +42,9 @@ parser.add_argument("--data", help="the aclImdb folder (with train/ and test/ in
 parser.add_argument("--epochs", type=int, default=20)
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): fewer reviews, 8 epochs;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 keras.utils.set_random_seed(8)
 here = os.path.dirname(os.path.abspath(__file__))
 output = os.path.join(here, "output")

@@ -35,6 +35,9 @@ parser.add_argument("--quick", action="store_true", help="small subsets, 3 epoch
 parser.add_argument("--epochs", type=int, default=6)
 args, _ = parser.parse_known_args()
 quick = args.quick or os.environ.get("KERASTUTOR_DOCS_QUICK") == "1"
+if quick:   # say so: these are not the numbers of the full lesson
+    print("QUICK MODE (--quick): 600 images, 3 epochs;\n"
+          "the numbers below are a smoke test, not the full lesson's results.")
 epochs = 3 if quick else args.epochs
 keras.utils.set_random_seed(9)
 

@@ -130,8 +130,18 @@ def validate_file(fpath, file_hash, algorithm="auto", chunk_size=HASH_CHUNK_SIZE
 def _offline_message(origin, target, reason, file_hash, algorithm):
     check = f", with {algorithm} hash {file_hash}" if file_hash is not None else ""
     return (f"Could not download {origin}: {reason}. If this machine is offline, download "
-            f"the file elsewhere and put it at {target}{check}; it will be used from "
-            "there without any download.")
+            f"the file elsewhere and put it at {home_relative(target)}{check}; it will be "
+            "used from there without any download.")
+
+
+def home_relative(path):
+    """``~/.keras/datasets/mnist.npz`` rather than ``/home/ana/.keras/...``: the same
+    file for the reader's shell, and no machine's home folder in printed output."""
+    home = os.path.expanduser("~")
+    path = str(path)
+    if home not in ("", "/", "~") and path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path
 
 
 def _copy_from_url(origin, out):
