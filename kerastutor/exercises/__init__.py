@@ -57,13 +57,15 @@ calls them with your function's signature, and ``exercise.library`` names them,
 so you can read the code there once you have tried.
 """
 from kerastutor.backend import did_you_mean
-from kerastutor.exercises import activations, core, losses
+from kerastutor.exercises import (activations, convolution, core, losses, metrics,
+                                  normalization, optimizers, recurrent)
 from kerastutor.exercises.grading import (DEFAULT_EXAMPLES, Exercise, Report, UsageError,
                                           grade, load_function)
 
 #: Every exercise, in the book's order.
 EXERCISES = {exercise.name: exercise
-             for module in (core, activations, losses)
+             for module in (core, activations, losses, convolution, normalization,
+                            recurrent, optimizers, metrics)
              for exercise in module.EXERCISES}
 
 __all__ = ["EXERCISES", "Exercise", "Report", "UsageError", "check", "get",

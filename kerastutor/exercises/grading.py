@@ -124,7 +124,7 @@ class Exercise:
     numerical: Optional[Numerical] = None
     rtol: float = 1e-6
     atol: float = 1e-9
-    batch_argument: Optional[str] = None
+    batch_argument: Optional[str] = None     # None: the first argument; "": no batch
     scales: Optional[Callable] = None
 
     def template(self, filename="my_answer.py"):
@@ -340,9 +340,16 @@ def _close(a, b, rtol=1e-5):
 
 
 def _batch_size(exercise, inputs):
-    name = exercise.batch_argument or exercise.arguments[0]
+    """N, the length of axis 0 of the batch argument (None for exercises without a batch)."""
+    name = _batch_argument(exercise)
+    if not name:
+        return None
     value = inputs.get(name)
     return np.shape(value)[0] if np.ndim(value) >= 1 else None
+
+
+def _batch_argument(exercise):
+    return exercise.arguments[0] if exercise.batch_argument is None else exercise.batch_argument
 
 
 def _scale_candidates(exercise, inputs):
@@ -350,8 +357,7 @@ def _scale_candidates(exercise, inputs):
     candidates = [(-1.0, "the sign is flipped: your result is minus the expected one. "
                          "Check the order of a subtraction (y_pred - y_true, not y_true - "
                          "y_pred) and whether a step goes against the gradient.")]
-    n = _batch_size(exercise, inputs)
-    arg = exercise.batch_argument or exercise.arguments[0]
+    n, arg = _batch_size(exercise, inputs), _batch_argument(exercise)
     if n and n > 1:
         candidates += [
             (float(n), f"your result is N = {n} times the expected one (N is the batch "
@@ -404,7 +410,11 @@ def _diagnose_values(exercise, inputs, name, got, expected):
             wrong = mistake.answer(inputs).get(name)
         except Exception:            # a model that does not apply to these shapes
             continue
-        if wrong is not None and _close(got, wrong) and not _close(wrong, expected):
+        # `got` already failed against `expected`; matching the wrong answer within the
+        # exercise's own tolerance names the mistake
+        wrong = None if wrong is None else np.asarray(wrong, dtype=np.float64)
+        if wrong is not None and wrong.shape == got.shape and \
+                np.allclose(got, wrong, rtol=exercise.rtol, atol=exercise.atol):
             return mistake.code, mistake.hint
     if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got.T, expected) \
             and not _close(got, expected):
