@@ -34,8 +34,10 @@ Example
 from kerastutor.trace.hints import CHECKS, Hint, find_hints
 from kerastutor.trace.recorder import (LayerRecord, OutputRecord, Recorder, Stats, StepRecord,
                                        Trace, TraceCallback, WeightRecord, record)
-from kerastutor.trace.stepping import Backward, Event, Forward, Loss, Update, step_through
+from kerastutor.trace.stepping import (Backward, Event, Forward, Loss, Pause, Update,
+                                       interactive_terminal, step_through)
 
 __all__ = ["record", "step_through", "Trace", "TraceCallback", "Recorder", "Hint",
            "find_hints", "CHECKS", "Stats", "StepRecord", "LayerRecord", "WeightRecord",
-           "OutputRecord", "Event", "Forward", "Loss", "Backward", "Update"]
+           "OutputRecord", "Event", "Forward", "Loss", "Backward", "Update", "Pause",
+           "interactive_terminal"]

@@ -31,7 +31,7 @@ import numpy as np
 from kerastutor import events
 from kerastutor.callbacks import Callback
 import kerastutor.trace.views as views
-from kerastutor.trace.hints import find_hints
+from kerastutor.trace.hints import describe_batch, find_hints
 
 #: Bins of the histogram kept for every recorded array (enough for a plot).
 HISTOGRAM_BINS = 30
@@ -85,6 +85,12 @@ class Stats:
     def __str__(self):
         return (f"mean {self.mean:+.3g}  std {self.std:.3g}  min {self.min:+.3g}  "
                 f"max {self.max:+.3g}  zeros {self.zeros:.0%}")
+
+    def __repr__(self):
+        # The dataclass's own repr would print the 30-bin histogram as two arrays.
+        bad = f", {self.nonfinite} NaN/inf" if self.nonfinite else ""
+        return (f"Stats(shape={self.shape}, mean={self.mean:.3g}, std={self.std:.3g}, "
+                f"min={self.min:.3g}, max={self.max:.3g}, zeros={self.zeros:.0%}{bad})")
 
 
 def histogram_of_finite(finite, bins=HISTOGRAM_BINS):
@@ -194,6 +200,18 @@ class LayerRecord:
     grad_output_array: object = field(default=None, repr=False)
     grad_input_array: object = field(default=None, repr=False)
 
+    def __repr__(self):
+        parts = [f"{self.name!r}", self.kind + (f" {self.activation}" if self.activation else "")]
+        if self.output is not None:
+            parts.append(f"output {self.output.shape} mean {self.output.mean:.3g}")
+        if self.dead_fraction is not None:
+            parts.append(f"dead {self.dead_fraction:.0%}")
+        if self.saturated_fraction is not None:
+            parts.append(f"saturated {self.saturated_fraction:.0%}")
+        if self.grad_output is not None:
+            parts.append(f"dL/dy rms {self.grad_output.rms:.3g}")
+        return f"LayerRecord({', '.join(parts)})"
+
 
 @dataclass
 class WeightRecord:
@@ -214,6 +232,11 @@ class WeightRecord:
     before: object = field(default=None, repr=False)    # always kept: needed for the update
     grad_array: object = field(default=None, repr=False)
     update_array: object = field(default=None, repr=False)
+
+    def __repr__(self):
+        ratio = "" if self.ratio is None else f", update/W {self.ratio:.3g}"
+        return (f"WeightRecord({self.path!r} {self.shape}, ||W|| {self.norm:.3g}, "
+                f"||dL/dW|| {self.grad_norm:.3g}{ratio})")
 
 
 @dataclass
@@ -240,6 +263,13 @@ class StepRecord:
     outputs: list = field(default_factory=list)
     epoch: int = None
     metrics: dict = field(default_factory=dict)   # the logs after the step (fit: epoch means)
+    data: object = None      # the batch's input scale and labels (hints.BatchRecord)
+
+    def __repr__(self):
+        epoch = "" if self.epoch is None else f", epoch {self.epoch}"
+        loss = "no loss" if self.loss is None else f"loss {self.loss:.4g}"
+        return (f"StepRecord(#{self.index}{epoch}, {loss}, {len(self.layers)} layer call(s), "
+                f"{len(self.weights)} weight(s))")
 
     def layer(self, name):
         """The (first) record of the layer called ``name``."""
@@ -283,10 +313,10 @@ class Recorder:
         if handler is not None:
             handler(**data)
 
-    def _on_train_batch_begin(self, model, **_):
+    def _on_train_batch_begin(self, model, x=None, y=None, **_):
         if model is not self.model:
             return
-        self.current = StepRecord(index=self.seen)
+        self.current = StepRecord(index=self.seen, data=describe_batch(model, x, y))
         self.seen += 1
 
     def _on_layer_forward(self, layer, inputs, output, **_):
@@ -433,7 +463,11 @@ class Trace:
         return self.table()
 
     def __repr__(self):
-        return f"<Trace of {len(self.steps)} step(s) of {getattr(self.model, 'name', '?')}>"
+        losses = [loss for loss in self.losses if loss is not None]
+        loss = ("" if not losses else f", loss {losses[0]:.4g}" if len(losses) == 1
+                else f", loss {losses[0]:.4g} -> {losses[-1]:.4g}")
+        name = getattr(self.model, "name", None)
+        return f"Trace({len(self.steps)} step(s){f' of {name!r}' if name else ''}{loss})"
 
     def _repr_html_(self):
         return views.html(self)

@@ -21,27 +21,70 @@ The events, in the order one step makes them:
    :math:`\partial L/\partial y \mapsto \partial L/\partial x`, and :math:`\partial L/\partial W`;
 4. :class:`Update` for each weight: :math:`W \leftarrow W + \Delta W`.
 """
+import os
 import queue
+import sys
 import threading
 
 import numpy as np
 
 from kerastutor import events
-from kerastutor.trace.recorder import Stats, _arrays, _check_model, _copy, _norm
+from kerastutor.trace.recorder import (Stats, _arrays, _check_model, _copy, _norm,
+                                       activation_name)
+import kerastutor.trace.views as views
+
+#: Continuation lines of an event's text start under its description.
+_INDENT = " " * 15
 
 
 def _shape_text(value):
+    """``(8,4)`` for one array, ``[(8,4), (8,2)]`` for several, ``-`` for none."""
     shapes = [tuple(a.shape) for a in _arrays(value)]
     if not shapes:
         return "-"
     return str(shapes[0] if len(shapes) == 1 else shapes).replace(" ", "")
 
 
+def _shape_repr(value):
+    """The same in Python's spelling, ``(8, 4)``, for the one-line ``repr``."""
+    shapes = [tuple(a.shape) for a in _arrays(value)]
+    if not shapes:
+        return "-"
+    return str(shapes[0] if len(shapes) == 1 else shapes)
+
+
+def _layer_label(layer):
+    """``dense_1 (softmax)``, ``hidden (Dense, relu)``: the name, the class, the activation."""
+    return views.layer_label(layer.name, type(layer).__name__, activation_name(layer))
+
+
+def _rms(value):
+    stats = Stats.of(value)
+    return float("nan") if stats is None else stats.rms
+
+
 class Event:
-    """Base of the step-through events; ``number`` counts events from 1 within the step."""
+    """Base of the step-through events; ``number`` counts events from 1 within the step.
+
+    ``print(event)`` gives a few lines with the numbers; ``repr(event)`` (what a
+    REPL echoes) one line; a notebook shows the text in a box (``_repr_html_``).
+    """
 
     number = 0
     kind = "event"
+
+    def _summary(self):
+        """The middle of the one-line ``repr``: what happened, in a few words."""
+        return f"kind {self.kind!r}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}(#{self.number}, {self._summary()})"
+
+    def __str__(self):
+        return f"{self.number:>3}. {self.kind}"
+
+    def _repr_html_(self):
+        return views.event_html(self)
 
 
 class Forward(Event):
@@ -52,13 +95,23 @@ class Forward(Event):
     def __init__(self, layer, inputs, output):
         self.layer, self.inputs, self.output = layer, _copy(inputs), _copy(output)
 
+    def _summary(self):
+        stats = Stats.of(self.output)
+        mean = "" if stats is None else f", output mean {stats.mean:.3g}"
+        return (f"layer={self.layer.name!r}, input {_shape_repr(self.inputs)} -> "
+                f"output {_shape_repr(self.output)}{mean}")
+
     def __str__(self):
-        return (f"{self.number:>3}. forward   {self.layer.name:<14} x {_shape_text(self.inputs)}"
-                f" -> y {_shape_text(self.output)}   y: {Stats.of(self.output)}")
+        return (f"{self.number:>3}. forward   {_layer_label(self.layer)}: "
+                f"x {_shape_text(self.inputs)} -> y {_shape_text(self.output)}\n"
+                f"{_INDENT}y: {Stats.of(self.output)}")
 
 
 class Loss(Event):
-    """The loss ``value`` of the predictions and its gradient ``grad`` = dL/dy_pred."""
+    """The loss ``value`` of the predictions and its gradient ``grad`` = dL/dy_pred.
+
+    ``y_true``, ``y_pred`` and ``grad`` are lists with one array per model output.
+    """
 
     kind = "loss"
 
@@ -66,11 +119,12 @@ class Loss(Event):
         self.value = float(value)
         self.y_true, self.y_pred, self.grad = _copy(y_true), _copy(y_pred), _copy(grad)
 
+    def _summary(self):
+        return f"L={self.value:.6g}, dL/dy_pred {_shape_repr(self.grad)}"
+
     def __str__(self):
-        grads = _arrays(self.grad)
-        rms = Stats.of(grads).rms if grads else float("nan")
-        return (f"{self.number:>3}. loss      L = {self.value:.6g}   dL/dy_pred "
-                f"{_shape_text(self.grad)}, rms {rms:.3g}")
+        return (f"{self.number:>3}. loss      L = {self.value:.6g}, dL/dy_pred "
+                f"{_shape_text(self.grad)} with rms {_rms(self.grad):.3g}")
 
 
 class Backward(Event):
@@ -89,14 +143,23 @@ class Backward(Event):
         self.weight_grads = {w.path: np.array(w.grad, copy=True)
                              for w in getattr(layer, "trainable_weights", [])}
 
+    def _grad_input_text(self, shape):
+        # The first layer's dL/dx is never computed: nothing comes before the data.
+        return "no dL/dx (x is the data)" if self.grad_input is None else (
+            f"dL/dx {shape(self.grad_input)}")
+
+    def _summary(self):
+        names = ", ".join(path.split("/")[-1] for path in self.weight_grads)
+        return (f"layer={self.layer.name!r}, dL/dy {_shape_repr(self.grad_output)} -> "
+                f"{self._grad_input_text(_shape_repr)}"
+                + (f", dL/dW for {names}" if names else ""))
+
     def __str__(self):
-        parts = [f"{path.split('/')[-1]} {_shape_text(g)} rms {Stats.of(g).rms:.3g}"
+        text = (f"{self.number:>3}. backward  {_layer_label(self.layer)}: "
+                f"dL/dy {_shape_text(self.grad_output)} -> {self._grad_input_text(_shape_text)}")
+        parts = [f"{path.split('/')[-1]} {_shape_text(g)} rms {_rms(g):.3g}"
                  for path, g in self.weight_grads.items()]
-        grad_in = ("(not needed: the input is data)" if self.grad_input is None
-                   else f"{_shape_text(self.grad_input)}")
-        return (f"{self.number:>3}. backward  {self.layer.name:<14} dL/dy "
-                f"{_shape_text(self.grad_output)} -> dL/dx {grad_in}"
-                + (f"   dL/dW: {'; '.join(parts)}" if parts else ""))
+        return text + (f"\n{_INDENT}dL/dW: {'; '.join(parts)}" if parts else "")
 
 
 class Update(Event):
@@ -116,11 +179,17 @@ class Update(Event):
         norm = _norm(self.before)
         return _norm(self.delta) / norm if norm > 0 else float("inf")
 
-    def __str__(self):
+    def _ratio_text(self):
         ratio = self.ratio
-        ratio = f"{ratio:.2g}" if np.isfinite(ratio) else "- (W was all zeros)"
-        return (f"{self.number:>3}. update    {self.weight.path:<22} ||dW|| "
-                f"{_norm(self.delta):.3g}   ||dW||/||W|| {ratio}")
+        return f"{ratio:.2g}" if np.isfinite(ratio) else "- (W was 0)"
+
+    def _summary(self):
+        return (f"weight={self.weight.path!r} {tuple(self.before.shape)}, ||update|| "
+                f"{_norm(self.delta):.3g}, update/W {self._ratio_text()}")
+
+    def __str__(self):
+        return (f"{self.number:>3}. update    {self.weight.path} {_shape_text(self.before)}: "
+                f"||update|| {_norm(self.delta):.3g}, update/W {self._ratio_text()}")
 
 
 _DONE = object()
@@ -212,3 +281,96 @@ def step_through(model, x, y, sample_weight=None):
         stepper.pausing = False      # left early: finish the step without pausing
         stepper.to_trainer.put("next")
         worker.join()
+
+
+# ============================================================ pausing for a person
+#: What :class:`Pause` asks after each event.
+PROMPT = "press Enter for the next event, q then Enter to run to the end "
+#: Cursor up one line and clear it: the answered prompt leaves the screen.
+_ERASE_ANSWERED_PROMPT = "\x1b[1A\x1b[2K"
+
+
+def interactive_terminal(stdin=None, stdout=None):
+    """True when a person is watching: stdin and stdout are terminals and no CI is set.
+
+    Output piped to a file or another program, input redirected from one, a
+    notebook, the book's build (sphinx-gallery captures stdout) and CI services
+    (which set ``CI``) are not interactive.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    if os.environ.get("CI"):
+        return False
+    try:
+        return bool(stdin.isatty() and stdout.isatty())
+    except (AttributeError, ValueError):      # no stream (pythonw) or a closed one
+        return False
+
+
+class Pause:
+    """Wait for Enter after each step-through event, when a person is watching.
+
+    ::
+
+        pause = keras.trace.Pause()
+        for event in pause(keras.trace.step_through(model, x, y)):
+            print(event)          # ... then the learner presses Enter for the next one
+
+    The wait comes *after* the loop body, so whatever the body prints about an
+    event stays on the screen while the step is paused. Answering ``q`` (or
+    closing the input) stops the waiting for good: this loop and any later one
+    given to the same ``Pause`` run straight through, and still see every event.
+
+    Parameters
+    ----------
+    enabled : bool or None
+        ``None`` (the default) waits only in an interactive terminal (see
+        :func:`interactive_terminal`); ``False`` never waits, ``True`` always does.
+    stdin, stdout : file-like, optional
+        Where the answer is read and the prompt written (default: ``sys.stdin``
+        and ``sys.stdout`` at the moment of asking).
+    """
+
+    def __init__(self, enabled=None, stdin=None, stdout=None):
+        self._stdin, self._stdout = stdin, stdout
+        self.enabled = (interactive_terminal(self.stdin, self.stdout) if enabled is None
+                        else bool(enabled))
+
+    @property
+    def stdin(self):
+        """Where the answers are read: the stream given, else ``sys.stdin`` now."""
+        return sys.stdin if self._stdin is None else self._stdin
+
+    @property
+    def stdout(self):
+        """Where the prompt goes: the stream given, else ``sys.stdout`` now."""
+        return sys.stdout if self._stdout is None else self._stdout
+
+    def __call__(self, events):
+        """Yield every event of ``events``, waiting for Enter after each one's loop body."""
+        for event in events:
+            yield event
+            self.wait()
+
+    def wait(self):
+        """Show the prompt and wait for a line; ``q`` (or end of input) stops all waiting."""
+        if not self.enabled:
+            return
+        self.stdout.write(PROMPT)
+        self.stdout.flush()
+        answer = self.stdin.readline()
+        if answer == "" or answer.strip().lower() == "q":
+            self.enabled = False
+        if self._on_a_terminal():
+            # After Enter the terminal's echo has moved the cursor to the next line; at
+            # the end of input it is still on the prompt's own line.
+            self.stdout.write(_ERASE_ANSWERED_PROMPT if answer.endswith("\n") else "\r\x1b[2K")
+        else:
+            self.stdout.write("\n")         # a file saw no echo: end the prompt's line
+        self.stdout.flush()
+
+    def _on_a_terminal(self):
+        try:
+            return bool(self.stdout.isatty())
+        except (AttributeError, ValueError):
+            return False
