@@ -4,6 +4,8 @@ Three ways in, from the smallest to the longest run:
 
 * :func:`step_through` -- one training step, paused at every event
   (``for event in keras.trace.step_through(model, x, y): print(event)``);
+  wrapped in a :class:`Pause`, it also waits for Enter between events when a
+  person is at a terminal;
 * :func:`record` -- a few training steps (``train_on_batch``) recorded into a
   :class:`Trace`: ``print(trace)``, ``trace.hints()``, ``trace.plot_histograms()``;
 * :class:`TraceCallback` -- every ``every``-th step of a ``fit``, so long runs

@@ -13,6 +13,19 @@ event, the weights are not updated yet; at an update event they are). Leaving
 the loop early (``break``) lets the step finish without pausing, so the model
 is never left half-trained.
 
+To watch it at a person's pace, wrap the events in a :class:`Pause`: in a
+terminal it waits for Enter after each loop body (``q`` then Enter runs to the
+end); anywhere else -- a pipe, CI, a notebook, the book -- it runs straight
+through::
+
+    pause = keras.trace.Pause()
+    for event in pause(keras.trace.step_through(model, x, y)):
+        print(event)
+
+``print(event)`` shows a few lines of numbers within 80 columns, ``repr(event)``
+one line, such as ``Forward(#1, layer='dense', input (8, 4) -> output (8, 4),
+output mean 0.31)``.
+
 The events, in the order one step makes them:
 
 1. :class:`Forward` for each layer: :math:`y = f(x; W)`;

@@ -18,7 +18,8 @@ puts a ``!`` after it and the reason under the tables:
   saturated: those units pass almost no gradient;
 * a kernel whose update/W ratio is more than :data:`UPDATE_RATIO_FACTOR` times
   away from :data:`HEALTHY_UPDATE_RATIO`, CS231n's rule of thumb for a healthy
-  step (biases are left out: they start at zero, so their ratio says little).
+  step (biases are left out: they start at zero, so their ratio says little),
+  or a kernel that did not move at all: no gradient reached it.
 
 The HTML view also lists the tutor's hints (:func:`~kerastutor.trace.find_hints`).
 """
