@@ -130,8 +130,9 @@ class Exercise:
     def template(self, filename="my_answer.py"):
         """The starter file: signature, docstring, ``raise NotImplementedError``."""
         doc = textwrap.indent(self.docstring.strip("\n"), "    ")
+        title = textwrap.fill(f"Exercise {self.name}: {self.summary}", 76)
         return (
-            f'"""Exercise {self.name}: {self.summary}\n\n'
+            f'"""{title}\n\n'
             "Write the function below, then grade it with\n\n"
             f"    python -m kerastutor.exercises check {self.name} {filename}\n"
             '"""\n'
