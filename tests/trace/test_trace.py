@@ -419,9 +419,13 @@ def step_with(**fields):
 def test_non_finite_numbers_are_explained():
     nan_grad = keras.trace.Stats.of(np.array([1.0, np.nan]))
     weight = keras.trace.WeightRecord("dense/kernel", (2,), 1.0, nan_grad, float("nan"))
-    trace = keras.trace.Trace([step_with(loss=float("nan"), weights=[weight])])
+    trace = keras.trace.Trace([step_with(loss=1.0),
+                               step_with(loss=float("nan"), weights=[weight])])
     assert {"exploding_gradients", "learning_rate_too_high"} <= set(kinds_of(trace))
     assert "inf or NaN" in str(trace.hints()[0])
+    # NaN before any update is not the learning rate's doing (huge inputs, log(0), ...)
+    at_once = keras.trace.Trace([step_with(loss=float("nan"), weights=[weight])])
+    assert kinds_of(at_once) == ["exploding_gradients"]
 
 
 def test_output_checks_read_the_values_when_the_activation_is_unknown():
