@@ -42,6 +42,8 @@ from kerastutor.backend import did_you_mean
 DEFAULT_EXAMPLES = 12
 #: Pass threshold of the central-difference stage, on gradcheck's relative error.
 NUMERICAL_THRESHOLD = 1e-6
+#: Arrays with more entries are shown by their shape and first entries only.
+SHOWN_ENTRIES = 60
 #: Seed of the NumPy draws used when hypothesis is not installed.
 FALLBACK_SEED = 2024
 
@@ -160,14 +162,17 @@ class Draw:
 
     @property
     def rng(self):
+        """The NumPy generator of the values, seeded by one more drawn integer."""
         if self._rng is None:
             self._rng = np.random.default_rng(self.size(0, 2 ** 32 - 1))
         return self._rng
 
     def normal(self, *shape, scale=1.0):
+        """Normal numbers of standard deviation ``scale`` (no ties, almost never zero)."""
         return self.rng.normal(0.0, scale, size=shape)
 
     def uniform(self, *shape, low=0.0, high=1.0):
+        """Uniform numbers in ``[low, high)``."""
         return self.rng.uniform(low, high, size=shape)
 
 
@@ -232,7 +237,8 @@ class Report:
                  f"(rtol={ex.rtol:g}, atol={ex.atol:g}, float64)"]
         for stage in self.stages:
             mark = "PASS" if stage.passed else "FAIL"
-            lines.append(f"  {mark}  {stage.title}" + (f" ({stage.detail})" if stage.detail else ""))
+            detail = f" ({stage.detail})" if stage.detail else ""
+            lines.append(f"  {mark}  {stage.title}{detail}")
         if self.failure is None:
             lines.append(f"PASSED: {ex.name} agrees with the library on every case.")
             return "\n".join(lines)
@@ -252,6 +258,11 @@ class Report:
             lines += _named_value("got", f.got, "    ")
         if f.hint:
             lines += textwrap.wrap("Hint: " + f.hint, 88, subsequent_indent="      ")
+        if f.mistake != "not_written":
+            lines += textwrap.wrap(
+                f"(The arrays in full, in Python: report = kerastutor.exercises.check("
+                f"{self.exercise.name!r}, your_function), then report.failure.inputs, "
+                ".expected and .got.)", 88)
         return lines
 
 
@@ -264,8 +275,12 @@ def _shown(value):
     array = np.asarray(value)
     if array.dtype == object:
         return repr(value)
-    text = np.array2string(array, precision=4, suppress_small=True, threshold=48,
-                           edgeitems=2, max_line_width=80)
+    if array.size > SHOWN_ENTRIES or (array.ndim >= 3 and array.size > 16):
+        # a batch of images, printed in full, would fill the screen
+        first = np.array2string(array.ravel()[:8], precision=4, suppress_small=True,
+                                max_line_width=200)
+        return f"shape {array.shape}, first entries (flattened): {first[:-1]} ...]"
+    text = np.array2string(array, precision=4, suppress_small=True, max_line_width=80)
     return text if array.ndim == 0 else f"shape {array.shape}:\n{text}"
 
 
@@ -431,7 +446,18 @@ def _diagnose_values(exercise, inputs, name, got, expected):
             return "scale", (f"your result is {factor:.6g} times the expected one: every entry "
                              "is off by the same factor, so the formula is right up to a "
                              "constant. Look for a missing or extra constant factor.")
-    return "values", ""
+    return "values", ("no common mistake matches these numbers. Work one entry of the "
+                      "expected result by hand from the docstring's formula on the small "
+                      "example above, then print your intermediate arrays for it.")
+
+
+def _dtype_hint(got, expected):
+    if np.issubdtype(got, np.integer):
+        return (f"your result has the integer dtype {got}: integers cannot hold a gradient. "
+                "Start from a float array (np.zeros_like(grad_y), not np.zeros_like(ids)).")
+    return (f"your result is {got} while the inputs are {expected}, and the lost digits "
+            "exceed the tolerance: keep the inputs' dtype (np.zeros_like(x) rather than "
+            "np.zeros(shape, np.float32)).")
 
 
 def _compare(exercise, inputs, name, got, expected):
@@ -466,14 +492,8 @@ def _compare(exercise, inputs, name, got, expected):
     problem = "wrong values" + (f" (largest difference at index {worst}: expected "
                                 f"{expected[worst]:.6g}, got {got[worst]:.6g})." if got.ndim
                                 else ".")
-    if not hint and np.issubdtype(got.dtype, np.integer):
-        code, hint = "dtype", f"your result has the integer dtype {got.dtype}: start from a " \
-                              "float array (np.zeros_like(grad), not np.zeros_like(ids))."
-    elif got.dtype != expected.dtype and np.issubdtype(got.dtype, np.floating):
-        hint = (hint + " " if hint else "") + (
-            f"Also: your result is {got.dtype}, the inputs are {expected.dtype}; keep the "
-            "inputs' dtype (np.zeros_like(x) rather than np.zeros(shape, np.float32)).")
-        code = code if code != "values" else "dtype"
+    if code == "values" and got.dtype != expected.dtype:
+        code, hint = "dtype", _dtype_hint(got.dtype, expected.dtype)
     return dict(problem=problem, hint=hint, mistake=code)
 
 

@@ -189,3 +189,13 @@ def test_without_hypothesis_seeded_numpy_draws_are_used(monkeypatch):
                           lambda x, W, b, g: (g @ W.T, x.T @ g, g.sum(0) * (len(x) != 2)),
                           max_examples=20)
     assert not bad.passed and bad.failure.case.startswith("generated case")
+
+
+def test_an_integer_gradient_is_named_as_a_dtype_problem():
+    def embedding_backward(ids, grad_y, input_dim):
+        grad = np.zeros((input_dim, grad_y.shape[-1]), dtype=ids.dtype)
+        np.add.at(grad, ids.ravel(), grad_y.reshape(-1, grad_y.shape[-1]).astype(ids.dtype))
+        return grad
+
+    report = exercises.check("embedding_backward", embedding_backward)
+    assert report.mistake == "dtype" and "integer dtype" in str(report)
