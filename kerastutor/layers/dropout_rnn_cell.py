@@ -24,8 +24,10 @@ class DropoutRNNCellMixin:
 
     A cell using it sets ``dropout``, ``recurrent_dropout`` and ``seed``
     (:meth:`_init_dropout`); the :class:`~kerastutor.layers.rnn.RNN` calls
-    :meth:`reset_dropout_masks` before and after every sequence. Keras draws
-    one recurrent mask per gate; here one mask serves all gates.
+    :meth:`reset_dropout_masks` before and after every sequence. One input
+    mask and one recurrent mask serve all the gates of an LSTM or GRU; Keras,
+    once ``recurrent_dropout > 0``, draws one of each per gate instead (see
+    :class:`~kerastutor.layers.lstm.LSTM`).
     """
 
     def _init_dropout(self, dropout, recurrent_dropout, seed):

@@ -25,8 +25,8 @@ class GRUCell(GatedRNNCell):
 
     .. math::
 
-        [x^z, x^r, x^h] = x_t W + b_{\text{in}}, \qquad
-        [m^z, m^r, m^h] = h_{t-1} U + b_{\text{rec}}
+        \big[x^z, x^r, x^h\big] = x_t W + b_{\text{in}}, \qquad
+        \big[m^z, m^r, m^h\big] = h_{t-1} U + b_{\text{rec}}
 
         z = \sigma(x^z + m^z), \quad r = \sigma(x^r + m^r), \quad
         \tilde h = \tanh(x^h + r \odot m^h)
@@ -157,22 +157,85 @@ class GRU(GatedCellLayer):
     with :math:`x = x_t W + b_{\text{in}}` and :math:`m = h_{t-1} U + b_{\text{rec}}`
     (``reset_after=True``, the default: bias ``(2, 3u)``), or the reset gate
     applied before the product (``reset_after=False``: bias ``(3u,)``). The
-    step and its backward are written out in :class:`GRUCell`.
+    step and its backward are written out in :class:`GRUCell`; the time loop
+    and backpropagation through time in :class:`~kerastutor.layers.rnn.RNN`.
+    The cell's arguments (everything from ``activation`` to ``seed`` below,
+    except ``activity_regularizer``) go to the :class:`GRUCell`, which
+    ``layer.cell`` holds; the loop's options (``return_sequences`` and those
+    after it) are those of :class:`~kerastutor.layers.rnn.RNN`.
+
+    **Recurrent dropout differs from Keras.** kerastutor draws *one* mask for
+    the input and *one* for the state per sequence, shared by the three gate
+    blocks :math:`z, r, \tilde h`. Keras, as soon as ``recurrent_dropout > 0``,
+    switches its cell to the per-gate computation (``implementation=1``) and
+    draws a separate mask for each gate -- three for the state, and three for
+    the input too. The expected output is the same, but the dropped entries
+    differ, so training with ``recurrent_dropout`` does not reproduce Keras's
+    numbers. With ``dropout`` alone (and Keras's default ``implementation=2``)
+    Keras also shares one input mask, and kerastutor's draws are Keras's,
+    entry for entry. (:class:`~kerastutor.layers.lstm.LSTM` says the same.)
 
     Parameters
     ----------
     units : int
-        Size of the state :math:`h`.
+        Size of the state :math:`h` (and of the output).
+    activation : str or callable
+        The squashing of the candidate :math:`\tilde h`; ``"tanh"`` by default.
+    recurrent_activation : str or callable
+        :math:`\sigma` of the gates :math:`z, r`; ``"sigmoid"`` by default.
+    use_bias : bool
+        Whether to add the biases (``True``).
+    kernel_initializer : str or Initializer
+        Initial :math:`W` ``(features, 3 * units)`` (``"glorot_uniform"``).
+    recurrent_initializer : str or Initializer
+        Initial :math:`U` ``(units, 3 * units)`` (``"orthogonal"``).
+    bias_initializer : str or Initializer
+        Initial bias (``"zeros"``), of shape ``(2, 3 * units)`` or
+        ``(3 * units,)`` (see ``reset_after``).
+    kernel_regularizer : Regularizer or None
+        Penalty on :math:`W`, added to the loss.
+    recurrent_regularizer : Regularizer or None
+        Penalty on :math:`U`.
+    bias_regularizer : Regularizer or None
+        Penalty on the bias.
+    activity_regularizer : Regularizer or None
+        Penalty on the layer's output.
+    kernel_constraint : Constraint or None
+        Applied to :math:`W` after every update.
+    recurrent_constraint : Constraint or None
+        Applied to :math:`U` after every update.
+    bias_constraint : Constraint or None
+        Applied to the bias after every update.
+    dropout : float
+        Fraction of the input features dropped while training (0 by default):
+        one mask per sequence, shared by the three gates (as in Keras).
+    recurrent_dropout : float
+        Fraction of :math:`h_{t-1}` dropped before :math:`h_{t-1} U` while
+        training (0 by default): one mask per sequence, shared by the three
+        gates -- Keras draws one per gate (see above).
+    seed : int or None
+        Seed of the dropout masks.
     reset_after : bool
-        Where the reset gate acts (``True``, Keras 3's default).
-    activation, recurrent_activation, use_bias, initializers, regularizers, constraints
-        As in :class:`~kerastutor.layers.lstm.LSTM` (without ``unit_forget_bias``); they go to the
-        :class:`GRUCell`.
-    dropout, recurrent_dropout, seed
-        As in :class:`~kerastutor.layers.simple_rnn.SimpleRNN`.
-    return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
-        The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`; ``use_cudnn`` is
-        accepted, as in :class:`~kerastutor.layers.lstm.LSTM`.
+        Where the reset gate acts: after the recurrent product (``True``,
+        Keras 3's default, bias ``(2, 3 * units)``) or before it (``False``,
+        bias ``(3 * units,)``).
+    return_sequences : bool
+        Return every :math:`h_t` ``(batch, time, units)`` instead of only the
+        last ``(batch, units)``.
+    return_state : bool
+        Also return the last state: ``[output, h_T]``.
+    go_backwards : bool
+        Read the sequence from the last step to the first.
+    stateful : bool
+        Start each batch from the previous batch's last state.
+    unroll : bool
+        Accepted for Keras compatibility; the loop is always a Python loop.
+    zero_output_for_mask : bool
+        Output zeros at masked steps instead of repeating the last output.
+    use_cudnn : str or bool
+        Keras's switch to a cuDNN kernel; accepted and ignored (there is one
+        implementation), and left out of the config as Keras leaves it out.
+        Keras's ``implementation`` argument is accepted and ignored too.
     """
 
     _cell_class = GRUCell

@@ -23,7 +23,7 @@ class LSTMCell(GatedRNNCell):
 
     .. math::
 
-        [a^i, a^f, a^c, a^o] = x_t W + h_{t-1} U + b
+        \big[a^i, a^f, a^c, a^o\big] = x_t W + h_{t-1} U + b
 
         i = \sigma(a^i), \quad f = \sigma(a^f), \quad g = \tanh(a^c), \quad
         o = \sigma(a^o)
@@ -139,26 +139,87 @@ class LSTM(GatedCellLayer):
 
     The step and its backward are written out in :class:`LSTMCell`; the
     time loop and backpropagation through time in :class:`~kerastutor.layers.rnn.RNN`.
-    ``return_state=True`` returns ``[output, h_T, c_T]``.
+    ``return_state=True`` returns ``[output, h_T, c_T]``. The cell's arguments
+    (everything from ``activation`` to ``seed`` below, except
+    ``activity_regularizer``) go to the :class:`LSTMCell`, which
+    ``layer.cell`` holds; the loop's options (``return_sequences`` and those
+    after it) are those of :class:`~kerastutor.layers.rnn.RNN`.
+
+    **Recurrent dropout differs from Keras.** kerastutor draws *one* mask for
+    the input and *one* for the state per sequence, and every gate sees the
+    same dropped entries: :math:`\tilde h_{t-1} = h_{t-1} \odot m^h / (1 - p)`
+    enters the single product :math:`\tilde h_{t-1} U` of all four blocks.
+    Keras, as soon as ``recurrent_dropout > 0``, switches its cell to the
+    per-gate computation (``implementation=1``) and draws a separate mask for
+    each gate -- four for the state, and four for the input too. Both are
+    dropout with masks fixed over time (Gal and Ghahramani, 2016) and have the
+    same expected output, but the dropped entries differ, so training with
+    ``recurrent_dropout`` does not reproduce Keras's numbers. With
+    ``dropout`` alone (and Keras's default ``implementation=2``) Keras also
+    shares one input mask among the gates, and kerastutor's draws are
+    Keras's, entry for entry.
 
     Parameters
     ----------
     units : int
-        Size of the states :math:`h` and :math:`c`.
-    activation, recurrent_activation : str
-        ``"tanh"`` and ``"sigmoid"`` by default.
-    use_bias, kernel_initializer, recurrent_initializer, bias_initializer
-        ``True``, ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``.
+        Size of the states :math:`h` and :math:`c` (and of the output).
+    activation : str or callable
+        The squashing of the candidate :math:`g` and of :math:`c_t` in
+        :math:`h_t = o \odot \tanh(c_t)`; ``"tanh"`` by default.
+    recurrent_activation : str or callable
+        :math:`\sigma` of the gates :math:`i, f, o`; ``"sigmoid"`` by default.
+    use_bias : bool
+        Whether to add :math:`b` (``True``).
+    kernel_initializer : str or Initializer
+        Initial :math:`W` ``(features, 4 * units)`` (``"glorot_uniform"``).
+    recurrent_initializer : str or Initializer
+        Initial :math:`U` ``(units, 4 * units)`` (``"orthogonal"``).
+    bias_initializer : str or Initializer
+        Initial :math:`b` ``(4 * units,)`` (``"zeros"``).
     unit_forget_bias : bool
-        ``True`` sets the forget-gate bias to 1 at initialisation.
-    dropout, recurrent_dropout, seed
-        As in :class:`~kerastutor.layers.simple_rnn.SimpleRNN`. These, and the
-        ``kernel``, ``recurrent`` and ``bias`` regularizers and constraints, go to
-        the :class:`LSTMCell`, which ``layer.cell`` holds.
-    return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
-        The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`.
+        ``True`` (the default) sets the forget-gate block of :math:`b` to 1 at
+        initialisation, whatever ``bias_initializer`` says, so that a fresh
+        LSTM starts by remembering.
+    kernel_regularizer : Regularizer or None
+        Penalty on :math:`W`, added to the loss.
+    recurrent_regularizer : Regularizer or None
+        Penalty on :math:`U`.
+    bias_regularizer : Regularizer or None
+        Penalty on :math:`b`.
+    activity_regularizer : Regularizer or None
+        Penalty on the layer's output.
+    kernel_constraint : Constraint or None
+        Applied to :math:`W` after every update.
+    recurrent_constraint : Constraint or None
+        Applied to :math:`U` after every update.
+    bias_constraint : Constraint or None
+        Applied to :math:`b` after every update.
+    dropout : float
+        Fraction of the input features dropped while training (0 by default):
+        one mask per sequence, shared by the four gates (as in Keras).
+    recurrent_dropout : float
+        Fraction of :math:`h_{t-1}` dropped before :math:`h_{t-1} U` while
+        training (0 by default): one mask per sequence, shared by the four
+        gates -- Keras draws one per gate (see above).
+    seed : int or None
+        Seed of the dropout masks.
+    return_sequences : bool
+        Return every :math:`h_t` ``(batch, time, units)`` instead of only the
+        last ``(batch, units)``.
+    return_state : bool
+        Also return the last states: ``[output, h_T, c_T]``.
+    go_backwards : bool
+        Read the sequence from the last step to the first.
+    stateful : bool
+        Start each batch from the previous batch's last states.
+    unroll : bool
+        Accepted for Keras compatibility; the loop is always a Python loop.
+    zero_output_for_mask : bool
+        Output zeros at masked steps instead of repeating the last output.
     use_cudnn : str or bool
-        Accepted (:class:`~kerastutor.layers.rnn_cell.GatedCellLayer`).
+        Keras's switch to a cuDNN kernel; accepted and ignored (there is one
+        implementation), and left out of the config as Keras leaves it out.
+        Keras's ``implementation`` argument is accepted and ignored too.
     """
 
     _cell_class = LSTMCell

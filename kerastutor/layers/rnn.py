@@ -412,8 +412,14 @@ class RNN(Layer):
     cell : Layer or list of Layers
         A built-in cell or your own (module docstring); a list becomes
         :class:`StackedRNNCells`.
-    return_sequences, return_state, go_backwards : bool
-        As above.
+    return_sequences : bool
+        Return every :math:`o_t` ``(batch, time, output_size)`` instead of only
+        the last.
+    return_state : bool
+        Also return the last states :math:`s_T`: ``[output, *states]``.
+    go_backwards : bool
+        Read :math:`x_T, \dots, x_1`; a returned sequence stays in that
+        reversed order.
     stateful : bool
         Start each batch from the previous batch's last states (no gradient
         flows into the previous batch). ``reset_states()`` starts again from 0.

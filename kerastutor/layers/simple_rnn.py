@@ -70,6 +70,11 @@ class SimpleRNN(CellLayer):
     ``forward(x, training, mask=..., initial_state=[h_0])`` for masking and a
     given initial state (see :class:`~kerastutor.layers.rnn.RNN`).
 
+    The cell's arguments (everything from ``activation`` to ``seed`` below,
+    except ``activity_regularizer``) go to the :class:`SimpleRNNCell`; the
+    loop's options (``return_sequences`` and those after it) are those of
+    :class:`~kerastutor.layers.rnn.RNN`.
+
     **Backward** (through time, ``t = T, ..., 1``). With :math:`g_t` the
     gradient reaching :math:`h_t` (from the output at step ``t`` plus from
     step ``t+1``):
@@ -86,25 +91,56 @@ class SimpleRNN(CellLayer):
     Parameters
     ----------
     units : int
-        Size of the state :math:`h`.
-    activation : str
-        :math:`\phi`, ``"tanh"`` by default.
-    use_bias, kernel_initializer, recurrent_initializer, bias_initializer
-        ``True``, ``"glorot_uniform"``, ``"orthogonal"``, ``"zeros"``; with
-        ``kernel_regularizer``, ``recurrent_regularizer``, ``bias_regularizer``
-        and the three ``*_constraint`` they go to the :class:`SimpleRNNCell`.
-    return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask
-        The loop's options, as in :class:`~kerastutor.layers.rnn.RNN`.
-    seed : int or None
-        Seed of the dropout masks.
+        Size of the state :math:`h` (and of the output).
+    activation : str or callable
+        :math:`\phi`, ``"tanh"`` by default; ``None`` is the identity.
+    use_bias : bool
+        Whether to add :math:`b` (``True``).
+    kernel_initializer : str or Initializer
+        Initial :math:`W` (``"glorot_uniform"``).
+    recurrent_initializer : str or Initializer
+        Initial :math:`U` (``"orthogonal"``).
+    bias_initializer : str or Initializer
+        Initial :math:`b` (``"zeros"``).
+    kernel_regularizer : Regularizer or None
+        Penalty on :math:`W`, added to the loss.
+    recurrent_regularizer : Regularizer or None
+        Penalty on :math:`U`.
+    bias_regularizer : Regularizer or None
+        Penalty on :math:`b`.
+    activity_regularizer : Regularizer or None
+        Penalty on the layer's output.
+    kernel_constraint : Constraint or None
+        Applied to :math:`W` after every update.
+    recurrent_constraint : Constraint or None
+        Applied to :math:`U` after every update.
+    bias_constraint : Constraint or None
+        Applied to :math:`b` after every update.
     dropout : float
-        Fraction of the input features dropped while training; the same mask
-        for every time step (inverted dropout).
+        Fraction of the input features dropped while training (0 by default):
+        one mask :math:`m^x` per sequence, the same at every time step
+        (inverted dropout, :math:`x_t \odot m^x / (1 - p)`).
     recurrent_dropout : float
         Fraction of :math:`h_{t-1}` dropped in the recurrent product
-        :math:`h_{t-1} U` while training, the same mask for every step.
-        Backward multiplies the gradient sent to :math:`h_{t-1}` through ``U``
-        by the same mask.
+        :math:`h_{t-1} U` while training (0 by default), again one mask per
+        sequence. Backward multiplies the gradient sent to :math:`h_{t-1}`
+        through :math:`U^\top` by the same mask. Both masks are drawn as Keras
+        draws them, so with the same ``seed`` they drop the same entries.
+    seed : int or None
+        Seed of the dropout masks.
+    return_sequences : bool
+        Return every :math:`h_t` ``(batch, time, units)`` instead of only the
+        last ``(batch, units)``.
+    return_state : bool
+        Also return the last state: ``[output, h_T]``.
+    go_backwards : bool
+        Read the sequence from the last step to the first.
+    stateful : bool
+        Start each batch from the previous batch's last state.
+    unroll : bool
+        Accepted for Keras compatibility; the loop is always a Python loop.
+    zero_output_for_mask : bool
+        Output zeros at masked steps instead of repeating the last output.
     """
 
     _config_keys_keras_omits = ("seed",)
