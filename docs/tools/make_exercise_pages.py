@@ -89,14 +89,11 @@ shape -- and each exercise's own typical slips, such as Adam without the bias
 correction or an embedding gradient that assigns instead of adding.
 
 For example, a ``dense_backward`` that computes :math:`\\partial L/\\partial W`
-as ``grad_y.T @ x`` gets::
+as ``grad_y.T @ x`` gets this report (printed by the grader itself when this
+page was written):
 
-    `grad_W`: wrong shape: expected (2, 4), got (4, 2) -- the transposed shape.
-    ...
-    Hint: your result is exactly the transpose of the expected one. A gradient has
-          the shape of what it is the gradient of: check the order of a matrix
-          product (x.T @ g, not g.T @ x) or a missing .T.
-
+"""
+EXAMPLE_END = """
 The exercises
 -------------
 """
@@ -162,14 +159,21 @@ def page_text(exercise):
     return "\n".join(parts)
 
 
+def _transposed_dense_backward(x, W, b, grad_y):
+    """The wrong answer the index page shows graded: dL/dW transposed."""
+    return grad_y @ W.T, grad_y.T @ x, grad_y.sum(axis=0)
+
+
 def index_text(exercises):
-    lines = [INDEX_INTRO]
+    report = exercises.check("dense_backward", _transposed_dense_backward)
+    lines = [INDEX_INTRO, ".. code-block:: text\n", textwrap.indent(str(report), "   "),
+             EXAMPLE_END]
     topics = {}
     for exercise in exercises.EXERCISES.values():
         topics.setdefault(exercise.topic, []).append(exercise)
     for topic, members in topics.items():
         lines.append(f"**{topic}**\n")
-        lines += [f"* :ref:`exercise-{e.name}` -- {e.summary}" for e in members]
+        lines += [f"* :ref:`{e.name} <exercise-{e.name}>` -- {e.summary}" for e in members]
         lines.append("")
     lines.append(".. toctree::\n   :hidden:\n")
     lines += [f"   {name}" for name in exercises.EXERCISES]

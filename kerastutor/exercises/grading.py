@@ -257,12 +257,12 @@ class Report:
             lines += _named_value("expected", f.expected, "    ")
             lines += _named_value("got", f.got, "    ")
         if f.hint:
-            lines += textwrap.wrap("Hint: " + f.hint, 88, subsequent_indent="      ")
+            lines += textwrap.wrap("Hint: " + f.hint, 78, subsequent_indent="      ")
         if f.mistake != "not_written":
             lines += textwrap.wrap(
                 f"(The arrays in full, in Python: report = kerastutor.exercises.check("
                 f"{self.exercise.name!r}, your_function), then report.failure.inputs, "
-                ".expected and .got.)", 88)
+                ".expected and .got.)", 78)
         return lines
 
 

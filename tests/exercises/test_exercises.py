@@ -43,8 +43,9 @@ def test_a_typical_wrong_answer_fails_with_its_mistake_named(name, answer, code,
     report = exercises.check(name, answer)
     assert not report.passed
     assert report.mistake == code, str(report)
+    assert phrase in report.failure.problem + " " + report.hint
     text = str(report)
-    assert phrase in text and "Hint: " in text
+    assert "Hint: " + report.hint[:20] in text
     assert text.endswith(f"FAILED: {name}.")
 
 

@@ -42,7 +42,8 @@ def test_the_index_lists_every_exercise_and_explains_the_grading():
     module = _pages_module()
     text = module.index_text(exercises)
     for name in exercises.list_exercises():
-        assert f":ref:`exercise-{name}`" in text and f"   {name}\n" in text
+        assert f":ref:`{name} <exercise-{name}>`" in text and f"   {name}\n" in text
     for phrase in ("The fixed example", "Central differences", "Generated cases",
                    "exits with status 0"):
         assert phrase in text
+    assert "   `grad_W`: wrong shape: expected (2, 4), got (4, 2)" in text   # a real report
