@@ -27,15 +27,49 @@ one function call). The Keras behaviour a user relies on -- batch size 32,
 ``validation_split`` taking the *last* fraction of the data, the running-mean
 loss, ``class_weight``, History keys in alphabetical order -- lives in the
 helpers of :mod:`kerastutor.models.training`.
+
+Two more things watch every ``fit``, both switchable in :mod:`kerastutor.config`:
+the tutor's cheap checks (:class:`~kerastutor.trace.watch.FitWatch`: inputs far
+from -1..1 on the first batch, the first inf/NaN loss, a loss that does not
+move in the first epoch -- one line each, at most once) and the debugging caps
+``keras.config.set_max_epochs``/``set_max_steps_per_epoch``.
 """
 import numpy as np
 
-from kerastutor import backend, events, optimizers
+from kerastutor import backend, config, events, optimizers
 from kerastutor import callbacks as callbacks_module
 import kerastutor.models.training as training
 from kerastutor.models import data_adapters
 from kerastutor.models.custom_steps import CustomSteps
 from kerastutor.models.training import on_device
+from kerastutor.trace.watch import FitWatch
+
+
+def _capped_epochs(epochs):
+    """``epochs``, at most ``keras.config.max_epochs()`` (Keras warns when it cuts)."""
+    cap = config.max_epochs()
+    if cap and cap < epochs:
+        backend.warn_user(f"Limiting epochs to {cap}")
+        return cap
+    return epochs
+
+
+def _capped_steps(steps, warn=True):
+    """Batches per epoch, at most ``keras.config.max_steps_per_epoch()`` (as Keras)."""
+    cap = config.max_steps_per_epoch()
+    if cap and (not steps or cap < steps):
+        if warn:
+            backend.warn_user(f"Limiting steps_per_epoch to {cap}")
+        return cap
+    return steps
+
+
+def _verbosity(verbose):
+    """``"auto"`` is 1; without interactive logging a bar (1) becomes one line per epoch (2)."""
+    verbose = 1 if verbose == "auto" else int(verbose)
+    if verbose == 1 and not config.is_interactive_logging_enabled():
+        return 2
+    return verbose
 
 
 class Trainer(CustomSteps):
@@ -97,6 +131,9 @@ class Trainer(CustomSteps):
             steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
             validation_batch_size=validation_batch_size)
         state = training.require_compiled(self, "fit")
+        epochs, steps_per_epoch = _capped_epochs(epochs), _capped_steps(steps_per_epoch)
+        if validation_data is not None or validation_split:
+            validation_steps = _capped_steps(validation_steps, warn=False)   # warned once
         training.warn_if_trainable_changed(self, state)      # once per fit, not per step
         batches, split = data_adapters.for_fit(             # batches from any source
             self, state, x, y, sample_weight, class_weight, batch_size, steps_per_epoch,
@@ -106,16 +143,19 @@ class Trainer(CustomSteps):
             self, state, validation_data, split,
             validation_batch_size or getattr(batches, "batch_size", None) or batch_size,
             validation_steps)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         cbs = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=batches.steps)   # None: unknown length
         self.history = cbs.history       # set first, as Keras does: a fit that raises keeps it
+        watch = FitWatch.start(self)     # the tutor's cheap checks (None when switched off)
         with events.closing_scope():     # no listener a callback subscribed outlives fit
-            self._fit_loop(cbs, batches, initial_epoch, epochs, validation, validation_freq)
+            self._fit_loop(cbs, batches, initial_epoch, epochs, validation, validation_freq,
+                           watch)
         return self.history
 
-    def _fit_loop(self, cbs, batches, initial_epoch, epochs, validation, validation_freq):
+    def _fit_loop(self, cbs, batches, initial_epoch, epochs, validation, validation_freq,
+                  watch=None):
         """Epochs of training, each followed by validation and ``on_epoch_end``.
 
         No ``try``/``finally`` calls ``on_train_end`` here on purpose: when a step
@@ -129,18 +169,24 @@ class Trainer(CustomSteps):
         self._initial_epoch = None
         training_logs = {}                   # what on_train_end gets: {} if no epoch ran
         for epoch in range(initial_epoch, epochs):
-            epoch_logs = self._train_epoch(cbs, epoch, batches)
+            epoch_logs = self._train_epoch(cbs, epoch, batches, watch)
             if validation is not None and training.validate_now(epoch, validation_freq):
                 val_logs = self._run_evaluation(validation, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
+            if watch is not None:            # after the epoch's last progress-bar line
+                watch.end_of_epoch(epoch)
             training_logs = epoch_logs
             if self.stop_training:
                 break
         cbs.on_train_end(training_logs)
 
-    def _train_epoch(self, cbs, epoch, batches):
-        """One epoch: reset the metrics, then the epoch's batches; returns the epoch's logs."""
+    def _train_epoch(self, cbs, epoch, batches, watch=None):
+        """One epoch: reset the metrics, then the epoch's batches; returns the epoch's logs.
+
+        ``watch`` (a :class:`~kerastutor.trace.watch.FitWatch`, or ``None``) sees
+        the first batch of the fit and each step's loss.
+        """
         if self._overrides("train_step"):          # your own train_step(data)
             return self._custom_train_epoch(cbs, epoch, batches)
         state = self._compiled
@@ -148,8 +194,12 @@ class Trainer(CustomSteps):
         training.reset_metrics(state)
         cbs.on_epoch_begin(epoch)
         for step, (x, y, sample_weight) in batches.epoch():
+            if watch is not None and watch.first_epoch is None:
+                watch.before_first_step(epoch, x)
             cbs.on_train_batch_begin(step)
-            self._train_step_arrays(x, y, sample_weight, weights)
+            loss = self._train_step_arrays(x, y, sample_weight, weights)
+            if watch is not None:
+                watch.after_step(epoch, step, loss)
             cbs.on_train_batch_end(step, training.current_logs(state))  # running means
             if self.stop_training:
                 break
@@ -159,7 +209,7 @@ class Trainer(CustomSteps):
         """Forward, loss, backward, update, metrics: one step of gradient descent.
 
         ``x`` and ``y`` are lists (one array per model input/output);
-        ``weights`` are the weights the optimizer updates.
+        ``weights`` are the weights the optimizer updates. Returns the loss.
         """
         state = self._compiled
         x, y, sample_weight = on_device(x), on_device(y), backend.to_device(sample_weight)
@@ -178,6 +228,7 @@ class Trainer(CustomSteps):
         events.emit("update", model=self, weights=weights, optimizer=self.optimizer)
         training.update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))  # 5.
         events.emit("train_batch_end", model=self, loss=total)
+        return total
 
     # =============================================================== evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -185,12 +236,13 @@ class Trainer(CustomSteps):
         """Loss and metrics on ``(x, y)``: the loss alone, ``[loss, metric1, ...]``, or a dict."""
         batch_size, steps = training.checked_counts("evaluate", batch_size=batch_size,
                                                     steps=steps)
+        steps = _capped_steps(steps)
         state = training.require_compiled(self, "evaluate")
         training.warn_if_trainable_changed(self, state)
         batches = data_adapters.for_evaluation(self, state, x, y, sample_weight, batch_size,
                                                steps, custom=self._overrides("test_step"))
         data_adapters.start(batches, self, state)    # a stream: Keras's peek, then reset
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
         with events.closing_scope():     # no listener a callback subscribed outlives it
@@ -251,12 +303,13 @@ class Trainer(CustomSteps):
         """
         batch_size, steps = training.checked_counts("predict", batch_size=batch_size,
                                                     steps=steps)
+        steps = _capped_steps(steps)
         if x is None:
             raise ValueError("predict: x is required (the input data), e.g. "
                              "model.predict(x_test).")
         batches = data_adapters.for_prediction(self, x, batch_size, steps,
                                                custom=self._overrides("predict_step"))
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=batches.steps)
         with events.closing_scope():     # no listener a callback subscribed outlives it
