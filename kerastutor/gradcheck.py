@@ -1,7 +1,8 @@
 r"""Gradient checking: does ``backward`` really compute the derivative of ``forward``?
 
-kerastutor has no autograd. Every layer, activation and loss writes its
-backward formula by hand, next to its forward formula, and a hand-written
+Every built-in layer, activation and loss writes its backward formula by
+hand, next to its forward formula (only code *you* write with ``keras.ops``
+is differentiated automatically, by the op tape), and a hand-written
 derivative is easy to get subtly wrong: a missing transpose, a factor 2, a sum
 over the wrong axis. This module compares each analytic gradient with a
 *numerical* one computed from ``forward`` alone, and prints where they differ.
