@@ -3,19 +3,19 @@
 Keras 3 gathers its process-wide switches here; kerastutor has the same
 names, with Keras 3.15.1's defaults:
 
-=====================================  ==================  =====================================
-setting                                default             what it changes
-=====================================  ==================  =====================================
-``floatx()`` / ``set_floatx``          ``"float32"``       the dtype of weights and cast inputs
-``epsilon()`` / ``set_epsilon``        ``1e-7``            the fuzz factor in divisions and logs
-``image_data_format()`` / ``set_...``  ``"channels_last"`` image layout
-``dtype_policy()`` / ``set_...``       ``floatx()``        the dtype *new layers* use
-``max_epochs()`` / ``set_...``         ``None``            caps ``epochs`` in every ``fit``
-``max_steps_per_epoch()`` / ``set_``   ``None``            caps the batches of fit/evaluate/predict
-``is_interactive_logging_enabled()``   ``True``            progress bar (off: one line per epoch)
-``is_tutor_hints_enabled()``           ``True``            kerastutor's hints during ``fit``
-``backend()``                          ``"numpy"``         (kerastutor computes with NumPy only)
-=====================================  ==================  =====================================
+=====================================  ===================  ======================================
+setting                                default              what it changes
+=====================================  ===================  ======================================
+``floatx()`` / ``set_floatx``          ``"float32"``        the dtype of weights and cast inputs
+``epsilon()`` / ``set_epsilon``        ``1e-7``             the fuzz factor in divisions and logs
+``image_data_format()`` / ``set_...``  ``"channels_last"``  image layout
+``dtype_policy()`` / ``set_...``       ``floatx()``         the dtype *new layers* use
+``max_epochs()`` / ``set_...``         ``None``             caps ``epochs`` in every ``fit``
+``max_steps_per_epoch()`` / ``set_``   ``None``             caps batches per epoch (fit, ...)
+``is_interactive_logging_enabled()``   ``True``             progress bar (off: one line per epoch)
+``is_tutor_hints_enabled()``           ``True``             kerastutor's hints during ``fit``
+``backend()``                          ``"numpy"``          (kerastutor computes with NumPy only)
+=====================================  ===================  ======================================
 
 The first three live in :mod:`kerastutor.backend` and are re-exported. As in
 Keras, the environment variables ``KERAS_MAX_EPOCHS`` and

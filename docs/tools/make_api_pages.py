@@ -246,10 +246,24 @@ PAGES = [
          "Record training steps (forward, loss, backward, update) layer by layer, step "
          "through one step event by event, and read the tutor's hints.", members=True,
          extra_modules=("kerastutor.trace.recorder", "kerastutor.trace.hints",
-                        "kerastutor.trace.stepping", "kerastutor.trace.views")),
-    Page("backend", "Backend", "kerastutor.backend", "keras.config",
+                        "kerastutor.trace.watch", "kerastutor.trace.stepping",
+                        "kerastutor.trace.views")),
+    Page("backend", "Backend", "kerastutor.backend", "keras.backend",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
-         "the random generator.", members=True),
+         "the random generator (the first three are also in :doc:`config`).", members=True),
+    Page("config", "Configuration", "kerastutor.config", "keras.config",
+         "Keras 3's switches for the whole program, and the tutor's hints during ``fit``. "
+         "``floatx``, ``epsilon`` and ``image_data_format`` (and their setters) are "
+         "documented on :doc:`backend`.", members=True,
+         names=["backend", "set_backend", "is_nnx_enabled", "DTypePolicy", "dtype_policy",
+                "set_dtype_policy", "max_epochs", "set_max_epochs", "max_steps_per_epoch",
+                "set_max_steps_per_epoch", "enable_interactive_logging",
+                "disable_interactive_logging", "is_interactive_logging_enabled",
+                "enable_tutor_hints", "disable_tutor_hints", "is_tutor_hints_enabled",
+                "enable_traceback_filtering", "disable_traceback_filtering",
+                "is_traceback_filtering_enabled", "enable_flash_attention",
+                "disable_flash_attention", "is_flash_attention_enabled",
+                "enable_unsafe_deserialization"]),
     Page("gpu", "GPU device arrays", "kerastutor.gpu.array", "kerastutor.gpu",
          "Not part of Keras: the arrays that let the unchanged layers train on a GPU "
          "(``keras.backend.set_device(\"cuda\")``), the runtimes they launch kernels "

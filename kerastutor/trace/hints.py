@@ -147,6 +147,7 @@ class InputSummary:
     rms: float
     min: float
     reader: str = None
+    whole: bool = False          # every value a whole number (counts, pixels, ids)
 
 
 @dataclass
@@ -185,7 +186,9 @@ def summarise_input(array, reader=None):
     return InputSummary(shape=tuple(array.shape), dtype=str(array.dtype),
                         max_abs=float(np.max(np.abs(finite))),
                         rms=float(np.sqrt(np.mean(np.square(finite)))),
-                        min=float(finite.min()), reader=reader)
+                        min=float(finite.min()), reader=reader,
+                        whole=array.dtype.kind != "f"
+                        or bool(np.all(finite == np.round(finite))))
 
 
 def summarise_labels(array, units=None):
@@ -253,7 +256,7 @@ def raw_value_reader(model, index=0):
             if inner is None:
                 return None
             names.append(inner)
-        elif kind in INDEX_LAYERS or kind in SCALING_LAYERS or not layer.trainable_weights:
+        elif kind in INDEX_LAYERS or kind in SCALING_LAYERS or not layer.weights:
             return None
         else:
             names.append(layer.name)
@@ -280,7 +283,7 @@ def scale_fix(summary):
         return ("standardise it: (x - x.mean(axis=0)) / x.std(axis=0), a "
                 "keras.layers.Normalization() adapted on the training data, or "
                 "sklearn's StandardScaler")
-    if summary.min >= 0 and summary.max_abs <= 255:
+    if summary.whole and summary.min >= 0 and summary.max_abs <= 255:      # pixel values
         return ("divide by 255 (x / 255.0, pixels become 0..1) or put "
                 "keras.layers.Rescaling(1/255) first")
     return ("standardise it: keras.layers.Normalization() adapted on the training data "

@@ -151,6 +151,8 @@ class FitWatch:
 
     def _check_movement(self):
         weights = self.model.trainable_weights
+        if not self.model.weights:
+            return                            # nothing to train, by design (a fixed model)
         still_weights = fingerprint(weights) == self.weights_before
         still_loss = (self.steps >= 3 and self.high > 0
                       and self.high - self.low <= STILL_LOSS * self.high)
@@ -158,8 +160,9 @@ class FitWatch:
             return                            # moving -- or a loss of 0: nothing to learn
         self.said.add("loss")
         if not still_weights:
-            say(f"the loss stayed at {self.high:.4g} for the whole first epoch: the predictions do not depend on the weights the optimizer moves "
-                "(a loss that clips them, such as a linear output into a probability loss, "
+            say(f"the loss stayed at {self.high:.4g} for the whole first epoch: the "
+                "predictions do not depend on the weights the optimizer moves (a loss that "
+                "clips them, such as a linear output into a probability loss, "
                 "or dead ReLUs). keras.trace.record(model, x, y).hints() looks for the cause")
             return
         say("the loss could not move in the first epoch, because no weight changed: "
@@ -176,8 +179,9 @@ def _learning_rate(model):
 def _why_still(model, weights):
     """Why no weight moved: nothing to train, a learning rate of 0, no gradient, or tiny steps."""
     if not weights:
-        return ("the model has no trainable weights (layer.trainable = False everywhere?). "
-                "Fix: set trainable = True on the layers to train, then compile again")
+        return ("every layer is frozen (trainable = False), so the model has no trainable "
+                "weights. Fix: set trainable = True on the layers to train, then compile "
+                "again")
     rate = _learning_rate(model)
     if rate == 0:
         return "the learning rate is 0. Fix: e.g. learning_rate=0.001 (Adam) or 0.01 (SGD)"
