@@ -10,6 +10,8 @@ Submodules are imported on first use, so ``import kerastutor`` is quick and
 import importlib
 import sys
 
+from kerastutor import keras2
+
 __version__ = "0.1.0"
 
 _SUBMODULES = (
@@ -31,6 +33,9 @@ _TOP_LEVEL = {
 }
 
 
+# `from kerastutor.utils.np_utils import ...` (a Keras 2 module path) fails naming the Keras 3 way.
+keras2.install_import_hints()
+
 # The model classes register themselves with the layer deserializer when
 # kerastutor.models is imported (layers and saving sit below models and never import
 # them), so reaching keras.layers or keras.saving imports models too: then
@@ -51,7 +56,7 @@ def __getattr__(name):
         module = importlib.import_module(_TOP_LEVEL[name])
         attr = "Weight" if name == "Variable" else name
         return getattr(module, attr)
-    raise AttributeError(f"module 'kerastutor' has no attribute {name!r}")
+    raise keras2.attribute_error("kerastutor", name)      # a Keras 2 name says what replaced it
 
 
 def __dir__():

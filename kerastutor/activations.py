@@ -855,6 +855,8 @@ class Softmax(ActivationFunction):
         self.axis = _axis("Softmax", axis)
 
     def forward(self, x):
+        if -x.ndim <= self.axis < x.ndim and x.shape[self.axis] == 1:
+            _warn_softmax_of_one(self.axis, x.shape)
         e = np.exp(x - x.max(axis=self.axis, keepdims=True))
         s = e / e.sum(axis=self.axis, keepdims=True)
         return s, s
@@ -865,6 +867,20 @@ class Softmax(ActivationFunction):
 
     def get_config(self):
         return {"axis": self.axis}
+
+
+def _warn_softmax_of_one(axis, shape):
+    """Keras's warning for a softmax over one entry: :math:`e^{x}/e^{x} = 1`, always.
+
+    The usual cause is a two-class model written ``Dense(1, activation="softmax")``:
+    its output is 1 whatever the input, so its gradient is 0 and nothing trains.
+    """
+    backend.warn_user(
+        f"You are using a softmax over axis {axis} of a tensor of shape {tuple(shape)}. This "
+        "axis has size 1. The softmax operation will always return the value 1, which is "
+        "likely not what you intended. Did you mean to use a sigmoid instead? Fix: for two "
+        "classes use Dense(1, activation='sigmoid') with loss='binary_crossentropy', or "
+        "Dense(2, activation='softmax') with loss='sparse_categorical_crossentropy'.")
 
 
 class LogSoftmax(ActivationFunction):

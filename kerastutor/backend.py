@@ -28,7 +28,7 @@ import sys
 
 import numpy as np
 
-from kerastutor import registry
+from kerastutor import keras2, registry
 
 xp = np
 
@@ -310,3 +310,7 @@ def clear_session():
 
 if os.environ.get("KERASTUTOR_DEVICE", "cpu") != "cpu":
     set_device(os.environ["KERASTUTOR_DEVICE"])
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

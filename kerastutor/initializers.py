@@ -40,7 +40,7 @@ import numbers
 
 import numpy as np
 
-from kerastutor import backend, registry
+from kerastutor import backend, keras2, registry
 from kerastutor.backend import snake_case
 
 # Standard deviation of a standard normal truncated to [-2, 2].
@@ -642,3 +642,7 @@ __all__ = [
     "truncated_normal", "variance_scaling", "orthogonal", "glorot_uniform", "glorot_normal",
     "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
 ]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

@@ -6,6 +6,7 @@ Deserialization only ever looks names up: a file can name a layer class,
 never run code.
 """
 
+from kerastutor import keras2
 from kerastutor.layers.base import InputSpec, KerasTensor, Layer, Node, snake_case
 from kerastutor.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerastutor.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
@@ -143,3 +144,7 @@ from kerastutor.layers.preprocessing.string_lookup import StringLookup
 from kerastutor.layers.preprocessing.text_vectorization import TextVectorization
 __all__ += ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
             "TextVectorization"]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

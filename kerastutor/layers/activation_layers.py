@@ -11,8 +11,6 @@ fifth, :class:`PReLU`, *learns* its negative slope, one number per input
 position (or per channel, with ``shared_axes``), so it writes out its own
 derivative with respect to that weight.
 """
-import warnings
-
 import numpy as np
 
 from kerastutor import activations, backend, constraints, initializers, regularizers
@@ -145,8 +143,8 @@ class LeakyReLU(_FunctionLayer):
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("LeakyReLU: argument `alpha` is deprecated; use `negative_slope` "
-                          "instead.", DeprecationWarning, stacklevel=2)
+            backend.warn_user("Argument `alpha` is deprecated. Use `negative_slope` instead: "
+                              f"LeakyReLU(negative_slope={negative_slope!r}).")
         super().__init__(**kwargs)
         self.negative_slope = _checked_number(
             self, "negative_slope", negative_slope, minimum=0,

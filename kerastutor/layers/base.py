@@ -21,7 +21,8 @@ import inspect
 
 import numpy as np
 
-from kerastutor import backend, constraints, events, initializers, ops, registry, regularizers
+from kerastutor import (backend, constraints, events, initializers, keras2, ops, registry,
+                        regularizers)
 from kerastutor.tape import _record, _record_several, _value
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight, numbers_of
@@ -180,11 +181,13 @@ class InputSpec:
         if self.ndim is not None and rank != self.ndim:
             raise ValueError(
                 f"{where}: expected ndim={self.ndim}, found ndim={rank}. "
-                f"Full shape received: {format_shape(shape)}.{_rank_hint(layer, shape)}")
+                f"Full shape received: {format_shape(shape)}."
+                f"{_rank_hint(layer, shape, self, self.ndim)}")
         if self.min_ndim is not None and rank < self.min_ndim:
             raise ValueError(
                 f"{where}: expected min_ndim={self.min_ndim}, found ndim={rank}. "
-                f"Full shape received: {format_shape(shape)}.{_rank_hint(layer, shape)}")
+                f"Full shape received: {format_shape(shape)}."
+                f"{_rank_hint(layer, shape, self, self.min_ndim)}")
         for axis, size in self.axes.items():
             if shape[axis] is not None and shape[axis] != size:
                 raise ValueError(
@@ -193,13 +196,56 @@ class InputSpec:
                     f"{_rank_hint(layer, shape)}")
 
 
-def _rank_hint(layer, shape):
-    """A guess at the usual cause of a shape error, for the message."""
+def _rank_hint(layer, shape, spec=None, rank=None):
+    """A guess at the usual cause of a shape error, for the message (``rank``: the rank
+    the layer wanted)."""
     if type(layer).__name__ == "Dense" and len(shape) > 2:
         return (" Hint: Dense works on the last axis; to feed it images or other "
                 "multi-axis data add a Flatten() layer before it.")
+    if rank is not None and rank >= 3 and len(shape) == rank - 1:
+        hint = _missing_axis_hint(layer, spec, shape)
+        if hint:
+            return hint
     return (" Hint: input shapes given to keras.Input(shape=...) or input_shape= exclude "
             "the batch size; check model.summary() for the shape each layer produces.")
+
+
+def _missing_axis_hint(layer, spec, shape):
+    """Data one axis short of a conv, pooling or recurrent layer: the channel axis is missing.
+
+    The classic case is MNIST: ``x_train.shape == (60000, 28, 28)`` fed to a
+    ``Conv2D`` that reads ``(batch, rows, cols, channels)``. Grayscale images
+    have one channel, and NumPy adds that axis of size 1 without copying:
+    ``x[..., None]``. A sequence of numbers fed to an LSTM, ``(N, T)``, is the
+    same story with one feature per time step. The hint is given only when
+    adding an axis of size 1 would fit: if the layer was built for 3 channels,
+    the data is missing more than an axis.
+    """
+    first = getattr(layer, "data_format", None) == "channels_first"
+    axis = 1 if first else -1
+    built_for = (spec.axes if spec is not None else {}).get(axis)
+    if built_for not in (None, 1):
+        return ""
+    word = "channel" if hasattr(layer, "data_format") else "feature"
+    fixed = shape[:1] + (1,) + tuple(shape[1:]) if first else tuple(shape) + (1,)
+    code = "x[:, None] (or np.expand_dims(x, 1))" if first else \
+        "x[..., None] (or np.expand_dims(x, -1))"
+    one = ("one channel (grayscale images, a single signal)" if word == "channel" else
+           "one feature per time step")
+    return (f" Hint: {type(layer).__name__} reads {_layout(word, len(shape) + 1, first)}, "
+            f"and the data {format_shape(shape)} looks like it lacks the {word} axis. For "
+            f"{one} add it: x = {code} makes the shape {format_shape(fixed)}.")
+
+
+def _layout(word, rank, channels_first):
+    """How a layer reads its input: ``(batch, rows, cols, channels)``."""
+    if word == "feature":
+        middle = ["timesteps"] if rank == 3 else [f"dim{i}" for i in range(1, rank - 1)]
+    else:
+        middle = {3: ["steps"], 4: ["rows", "cols"]}.get(
+            rank, [f"dim{i}" for i in range(1, rank - 1)])
+    axes = [f"{word}s"] + middle if channels_first else middle + [f"{word}s"]
+    return "(" + ", ".join(["batch"] + axes) + ")"
 
 
 #: The registry's catalog of layer (and model) classes, filled by Layer.__init_subclass__.
@@ -265,7 +311,8 @@ class Layer:
         self._non_trainable_weights = []
         self._inbound_nodes = []
         self._losses = []             # what add_loss recorded during the last call
-        # Keras 2 habit: Dense(32, input_shape=(784,)) on the first layer.
+        # Keras 2 habit: Dense(32, input_shape=(784,)) on the first layer. Keras 3 still
+        # takes it, with a warning; a saved config says batch_input_shape, silently.
         self._batch_input_shape = None
         if batch_input_shape is not None:
             self._batch_input_shape = tuple(batch_input_shape)
@@ -273,6 +320,12 @@ class Layer:
             self._batch_input_shape = (batch_size,) + tuple(input_shape)
         elif input_dim is not None:
             self._batch_input_shape = (batch_size, int(input_dim))
+        if batch_input_shape is None and self._batch_input_shape is not None:
+            backend.warn_user(
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using "
+                "Sequential models, prefer using an `Input(shape)` object as the first layer "
+                "in the model instead. Fix: keras.Sequential([keras.Input(shape="
+                f"{self._batch_input_shape[1:]}), {type(self).__name__}(...), ...]).")
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
@@ -616,6 +669,19 @@ class Layer:
             self.build(input_shape)
             self.built = True
 
+    def _build_and_check(self, input_shape, shapes):
+        """Build once, then check the input against the layer's :class:`InputSpec`.
+
+        The constructor's spec (a rank) is checked *before* building too: data
+        of the wrong rank -- images without their channel axis -- then fails
+        without leaving the layer built with weights of the wrong shape, so the
+        corrected call works (Keras checks in the same order).
+        """
+        if not self.built:
+            Layer._check_input(self, shapes)      # a model's own check waits for its graph
+        self._maybe_build(input_shape)
+        self._check_input(shapes)
+
     def _check_input(self, shapes):
         if self.input_spec is None:
             return
@@ -722,9 +788,9 @@ class Layer:
         """
         values = [_value(t) for t in flat]
         extra = arguments.flat_tensors()
-        self._maybe_build(self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values],
-                                               inputs))
-        self._check_input([v.shape for v in values])
+        self._build_and_check(
+            self._input_shape_of(flat, [(None,) + v.shape[1:] for v in values], inputs),
+            [v.shape for v in values])
         if training is None:
             training = ops.current_training()
         multi = isinstance(inputs, (list, tuple)) or len(flat) > 1
@@ -783,8 +849,7 @@ class Layer:
             self._dict_input_keys = sorted(inputs)
         shapes = [t.shape for t in flat]
         input_shape = self._input_shape_of(flat, shapes, inputs)
-        self._maybe_build(input_shape)
-        self._check_input(shapes)
+        self._build_and_check(input_shape, shapes)
         options = {k: v for k, v in arguments.options.items()
                    if _accepts(self.compute_output_shape, k)}
         out_shape = self.compute_output_shape(input_shape, **options)
@@ -808,9 +873,8 @@ class Layer:
     def _call_eager(self, inputs, flat, training, arguments=None):
         arrays = [_as_float_array(a, self.dtype, self.accepts_integer_inputs) for a in flat]
         shapes = [a.shape for a in arrays]
-        self._maybe_build(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
-                                               inputs))
-        self._check_input(shapes)
+        self._build_and_check(self._input_shape_of(flat, [(None,) + s[1:] for s in shapes],
+                                                   inputs), shapes)
         x = _structured(inputs, arrays)
         kwargs = arguments.rebuild(arguments.flat_tensors()) if arguments else {}
         y, cache = self.forward(x, training=bool(training), **kwargs)
@@ -1102,15 +1166,25 @@ def _as_float_array(value, dtype, keep_integers=False):
 
 
 def _closest_kwarg_hint(layer, kwargs):
+    """What to write instead of each unknown keyword argument: its Keras 3 name if it is a
+    Keras 2 one (``init=`` -> ``kernel_initializer=``), else the closest accepted name."""
     params = set()
     for cls in type(layer).__mro__:
         if "__init__" in vars(cls):
             params |= set(inspect.signature(cls.__init__).parameters)
     params -= {"self", "kwargs"}
+    table = {**keras2.LAYER_ARGUMENTS, **keras2.LAYER_ARGUMENTS_OF.get(type(layer).__name__, {})}
+    renamed = keras2.argument_hints(kwargs, table, accepted=params)
     hints = []
     for key in kwargs:
         close = difflib.get_close_matches(key, sorted(params), n=1)
-        if close:
+        if close and key not in renamed:
             hints.append(f"did you mean {close[0]!r} instead of {key!r}?")
-    return ("Hint: " + "; ".join(hints)) if hints else \
-        f"Accepted arguments: {sorted(params)}."
+    others = [key for key in kwargs if key not in renamed]
+    if hints:
+        hint = "Hint: " + "; ".join(hints)
+    elif others:
+        hint = f"Accepted arguments: {sorted(params)}."
+    else:
+        hint = ""
+    return " ".join([*renamed.values(), hint]).strip()

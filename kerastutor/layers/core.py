@@ -24,6 +24,8 @@ class InputLayer(Layer):
         if batch_shape is None and "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
         if shape is None and "input_shape" in kwargs:
+            backend.warn_user("Argument `input_shape` is deprecated. Use `shape` instead: "
+                              f"keras.Input(shape={kwargs['input_shape']!r}).")
             shape = kwargs.pop("input_shape")
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:

@@ -12,8 +12,6 @@ Both produce a *mask* (``compute_mask``): a boolean array, ``True`` where a
 time step holds real data, that the model passes along to the layers that
 use it (recurrent layers, attention, pooling).
 """
-import warnings
-
 import numpy as np
 
 from kerastutor import backend, constraints, initializers, regularizers
@@ -111,9 +109,8 @@ class Embedding(Layer):
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
         if kwargs.pop("input_length", None) is not None:
-            warnings.warn("Embedding: argument `input_length` is deprecated; just remove it "
-                          "(the sequence length comes from the input).",
-                          DeprecationWarning, stacklevel=2)
+            backend.warn_user("Argument `input_length` is deprecated. Just remove it: the "
+                              "sequence length comes from the input's shape.")
         super().__init__(**kwargs)
         for argument, value, meaning in (
                 ("input_dim", input_dim, "the vocabulary size, the largest id + 1"),

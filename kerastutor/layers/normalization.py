@@ -370,6 +370,12 @@ class LayerNormalization(_AffineNormalization):
             raise TypeError("LayerNormalization: expected an int or a list/tuple of ints for "
                             f"`axis`, but received {axis!r}.")
         self.rms_scaling = bool(rms_scaling)
+        if self.rms_scaling:
+            backend.warn_user(
+                "You passed `rms_scaling=True`, which is deprecated. This argument incorrectly "
+                "scales the input by the variance, not the root mean square. To correctly use "
+                "RMS Normalization, please use `keras.layers.RMSNormalization` instead (in "
+                "kerastutor: keras.ops.rms_normalization).")
 
     def build(self, input_shape):
         ndim = len(input_shape)

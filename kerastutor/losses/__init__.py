@@ -69,7 +69,7 @@ names and the registry: :func:`get`, :func:`serialize`, :func:`deserialize`
 and :func:`resolve_crossentropy`, which turn the strings and dicts Keras
 accepts as ``loss=`` into :class:`Loss` objects.
 """
-from kerastutor import backend, registry
+from kerastutor import backend, keras2, registry
 from kerastutor.losses import loss as _loss_module
 from kerastutor.losses.hinge_losses import (CategoricalHinge, Hinge, SquaredHinge,
                                             categorical_hinge, hinge, squared_hinge)
@@ -266,3 +266,7 @@ __all__ = [
     "mse", "MSE", "mae", "MAE", "mape", "MAPE", "msle", "MSLE", "kld", "KLD", "bce", "BCE",
     "get", "serialize", "deserialize", "resolve_crossentropy",
 ]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

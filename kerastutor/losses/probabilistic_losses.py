@@ -8,7 +8,6 @@ gives the famous :math:`\hat y - y`. The focal variants scale each term by how
 badly it is predicted; the Kullback-Leibler divergence and the Poisson loss
 compare distributions and counts.
 """
-import warnings
 
 import numpy as np
 
@@ -105,6 +104,18 @@ class _Crossentropy(Loss):
             return y_true
         classes = 2 if self.binary else y_pred.shape[-1]
         return y_true * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+
+    def _warn_one_class(self, shape):
+        """Keras's warning for a one-of-K loss with K = 1 (called by fit's target check and
+        by every forward; the batch axis shows as None, so both give one message)."""
+        shape = (None,) + tuple(shape[1:])
+        backend.warn_user(
+            f"In loss {self.name}, expected y_pred.shape to be (batch_size, num_classes) "
+            f"with num_classes > 1. Received: y_pred.shape={shape}. Consider using "
+            "'binary_crossentropy' if you only have 2 classes. With a single output unit "
+            "the renormalized probability is always 1 and the loss always 0, so nothing "
+            "trains. Fix: Dense(1, activation='sigmoid') with loss='binary_crossentropy'.",
+            SyntaxWarning)
 
     def get_config(self):
         config = {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
@@ -274,6 +285,8 @@ class CategoricalCrossentropy(_Crossentropy):
         super().__init__(from_logits, axis, reduction, name, dtype, label_smoothing)
 
     def forward(self, y_true, y_pred):
+        if y_pred.shape[-1] == 1:
+            self._warn_one_class(y_pred.shape)
         y = self._targets(y_true, y_pred)
         if self.from_logits:
             log_q, softmax = _log_softmax(y_pred)
@@ -297,11 +310,7 @@ class CategoricalCrossentropy(_Crossentropy):
         self._check_finite(y)
         classes = shape[-1]
         if classes == 1:
-            warnings.warn(f"{self.name} with a single output unit: the renormalized "
-                          "probability is always 1 and the loss always 0, so nothing "
-                          "trains. Use binary_crossentropy with Dense(1, "
-                          "activation='sigmoid') for two classes.", SyntaxWarning,
-                          stacklevel=2)
+            self._warn_one_class(shape)
             return
         if y.ndim < len(shape) or y.shape[-1] == 1:
             if _is_integer_valued(y):
@@ -671,6 +680,8 @@ class CategoricalFocalCrossentropy(_Crossentropy):
         return alpha
 
     def forward(self, y_true, y_pred):
+        if y_pred.shape[-1] == 1:
+            self._warn_one_class(y_pred.shape)
         y = self._targets(y_true, y_pred)
         p = _log_softmax(y_pred)[1] if self.from_logits else y_pred
         q, total, unclipped = _normalize_and_clip(p)

@@ -10,7 +10,7 @@ the same catalog.
 """
 import json
 
-from kerastutor import registry, saving
+from kerastutor import keras2, registry, saving
 from kerastutor.layers.base import CATALOG
 from kerastutor.layers.serialization import deserialize, serialize
 from kerastutor.models.functional import Model
@@ -59,3 +59,7 @@ def clone_model(model):
 
 
 __all__ = ["Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

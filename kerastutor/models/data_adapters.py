@@ -112,7 +112,7 @@ def for_fit(model, state, x, y, sample_weight, class_weight, batch_size, steps_p
             source = GeneratorBatches(x)
             if shuffle:
                 backend.warn_user(
-                    "shuffle=True was passed, but will be ignored since the data x was "
+                    "`shuffle=True` was passed, but will be ignored since the data `x` was "
                     "provided as a generator. The generator is expected to yield "
                     "already-shuffled data.")
         batches = StreamEpochs(source, steps_per_epoch, convert)
@@ -281,8 +281,8 @@ class PyDatasetBatches:
         self.shuffle = shuffle
         if shuffle and dataset.num_batches is None:
             backend.warn_user(
-                "shuffle=True was passed, but will be ignored since the data x was provided "
-                "as an infinite PyDataset. The PyDataset is expected to already be shuffled.")
+                "`shuffle=True` was passed, but will be ignored since the data `x` was "
+                "provided as an infinite PyDataset. The PyDataset is expected to already be shuffled.")
             self.shuffle = False
         workers, processes = dataset.workers, dataset.use_multiprocessing
         self.prefetcher = None

@@ -22,7 +22,7 @@ import json
 
 import numpy as np
 
-from kerastutor import backend, events, saving
+from kerastutor import backend, events, keras2, saving
 from kerastutor.layers.base import (KerasTensor, Layer, _split_backward, format_shape,
                                     starts_a_call)
 from kerastutor.layers.core import InputLayer
@@ -132,6 +132,8 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------ the graph
     def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, dict):
+            _warn_misnamed_inputs(inputs)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self.inputs = _flatten(inputs)
@@ -285,6 +287,8 @@ class Model(Trainer, Layer):
                     in_mask = found if step.multi_in else found[0]
             if in_mask is not None and step.takes_mask and kwargs.get("mask") is None:
                 kwargs["mask"] = in_mask
+            elif in_mask is not None and not step.takes_mask:
+                self._warn_if_mask_dropped(step)
             y, cache = step.layer.forward(x, training, **kwargs)
             if step.layer.activity_regularizer is not None:
                 tape.add_activity_penalty(index, step.layer, y)
@@ -305,6 +309,21 @@ class Model(Trainer, Layer):
         if masks is not None:          # Keras weights the loss by the outputs' masks
             tape.output_masks = [masks[s] for s in self._output_slots]
         return (outputs[0] if len(outputs) == 1 else outputs), tape
+
+    def _warn_if_mask_dropped(self, step):
+        """Keras's warning, once per layer of this model: a mask reached a layer that
+        neither uses it nor passes it on (Flatten, Conv1D, ...), so it ends there."""
+        layer = step.layer
+        warned = self.__dict__.setdefault("_mask_drop_warned", set())
+        if layer.supports_masking or step.makes_mask or id(layer) in warned:
+            return
+        warned.add(id(layer))
+        backend.warn_user(
+            f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a "
+            "mask attached to it. However, this layer does not support masking and will "
+            "therefore destroy the mask information. Downstream layers will not see the mask. "
+            "Fix: if the padded steps must not count, reduce the sequence with a layer that "
+            "reads the mask first (an LSTM/GRU, GlobalAveragePooling1D, attention).")
 
     def backward(self, tape, grad_out, input_grads=True):
         """Run the nodes in reverse; return dL/d(inputs) and fill every ``W.grad``.
@@ -612,6 +631,11 @@ class Model(Trainer, Layer):
         return json.dumps(saving.model_to_config(self), **kwargs)
 
 
+# Keras 2's fit_generator, predict_classes, ...: reading one raises the AttributeError Keras 3
+# raises, naming what to call instead.
+keras2.mark_removed(Model, keras2.MODEL_ATTRIBUTES)
+
+
 def _init_takes_name(cls):
     """Keras keeps ``name`` in the automatic config only if ``__init__`` can take it back:
     a parameter called ``name``, or a ``**kwargs`` (called exactly that)."""
@@ -637,13 +661,63 @@ def _owner_trainable(model, weight):
 
 
 def _batch_hint(expected, shape):
-    if len(shape) == len(expected) + 1:
-        return (" Hint: the data has one axis more than the model input. If you wrote "
-                "input_shape=x.shape, drop the batch size: input_shape=x.shape[1:].")
+    """A guess at why the data has a rank other than the model input's, for the message.
+
+    ``expected`` is the model input's shape, batch axis (None) first; ``shape``
+    the data's. One axis short is the common case, with three usual causes,
+    each told apart by comparing the axes that are there.
+    """
+    data = format_shape(tuple(shape))
     if len(shape) == len(expected) - 1:
-        return (" Hint: the data has one axis fewer than the model input; did the input "
-                "shape include the batch size? keras.Input(shape=...) takes one sample's shape.")
+        if expected[-1] == 1 and _fits(expected[1:-1], shape[1:]):
+            return _channel_hint(data, tuple(shape) + (1,), "x[..., None]",
+                                 "np.expand_dims(x, -1)", "last")
+        if len(expected) >= 3 and expected[1] == 1 and _fits(expected[2:], shape[1:]):
+            return _channel_hint(data, tuple(shape[:1]) + (1,) + tuple(shape[1:]),
+                                 "x[:, None]", "np.expand_dims(x, 1)", "second")
+        if _fits(expected[1:], shape):
+            return (" Hint: the data's shape is the model input's shape without the batch "
+                    "axis. If x is one sample, make it a batch of one: x[None] (or "
+                    "np.expand_dims(x, 0)). If x is the whole data set, the input shape "
+                    "included the batch size: keras.Input(shape=...) takes one sample's "
+                    "shape, here keras.Input(shape=x.shape[1:]).")
+        return (" Hint: the data has one axis fewer than the model input; "
+                "keras.Input(shape=...) takes one sample's shape, without the batch size.")
+    if len(shape) == len(expected) + 1:
+        if shape[-1] == 1 and _fits(expected[1:], shape[1:-1]):
+            return (f" Hint: the data {data} has an extra last axis of size 1: drop it with "
+                    "x = x[..., 0] (or np.squeeze(x, -1)), or give the model that axis: "
+                    "keras.Input(shape=x.shape[1:]).")
+        return (" Hint: the data has one axis more than the model input; "
+                "keras.Input(shape=...) takes one sample's shape: keras.Input(shape=x.shape[1:]).")
     return ""
+
+
+def _channel_hint(data, fixed, code, numpy_code, which):
+    """The data lacks an axis of size 1 that the model input has: say where it goes."""
+    what = ("the channel axis of grayscale images" if len(fixed) >= 4 else
+            "one feature per time step, or the channel axis of a single signal")
+    return (f" Hint: the data {data} lacks the model input's {which} axis, of size 1 -- "
+            f"{what}. Add it: x = {code} (or {numpy_code}) makes the shape "
+            f"{format_shape(fixed)}.")
+
+
+def _warn_misnamed_inputs(inputs):
+    """Keras's warning: a dict of inputs whose keys differ from the Input tensors' names."""
+    for key, tensor in inputs.items():
+        name = getattr(tensor, "name", key)
+        if isinstance(tensor, KerasTensor) and name != key:
+            backend.warn_user(
+                "When providing `inputs` as a dict, all keys in the dict must match the names "
+                f"of the corresponding tensors. Received key '{key}' mapping to value {tensor} "
+                f"which has name '{name}'. Change the tensor name to '{key}' (via "
+                f"`Input(..., name='{key}')`)")
+
+
+def _fits(expected, shape):
+    """Do two shapes agree, axis by axis (None, an unknown size, fits anything)?"""
+    return len(expected) == len(shape) and all(
+        e is None or s is None or e == s for e, s in zip(expected, shape))
 
 
 class Tape(list):

@@ -14,7 +14,7 @@ One file per rule, as in Keras 3 (``keras/src/optimizers/``):
 This file gathers them and looks them up by name: :func:`get`,
 :func:`serialize`, :func:`deserialize`.
 """
-from kerastutor import registry
+from kerastutor import keras2, registry
 from kerastutor.optimizers import schedules
 from kerastutor.optimizers.adadelta import Adadelta
 from kerastutor.optimizers.adafactor import Adafactor
@@ -101,3 +101,7 @@ __all__ = [
     "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "schedules",
     "get", "serialize", "deserialize",
 ]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

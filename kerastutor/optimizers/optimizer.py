@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, keras2
 from kerastutor.backend import did_you_mean, snake_case
 from kerastutor.optimizers import in_place
 from kerastutor.optimizers.schedules import (LearningRateSchedule, deserialize_schedule,
@@ -319,6 +319,13 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.apply_gradients: no gradients provided "
                              "for any variable (every gradient is None). Hint: did the loss "
                              "depend on the weights?")
+        if len(given) < len(pairs):
+            missing = [weight.path for grad, weight in pairs if grad is None]
+            backend.warn_user(
+                f"Gradients do not exist for variables {missing} when minimizing the loss. "
+                "If using `model.compile()`, did you forget to provide a `loss` argument? "
+                "(These weights did not take part in computing the loss, so they are left "
+                "as they are.)")
         for grad, weight in given:
             grad = np.asarray(grad)
             if grad.shape != weight.value.shape:
@@ -567,6 +574,19 @@ class Optimizer:
         return (f"<{type(self).__name__} name={self.name!r} "
                 f"learning_rate={self.learning_rate:g} iterations={self.iterations}>")
 
+    def __setattr__(self, name, value):
+        # Keras 2 code sets `optimizer.lr = 0.01`. Keras 3 quietly makes a new attribute
+        # and trains on with the old rate; a built-in optimizer says so instead (your own
+        # subclass may still use a name `lr`).
+        if name == "lr" and type(self).__module__.startswith("kerastutor."):
+            raise AttributeError(keras2.removed("optimizer.lr", "set "
+                                                "`optimizer.learning_rate = value` instead"))
+        super().__setattr__(name, value)
+
+
+# Keras 2's optimizer.lr, get_updates, ...: reading one names the Keras 3 way.
+keras2.mark_removed(Optimizer, keras2.OPTIMIZER_ATTRIBUTES)
+
 
 class AdaptiveMomentOptimizer(Optimizer):
     r"""The constructor the Adam family shares (Adam, Adamax, Nadam, Lamb).
@@ -615,7 +635,9 @@ def _reject_unknown_kwargs(cls, kwargs):
     # every argument the class (and its parents) accepts, for the "did you mean" hint
     known = {name for klass in cls.__mro__ if "__init__" in vars(klass)
              for name in inspect.signature(klass.__init__).parameters} - {"self", "kwargs"}
-    hints = "".join(did_you_mean(key, sorted(known)) for key in kwargs)
-    raise ValueError(f"{cls.__name__}: unrecognized argument(s) {sorted(kwargs)}.{hints}")
+    renamed = keras2.argument_hints(kwargs, keras2.OPTIMIZER_ARGUMENTS)   # lr=
+    hints = "".join(did_you_mean(key, sorted(known)) for key in kwargs if key not in renamed)
+    raise ValueError(f"{cls.__name__}: unrecognized argument(s) {sorted(kwargs)}."
+                     + "".join(" " + hint for hint in renamed.values()) + hints)
 
 

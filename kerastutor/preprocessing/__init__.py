@@ -11,6 +11,11 @@ from kerastutor.preprocessing import image, sequence
 from kerastutor.utils.image_dataset_utils import image_dataset_from_directory
 from kerastutor.utils.text_dataset_utils import text_dataset_from_directory
 from kerastutor.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+from kerastutor import keras2
 
 __all__ = ["image", "sequence", "image_dataset_from_directory", "text_dataset_from_directory",
            "timeseries_dataset_from_array"]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

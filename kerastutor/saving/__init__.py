@@ -21,7 +21,7 @@ import numpy as np
 
 import kerastutor.layers.base as layer_base
 import kerastutor.layers.serialization as layer_serialization
-from kerastutor import losses, metrics, optimizers
+from kerastutor import backend, losses, metrics, optimizers
 from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  deserialize_keras_object, get_custom_objects,
                                  get_registered_name, get_registered_object,
@@ -50,17 +50,25 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     HDF5 format of Keras 2, which Keras 3 still reads and writes).
     """
     filepath = os.fspath(filepath)
+    _check_save_format(filepath, kwargs.pop("save_format", None))
     if kwargs:
         raise ValueError(f"save_model: unexpected arguments {sorted(kwargs)}.")
     if filepath.endswith((".h5", ".hdf5")):
-        _require_built(model, "save")
+        _warn_if_unbuilt(model)
+        backend.warn_user(
+            "You are saving your model as an HDF5 file via `model.save()` or "
+            "`keras.saving.save_model(model)`. This file format is considered legacy. We "
+            "recommend using instead the native Keras format, e.g. "
+            "`model.save('my_model.keras')` or `keras.saving.save_model(model, "
+            "'my_model.keras')`.")
         check_overwrite(filepath, overwrite)
         _save_legacy_h5(model, filepath)
         return
     if not filepath.endswith(".keras"):
-        raise ValueError(f"save_model: the file name must end in .keras, got {filepath!r}. "
-                         "Hint: model.save('my_model.keras').")
-    _require_built(model, "save")
+        raise ValueError(f"save_model: the file name must end in .keras (or .h5, the legacy "
+                         f"format), got {filepath!r}. Hint: model.save('my_model.keras'); "
+                         "Keras 2's SavedModel folder (a name without an extension) is gone.")
+    _warn_if_unbuilt(model)
     check_overwrite(filepath, overwrite)
     config = model_to_config(model)
     weights = io.BytesIO()
@@ -203,6 +211,10 @@ def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
         legacy_h5.read_layer_weights(model, legacy_h5.model_weights(h5file, filepath),
                                      filepath)
         training = legacy_h5.read_json_attribute(h5file, "training_config", filepath)
+        if compile and not training:
+            backend.warn_user("No training configuration found in the save file, so the "
+                              "model was *not* compiled. Compile it manually: "
+                              "model.compile(optimizer=..., loss=...).")
         if compile and training:
             training = dict(training)
             optimizer = training.pop("optimizer_config", None) or "rmsprop"
@@ -415,6 +427,31 @@ def _weights_size_limit(model):
     """The most bytes a weights file for this model can need: weights, optimizer slots, slack."""
     weight_bytes = sum(np.asarray(w.value).nbytes for w in model.weights)
     return 6 * weight_bytes + 16 * 2**20
+
+
+def _check_save_format(filepath, save_format):
+    """Keras 2's ``save_format=``: Keras 3 tells the format from the file name instead."""
+    if not save_format:
+        return
+    if filepath.endswith((".keras", ".h5", ".hdf5")):
+        backend.warn_user(
+            "The `save_format` argument is deprecated in Keras 3. We recommend removing this "
+            "argument as it can be inferred from the file path. "
+            f"Received: save_format={save_format}")
+        return
+    raise ValueError(
+        "The `save_format` argument is deprecated in Keras 3. Please remove this argument and "
+        "pass a file path with either `.keras` or `.h5` extension. "
+        f"Received: save_format={save_format}. Fix: model.save('my_model.keras').")
+
+
+def _warn_if_unbuilt(model):
+    """Keras saves a model that was never built (its config, no weights) and warns."""
+    if not model.built:
+        backend.warn_user(
+            "You are saving a model that has not yet been built. It might not contain any "
+            "weights yet. Consider building the model first by calling it on some data. "
+            "Fix: start it with keras.Input(shape=...), or call model.build((None, ...)).")
 
 
 def _require_built(model, what):

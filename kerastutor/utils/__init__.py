@@ -18,6 +18,7 @@ from kerastutor.utils.py_dataset import PyDataset, Sequence
 from kerastutor.utils.sequence_utils import pad_sequences
 from kerastutor.utils.text_dataset_utils import text_dataset_from_directory
 from kerastutor.utils.timeseries_dataset_utils import timeseries_dataset_from_array
+from kerastutor import keras2
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "clear_session", "get_file",
            "validate_file", "Progbar", "plot_model", "PyDataset", "Sequence",
@@ -28,3 +29,7 @@ __all__ = ["to_categorical", "normalize", "set_random_seed", "clear_session", "g
            "image_dataset_from_directory", "text_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_source_inputs",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

@@ -94,9 +94,24 @@ def _number_of_classes(labels, num_classes):
     if largest is not None and largest >= num_classes:
         raise ValueError(
             f"to_categorical: the largest label is {largest}, but num_classes={num_classes} "
-            f"only allows labels 0..{num_classes - 1}. Hint: use num_classes={largest + 1} "
-            "or more, or leave it as None to infer it.")
+            f"only allows labels 0..{num_classes - 1}. Hint: "
+            + _too_large_hint(int(labels.min()), largest, num_classes))
     return int(num_classes)
+
+
+def _too_large_hint(smallest, largest, num_classes):
+    """The fix for labels beyond ``num_classes - 1``.
+
+    Labels ``1..C`` with ``num_classes=C`` are ``C`` classes counted from 1
+    (a data set that numbers its classes from 1, or ``y + 1`` by mistake):
+    shifting them, ``y - 1``, is the fix. Raising ``num_classes`` to ``C + 1``
+    would "work" but add a column for a class 0 that never occurs, and a
+    model with an output unit that nothing ever trains towards.
+    """
+    if smallest == 1 and largest == num_classes:
+        return (f"the labels run 1..{largest}: {num_classes} classes counted from 1. "
+                f"Shift them to 0..{num_classes - 1}: to_categorical(y - 1, {num_classes}).")
+    return (f"use num_classes={largest + 1} or more, or leave it as None to infer it.")
 
 
 def normalize(x, axis=-1, order=2):

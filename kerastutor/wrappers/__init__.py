@@ -9,5 +9,10 @@ in :mod:`kerastutor.wrappers.sklearn_wrapper`.
 """
 from kerastutor.wrappers.sklearn_wrapper import (SKLearnClassifier, SKLearnRegressor,
                                                  SKLearnTransformer)
+from kerastutor import keras2
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
+
+
+# A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).
+__getattr__ = keras2.module_getattr(__name__)

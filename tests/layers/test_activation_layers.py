@@ -45,7 +45,7 @@ def test_leaky_relu_values_and_keras_default_slope():
 
 
 def test_leaky_relu_accepts_deprecated_alpha():
-    with pytest.warns(DeprecationWarning, match="alpha"):
+    with pytest.warns(UserWarning, match="alpha"):
         layer = LeakyReLU(alpha=0.1)
     assert layer.negative_slope == 0.1
     assert "alpha" not in layer.get_config()

@@ -203,7 +203,7 @@ def test_embedding_kind_errors():
         Embedding(10, 4, lora_rank=2)
     with pytest.raises(ValueError, match="embeddings.*\\(10, 4\\).*\\(4, 10\\)"):
         Embedding(10, 4, weights=np.zeros((4, 10)))
-    with pytest.warns(DeprecationWarning, match="input_length"):
+    with pytest.warns(UserWarning, match="input_length"):
         Embedding(10, 4, input_length=5)
 
 
