@@ -203,7 +203,7 @@ def summarise_labels(array, units=None):
         if whole and rows.min() >= 0 and rows.max() <= 1 and np.all(rows.sum(axis=1) == 1):
             summary.one_hot = True
             summary.class_counts = rows.sum(axis=0).astype(np.int64)
-    elif whole and y.min() >= 0 and y.max() < 100_000:         # integer class labels
+    elif whole and y.min() >= 0 and y.max() <= (units or 10_000):   # integer class labels
         summary.class_counts = np.bincount(y.astype(np.int64).ravel())
     return summary
 
@@ -314,7 +314,7 @@ def _output_layer_names(step):
 
 
 def _hidden(step):
-    """Layer records that do not produce a model output (the last one, if unknown)."""
+    """Layer records that do not produce a model output (all but the last, if unknown)."""
     names = _output_layer_names(step)
     if names:
         return [r for r in step.layers if r.name not in names]
@@ -322,7 +322,7 @@ def _hidden(step):
 
 
 def _likely_cause(trace):
-    """Words naming a cause found in the trace, or the usual suspects."""
+    """A sentence naming a cause this trace shows (``None`` if it shows none)."""
     if learning_rate_too_high(trace) is not None:
         return "Here the cause is most likely the learning rate (see that hint): fix it first."
     if inputs_not_scaled(trace) is not None:
@@ -436,6 +436,8 @@ def labels_counted_from_one(trace):
     """Class 0 never occurs, yet the labels reach the output's last unit."""
     steps = trace.steps
     for index, out in enumerate(steps[-1].outputs if steps else []):
+        if "crossentropy" not in out.loss and "hinge" not in out.loss:
+            continue                               # not a classification loss
         counts, units, one_hot, batch = _class_counts(trace, index)
         if one_hot and counts is not None:
             units = len(counts)
