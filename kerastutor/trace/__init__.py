@@ -13,9 +13,13 @@ Three ways in, from the smallest to the longest run:
 
 Everything listens to :mod:`kerastutor.events`; nothing stays subscribed
 afterwards. The tutor hints (:mod:`kerastutor.trace.hints`) turn the numbers
-into advice: vanishing or exploding gradients, dead ReLUs, saturated
-sigmoid/tanh units, a learning rate too high or too low, and a loss that
-was told the wrong thing about logits and probabilities.
+into advice, causes first, each with its fix: a learning rate too high (or too
+low), inputs left unscaled, labels counted from 1, an output layer and a loss
+that disagree about logits and probabilities; then the symptoms -- dead ReLUs,
+saturated sigmoid/tanh units, vanishing or exploding gradients -- with the
+cause the trace points to. An ordinary ``fit`` runs the cheapest of these
+checks by itself (:mod:`kerastutor.trace.watch`: one short line, once;
+``keras.config.disable_tutor_hints()`` silences it).
 
 Example
 -------
