@@ -45,10 +45,11 @@ This model usually expects 1 or 3 input channels (applications)   gives it -- te
                                                                   test_densenet_nasnet.py
 `input_shape` is undefined or non-square ... (MobileNet family)   gives it, only on the way to
                                                                   ImageNet weights (a download)
-The model does not have any trainable weights. (torch/TF fit)     said in other words by fit's
-                                                                  first-epoch tutor hint ("no
-                                                                  trainable weights"), off with
-                                                                  disable_tutor_hints()
+The model does not have any trainable weights. (torch/TF fit)     not yet in Keras's words: a frozen
+                                                                  model gets fit's first-epoch tutor
+                                                                  hint ("every layer is frozen"); a
+                                                                  model without weights, nothing
+                                                                  (the sentence belongs in trainer.py)
 Compiled the loaded model, but the compiled metrics have yet to   not given: kerastutor, like
 be built (log, legacy .h5)                                        Keras, builds them at the first
                                                                   fit/evaluate; nothing to act on
@@ -73,12 +74,16 @@ KERAS_MAX_EPOCHS/STEPS limits, TensorBoard profiling/JSON,
 RemoteMonitor, conv-transpose output_padding on torch,
 tf.data/grain/DataLoader shuffle, legacy ImageDataGenerator
 ================================================================  ==================================
+
+The module ends with the error issue 18 names beside these warnings: labels
+counted from 1 given to ``to_categorical`` get ``y - 1``, not ``num_classes + 1``.
 """
 import os
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 import kerastutor as keras
 from kerastutor import layers
@@ -316,3 +321,22 @@ def test_metrics_warn_where_keras_falls_back():
     iou = keras.metrics.IoU(num_classes=2, target_class_ids=[0], dtype="int32")
     with pytest.warns(UserWarning, match=r"fractional sample weights are truncated"):
         iou.update_state([0, 1], [0, 1], sample_weight=[0.5, 0.5])
+
+
+# ------------------------------------------- labels counted from 1 (an error, not a warning)
+@given(classes=st.integers(2, 12), seed=st.integers(0, 2**16))
+def test_to_categorical_of_labels_counted_from_one_suggests_y_minus_1(classes, seed):
+    y = np.random.default_rng(seed).permutation(np.arange(1, classes + 1))
+    with pytest.raises(ValueError) as info:
+        keras.utils.to_categorical(y, classes)
+    message = str(info.value)
+    assert f"the labels run 1..{classes}: {classes} classes counted from 1" in message
+    assert f"to_categorical(y - 1, {classes})" in message
+    assert f"num_classes={classes + 1}" not in message      # a column no label would use
+    one_hot = keras.utils.to_categorical(y - 1, classes)     # the fix works
+    np.testing.assert_array_equal(one_hot.argmax(axis=-1) + 1, y)
+
+
+def test_to_categorical_with_a_real_class_zero_still_suggests_more_classes():
+    with pytest.raises(ValueError, match=r"use num_classes=11 or more"):
+        keras.utils.to_categorical(np.arange(11), 10)         # 0..10: eleven classes
