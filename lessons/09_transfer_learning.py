@@ -156,6 +156,11 @@ preprocess = keras.applications.mobilenet_v2.preprocess_input
 pool = keras.layers.GlobalAveragePooling2D()
 features = pool(base.predict(preprocess(as_rgb_96(x5[:count])), verbose=0))
 features_test = pool(base.predict(preprocess(as_rgb_96(x5_test[:count])), verbose=0))
+# The head learns best from features on a unit scale (random weights give values near
+# 1e-11; ImageNet's, values up to ~6): standardise both sets with the training
+# features' mean and standard deviation.
+mean, std = features.mean(axis=0), features.std(axis=0) + 1e-30
+features, features_test = (features - mean) / std, (features_test - mean) / std
 head = keras.Sequential([keras.Input((features.shape[-1],)),
                          keras.layers.Dense(5, activation="softmax")])
 head.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
