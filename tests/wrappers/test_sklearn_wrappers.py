@@ -226,7 +226,8 @@ def test_warm_start_with_a_model_instance_starts_from_its_weights():
 def test_fit_kwargs_are_never_modified_and_fit_arguments_win():
     X, y = regression_data()
     fit_kwargs = {"epochs": 4}
-    est = SKLearnRegressor(mlp, model_kwargs={"loss": "mse", "activation": None}, fit_kwargs=fit_kwargs)
+    est = SKLearnRegressor(mlp, model_kwargs={"loss": "mse", "activation": None},
+                           fit_kwargs=fit_kwargs)
     est.fit(X, y, epochs=2, batch_size=8)
     assert fit_kwargs == {"epochs": 4} and est.fit_kwargs is fit_kwargs
     assert est.epoch_ == 2 and est.history_.params["steps"] == 8
