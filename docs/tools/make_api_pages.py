@@ -248,6 +248,11 @@ PAGES = [
          extra_modules=("kerastutor.trace.recorder", "kerastutor.trace.hints",
                         "kerastutor.trace.watch", "kerastutor.trace.stepping",
                         "kerastutor.trace.views")),
+    Page("exercises", "Graded exercises", "kerastutor.exercises", "kerastutor.exercises",
+         "The machinery behind the :ref:`exercises <exercises>`: the catalogue, the starter "
+         "files, and the grader that compares a learner's function with the library's own "
+         "objects and with numerical gradients, and names the mistake.", members=True,
+         extra_modules=("kerastutor.exercises.grading",)),
     Page("backend", "Backend", "kerastutor.backend", "keras.backend",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
          "the random generator (the first three are also in :doc:`config`).", members=True),
