@@ -21,8 +21,8 @@ import inspect
 
 import numpy as np
 
-from kerastutor import (backend, constraints, events, initializers, keras2, ops, registry,
-                        regularizers)
+from kerastutor import (backend, config, constraints, events, initializers, keras2, ops,
+                        registry, regularizers)
 from kerastutor.tape import _record, _record_several, _value
 from kerastutor.backend import snake_case
 from kerastutor.weight import Weight, numbers_of
@@ -46,8 +46,8 @@ def _dtype_name(dtype):
     turn into numbers. NumPy's own text dtypes (``<U5``) have a length
     built in, so they are named ``"string"`` too.
     """
-    if dtype is None:
-        return backend.floatx()
+    if dtype is None or isinstance(dtype, config.DTypePolicy):   # keras.config.set_dtype_policy
+        return (dtype or config.dtype_policy()).name
     if isinstance(dtype, dict):
         return _dtype_name(dtype.get("config", {}).get("name", backend.floatx()))
     if any(dtype is name or (isinstance(dtype, str) and dtype == name)
