@@ -62,8 +62,7 @@ def synchronize():
 
 
 def _launch(file, kernel, n, *args, grid=None, block=BLOCK, shared_bytes=0):
-    current_runtime().launch(file, kernel, grid or grid_for(n, block), block, list(args),
-                             shared_bytes)
+    current_runtime().launch(file, kernel, grid or grid_for(n, block), block, args, shared_bytes)
 
 
 def _i64(value):

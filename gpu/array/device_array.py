@@ -24,6 +24,7 @@ An array needs three kernels of its own, so they live here: ``unary_copy``
 """
 import collections
 import ctypes
+import functools
 import math
 import numbers
 import operator
@@ -41,7 +42,9 @@ FUNCTIONS = {}    # NumPy function -> device version (NEP 18); also operator.get
 _Flags = collections.namedtuple("_Flags", "writeable c_contiguous")
 
 
+@functools.lru_cache(maxsize=1024)       # a step uses a handful of shapes; ~1 us each saved
 def _contiguous_strides(shape):
+    """The element strides of a C-ordered array of ``shape`` (a tuple)."""
     strides, step = [], 1
     for size in reversed(shape):
         strides.append(step)
@@ -53,6 +56,18 @@ def _size(shape):
     return math.prod(shape)
 
 
+# Speed-up, beside ``DeviceArray.__init__`` (the definition).
+def _fresh(shape, dtype):
+    """A new contiguous array, for callers whose ``shape`` is already a tuple of ints and
+    ``dtype`` a ``np.dtype``: ``DeviceArray.empty`` without re-checking them (every kernel
+    result is made here; it saves about 1.5 us of the 4 us ``empty`` took)."""
+    array = object.__new__(DeviceArray)
+    array.buffer = Buffer(4 * math.prod(shape))
+    array.shape, array.strides_elements = shape, _contiguous_strides(shape)
+    array.offset, array.dtype, array._contiguous = 0, dtype, True
+    return array
+
+
 class DeviceArray:
     """An array on the GPU that NumPy functions accept (see the module docstring)."""
 
@@ -60,17 +75,17 @@ class DeviceArray:
 
     def __init__(self, buffer, shape, strides=None, offset=0, dtype=np.float32):
         self.buffer = buffer
-        self.shape = tuple(int(s) for s in shape)
+        self.shape = tuple(map(int, shape))
         self.strides_elements = tuple(strides) if strides is not None \
             else _contiguous_strides(self.shape)
         self.offset = int(offset)
         self.dtype = np.dtype(dtype)
+        self._contiguous = None              # worked out when first asked (is_contiguous)
 
     @classmethod
     def empty(cls, shape, dtype=np.float32):
         """A new contiguous array; its contents are whatever the memory held."""
-        shape = tuple(int(s) for s in shape)
-        return cls(Buffer(4 * _size(shape)), shape, dtype=dtype)
+        return _fresh(tuple(map(int, shape)), np.dtype(dtype))
 
     # ---- the facts NumPy code asks for ----
     ndim = property(lambda self: len(self.shape))
@@ -86,9 +101,14 @@ class DeviceArray:
 
     @property
     def is_contiguous(self):
-        return all(stride == expected for stride, expected, size in
-                   zip(self.strides_elements, _contiguous_strides(self.shape), self.shape)
-                   if size > 1)
+        """Whether the elements lie in C order with no gaps (axes of size 1 have any stride).
+        Worked out once per array: shape and strides never change."""
+        if self._contiguous is None:
+            self._contiguous = all(
+                stride == expected for stride, expected, size in
+                zip(self.strides_elements, _contiguous_strides(self.shape), self.shape)
+                if size > 1)
+        return self._contiguous
 
     @property
     def flags(self):
@@ -454,16 +474,40 @@ def _layout(out_shape, *operands):
     return layout
 
 
+# Speed-up, beside ``_layout`` (the definition).
+_LAYOUTS = {}
+
+
+def _cached_layout(out_shape, *operands):
+    """:func:`_layout`, made once per *signature* -- the output shape and each operand's shape
+    and strides -- and reused: a training step asks for the same few dozen layouts at every
+    step, and building one (a ``ctypes.Structure`` of 28 numbers) cost 1.4-2 us, a dict
+    look-up 0.4 us (``benchmarks/gpu_host_overhead.py``). Sharing is safe because a launch
+    copies the structure's bytes and nothing writes to a ``Layout`` after it is made."""
+    key = (tuple(out_shape),) + tuple(None if operand is None else
+                                      (operand.shape, operand.strides_elements)
+                                      for operand in operands)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        if len(_LAYOUTS) >= 4096:            # many shapes (varying batch sizes): start again
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[key] = _layout(out_shape, *operands)
+    return layout
+
+
 def _new_or(into, shape, dtype):
     """The array a kernel writes: ``into`` when it may write there directly, else a new one."""
-    return into if into is not None else DeviceArray.empty(shape, dtype)
+    if into is not None:
+        return into
+    return _fresh(shape if type(shape) is tuple else tuple(map(int, shape)),
+                  dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
 
 
 def _unary(kernel, x, dtype=np.float32, into=None):
     result = _new_or(into, x.shape, dtype)
     if result.size:
         _launch("elementwise", kernel, result.size, x.pointer(), result.pointer(),
-                _i64(result.size), _layout(x.shape, x))
+                _i64(result.size), _cached_layout(x.shape, x))
     return result
 
 
@@ -491,7 +535,7 @@ def _assign(target, value):
     value = _upload_operand(value)
     if target.size:
         _launch("elementwise", "assign", target.size, value.pointer(), target.pointer(),
-                _i64(target.size), _layout(target.shape, value, target))
+                _i64(target.size), _cached_layout(target.shape, value, target))
 
 
 def full(shape, value, dtype=np.float32):

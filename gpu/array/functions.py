@@ -21,8 +21,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .device import _i32, _i64, _launch, fallbacks, is_strict
-from .device_array import (FUNCTIONS, DeviceArray, _assign, _constant, _dtype_of, _is_scalar,
-                           _layout, _on_host, _size, _tree, _upload_operand, _write_out,
+from .device_array import (FUNCTIONS, DeviceArray, _assign, _cached_layout, _constant, _dtype_of,
+                           _is_scalar, _on_host, _size, _tree, _upload_operand, _write_out,
                            full, to_host)
 from .ufuncs import _axes, _check_ids, _reduce, matmul
 
@@ -113,7 +113,7 @@ def where(condition, x=None, y=None):
                                bool if kinds == {"b"} else np.float32)
     if result.size:
         _launch("elementwise", "where", result.size, *(o.pointer() for o in operands),
-                result.pointer(), _i64(result.size), _layout(shape, *operands))
+                result.pointer(), _i64(result.size), _cached_layout(shape, *operands))
     return result
 
 

@@ -12,12 +12,13 @@ r"""NEP 13: the ufuncs a ``DeviceArray`` runs as kernels, and the table that say
   -- one axis at a time as ``(outer, length, inner)``;
 * ``np.add.at`` -- scatter-add with ``atomicAdd`` (an embedding's gradient).
 """
+import functools
 import numbers
 
 import numpy as np
 
 from .device import _f32, _i32, _i64, _launch
-from .device_array import (UFUNCS, DeviceArray, _assign, _dtype_of, _is_scalar, _layout,
+from .device_array import (UFUNCS, DeviceArray, _assign, _cached_layout, _dtype_of, _is_scalar,
                            _new_or, _on_host, _shape_of, _size, _unary, _upload_operand)
 
 def _direct_target(out, shape, operands):
@@ -42,19 +43,19 @@ def _binary(kernel, a, b, dtype, into=None):
         result = _new_or(into, a.shape, dtype)
         if result.size:
             _launch("elementwise", kernel + "_as", result.size, a.pointer(), _f32(b),
-                    result.pointer(), _i64(result.size), _layout(a.shape, a))
+                    result.pointer(), _i64(result.size), _cached_layout(a.shape, a))
         return result
     if _is_scalar(a):
         result = _new_or(into, b.shape, dtype)
         if result.size:
             _launch("elementwise", kernel + "_sa", result.size, _f32(a), b.pointer(),
-                    result.pointer(), _i64(result.size), _layout(b.shape, None, b))
+                    result.pointer(), _i64(result.size), _cached_layout(b.shape, None, b))
         return result
     shape = _broadcast(a.shape, b.shape)
     result = _new_or(into, shape, dtype)
     if result.size:
         _launch("elementwise", kernel, result.size, a.pointer(), b.pointer(), result.pointer(),
-                _i64(result.size), _layout(shape, a, b))
+                _i64(result.size), _cached_layout(shape, a, b))
     return result
 
 
@@ -111,6 +112,15 @@ def _broadcast(*shapes):
         return ()
     if all(shape == shapes[0] for shape in shapes):
         return shapes[0]
+    return _broadcast_shapes(*shapes)
+
+
+# Speed-up, beside NumPy's np.broadcast_shapes (the definition).
+@functools.lru_cache(maxsize=1024)
+def _broadcast_shapes(*shapes):
+    """``np.broadcast_shapes``, remembered: ``z + bias`` asks for the same pair of shapes at
+    every step, and NumPy's answer costs 2.5 us, a cache look-up 0.2 us
+    (``benchmarks/gpu_host_overhead.py``). Errors are NumPy's own (they are not cached)."""
     return np.broadcast_shapes(*shapes)
 
 
