@@ -86,6 +86,42 @@ OPTIMIZER_ARGUMENTS = {
     "lr": "learning_rate",
 }
 
+#: Keyword arguments of Keras 2's ``fit``/``evaluate``/``predict``.
+TRAINING_ARGUMENTS = {
+    "nb_epoch": "epochs",
+    "nb_val_samples": "validation_steps",
+    "samples_per_epoch": "steps_per_epoch",
+    "show_accuracy": "pass `metrics=['accuracy']` to `compile` instead",
+    "max_queue_size": "give these to a keras.utils.PyDataset (`workers`, "
+                      "`use_multiprocessing`, `max_queue_size`), not to the model",
+    "workers": "give these to a keras.utils.PyDataset (`workers`, "
+               "`use_multiprocessing`, `max_queue_size`), not to the model",
+    "use_multiprocessing": "give these to a keras.utils.PyDataset (`workers`, "
+                           "`use_multiprocessing`, `max_queue_size`), not to the model",
+}
+
+
+def refuse_arguments(method, kwargs, table, accepted, error=TypeError):
+    """Python's ``TypeError`` for unexpected keyword arguments, with the Keras 3 way
+    for those Keras 2 had. (Keras's ``evaluate`` takes ``**kwargs`` and raises
+    ``ValueError("Arguments not recognized: ...")`` instead: ``error=ValueError``.)
+
+    >>> refuse_arguments("fit", {"nb_epoch": 5}, TRAINING_ARGUMENTS, ["epochs"])
+    Traceback (most recent call last):
+    ...
+    TypeError: fit() got an unexpected keyword argument 'nb_epoch'. `nb_epoch` was removed in Keras 3: write `epochs=5` instead.
+    """
+    if not kwargs:
+        return
+    name = next(iter(kwargs))
+    hint = argument_hints({name: kwargs[name]}, table, accepted).get(name, "")
+    if error is TypeError:
+        message = f"{method}() got an unexpected keyword argument {name!r}."
+    else:
+        message = f"Arguments not recognized: {kwargs}."
+    raise error(message + (f" {hint}" if hint else ""))
+
+
 # ===================================================================== attributes
 #: Model methods of Keras 2 and their Keras 3 way.
 MODEL_ATTRIBUTES = {

@@ -192,3 +192,28 @@ def test_the_import_hint_is_installed_once():
     import sys
     keras2.install_import_hints()
     assert sum(isinstance(f, RemovedModules) for f in sys.meta_path) == 1
+
+
+@pytest.mark.parametrize("method, error", [("fit", TypeError), ("evaluate", ValueError),
+                                           ("predict", TypeError)])
+def test_training_methods_refuse_keras2_arguments_naming_the_keras3_way(method, error):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    call = getattr(model, method)
+    data = (x,) if method == "predict" else (x, y)
+    with pytest.raises(error, match=r"`use_multiprocessing` was removed in Keras 3: give "
+                                    r"these to a keras.utils.PyDataset"):
+        call(*data, verbose=0, use_multiprocessing=True)
+    with pytest.raises(error) as info:                 # unknown to Keras 2 as well
+        call(*data, verbose=0, no_such_argument=1)
+    assert "no_such_argument" in str(info.value) and "Keras 3" not in str(info.value)
+
+
+def test_fit_nb_epoch_names_epochs_with_the_value():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'nb_epoch'\. "
+                                        r"`nb_epoch` was removed in Keras 3: write "
+                                        r"`epochs=5` instead"):
+        model.fit(np.zeros((4, 2)), np.zeros(4), nb_epoch=5, verbose=0)

@@ -34,9 +34,11 @@ from -1..1 on the first batch, the first inf/NaN loss, a loss that does not
 move in the first epoch -- one line each, at most once) and the debugging caps
 ``keras.config.set_max_epochs``/``set_max_steps_per_epoch``.
 """
+import inspect
+
 import numpy as np
 
-from kerastutor import backend, config, events, optimizers
+from kerastutor import backend, config, events, keras2, optimizers
 from kerastutor import callbacks as callbacks_module
 import kerastutor.models.training as training
 from kerastutor.models import data_adapters
@@ -112,7 +114,7 @@ class Trainer(CustomSteps):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+            validation_batch_size=None, validation_freq=1, **keras2_arguments):
         """Train the model on ``(x, y)``; returns a :class:`~kerastutor.callbacks.History`.
 
         Epochs run from ``initial_epoch`` to ``epochs - 1``; as in Keras,
@@ -125,6 +127,7 @@ class Trainer(CustomSteps):
         either); ``model.history`` holds the epochs finished so far, and no event
         listener subscribed during the call stays subscribed.
         """
+        _refuse_keras2_arguments("fit", keras2_arguments, self.fit)
         (batch_size, epochs, initial_epoch, steps_per_epoch, validation_steps,
          validation_batch_size) = training.checked_counts(
             "fit", batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
@@ -232,8 +235,9 @@ class Trainer(CustomSteps):
 
     # =============================================================== evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+                 steps=None, callbacks=None, return_dict=False, **keras2_arguments):
         """Loss and metrics on ``(x, y)``: the loss alone, ``[loss, metric1, ...]``, or a dict."""
+        _refuse_keras2_arguments("evaluate", keras2_arguments, self.evaluate)
         batch_size, steps = training.checked_counts("evaluate", batch_size=batch_size,
                                                     steps=steps)
         steps = _capped_steps(steps)
@@ -295,12 +299,14 @@ class Trainer(CustomSteps):
                                 batch=len(y_batch[0]))
 
     # ================================================================ predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                **keras2_arguments):
         """Outputs for ``x``, computed batch by batch with ``training=False``.
 
         ``x`` may be arrays, a PyDataset or a generator; batches of different
         sizes are joined along the first axis.
         """
+        _refuse_keras2_arguments("predict", keras2_arguments, self.predict)
         batch_size, steps = training.checked_counts("predict", batch_size=batch_size,
                                                     steps=steps)
         steps = _capped_steps(steps)
@@ -390,3 +396,12 @@ class Trainer(CustomSteps):
             return ["loss"] if state is not None else []
         names = ["loss", "compile_metrics"] if state.metrics or state.weighted else ["loss"]
         return names + [tracker.name for tracker in state.output_loss_trackers]
+
+
+def _refuse_keras2_arguments(method, kwargs, bound_method):
+    """An unknown keyword fails as in Keras 3 (``fit``/``predict``: ``TypeError``;
+    ``evaluate``, which takes ``**kwargs`` there: ``ValueError``), naming the Keras 3
+    way when Keras 2 had the argument (``nb_epoch=5`` -> ``epochs=5``)."""
+    accepted = inspect.signature(bound_method).parameters
+    error = ValueError if method == "evaluate" else TypeError
+    keras2.refuse_arguments(method, kwargs, keras2.TRAINING_ARGUMENTS, accepted, error)
