@@ -223,6 +223,18 @@ def _matmul_tiled(rt, A, B, C, M, N, K, stride_a, stride_b, stride_c):
     c[...] = np.matmul(a, b)
 
 
+def _matmul_strided(rt, A, B, C, M, N, K, stride_a, stride_b, stride_c, a_row, a_col, b_row,
+                    b_col):
+    """matmul_tiled, with each operand read through its own row and column strides."""
+    M, N, K = _value(M), _value(N), _value(K)
+    sa, sb, sc = _value(stride_a), _value(stride_b), _value(stride_c)
+    batch = rt.grid[2]
+    a = as_strided(rt.floats(A), (batch, M, K), (4 * sa, 4 * _value(a_row), 4 * _value(a_col)))
+    b = as_strided(rt.floats(B), (batch, K, N), (4 * sb, 4 * _value(b_row), 4 * _value(b_col)))
+    c = as_strided(rt.floats(C), (batch, M, N), (4 * sc, 4 * N, 4))
+    c[...] = np.matmul(a, b)
+
+
 def _transpose_2d(rt, src, dst, rows, cols):
     rows, cols = _value(rows), _value(cols)
     batch = rt.grid[2]                       # one matrix per grid z, as on the GPU
@@ -378,7 +390,8 @@ TWINS = {
     "reduce_min": _reduction_twin(lambda c: np.fmin.reduce(c, axis=1)),
     "reduce_argmax": _reduction_twin(lambda c: np.argmax(c, axis=1)),
     "reduce_argmin": _reduction_twin(lambda c: np.argmin(c, axis=1)),
-    "matmul_tiled": _matmul_tiled, "transpose_2d": _transpose_2d, "permute": _permute,
+    "matmul_tiled": _matmul_tiled, "matmul_strided": _matmul_strided,
+    "transpose_2d": _transpose_2d, "permute": _permute,
     "im2col": _im2col, "col2im": _col2im,
     "softmax_lastaxis": _softmax_rows, "softmax_lastaxis_backward": _softmax_rows_backward,
     "gather_rows": _gather_rows, "scatter_add_rows": _scatter_add_rows,

@@ -531,6 +531,8 @@ def _is_scalar(value):
 def _assign(target, value):
     """``target[...] = value`` for any view ``target`` (value broadcast, cast to float32)."""
     if _is_scalar(value):
+        if target.is_contiguous:
+            return _fill_contiguous(target, float(value))
         value = _constant(float(value))
     value = _upload_operand(value)
     if target.size:
@@ -545,6 +547,17 @@ def full(shape, value, dtype=np.float32):
         _launch("elementwise", "fill", result.size, result.pointer(), _i64(result.size),
                 _f32(value))
     return result
+
+
+# Speed-up, beside ``_assign`` (the definition: a 0-d constant, then assign).
+def _fill_contiguous(target, value):
+    """``target[...] = value`` for a contiguous ``target``: one fill kernel, where ``_assign``
+    makes a 0-d constant (a fill) and broadcasts it (an assign). Zeroing a gradient buffer
+    (``Weight.grad``) does this: 3 launches fewer per step of a 3-layer MLP
+    (``benchmarks/gpu_host_overhead.py``)."""
+    if target.size:
+        _launch("elementwise", "fill", target.size, target.pointer(), _i64(target.size),
+                _f32(value))
 
 
 def _constant(value):

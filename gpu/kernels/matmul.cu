@@ -55,3 +55,49 @@ extern "C" __global__ void matmul_tiled(const float* A, const float* B, float* C
     }
     if (row < M && col < N) C[(long long)row * N + col] = acc;
 }
+
+// matmul_strided: the same product, for operands that are VIEWS -- a transpose
+// (x.T in a Dense layer's dL/dW = x^T delta, W^T in dL/dx = delta W^T) or a
+// slice -- read in place instead of copied to a contiguous array first. Each
+// operand comes with its row and column strides in elements: element (i, j) of
+// A is A[i * a_row + j * a_col]; a contiguous A has a_row = K, a_col = 1, and
+// A.T of a contiguous (K, M) array has a_row = 1, a_col = M.
+//
+// It saves one copy kernel (and a temporary) per transposed operand: six per
+// training step of a 3-layer MLP. The loads stay coalesced: when an operand's
+// consecutive elements run down a column (a_row == 1), the threads of a warp walk
+// down that column instead of along a row, so they still read consecutive
+// addresses; the tile in shared memory ends up the same either way.
+extern "C" __global__ void matmul_strided(const float* A, const float* B, float* C,
+                                          int M, int N, int K, long long stride_a,
+                                          long long stride_b, long long stride_c,
+                                          long long a_row, long long a_col,
+                                          long long b_row, long long b_col) {
+    __shared__ float As[TILE][TILE];
+    __shared__ float Bs[TILE][TILE];
+
+    A += blockIdx.z * stride_a;
+    B += blockIdx.z * stride_b;
+    C += blockIdx.z * stride_c;
+    int row = blockIdx.y * TILE + threadIdx.y;
+    int col = blockIdx.x * TILE + threadIdx.x;
+    // Which thread loads which tile element: along rows (the usual case), or down
+    // columns when the operand's rows are the ones next to each other in memory.
+    bool a_down = (a_row == 1 && a_col != 1);
+    bool b_down = (b_row == 1 && b_col != 1);
+    int ti = a_down ? threadIdx.x : threadIdx.y, tk = a_down ? threadIdx.y : threadIdx.x;
+    int uk = b_down ? threadIdx.x : threadIdx.y, uj = b_down ? threadIdx.y : threadIdx.x;
+    int a_i = blockIdx.y * TILE + ti;            // the A element (a_i, k0 + tk) to load
+    int b_j = blockIdx.x * TILE + uj;            // the B element (k0 + uk, b_j) to load
+    float acc = 0.0f;
+
+    for (int k0 = 0; k0 < K; k0 += TILE) {
+        As[ti][tk] = (a_i < M && k0 + tk < K) ? A[a_i * a_row + (k0 + tk) * a_col] : 0.0f;
+        Bs[uk][uj] = (k0 + uk < K && b_j < N) ? B[(k0 + uk) * b_row + b_j * b_col] : 0.0f;
+        __syncthreads();
+        for (int k = 0; k < TILE; ++k)
+            acc += As[threadIdx.y][k] * Bs[k][threadIdx.x];
+        __syncthreads();
+    }
+    if (row < M && col < N) C[(long long)row * N + col] = acc;
+}

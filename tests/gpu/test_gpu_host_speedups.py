@@ -1,0 +1,183 @@
+"""The host-side speed-ups of the GPU path give what the plain code gives.
+
+Each speed-up (issue 19) sits beside the code it replaces, which stays the definition:
+``driver.packed_arguments`` beside ``pack_arguments``, ``_cached_layout`` beside
+``_layout``, ``matmul_strided`` beside copying a view then ``matmul_tiled``, one fill
+kernel beside a constant and an assign. These tests hold each one to its definition, and
+count launches where saving a launch is the point. They run on the emulated device (and
+on a GPU where there is one).
+"""
+import ctypes
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import kerastutor as keras
+from kerastutor import backend
+from kerastutor.gpu import array, driver
+from kerastutor.gpu.array import DeviceArray, Layout
+from kerastutor.gpu.array import device_array, ufuncs
+
+from test_gpu_array import DEVICES, check, grid_floats
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "benchmarks")
+
+
+@pytest.fixture(params=DEVICES)
+def launches(request, monkeypatch):
+    """Select the device; yields the list of kernel names launched from then on."""
+    previous = backend.get_device()
+    keras.backend.set_device(request.param)
+    runtime, names = array.current_runtime(), []
+    launch = runtime.launch
+
+    def recording(file, kernel, *args, **kwargs):
+        names.append(kernel)
+        return launch(file, kernel, *args, **kwargs)
+    monkeypatch.setattr(runtime, "launch", recording)
+    yield names
+    keras.backend.set_device(previous)
+
+
+# -- packed launch arguments ---------------------------------------------------------------
+
+def _pointed_bytes(pointers, values):
+    """The bytes each pointer points at, as many as its value's type has."""
+    return [ctypes.string_at(pointers[i], ctypes.sizeof(value)) for i, value in enumerate(values)]
+
+
+def test_packed_arguments_point_at_the_same_bytes_as_the_definition():
+    layout = Layout()
+    layout.rank, layout.shape[0], layout.strides[1][0] = 1, 7, 3
+    for values in ([ctypes.c_uint64(2 ** 40 + 12), ctypes.c_float(0.25), ctypes.c_longlong(-5),
+                    layout, ctypes.c_int(9)],
+                   [ctypes.c_uint64(4096), ctypes.c_float(-1.5), ctypes.c_longlong(2 ** 33),
+                    Layout(), ctypes.c_int(-2)]):
+        packed = driver.packed_arguments(values)
+        assert _pointed_bytes(packed, values) == \
+            _pointed_bytes(driver.pack_arguments(values), values)
+    # one block per signature: the second call wrote its values into the first call's fields
+    assert driver.packed_arguments(values) is packed
+
+
+def test_packed_arguments_take_plain_python_numbers_as_the_definition_does():
+    values = [3, 0.5]
+    expected = [ctypes.c_int(3), ctypes.c_float(0.5)]
+    assert _pointed_bytes(driver.packed_arguments(values), expected) == \
+        _pointed_bytes(driver.pack_arguments(values), expected)
+
+
+# -- cached Layout structs -------------------------------------------------------------------
+
+def _fields(layout):
+    return (layout.rank, list(layout.shape), [list(row) for row in layout.strides])
+
+
+def test_a_cached_layout_equals_the_layout_built_afresh(launches):
+    x = array.to_device(grid_floats(1, (4, 6)))
+    bias = array.to_device(grid_floats(2, (6,)))
+    cases = [((4, 6), (x, bias)), ((6, 4), (x.T,)), ((4, 6), (None, x[:, ::-1])),
+             ((2, 4, 6), (x, None, x[None]))]
+    for shape, operands in cases:
+        cached = device_array._cached_layout(shape, *operands)
+        assert _fields(cached) == _fields(device_array._layout(shape, *operands))
+        assert device_array._cached_layout(shape, *operands) is cached     # made once
+
+
+def test_broadcast_shapes_are_numpys_and_bad_pairs_still_raise_its_error():
+    assert ufuncs._broadcast((128, 512), (512,)) == np.broadcast_shapes((128, 512), (512,))
+    with pytest.raises(ValueError, match="broadcast"):
+        ufuncs._broadcast((3, 4), (5,))
+
+
+def test_new_arrays_say_what_the_plain_constructor_says():
+    made = DeviceArray.empty([2, 3, 4], np.int64)
+    plain = DeviceArray(made.buffer, (2, 3, 4), dtype=np.int64)
+    assert (made.shape, made.strides_elements, made.offset, made.dtype, made.is_contiguous) == \
+        (plain.shape, plain.strides_elements, plain.offset, plain.dtype, plain.is_contiguous)
+    assert not made.transpose(1, 0, 2).is_contiguous and made[:1].is_contiguous
+
+
+# -- the product of views without copies ---------------------------------------------------
+
+def test_products_of_transposed_and_sliced_matrices_copy_nothing(launches):
+    a, b = grid_floats(3, (37, 20)), grid_floats(4, (29, 37))
+    moved_a, moved_b = array.to_device(a), array.to_device(b)
+    launches.clear()
+    check(moved_a.T @ moved_b.T, a.T @ b.T)                 # x.T @ delta, as in dL/dW
+    check(moved_b @ moved_a[:, ::-1], b @ a[:, ::-1])       # a view with a negative step
+    check(moved_b[::2, 3:] @ moved_a[3:, :], b[::2, 3:] @ a[3:, :])
+    assert launches == ["matmul_strided"] * 3
+    out = DeviceArray.empty((20, 29))
+    assert np.matmul(moved_a.T, moved_b.T, out=out) is out       # straight into `out=`
+    check(out, a.T @ b.T)
+
+
+def test_the_strided_product_equals_the_copying_definition(launches):
+    x, w = grid_floats(5, (16, 33)), grid_floats(6, (40, 33))
+    moved_x, moved_w = array.to_device(x), array.to_device(w)
+    strided = moved_x @ moved_w.T
+    copied = moved_x @ moved_w.T.copy()                     # the definition: copy, then tile
+    assert launches[-2:] == ["unary_copy", "matmul_tiled"]
+    np.testing.assert_array_equal(array.to_host(strided), array.to_host(copied))
+
+
+# -- one kernel where two or three ran ----------------------------------------------------
+
+def test_filling_a_contiguous_array_is_one_fill_and_a_view_still_works(launches):
+    x = array.to_device(grid_floats(7, (5, 4)))
+    launches.clear()
+    x.fill(0)
+    assert launches == ["fill"]
+    check(x, np.zeros((5, 4), np.float32))
+    x[:, 1].fill(2.5)                                       # a strided view: constant + assign
+    expected = np.zeros((5, 4), np.float32)
+    expected[:, 1] = 2.5
+    check(x, expected)
+
+
+def test_put_along_axis_copies_neither_labels_nor_values_when_contiguous(launches):
+    grad = grid_floats(8, (6, 10))
+    labels = np.array([[1], [0], [9], [3], [3], [7]])
+    values = grid_floats(9, (6, 1))
+    moved = array.to_device(grad)
+    moved_labels, moved_values = array.to_device(labels), array.to_device(values)
+    launches.clear()
+    np.put_along_axis(moved, moved_labels, moved_values, axis=-1)
+    assert launches == ["put_along_rows"]
+    np.put_along_axis(grad, labels, values, axis=-1)
+    check(moved, grad)
+    np.put_along_axis(moved, moved_labels, moved[:, :1], axis=-1)   # values in the same buffer
+    np.put_along_axis(grad, labels, grad[:, :1].copy(), axis=-1)
+    check(moved, grad)
+
+
+# -- the benchmark itself runs ----------------------------------------------------------
+
+def test_the_host_overhead_benchmark_measures_a_training_step():
+    sys.path.insert(0, BENCHMARKS)
+    try:
+        import gpu_host_overhead
+    finally:
+        sys.path.remove(BENCHMARKS)
+    previous, saved = backend.get_device(), backend._RUNTIMES.get("emulated")
+    runtime = gpu_host_overhead.HostOnlyRuntime()
+    backend._RUNTIMES["emulated"] = runtime
+    try:
+        backend.set_device("emulated")
+        seconds, launches = gpu_host_overhead.per_step(runtime, steps=8, tries=1)
+    finally:
+        if saved is None:
+            backend._RUNTIMES.pop("emulated")
+        else:
+            backend._RUNTIMES["emulated"] = saved
+        backend.set_device(previous)
+        array.use_runtime(saved)             # the runtime arrays used before (or none)
+    assert seconds > 0
+    assert 40 <= launches <= 90                  # forward, loss, backward, Adam, accuracy
+    # (the counts are of the last fit's 8 steps) transposed operands are read in place:
+    # 8 copies a step before, at most the accuracy metric's cast now
+    assert runtime.launches["matmul_strided"] == 5 * 8 and runtime.launches["unary_copy"] <= 8
