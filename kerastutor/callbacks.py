@@ -687,7 +687,7 @@ class ReduceLROnPlateau(MonitorCallback):
             self._set_monitor_op()
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
-        current = self._monitor_value(logs, "Learning rate reduction")
+        current = self._monitor_value(logs, "Learning rate reduction is")   # Keras's words
         if current is None:
             return
         if self.in_cooldown():
@@ -1031,7 +1031,8 @@ class ModelCheckpoint(_SavesEveryNBatches, MonitorCallback):
     Parameters
     ----------
     filepath : str
-        Must end in ``.keras`` -- or ``.weights.h5`` with ``save_weights_only``.
+        Must end in ``.keras`` (or the legacy ``.h5``) -- or ``.weights.h5`` with
+        ``save_weights_only``.
     monitor : str, default "val_loss"
     verbose : int, default 0
         1 prints a line whenever a checkpoint is written (or skipped as no better).
@@ -1054,7 +1055,8 @@ class ModelCheckpoint(_SavesEveryNBatches, MonitorCallback):
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                 f"provided must end in `.weights.h5` (Keras weights format). Received: "
                 f"filepath={filepath}")
-        if not save_weights_only and not filepath.endswith(".keras"):
+        # Keras 3.15.1 also takes the legacy ``.h5`` (``model.save`` then warns about it).
+        if not save_weights_only and not filepath.endswith((".keras", ".h5")):
             raise ValueError(
                 "The filepath provided must end in `.keras` (Keras model format). Received: "
                 f"filepath={filepath}. Hint: 'best.keras' saves the whole model; with "

@@ -224,7 +224,7 @@ def test_reduce_lr_on_plateau_min_delta_and_warning(capsys):
     _fit(model, [_script("loss", [1.0, 0.95]), reducer], epochs=2)   # 0.05 < min_delta
     assert float(model.optimizer.learning_rate) == pytest.approx(0.1)
     assert "Epoch 2: ReduceLROnPlateau reducing learning rate to 0.1" in capsys.readouterr().out
-    with pytest.warns(UserWarning, match="Learning rate reduction conditioned on metric "
+    with pytest.warns(UserWarning, match="Learning rate reduction is conditioned on metric "
                                          "`val_loss` which is not available"):
         _fit(_model(), [callbacks.ReduceLROnPlateau()], epochs=1)
 

@@ -398,7 +398,7 @@ def test_model_checkpoint_kind_errors():
     with pytest.raises(ValueError, match="must end in `.weights.h5`"):
         keras.callbacks.ModelCheckpoint("w.keras", save_weights_only=True)
     with pytest.raises(ValueError, match="must end in `.keras`"):
-        keras.callbacks.ModelCheckpoint("model.h5")
+        keras.callbacks.ModelCheckpoint("model.ckpt")
     with pytest.raises(ValueError, match="save_freq"):
         keras.callbacks.ModelCheckpoint("m.keras", save_freq=0)
 
@@ -526,3 +526,14 @@ def test_fuzzed_legacy_h5_files_fail_kindly(tmp_path, small_cpu_budget):
             assert_names_its_cause(err)
             failures += 1
     assert failures > 0
+
+
+def test_model_checkpoint_takes_a_legacy_h5_path_as_keras_does(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    path = tmp_path / "model.h5"
+    with pytest.warns(UserWarning, match="legacy"):
+        model.fit(np.zeros((4, 2)), np.zeros(4), epochs=1, verbose=0,
+                  callbacks=[keras.callbacks.ModelCheckpoint(str(path))])
+    restored = keras.models.load_model(str(path))
+    np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
