@@ -1,0 +1,121 @@
+"""The convolution and pooling speed-ups against the plain code they stand beside.
+
+Each helper must give what the plain formula gives: the few-channels patch
+matrix is :func:`im2col`'s matrix (bit for bit), ``sum_rows`` is a column sum,
+and the tiled max/average pooling (forward and backward, ties included) is
+the generic sliding-window pooling.
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+from kerastutor.layers import convolutional, pooling
+from kerastutor.layers.conv_im2col import (conv_geometry, im2col, im2col_few_channels,
+                                           pad)
+from kerastutor.layers.convolutional import Conv2D, sum_rows
+
+
+# ------------------------------------------------------------------ im2col layout
+@pytest.mark.parametrize("rank, groups, cin", [(1, 1, 1), (2, 1, 1), (2, 1, 3), (2, 2, 4),
+                                               (2, 3, 3), (3, 1, 2)])
+@pytest.mark.parametrize("strides, dilation, padding", [(1, 1, "valid"), (2, 1, "same"),
+                                                        (1, 2, "same")])
+def test_few_channels_patch_matrix_is_im2col_bit_for_bit(rank, groups, cin, strides,
+                                                         dilation, padding):
+    kernel_size = (3, 2, 2)[:rank]
+    x = np.random.default_rng(rank + cin).normal(size=(2,) + (7, 6, 5)[:rank] + (cin,))
+    where = conv_geometry(x.shape[1:-1], kernel_size, (strides,) * rank, (dilation,) * rank,
+                          padding)
+    xp = pad(x, where.pads)
+    args = (xp, kernel_size, (strides,) * rank, (dilation,) * rank, where.out, groups)
+    plain, fast = im2col(*args), im2col_few_channels(*args)
+    assert fast.shape == plain.shape and fast.dtype == plain.dtype
+    np.testing.assert_array_equal(fast, plain)
+    assert fast[0].T.flags.c_contiguous          # P^T is one C-ordered matrix per group
+
+
+def test_conv2d_with_few_channels_uses_the_fast_layout_and_gives_the_same_numbers(monkeypatch):
+    x = np.random.default_rng(0).normal(size=(3, 9, 8, 2)).astype("float32")
+    layer = Conv2D(4, 3, padding="same", activation="relu")
+    layer.build(x.shape)
+    y_fast, cache = layer.forward(x, training=True)
+    assert not cache.patches[0].flags.c_contiguous   # the transposed view: fast path taken
+    grad = np.random.default_rng(1).normal(size=y_fast.shape).astype("float32")
+    layer.kernel.zero_grad()
+    dx_fast = layer.backward(cache, grad)
+    dw_fast = layer.kernel.grad.copy()
+    monkeypatch.setattr(convolutional, "FEW_CHANNELS", 0)          # force plain im2col
+    y_plain, cache = layer.forward(x, training=True)
+    assert cache.patches[0].flags.c_contiguous
+    layer.kernel.zero_grad()
+    dx_plain = layer.backward(cache, grad)
+    np.testing.assert_allclose(y_fast, y_plain, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dx_fast, dx_plain, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dw_fast, layer.kernel.grad, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------- bias gradient
+@pytest.mark.parametrize("dtype, tolerance", [("float32", 1e-5), ("float64", 1e-12)])
+def test_sum_rows_is_the_column_sum(dtype, tolerance):
+    delta = np.random.default_rng(0).normal(size=(5000, 7)).astype(dtype)
+    total = sum_rows(delta)
+    assert total.shape == (7,) and total.dtype == delta.dtype
+    np.testing.assert_allclose(total, delta.sum(axis=0), rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(sum_rows(delta[:1]), delta[0])
+
+
+# ----------------------------------------------------------------- tiled pooling
+def _with_ties(shape, seed):
+    """Small integers, half of them clipped to 0: most windows hold equal entries."""
+    values = np.random.default_rng(seed).integers(-3, 4, size=shape)
+    return np.maximum(values, 0).astype("float32")
+
+
+def _pool(x, pool_size, mode, grad):
+    """Forward and backward of one pooling with strides = pool_size (valid)."""
+    y, cache = pooling._pool_forward(x, pool_size, pool_size, "valid", mode)
+    return y, pooling._pool_backward(cache, grad, pool_size, pool_size, mode)
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("spatial, pool_size", [((6,), (2,)), ((7,), (3,)), ((6, 8), (2, 2)),
+                                                ((7, 9), (2, 2)), ((6, 6), (3, 2)),
+                                                ((4, 5, 6), (2, 2, 3))])
+def test_tiled_pooling_is_the_generic_pooling(monkeypatch, mode, spatial, pool_size):
+    x = _with_ties((3,) + spatial + (4,), seed=len(spatial))
+    out = tuple(n // k for n, k in zip(spatial, pool_size))
+    grad = np.random.default_rng(7).normal(size=(3,) + out + (4,)).astype("float32")
+    y_fast, dx_fast = _pool(x, pool_size, mode, grad)
+    monkeypatch.setattr(pooling, "_tiled", lambda *args: False)   # the sliding windows
+    y_plain, dx_plain = _pool(x, pool_size, mode, grad)
+    assert y_fast.shape == y_plain.shape and dx_fast.shape == dx_plain.shape == x.shape
+    if mode == "max":                              # selections: exactly the same numbers
+        np.testing.assert_array_equal(y_fast, y_plain)
+        np.testing.assert_array_equal(dx_fast, dx_plain)
+    else:                                          # a sum in another order
+        np.testing.assert_allclose(y_fast, y_plain, rtol=1e-6)
+        np.testing.assert_allclose(dx_fast, dx_plain, rtol=1e-6)
+
+
+def test_tiled_max_backward_gives_each_window_one_winner_the_first():
+    x = np.zeros((1, 4, 4, 1), dtype="float32")               # every window all ties
+    x[0, 1, 1, 0] = x[0, 0, 3, 0] = 5.0                         # ... but two
+    grad = np.arange(1.0, 5.0, dtype="float32").reshape(1, 2, 2, 1)
+    _, dx = _pool(x, (2, 2), "max", grad)
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[0, 3], expected[2, 0], expected[2, 2] = 1, 2, 3, 4
+    np.testing.assert_array_equal(dx[0, :, :, 0], expected)
+
+
+def test_tiled_max_backward_writes_every_entry_of_an_uninitialised_buffer(monkeypatch):
+    # the covered case starts from np.empty: fill that memory with NaN first
+    monkeypatch.setattr(np, "empty_like",
+                        lambda *a, **k: np.full_like(*a, np.nan, **k))
+    for spatial in itertools.product((4, 5), (6, 7)):          # covered and remainders
+        x = _with_ties((2,) + spatial + (3,), seed=spatial[0])
+        grad = np.ones((2, spatial[0] // 2, spatial[1] // 2, 3), dtype="float32")
+        _, dx = _pool(x, (2, 2), "max", grad)
+        assert np.isfinite(dx).all()
+        np.testing.assert_array_equal(dx.reshape(2, -1, 3).sum(axis=1),
+                                      grad.reshape(2, -1, 3).sum(axis=1))
