@@ -33,6 +33,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from kerastutor import backend
 from kerastutor.layers.base import InputSpec, Layer, format_shape
+from kerastutor.layers.conv_im2col import Workspace
 
 
 # ---------------------------------------------------------------- arguments
@@ -202,11 +203,12 @@ def _tile_maximum(tiles, offsets):
     return best
 
 
-def _route_to_first_maximum(grad_tiles, grad_out, pool_size, input_tiles, best):
+def _route_to_first_maximum(grad_tiles, won, grad_out, pool_size, input_tiles, best):
     r"""Put each window's gradient on its maximum; on ties, the first in window order.
 
     Writes *every* entry of ``grad_tiles`` (the input gradient in the tile
-    layout ``(N, o1, k1, o2, k2, ..., C)``), so it may start uninitialised:
+    layout ``(N, o1, k1, o2, k2, ..., C)``), so it may start uninitialised;
+    ``won`` is a boolean scratch array of the same shape:
 
     .. math::
 
@@ -224,7 +226,7 @@ def _route_to_first_maximum(grad_tiles, grad_out, pool_size, input_tiles, best):
     (``benchmarks/bench_training.py cnn``, one core).
     """
     per_window = _tile_shape(best.shape, (1,) * len(pool_size))   # (N, o1, 1, o2, 1, ..., C)
-    won = input_tiles == best.reshape(per_window)                 # every tie is a winner here
+    np.equal(input_tiles, best.reshape(per_window), out=won)     # every tie is a winner here
     offsets = _offsets(pool_size)
     claimed = won[_at(offsets[0])].copy()                         # windows with a winner so far
     for offset in offsets[1:]:
@@ -235,8 +237,12 @@ def _route_to_first_maximum(grad_tiles, grad_out, pool_size, input_tiles, best):
     np.multiply(won, grad_out.reshape(per_window), out=grad_tiles)
 
 
-def _pool_backward(cache, grad_out, pool_size, strides, mode):
-    """Scatter ``grad_out`` ``(N, *out, C)`` back onto the input's windows."""
+def _pool_backward(cache, grad_out, pool_size, strides, mode, workspace=None):
+    """Scatter ``grad_out`` ``(N, *out, C)`` back onto the input's windows.
+
+    ``workspace`` (a :class:`~kerastutor.layers.conv_im2col.Workspace`, optional)
+    lends the tiled path its arrays.
+    """
     padded_shape, pads, out_spatial, aux = cache
     nd = len(pool_size)
     if mode == "max":
@@ -245,7 +251,7 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
         contribution = grad_out / aux                   # g / count, same for every offset
     if _tiled(pool_size, strides, pads):               # windows tile the input: no overlap
         return _tiled_pool_backward(grad_out, padded_shape, out_spatial, pool_size, mode, aux,
-                                    contribution)
+                                    contribution, workspace or Workspace())
     gp = np.zeros_like(grad_out, shape=padded_shape)    # made where grad_out lives (CPU/GPU)
     for flat, offset in enumerate(itertools.product(*(range(k) for k in pool_size))):
         # input position of output position i at this offset: i * s + o
@@ -259,20 +265,26 @@ def _pool_backward(cache, grad_out, pool_size, strides, mode):
 
 
 def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, aux,
-                         contribution):
+                         contribution, workspace):
     """The backward of :func:`_pool_tiles`: every input pixel is in at most one window.
 
     When the windows cover the whole input (26x26 in 2x2 tiles), the input
     gradient *is* its tile layout reshaped, so the tiles are written straight
     into it with no zero fill and no copy; otherwise (a remainder row or
-    column, which gets zeros) the tiles are made apart and copied in.
+    column, which gets zeros) the tiles are made apart and copied in. The
+    arrays come from ``workspace``, which reuses those of the last call.
     """
     tile_shape = _tile_shape(grad_out.shape, pool_size)
     covered = all(o * k == n for o, k, n in zip(out_spatial, pool_size, input_shape[1:-1]))
-    gp = (np.empty_like if covered else np.zeros_like)(grad_out, shape=input_shape)
-    tiles = gp.reshape(tile_shape) if covered else np.empty_like(grad_out, shape=tile_shape)
+    gp = workspace.empty("grad", grad_out, input_shape)
+    if covered:
+        tiles = gp.reshape(tile_shape)
+    else:
+        gp.fill(0)
+        tiles = workspace.empty("tiles", grad_out, tile_shape)
     if mode == "max":
-        _route_to_first_maximum(tiles, grad_out, pool_size, *aux)
+        won = workspace.empty("won", grad_out, tile_shape, bool)
+        _route_to_first_maximum(tiles, won, grad_out, pool_size, *aux)
     else:
         for offset in _offsets(pool_size):
             tiles[_at(offset)] = contribution
@@ -324,8 +336,16 @@ class _Pooling(Layer):
 
     def backward(self, cache, grad_out):
         g = self._channels_last(grad_out)
-        grad = _pool_backward(cache, g, self.pool_size, self.strides, self.mode)
+        grad = _pool_backward(cache, g, self.pool_size, self.strides, self.mode,
+                              self._workspace)
         return self._back_to_format(grad)
+
+    @property
+    def _workspace(self):
+        """This layer's reused buffers (:class:`~kerastutor.layers.conv_im2col.Workspace`)."""
+        if "_buffers" not in self.__dict__:
+            self._buffers = Workspace()
+        return self._buffers
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -2,17 +2,19 @@
 
 Each helper must give what the plain formula gives: the few-channels patch
 matrix is :func:`im2col`'s matrix (bit for bit), ``sum_rows`` is a column sum,
-and the tiled max/average pooling (forward and backward, ties included) is
-the generic sliding-window pooling.
+the in-place ReLU is ReLU, the tiled max/average pooling (forward and
+backward, ties included) is the generic sliding-window pooling; and the
+workspace reuses an array only when nobody can see it change.
 """
 import itertools
 
 import numpy as np
 import pytest
 
+from kerastutor import activations
 from kerastutor.layers import convolutional, pooling
-from kerastutor.layers.conv_im2col import (conv_geometry, im2col, im2col_few_channels,
-                                           pad)
+from kerastutor.layers.conv_im2col import (Workspace, conv_geometry, im2col,
+                                           im2col_few_channels, pad)
 from kerastutor.layers.convolutional import Conv2D, sum_rows
 
 
@@ -108,14 +110,85 @@ def test_tiled_max_backward_gives_each_window_one_winner_the_first():
     np.testing.assert_array_equal(dx[0, :, :, 0], expected)
 
 
-def test_tiled_max_backward_writes_every_entry_of_an_uninitialised_buffer(monkeypatch):
-    # the covered case starts from np.empty: fill that memory with NaN first
-    monkeypatch.setattr(np, "empty_like",
-                        lambda *a, **k: np.full_like(*a, np.nan, **k))
+class _GarbageWorkspace(Workspace):
+    """A workspace whose arrays start full of NaN (True for booleans), not of zeros."""
+
+    def empty(self, purpose, like, shape, dtype=None):
+        array = super().empty(purpose, like, shape, dtype)
+        array.fill(True if array.dtype == bool else np.nan)
+        return array
+
+
+def test_tiled_max_backward_writes_every_entry_of_an_uninitialised_buffer():
     for spatial in itertools.product((4, 5), (6, 7)):          # covered and remainders
         x = _with_ties((2,) + spatial + (3,), seed=spatial[0])
-        grad = np.ones((2, spatial[0] // 2, spatial[1] // 2, 3), dtype="float32")
-        _, dx = _pool(x, (2, 2), "max", grad)
+        y, cache = pooling._pool_forward(x, (2, 2), (2, 2), "valid", "max")
+        grad = np.ones_like(y)
+        dx = pooling._pool_backward(cache, grad, (2, 2), (2, 2), "max", _GarbageWorkspace())
         assert np.isfinite(dx).all()
         np.testing.assert_array_equal(dx.reshape(2, -1, 3).sum(axis=1),
                                       grad.reshape(2, -1, 3).sum(axis=1))
+
+
+# -------------------------------------------------------------------- workspace
+def test_workspace_lends_an_array_again_only_when_nobody_holds_it():
+    buffers, like = Workspace(), np.zeros(1, dtype="float32")
+    first = buffers.empty("z", like, (3, 4))
+    assert first.shape == (3, 4) and first.dtype == np.float32
+    first_id = id(first)
+    del first
+    again = buffers.empty("z", like, (3, 4))
+    assert id(again) == first_id                               # nobody held it: reused
+    view = again[1:]                                           # a view holds it ...
+    del again
+    fresh = buffers.empty("z", like, (3, 4))
+    assert not np.shares_memory(fresh, view)                   # ... so a new one is made
+    assert not np.shares_memory(buffers.empty("other", like, (3, 4)), fresh)
+    assert buffers.empty("z", like, (3, 4), bool).dtype == bool
+
+
+def test_workspace_makes_other_array_types_fresh_every_time():
+    class Other(np.ndarray):
+        pass
+    buffers, like = Workspace(), np.zeros(2).view(Other)
+    first = buffers.empty("z", like, (2,))
+    first_id = id(first)
+    del first
+    assert id(buffers.empty("z", like, (2,))) != first_id or not buffers._arrays
+
+
+def test_a_kept_output_or_gradient_is_never_overwritten_by_the_next_call():
+    rng = np.random.default_rng(0)
+    layer = Conv2D(3, 3, activation="relu")
+    pool = pooling.MaxPooling2D()
+    x1, x2 = rng.normal(size=(2, 2, 8, 8, 2)).astype("float32")
+    layer.build(x1.shape)
+    y1, cache1 = layer.forward(x1, training=True)
+    p1, pool_cache1 = pool.forward(y1, training=True)
+    kept_y1, kept_p1 = y1.copy(), p1.copy()
+    g1 = pool.backward(pool_cache1, np.ones_like(p1))
+    dx1 = layer.backward(cache1, g1)
+    kept_g1, kept_dx1 = g1.copy(), dx1.copy()
+    y2, cache2 = layer.forward(x2, training=True)              # same shapes, new numbers
+    p2, pool_cache2 = pool.forward(y2, training=True)
+    dx2 = layer.backward(cache2, pool.backward(pool_cache2, np.ones_like(p2)))
+    for kept, held in [(kept_y1, y1), (kept_p1, p1), (kept_g1, g1), (kept_dx1, dx1)]:
+        np.testing.assert_array_equal(held, kept)
+    assert not np.shares_memory(y1, y2) and not np.shares_memory(dx1, dx2)
+    np.testing.assert_array_equal(layer.backward(cache1, g1), kept_dx1)   # repeatable
+
+
+def test_relu_in_place_is_relu_forward_and_its_backward_is_relus():
+    z = np.random.default_rng(0).normal(size=(50, 4)).astype("float32")
+    grad = np.random.default_rng(1).normal(size=z.shape).astype("float32")
+    relu = activations.get("relu")
+    y_plain, cache_plain = relu.forward(z)
+    y, cache = convolutional.relu_in_place(z.copy())
+    np.testing.assert_array_equal(y, y_plain)
+    np.testing.assert_array_equal(cache, cache_plain)
+    delta = convolutional.relu_backward_into(np.empty_like(grad), np.empty(z.shape, bool),
+                                             cache, grad)
+    np.testing.assert_array_equal(delta, relu.backward(cache_plain, grad))
+    assert convolutional.is_plain_relu(relu)
+    assert not convolutional.is_plain_relu(activations.ReLU(negative_slope=0.1))
+    assert not convolutional.is_plain_relu(activations.get("tanh"))
