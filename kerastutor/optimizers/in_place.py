@@ -58,6 +58,9 @@ def adam_in_place(optimizer, value, grad, slots, learning_rate):
         return False
     alpha_t = optimizer.step_size(learning_rate, optimizer.iterations + 1)
     arrays = (value, grad, slots["momentum"], slots["velocity"])
+    if value.size <= PIECE:          # a bias, or a small kernel: one piece, no loop
+        _adam_piece(optimizer, alpha_t, *arrays, *_scratch(optimizer, value.shape, value.dtype))
+        return True
     for pieces in _pieces(optimizer, arrays):
         _adam_piece(optimizer, alpha_t, *pieces)
     return True
@@ -85,7 +88,7 @@ def _adam_piece(optimizer, alpha_t, w, g, m, v, tmp, step, keep):
     w -= step
     # flush to zero: m *= (|m| >= smallest normal)   (a multiply, so no branch per entry)
     np.abs(m, out=tmp)
-    np.greater_equal(tmp, np.finfo(m.dtype).tiny, out=keep)
+    np.greater_equal(tmp, _smallest_normal(m.dtype), out=keep)
     np.multiply(m, keep, out=m)
 
 
@@ -104,6 +107,13 @@ def _pieces(optimizer, arrays):
     for start in range(0, size, PIECE):
         stop = min(start + PIECE, size)
         yield tuple(a[start:stop] for a in flat) + tuple(s[:stop - start] for s in scratch)
+
+
+def _smallest_normal(dtype, _known={}):
+    """``np.finfo(dtype).tiny`` (1.2e-38 for float32), looked up once per dtype."""
+    if dtype not in _known:
+        _known[dtype] = np.finfo(dtype).tiny
+    return _known[dtype]
 
 
 def _scratch(optimizer, shape, dtype):

@@ -24,6 +24,7 @@ the single most useful number for judging a learning rate (around
 :math:`10^{-3}` per step is the usual healthy range, Karpathy's rule of thumb).
 """
 import contextlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,9 @@ from kerastutor.trace.hints import describe_batch, find_hints
 HISTOGRAM_BINS = 30
 #: A sigmoid output below this or above 1 minus this (a tanh beyond it in size) is saturated.
 SATURATION_MARGIN = 0.01
+
+#: :func:`finite_stats` works through large arrays in pieces of this many entries.
+STATS_PIECE = 65536
 
 _RELU_NAMES = ("relu", "relu6")
 _SQUASHING = ("sigmoid", "tanh")
@@ -69,6 +73,10 @@ class Stats:
         arrays = _arrays(array)
         if not arrays:
             return None
+        if len(arrays) == 1:                 # the usual case: the speed-up below
+            quick = finite_stats(arrays[0])
+            if quick is not None:
+                return cls(**quick)
         flat = np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays])
         shape = tuple(arrays[0].shape) if len(arrays) == 1 else [a.shape for a in arrays]
         finite = flat[np.isfinite(flat)]
@@ -91,6 +99,60 @@ class Stats:
         bad = f", {self.nonfinite} NaN/inf" if self.nonfinite else ""
         return (f"Stats(shape={self.shape}, mean={self.mean:.3g}, std={self.std:.3g}, "
                 f"min={self.min:.3g}, max={self.max:.3g}, zeros={self.zeros:.0%}{bad})")
+
+
+def finite_stats(array, bins=HISTOGRAM_BINS):
+    r"""What :meth:`Stats.of` computes for one float array with only finite entries, in
+    fewer passes over memory; ``None`` for any other array (then ``Stats.of`` runs).
+
+    ``Stats.of`` is the definition: it copies the array to float64, picks the finite
+    entries (another copy) and calls ``mean``, ``std``, ``min``, ``max`` and
+    ``np.histogram`` on them -- 11 ms for a 784x512 float32 gradient. A step that
+    ``TraceCallback`` records summarises every weight, gradient and activation of
+    the model, and on the MNIST MLP at batch 32 that made ``fit`` with
+    ``TraceCallback(every=10)`` 50% slower than a plain ``fit``
+    (``benchmarks/bench_tracer.py``). Here the sum is accumulated in float64 without
+    a copy (its being finite shows that every entry is); then, piece by piece
+    (:data:`STATS_PIECE` entries, so the temporaries are small and stay in the
+    cache), a scratch array of the array's own dtype holds the deviations (for the
+    std; the RMS is :math:`\sqrt{\sigma^2 + \mu^2}`) and then each value's bin,
+    :math:`\lfloor (x - \min)\,\text{bins}/(\max - \min) \rfloor`, which
+    ``np.bincount`` counts: 1.5 ms for the same gradient. With this, the buffers
+    each weight's copy reuses (:meth:`Recorder._value_before`) and BLAS norms
+    (:func:`_norm`), a recorded step of that MLP costs about 10 ms instead of 40.
+    The numbers agree with ``Stats.of``'s to float32 rounding, and a value within
+    a rounding of a bin edge may be counted in the neighbouring bin
+    (``tests/trace/test_finite_stats.py``).
+    """
+    array = np.asarray(array)
+    if array.dtype.kind != "f" or array.size == 0:
+        return None
+    flat = array.reshape(-1)
+    total = float(np.add.reduce(flat, dtype=np.float64))
+    if not np.isfinite(total):          # an inf or NaN entry (or a float64 overflow)
+        return None
+    low, high = float(flat.min()), float(flat.max())
+    edges = np.linspace(low, high, bins + 1)
+    with np.errstate(all="ignore"):
+        scale = bins / (high - low) if high > low else np.inf
+    if not (np.isfinite(scale) and np.all(edges[1:] > edges[:-1])):
+        return None                      # one value, or a range np.histogram cannot cut
+    mean = total / flat.size
+    squares, zeros, counts = 0.0, 0, np.zeros(bins, np.intp)
+    for start in range(0, flat.size, STATS_PIECE):      # small temporaries, kept in cache
+        piece = flat[start:start + STATS_PIECE]
+        work = np.subtract(piece, mean, dtype=flat.dtype)      # x - mean
+        squares += float(np.dot(work, work))
+        work -= low - mean                                     # x - min
+        work *= scale                                          # the bin, as a fraction
+        np.minimum(work, bins - 1, out=work)                   # the maximum closes the last
+        counts += np.bincount(work.astype(np.intp), minlength=bins)
+        zeros += np.count_nonzero(piece == 0)
+    variance = squares / flat.size
+    return dict(shape=tuple(array.shape), mean=mean, std=float(np.sqrt(variance)),
+                min=low, max=high, zeros=zeros / flat.size,
+                rms=float(np.sqrt(variance + mean * mean)), nonfinite=0,
+                histogram=(counts, edges))
 
 
 def histogram_of_finite(finite, bins=HISTOGRAM_BINS):
@@ -132,7 +194,24 @@ def _copy(value):
 
 
 def _norm(array):
-    return float(np.linalg.norm(np.asarray(array, dtype=np.float64).ravel()))
+    """The L2 norm. Speed-up: BLAS's dot product of a float array with itself needs no
+    float64 copy (a recorded step takes three norms per weight); should the sum of
+    squares overflow the array's own float type, the norm is taken in float64."""
+    flat = np.asarray(array).ravel()
+    if flat.dtype.kind == "f":
+        with np.errstate(all="ignore"):
+            square = float(np.dot(flat, flat))
+        if np.isfinite(square):
+            return math.sqrt(square)
+    return float(np.linalg.norm(np.asarray(flat, dtype=np.float64)))
+
+
+def _norm_from(stats, array):
+    r"""``_norm(array)`` read off its finite :class:`Stats`, :math:`\sqrt{n}\,\text{rms}`
+    (one pass fewer per weight of a recorded step), else computed."""
+    if stats is None or stats.nonfinite or not np.isfinite(stats.rms):
+        return _norm(array)
+    return stats.rms * math.sqrt(np.size(array))
 
 
 # ============================================================ what a layer does
@@ -359,18 +438,37 @@ class Recorder:
         if self.current is None or model is not self.model:
             return
         for w in weights:
+            grad = Stats.of(w.grad)
             record = WeightRecord(path=w.path, shape=tuple(w.value.shape), norm=_norm(w.value),
-                                  grad=Stats.of(w.grad), grad_norm=_norm(w.grad), weight=w,
-                                  before=np.array(w.value, copy=True))
+                                  grad=grad, grad_norm=_norm_from(grad, w.grad), weight=w,
+                                  before=self._value_before(w))
             if self.keep_arrays:
                 record.grad_array = np.array(w.grad, copy=True)
             self.current.weights.append(record)
+
+    def _value_before(self, weight):
+        """A copy of the weight's value before the update. Without ``keep_arrays`` the
+        copy is only needed until the update's norm is taken, so each weight reuses one
+        buffer from recorded step to recorded step (no fresh megabytes each time)."""
+        value = np.asarray(weight.value)
+        if self.keep_arrays:
+            return value.copy()
+        buffers = self.__dict__.setdefault("_before_buffers", {})
+        buffer = buffers.get(id(weight))
+        if buffer is None or buffer.shape != value.shape or buffer.dtype != value.dtype:
+            buffer = buffers[id(weight)] = np.empty_like(value)
+        np.copyto(buffer, value)
+        return buffer
 
     def _on_update(self, model, **_):
         if self.current is None or model is not self.model:
             return
         for record in self.current.weights:
-            update = np.asarray(record.weight.value, dtype=np.float64) - record.before
+            if self.keep_arrays:             # kept for the user: exact, in float64
+                update = np.asarray(record.weight.value, dtype=np.float64) - record.before
+            else:                            # only its norm is needed: reuse the copy
+                update = np.subtract(np.asarray(record.weight.value), record.before,
+                                     out=record.before)
             record.update_norm = _norm(update)
             record.ratio = (record.update_norm / record.norm if record.norm > 0
                             else (0.0 if record.update_norm == 0 else float("inf")))

@@ -1,0 +1,102 @@
+"""What watching a training run costs: ``fit`` with and without the tracer.
+
+    python benchmarks/bench_tracer.py              # batch 32, 8192 samples, 5 rounds
+    python benchmarks/bench_tracer.py --batch 128 --rounds 7
+
+Trains the MNIST MLP of ``bench_training.py`` (784-512-512-10, ReLU, dropout
+0.2, Adam, accuracy) for one epoch four ways, each on its own copy of the same
+model, taking turns round by round and keeping each one's best epoch (the
+machines here are shared; see ``bench_training.py``):
+
+* ``plain``     -- ``model.fit(x, y)``: nobody listens to the events;
+* ``no events`` -- the same with :func:`kerastutor.events.emit` replaced by a
+  function that does nothing, i.e. a training loop without any events: what
+  ``plain`` costs over it is what the events cost when nobody listens;
+* ``listener``  -- a listener that does nothing is subscribed for the whole fit:
+  the price of delivering every event;
+* ``trace``     -- ``callbacks=[keras.trace.TraceCallback(every=10)]``: one step in
+  ten recorded (statistics and histograms of every activation, gradient and
+  weight update).
+
+The targets (issue 19): ``trace`` at most 15% over ``plain``; ``plain`` within
+measurement noise of ``no events``. The script prints samples per second and
+each variant's cost relative to ``plain``, and exits with status 1 when the
+tracer misses its target.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import kerastutor as keras
+from kerastutor import events
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_training import kerastutor_model, make_data   # noqa: E402  (the same MLP)
+
+SIZES = [784, 512, 512, 10]
+TRACER_TARGET = 0.15          # at most 15% slower than a plain fit
+
+
+def _nothing(*args, **kwargs):
+    """An ``emit`` that does nothing: the loop as if it had no events at all."""
+
+
+def _ignore(name, data):
+    """A listener that does nothing with the events it is sent."""
+
+
+def fit_once(model, x, y, batch, variant):
+    """One epoch of ``variant``; returns samples per second."""
+    callbacks = [keras.trace.TraceCallback(every=10)] if variant == "trace" else None
+    emit = events.emit
+    if variant == "no events":
+        events.emit = _nothing
+    if variant == "listener":
+        events.subscribe(_ignore)
+    try:
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, callbacks=callbacks)
+        seconds = time.perf_counter() - start
+    finally:
+        events.emit = emit
+        events.unsubscribe(_ignore)
+    return len(x) / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description="the tracer's cost on fit")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--samples", type=int, default=8192)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    x, y = make_data(SIZES, args.samples)
+    variants = ["plain", "no events", "listener", "trace"]
+    models = {}
+    for variant in variants:
+        keras.utils.set_random_seed(0)             # the same starting weights for all
+        models[variant] = kerastutor_model(SIZES, dropout=0.2)
+        models[variant].fit(x[:4 * args.batch], y[:4 * args.batch], batch_size=args.batch,
+                            verbose=0)                                       # warm up
+    best = dict.fromkeys(variants, 0.0)
+    for _ in range(args.rounds):
+        for variant in variants:
+            best[variant] = max(best[variant],
+                                fit_once(models[variant], x, y, args.batch, variant))
+    print(f"MNIST MLP 784-512-512-10, batch {args.batch}, {args.samples} samples, "
+          f"best of {args.rounds} epochs each")
+    print(f"{'variant':10} {'samples/s':>10} {'cost vs plain':>14}")
+    for variant in variants:
+        cost = best["plain"] / best[variant] - 1
+        print(f"{variant:10} {best[variant]:10.0f} {cost:+13.1%}")
+    trace_cost = best["plain"] / best["trace"] - 1
+    verdict = "meets" if trace_cost <= TRACER_TARGET else "MISSES"
+    print(f"TraceCallback(every=10): {trace_cost:+.1%} over a plain fit ({verdict} the "
+          f"target of at most +{TRACER_TARGET:.0%})")
+    return 0 if trace_cost <= TRACER_TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
