@@ -11,6 +11,10 @@ Cases (the networks of lessons 1 and 2, trained with Adam and crossentropy):
 * ``cnn``   -- lesson 3's Conv2D(32, 3x3) -> MaxPool -> Dense 128 -> 10, batch 128
 * ``cifar`` -- lesson 4's three-conv network on 32x32x3 images, batch 64
 * ``lstm``  -- lesson 5's LSTM(50) -> Dense(1) on 20 steps, batch 32
+* ``mlp-predict``, ``mlp-evaluate``, ``cnn-predict`` -- inference with the MLP
+  (batch 128) and the CNN: ``model.predict``/``model.evaluate`` against PyTorch's
+  loop under ``torch.no_grad()`` (``model.eval()``, softmax outputs gathered for
+  predict; loss and accuracy for evaluate)
 
 kerastutor is timed through ``model.fit`` (the real loop, progress bar off);
 PyTorch through the usual hand-written loop (zero_grad, forward, loss,
@@ -38,6 +42,12 @@ CASES = {
     "cnn": dict(kind="cnn", batch=128, samples=2048),
     "cifar": dict(kind="cifar", batch=64, samples=1024),
     "lstm": dict(kind="lstm", batch=32, samples=2048),
+    # inference: kerastutor's predict/evaluate against PyTorch under torch.no_grad()
+    "mlp-predict": dict(sizes=[784, 512, 512, 10], dropout=0.2, batch=128, samples=16384,
+                        mode="predict"),
+    "mlp-evaluate": dict(sizes=[784, 512, 512, 10], dropout=0.2, batch=128, samples=16384,
+                         mode="evaluate"),
+    "cnn-predict": dict(kind="cnn", batch=128, samples=4096, mode="predict"),
 }
 
 
@@ -109,9 +119,16 @@ def kerastutor_runner(case):
     model.fit(x[:case["batch"] * 4], y[:case["batch"] * 4], batch_size=case["batch"],
               verbose=0)                                              # warm up
 
+    mode = case.get("mode", "fit")
+
     def run():
         start = time.perf_counter()
-        model.fit(x, y, batch_size=case["batch"], epochs=1, verbose=0)
+        if mode == "predict":
+            model.predict(x, batch_size=case["batch"], verbose=0)
+        elif mode == "evaluate":
+            model.evaluate(x, y, batch_size=case["batch"], verbose=0)
+        else:
+            model.fit(x, y, batch_size=case["batch"], epochs=1, verbose=0)
         return len(x) / (time.perf_counter() - start)
     return run
 
@@ -181,11 +198,27 @@ def torch_runner(case):
                 correct += (logits.argmax(1) == y[index]).sum().item()
         return correct
 
-    epoch(batch * 4)                                                  # warm up
+    def inference(n):
+        """predict (the outputs, gathered) or evaluate (the loss and accuracy)."""
+        model.eval()                                # dropout off, as in Keras's predict
+        outputs, loss_sum, correct = [], 0.0, 0
+        with torch.no_grad():
+            for start in range(0, n, batch):
+                logits = model(x[start:start + batch])
+                if case["mode"] == "predict":
+                    outputs.append(torch.softmax(logits, 1).numpy())
+                else:
+                    loss_sum += loss_fn(logits, y[start:start + batch]).item()
+                    correct += (logits.argmax(1) == y[start:start + batch]).sum().item()
+        model.train()
+        return np.concatenate(outputs) if outputs else (loss_sum, correct)
+
+    step = inference if case.get("mode") in ("predict", "evaluate") else epoch
+    step(batch * 4)                                                   # warm up
 
     def run():
         start = time.perf_counter()
-        epoch(len(x))
+        step(len(x))
         return len(x) / (time.perf_counter() - start)
     return run
 
@@ -209,11 +242,11 @@ def main():
         torch = None
         torch_version = None
     print(f"numpy {np.__version__}; torch {torch_version or 'not installed'}")
-    print(f"{'case':8} {'kerastutor':>14} {'pytorch':>14} {'ratio':>7}")
+    print(f"{'case':12} {'kerastutor':>14} {'pytorch':>14} {'ratio':>7}")
     for name in args.cases:
         case = dict(CASES[name])
         if case.get("kind") and not _has_layers(case):
-            print(f"{name:8} skipped: this kerastutor has no {case['kind']} layers yet")
+            print(f"{name:12} skipped: this kerastutor has no {case['kind']} layers yet")
             continue
         if args.quick:
             case["samples"] //= 4
@@ -227,7 +260,7 @@ def main():
         ours, theirs = best[0], (best[1] if torch is not None else None)
         ratio = f"{ours / theirs:6.2f}x" if theirs else "    -"
         theirs_text = f"{theirs:10.0f} s/s" if theirs else f"{'-':>14}"
-        print(f"{name:8} {ours:10.0f} s/s {theirs_text} {ratio}", flush=True)
+        print(f"{name:12} {ours:10.0f} s/s {theirs_text} {ratio}", flush=True)
 
 
 if __name__ == "__main__":
