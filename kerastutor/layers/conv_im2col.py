@@ -28,8 +28,12 @@ This module holds the two ways the library evaluates that sum:
   the transposed convolution).
 
 plus the geometry both share (:func:`conv_output_length`,
-:func:`conv_padding`, :func:`conv_geometry`) and the speed-up the layers use
-for grouped products (:func:`grouped_matmul`).
+:func:`conv_padding`, :func:`conv_geometry`) and the speed-ups the layers use
+beside them, each checked against the plain code in
+``tests/layers/test_conv_speed_helpers.py``: one BLAS call per group
+(:func:`grouped_matmul`), a patch matrix laid out for inputs with few
+channels (:func:`im2col_few_channels`), and buffers kept from one call to
+the next (:class:`Workspace`).
 """
 import itertools
 import sys
@@ -362,8 +366,15 @@ class Workspace:
     def _references(self, key):
         return sys.getrefcount(self._arrays[key])
 
+    # a copied or pickled layer starts with no buffers
     def __deepcopy__(self, memo):
-        return Workspace()                   # a copied layer starts with no buffers
+        return Workspace()
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self._arrays = {}
 
 
 def _references_when_unshared():

@@ -147,7 +147,8 @@ def _pool_forward(x, pool_size, strides, padding, mode):
 # that tile the image. Then the image reshaped to (N, o1, k1, o2, k2, ..., C) is a
 # *view* in which ``[:, :, u, :, v, :]`` holds offset (u, v) of every window: the
 # pooling becomes a few elementwise operations over K = k1*k2 such slices, with no
-# copy of the windows.
+# copy of the windows. The generic code above stays the definition; the tests
+# check this path against it (tests/layers/test_conv_speed_helpers.py).
 def _tiled(pool_size, strides, pads):
     return tuple(strides) == tuple(pool_size) and not any(any(p) for p in pads)
 
@@ -343,9 +344,9 @@ class _Pooling(Layer):
     @property
     def _workspace(self):
         """This layer's reused buffers (:class:`~kerastutor.layers.conv_im2col.Workspace`)."""
-        if "_buffers" not in self.__dict__:
-            self._buffers = Workspace()
-        return self._buffers
+        if "_workspace_buffers" not in self.__dict__:
+            self._workspace_buffers = Workspace()
+        return self._workspace_buffers
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -6,7 +6,9 @@ the in-place ReLU is ReLU, the tiled max/average pooling (forward and
 backward, ties included) is the generic sliding-window pooling; and the
 workspace reuses an array only when nobody can see it change.
 """
+import copy
 import itertools
+import pickle
 
 import numpy as np
 import pytest
@@ -147,14 +149,22 @@ def test_workspace_lends_an_array_again_only_when_nobody_holds_it():
     assert buffers.empty("z", like, (3, 4), bool).dtype == bool
 
 
+def test_a_copied_or_pickled_layer_starts_with_an_empty_workspace():
+    layer = Conv2D(2, 3)
+    layer(np.ones((1, 5, 5, 1), dtype="float32"))
+    assert layer._workspace._arrays                          # the forward pass kept its z
+    for copied in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer._workspace))):
+        buffers = getattr(copied, "_workspace", copied)
+        assert buffers is not layer._workspace and not buffers._arrays
+
+
 def test_workspace_makes_other_array_types_fresh_every_time():
-    class Other(np.ndarray):
+    class Other(np.ndarray):                                   # stands in for a device array
         pass
-    buffers, like = Workspace(), np.zeros(2).view(Other)
-    first = buffers.empty("z", like, (2,))
-    first_id = id(first)
-    del first
-    assert id(buffers.empty("z", like, (2,))) != first_id or not buffers._arrays
+    buffers = Workspace()
+    made = buffers.empty("z", np.zeros(2).view(Other), (2, 3))
+    assert made.shape == (2, 3) and isinstance(made, Other)
+    assert not buffers._arrays                                 # nothing kept to lend again
 
 
 def test_a_kept_output_or_gradient_is_never_overwritten_by_the_next_call():
