@@ -225,7 +225,7 @@ def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
 
 
 def im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups=1):
-    """:func:`im2col`'s patch matrix laid out for an input with few channels (a speed-up).
+    r""":func:`im2col`'s patch matrix laid out for an input with few channels (a speed-up).
 
     The values are :func:`im2col`'s, ``(groups, n * prod(out), prod(kernel_size) *
     cin/groups)``, but returned as the transposed view of a C-ordered array

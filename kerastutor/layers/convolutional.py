@@ -105,7 +105,7 @@ def patch_matrix(xp, kernel_size, strides, dilation_rate, out, groups):
 
 
 def sum_rows(delta):
-    """``delta.sum(axis=0)`` of a tall ``(rows, filters)`` matrix, as the product ``1^T delta``.
+    r"""``delta.sum(axis=0)`` of a tall ``(rows, filters)`` matrix, as the product ``1^T delta``.
 
     A convolution's bias gradient sums its :math:`\delta` over every sample
     and position: tens of thousands of rows of a few dozen filters. NumPy
@@ -119,12 +119,12 @@ def sum_rows(delta):
 
 
 def is_plain_relu(activation):
-    """True for ``activation="relu"`` with its defaults: :math:`\max(z, 0)`."""
+    r"""True for ``activation="relu"`` with its defaults: :math:`\max(z, 0)`."""
     return type(activation) is activations.ReLU and activation._plain
 
 
 def relu_in_place(z):
-    """ReLU's forward written over ``z`` (the layer's own array); ``(y, cache)`` as ReLU's.
+    r"""ReLU's forward written over ``z`` (the layer's own array); ``(y, cache)`` as ReLU's.
 
     ``ReLU.forward`` returns a new array; here :math:`y = \max(z, 0)` takes
     the place of :math:`z`, which nobody else holds. That saves an array the
@@ -138,7 +138,7 @@ def relu_in_place(z):
 
 
 def relu_backward_into(out, mask, y, grad_out):
-    """ReLU's backward, :math:`[y > 0] \odot \partial L/\partial y`, written into ``out``.
+    r"""ReLU's backward, :math:`[y > 0] \odot \partial L/\partial y`, written into ``out``.
 
     The same product as ``ReLU.backward``, into buffers a
     :class:`~kerastutor.layers.conv_im2col.Workspace` keeps between calls
