@@ -23,7 +23,6 @@ epochs, as CI does).
 import argparse
 import os
 
-import numpy as np
 from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler

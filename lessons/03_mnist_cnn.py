@@ -16,8 +16,6 @@ named stand-in. ``--quick`` trains on a small subset for one epoch.
 import argparse
 import os
 
-import numpy as np
-
 import kerastutor as keras
 
 parser = argparse.ArgumentParser(description="Lesson 3: MNIST with a CNN")

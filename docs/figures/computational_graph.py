@@ -62,7 +62,7 @@ local = [r"$\partial u/\partial w = x$" "\n" r"$\partial u/\partial x = w$",
          r"$\partial z/\partial u = 1$" "\n" r"$\partial z/\partial b = 1$",
          rf"$\sigma'(z) = a(1-a)$" "\n" rf"$= {num(a * (1 - a))}$",
          r"$\partial d/\partial a = 1$",
-         rf"$\partial L/\partial d = 2d$"]
+         r"$\partial L/\partial d = 2d$"]
 for px, text in zip(ops_x, local):
     label(ax, (px, main_y - 1.5), text, "#555555", size=10, va="center", linespacing=1.5)
 
