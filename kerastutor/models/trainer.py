@@ -402,6 +402,8 @@ def _refuse_keras2_arguments(method, kwargs, bound_method):
     """An unknown keyword fails as in Keras 3 (``fit``/``predict``: ``TypeError``;
     ``evaluate``, which takes ``**kwargs`` there: ``ValueError``), naming the Keras 3
     way when Keras 2 had the argument (``nb_epoch=5`` -> ``epochs=5``)."""
+    if not kwargs:
+        return                                   # every call but a mistaken one
     accepted = inspect.signature(bound_method).parameters
     error = ValueError if method == "evaluate" else TypeError
     keras2.refuse_arguments(method, kwargs, keras2.TRAINING_ARGUMENTS, accepted, error)

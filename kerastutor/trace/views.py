@@ -31,6 +31,7 @@ import textwrap
 import numpy as np
 
 from kerastutor.backend import snake_case
+import kerastutor.trace.hints as hints
 
 #: The columns of the layer table; the text view prints them as two tables.
 ACTIVATION_COLUMNS = ("layer", "output", "mean", "std", "min", "max", "zeros", "dead/sat.")
@@ -42,10 +43,10 @@ WEIGHT_COLUMNS = ("weight", "shape", "||W||", "||dL/dW||", "||update||", "update
 HEALTHY_UPDATE_RATIO = 1e-3
 #: ... and a kernel's ratio further than this factor from it is highlighted.
 UPDATE_RATIO_FACTOR = 10
-#: A ReLU layer with at least this fraction of dead units is highlighted.
-DEAD_HIGHLIGHT = 0.5
+#: A ReLU layer with at least this fraction of dead units is highlighted (the hint's rule).
+DEAD_HIGHLIGHT = hints.DEAD_FRACTION
 #: A sigmoid/tanh layer with at least this fraction of saturated outputs is highlighted.
-SATURATED_HIGHLIGHT = 0.5
+SATURATED_HIGHLIGHT = hints.SATURATED_FRACTION
 
 
 # ============================================================ cells
@@ -256,14 +257,14 @@ def _html_heading(step):
     return f'<div class="kt-step">{text}</div>'
 
 
-def _html_hints(hints):
-    if not hints:
+def _html_hints(found):
+    if not found:
         return ('<div class="kt-hints kt-healthy"><b>Tutor\'s hints:</b> none -- nothing in '
                 'these numbers looks wrong.</div>')
     items = "".join(
         f"<li><b>{html_escape.escape(h.title)}</b>"
         + (f" <i>[{html_escape.escape(h.where)}]</i>" if h.where else "")
-        + f": {html_escape.escape(h.explanation)}</li>" for h in hints)
+        + f": {html_escape.escape(h.explanation)}</li>" for h in found)
     return f'<div class="kt-hints"><b>Tutor\'s hints</b><ul>{items}</ul></div>'
 
 
