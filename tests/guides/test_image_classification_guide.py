@@ -15,6 +15,7 @@ widths divided by 16 and its three residual blocks cut to two. The guide's
 inside the model; ``.prefetch`` has no NumPy counterpart and is left out.
 """
 import os
+import sys
 
 import numpy as np
 
@@ -33,10 +34,17 @@ def write_pet_images(root, per_class=24, seed=0):
             keras.utils.save_img(str(root / name / f"{i}.png"), image)
 
 
-data_augmentation_layers = [
-    layers.RandomFlip("horizontal"),
-    layers.RandomRotation(0.1),
-]
+def make_augmentation_layers():
+    return [
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(0.1),
+    ]
+
+
+# The guide makes these at import time. A random layer takes its seed from Python's
+# `random` when it is made (as in Keras), so the test makes them again after
+# set_random_seed: otherwise every run augments differently and "it learns" flakes.
+data_augmentation_layers = make_augmentation_layers()
 
 
 def data_augmentation(images):
@@ -91,6 +99,8 @@ def make_model(input_shape, num_classes):
 
 def test_image_classification_from_scratch(tmp_path, monkeypatch):
     keras.utils.set_random_seed(1337)
+    monkeypatch.setattr(sys.modules[__name__], "data_augmentation_layers",
+                        make_augmentation_layers())         # seeded now, as made
     write_pet_images(tmp_path / "PetImages")
     monkeypatch.chdir(tmp_path)                       # the checkpoints land here
 
