@@ -10,6 +10,7 @@ doctest), the lessons (plain scripts in ``lessons/`` that sphinx-gallery runs
 and renders with their output and plots) and the API reference, where each
 page shows an object's docstring formula next to the code that computes it.
 """
+import importlib.util
 import os
 import sys
 
@@ -20,6 +21,14 @@ sys.path.insert(0, ROOT_DIR)
 sys.path.insert(0, DOCS_DIR)
 
 import kerastutor  # noqa: E402
+
+# The API reference is written from the package at every build (docs/api/*.rst,
+# not committed), so it always describes the code being built.
+_spec = importlib.util.spec_from_file_location(
+    "make_api_pages", os.path.join(DOCS_DIR, "tools", "make_api_pages.py"))
+make_api_pages = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_api_pages)
+make_api_pages.write_pages(report=lambda message: None)
 
 # -- Project -----------------------------------------------------------------
 

@@ -1,13 +1,12 @@
 """Write the API reference pages in ``docs/api/`` from the package itself.
 
-Run it from the project root after adding or renaming a public object::
+The book build runs it first (``docs/conf.py`` calls :func:`write_pages`), so
+the pages always describe the code being built and are not committed: a page
+can never go stale. To look at the pages without building the book::
 
-    python docs/tools/make_api_pages.py            # rewrite the pages
-    python docs/tools/make_api_pages.py --check    # exit 1 if a page is stale
+    python docs/tools/make_api_pages.py            # write docs/api/*.rst
 
-and commit the ``.rst`` files it writes: the book build never runs this
-script, so what is committed is what is published. Each page covers one
-module; each public object gets a section with
+Each page covers one module; each public object gets a section with
 
 * its docstring (``autoclass`` / ``autofunction``), which holds the formula;
 * for formula objects (layers, activations, losses, optimizers, metrics,
@@ -557,8 +556,8 @@ def page_text(page):
     else:
         entries = [(name, obj, aliases, []) for name, obj, aliases in entries]
     title = f"{page.title} -- ``{page.keras_name}``"
-    lines = [".. This page is written by docs/tools/make_api_pages.py; edit the script,",
-             "   or the docstrings, then run it again.", ""]
+    lines = [".. This page is written by docs/tools/make_api_pages.py at every build of the",
+             "   book; edit the script or the docstrings, not this file.", ""]
     lines += heading(title, "=")
     lines += [f".. automodule:: {page.module}", ""]
     lines += textwrap.wrap(page.intro, 88) + [""]
@@ -584,23 +583,25 @@ def index_text():
     return "\n".join(lines) + "\n"
 
 
-def main():
-    check_only = "--check" in sys.argv[1:]
+def write_pages(report=print):
+    """Write every page whose text changed; return the paths written.
+
+    A page whose text is unchanged is left alone, so Sphinx (which rereads a
+    source by its modification time) does not rebuild it.
+    """
     sys.path.insert(0, str(ROOT))
     API.mkdir(exist_ok=True)
     texts = {API / f"{page.slug}.rst": page_text(page) for page in PAGES}
     texts[API / "index.rst"] = index_text()
-    stale = [path for path, text in texts.items()
-             if not path.exists() or path.read_text() != text]
-    for path in stale:
-        where = path.relative_to(ROOT)
-        if check_only:
-            print(f"{where} is out of date: run python docs/tools/make_api_pages.py")
-        else:
-            path.write_text(texts[path])
-            print(f"wrote {where}")
-    return 1 if check_only and stale else 0
+    written = []
+    for path, text in texts.items():
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+        report(f"wrote {path.relative_to(ROOT)}")
+    return written
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    write_pages()
