@@ -181,6 +181,10 @@ def test_every_sampler_is_numpys_generator_on_the_key(seed, n):
     np.testing.assert_array_equal(kr.gamma((n,), 0.5, seed=seed),
                                   key(seed).gamma(0.5, 1.0, size=n).astype("float32"))
 
+    # the dropout mask is Keras's `rng.uniform(size=shape) < 1 - rate`, drawn the faster way
+    np.testing.assert_array_equal(kr.keep_mask((n, 3), 0.3, seed=seed),
+                                  key(seed).uniform(size=(n, 3)) < 0.7)
+
 
 @FEW
 @given(seed=st.integers(0, 1000), n=st.integers(1, 50), mean=st.floats(-3, 3),
