@@ -37,6 +37,7 @@ from .device import (EXACT_INTEGERS, MAX_RANK, Buffer, Layout, _i64, _f32, _laun
 # The device versions of NumPy's functions, filled by the modules that write them
 # (.ufuncs and .functions) when they are imported. Looked up on every call.
 UFUNCS = {}       # (ufunc, method) -> device version: (np.add, "__call__"), (np.add, "reduce")
+LEAN_UFUNCS = {}  # ufunc -> its lean call (a speed-up for the common case, see .ufuncs)
 FUNCTIONS = {}    # NumPy function -> device version (NEP 18); also operator.getitem/setitem
 
 _Flags = collections.namedtuple("_Flags", "writeable c_contiguous")
@@ -237,6 +238,12 @@ class DeviceArray:
 
     # ---- the NumPy protocols ----
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if method == "__call__" and not kwargs:
+            lean = LEAN_UFUNCS.get(ufunc)       # device arrays and plain scalars: .ufuncs
+            if lean is not None:
+                result = lean(inputs, out)
+                if result is not None:
+                    return result
         if method == "__call__" and not kwargs and _plain(inputs, out):
             run = UFUNCS.get((ufunc, method))   # the common case, without the checks below
             if run is not None and len(inputs) == ufunc.nin:

@@ -155,6 +155,83 @@ def test_put_along_axis_copies_neither_labels_nor_values_when_contiguous(launche
     check(moved, grad)
 
 
+# -- the lean elementwise call ----------------------------------------------------------------
+
+def _both_paths(monkeypatch, launches, expression, *host_operands):
+    """``expression`` of the operands moved to the device, once by the lean call and once by
+    the plain path (no lean calls registered): the two results and the two launch lists."""
+    runs = []
+    for lean in (True, False):
+        with monkeypatch.context() as patch:
+            if not lean:
+                patch.setattr(device_array, "LEAN_UFUNCS", {})
+            operands = [array.to_device(v) if isinstance(v, np.ndarray) and v.dtype != np.float64
+                        else v for v in host_operands]
+            launches.clear()
+            result = expression(*operands)
+            runs.append((result, list(launches)))
+    return runs
+
+
+def _same(lean, plain):
+    assert type(lean) is type(plain)
+    assert (lean.shape, lean.dtype) == (plain.shape, plain.dtype)
+    np.testing.assert_array_equal(array.to_host(lean), array.to_host(plain))
+
+
+LEAN_CASES = {
+    "exp": (np.exp, grid_floats(10, (6, 5))),
+    "negative of a view": (lambda x: -x, grid_floats(11, (6, 5)).T),
+    "isfinite says bool": (np.isfinite, grid_floats(12, (4,))),
+    "logical_not of a mask": (np.logical_not, grid_floats(13, (3, 3)) > 0),
+    "add, same shapes": (np.add, grid_floats(14, (6, 5)), grid_floats(15, (6, 5))),
+    "add, broadcast bias": (lambda x, b: x + b, grid_floats(16, (6, 5)), grid_floats(17, (5,))),
+    "outer broadcast": (np.multiply, grid_floats(18, (4, 1)), grid_floats(19, (1, 3))),
+    "maximum with 0": (lambda x: np.maximum(x, 0), grid_floats(20, (6, 5))),
+    "times a float32 scalar": (lambda x: x * np.float32(0.5), grid_floats(21, (7,))),
+    "scalar minus array": (lambda x: 1.0 - x, grid_floats(22, (2, 3))),
+    "comparison": (lambda x: x > 0.25, grid_floats(23, (5, 2))),
+    "masks: + is or": (np.add, grid_floats(24, (5,)) > 0, grid_floats(25, (5,)) > 0),
+    "mask times floats": (np.multiply, grid_floats(26, (5,)), grid_floats(27, (5,)) > 0),
+    "integers stay integers": (lambda i: i + 1, np.arange(6)),
+    "an empty array": (np.exp, np.zeros((0, 3), np.float32)),
+    # not lean: the plain path answers (a host operand, a float64 scalar)
+    "host operand": (lambda x: x + np.ones(5, np.float32), grid_floats(28, (3, 5))),
+    "float64 scalar": (lambda x: x * np.float64(2.0), grid_floats(29, (3,))),
+}
+
+
+@pytest.mark.parametrize("case", LEAN_CASES)
+def test_the_lean_elementwise_call_gives_what_the_plain_path_gives(case, launches, monkeypatch):
+    (lean, lean_launches), (plain, plain_launches) = \
+        _both_paths(monkeypatch, launches, *LEAN_CASES[case])
+    _same(lean, plain) if isinstance(plain, DeviceArray) else \
+        np.testing.assert_array_equal(lean, plain)
+    assert lean_launches == plain_launches
+
+
+def test_the_lean_call_writes_into_out_or_leaves_the_copy_to_the_plain_path(launches,
+                                                                           monkeypatch):
+    x, y = grid_floats(30, (4, 6)), grid_floats(31, (4, 6))
+    # in place: the kernel writes straight into x (one launch, no assign)
+    (lean, lean_launches), (plain, plain_launches) = _both_paths(
+        monkeypatch, launches, lambda a, b: np.add(a, b, out=a), x, y)
+    _same(lean, plain)
+    assert lean_launches == plain_launches == ["binary_add"]
+    # into a transposed view: the kernel cannot write there; compute, then assign
+    (lean, lean_launches), (plain, plain_launches) = _both_paths(
+        monkeypatch, launches, lambda a, b: np.multiply(a, 2.0, out=b.T), x, y.T.copy())
+    _same(lean, plain)
+    assert lean_launches == plain_launches == ["binary_mul_as", "assign"]
+    check(lean, x * 2)
+
+
+def test_the_lean_call_raises_numpys_error_for_shapes_that_do_not_broadcast(launches):
+    a, b = array.to_device(grid_floats(32, (3, 4))), array.to_device(grid_floats(33, (5,)))
+    with pytest.raises(ValueError, match="broadcast"):
+        a + b
+
+
 # -- the benchmark itself runs ----------------------------------------------------------
 
 def test_the_host_overhead_benchmark_measures_a_training_step():
