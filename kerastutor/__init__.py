@@ -14,6 +14,25 @@ from kerastutor import keras2
 
 __version__ = "0.1.0"
 
+#: The Keras release whose API, defaults and numbers kerastutor follows.
+KERAS_VERSION = "3.15.1"
+
+
+def version():
+    """``"3.15.1"``: the Keras version kerastutor is compatible with.
+
+    Keras code asks ``keras.version()`` to choose between API generations
+    (``if keras.version().startswith("3.")``), so the answer is the Keras
+    release whose names, defaults and numbers kerastutor reproduces -- not
+    kerastutor's own release number, which is ``kerastutor.__version__``.
+
+    >>> import kerastutor as keras
+    >>> keras.version()
+    '3.15.1'
+    """
+    return KERAS_VERSION
+
+
 _SUBMODULES = (
     "activations", "backend", "callbacks", "constraints", "datasets",
     "gradcheck", "initializers", "layers", "losses", "metrics", "models",
@@ -30,6 +49,14 @@ _TOP_LEVEL = {
     "Weight": "kerastutor.weight",
     "Variable": "kerastutor.weight",
     "GradientTape": "kerastutor.tape",
+    # The base classes a custom object subclasses (``class MyLoss(keras.Loss)``).
+    "Loss": "kerastutor.losses",
+    "Metric": "kerastutor.metrics",
+    "Optimizer": "kerastutor.optimizers",
+    "Initializer": "kerastutor.initializers",
+    "Regularizer": "kerastutor.regularizers",
+    "InputSpec": "kerastutor.layers",
+    "name_scope": "kerastutor.backend",
 }
 
 

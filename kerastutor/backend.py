@@ -296,7 +296,8 @@ def unique_name(base):
 
 
 def clear_session():
-    """Forget automatic names (the next Dense is ``dense`` again) and empty the custom-object scope.
+    """Forget automatic names (the next Dense is ``dense`` again, :func:`get_uid` counts from 1)
+    and empty the custom-object scope.
 
     As in Keras, objects registered with ``register_keras_serializable`` stay;
     ``keras.random``'s global ``SeedGenerator`` is forgotten (Keras clears it with
@@ -305,7 +306,298 @@ def clear_session():
     global _GLOBAL_SEED_GENERATOR
     _GLOBAL_SEED_GENERATOR = None
     _NAME_COUNTS.clear()
+    _UIDS.clear()
     registry.clear_scope()
+
+
+_UIDS = {}
+
+
+def get_uid(prefix=""):
+    """Count calls per ``prefix``: 1 the first time, then 2, 3, ... (``keras.backend.get_uid``).
+
+    Code written for Keras uses it to number objects it names itself.
+    :func:`clear_session` starts every count again, as in Keras.
+
+    >>> from kerastutor import backend
+    >>> backend.clear_session()
+    >>> backend.get_uid("block"), backend.get_uid("block"), backend.get_uid("head")
+    (1, 2, 1)
+    """
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
+# ======================================================================= the backend
+def backend():
+    """``"numpy"``: the name of the backend kerastutor computes with.
+
+    Keras 3 runs on TensorFlow, JAX, PyTorch or NumPy and answers with the one
+    it loaded. kerastutor's every layer is written in NumPy, so ``"numpy"`` is
+    the true answer -- and Keras code that branches on it
+    (``if keras.backend.backend() == "tensorflow": ...``) takes the branch it
+    would take on Keras's own NumPy backend. (A GPU run changes the *arrays*,
+    not the backend: see :func:`set_device`.)
+
+    >>> from kerastutor import backend
+    >>> backend.backend()
+    'numpy'
+    """
+    return "numpy"
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic tensor: what ``keras.Input(...)`` and layer calls on it return.
+
+    A Keras tensor has a shape and a dtype but no numbers; it records how a
+    functional model is wired (:class:`kerastutor.layers.base.KerasTensor`).
+
+    >>> import numpy as np
+    >>> import kerastutor as keras
+    >>> keras.backend.is_keras_tensor(keras.Input(shape=(3,)))
+    True
+    >>> keras.backend.is_keras_tensor(np.zeros(3))
+    False
+    """
+    # The class lives in the layers chapter, which sits above this module and is not
+    # imported from here; if it has never been imported, no Keras tensor can exist.
+    layers_base = sys.modules.get("kerastutor.layers.base")
+    return layers_base is not None and isinstance(x, layers_base.KerasTensor)
+
+
+# ======================================================================= dtypes
+#: Every dtype name Keras 3.15.1 accepts (``standardize_dtype`` returns one of these).
+ALLOWED_DTYPES = (
+    "float16", "float32", "float64", "uint8", "uint16", "uint32", "uint64", "int8",
+    "int16", "int32", "int64", "bfloat16", "bool", "string", "float8_e4m3fn",
+    "float8_e5m2", "complex64", "complex128",
+)
+
+#: Python's own types, as Keras (on every backend but TensorFlow) names them.
+PYTHON_DTYPES = {bool: "bool", int: "int32", float: "float32", str: "string",
+                 complex: "complex64", "int": "int32"}
+
+
+def standardize_dtype(dtype):
+    """The Keras name of a dtype given any way: ``None``, a string, a NumPy dtype, a type.
+
+    * ``None`` -> :func:`floatx` (``"float32"``);
+    * Python types -> ``bool``, ``int32``, ``float32``, ``string``, ``complex64``;
+    * NumPy dtypes and scalar types -> their name (``np.float64`` -> ``"float64"``);
+    * torch / JAX dtypes -> the name after the last dot (``torch.float16`` -> ``"float16"``).
+
+    Anything not in :data:`ALLOWED_DTYPES` raises ``ValueError("Invalid dtype: ...")``,
+    Keras's message.
+
+    >>> import numpy as np
+    >>> from kerastutor import backend
+    >>> backend.standardize_dtype(None), backend.standardize_dtype(int)
+    ('float32', 'int32')
+    >>> backend.standardize_dtype(np.dtype("uint8")), backend.standardize_dtype(np.float64)
+    ('uint8', 'float64')
+    """
+    if dtype is None:
+        return floatx()
+    name = PYTHON_DTYPES.get(dtype, dtype) if _hashable(dtype) else dtype
+    if hasattr(name, "name"):                   # np.dtype("float32")
+        name = name.name
+    elif hasattr(name, "__name__"):             # np.float32
+        name = name.__name__
+    elif "torch" in str(name) or "jax.numpy" in str(name):
+        name = str(name).split(".")[-1]         # torch.float16 -> "float16"
+    if name not in ALLOWED_DTYPES:
+        raise ValueError(f"Invalid dtype: {name}")
+    return name
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def is_float_dtype(dtype):
+    """Whether ``dtype`` is a floating-point type (``float16/32/64``, ``bfloat16``, float8).
+
+    >>> from kerastutor import backend
+    >>> backend.is_float_dtype("float16"), backend.is_float_dtype(int)
+    (True, False)
+    """
+    name = standardize_dtype(dtype)
+    return name.startswith("float") or name.startswith("bfloat")
+
+
+def is_int_dtype(dtype):
+    """Whether ``dtype`` is a signed or unsigned integer type (``bool`` is not).
+
+    >>> from kerastutor import backend
+    >>> backend.is_int_dtype("uint8"), backend.is_int_dtype("bool")
+    (True, False)
+    """
+    name = standardize_dtype(dtype)
+    return name.startswith("int") or name.startswith("uint")
+
+
+# Keras's type-promotion lattice (taken by Keras from JAX): each dtype points to the
+# dtypes just above it. "int" and "float" are the *weak* types of Python scalars: they
+# adapt to whatever they meet, so 2 * an int8 array stays int8.
+_PROMOTES_TO = {
+    "bool": ["int"],
+    "uint8": ["int16", "uint16"], "uint16": ["int32", "uint32"],
+    "uint32": ["int64", "uint64"], "uint64": ["float"],
+    "int": ["uint8", "int8", "complex64"],
+    "int8": ["int16"], "int16": ["int32"], "int32": ["int64"], "int64": ["float"],
+    "float": ["bfloat16", "float16"],
+    "bfloat16": ["float32"], "float16": ["float32"],
+    "float32": ["float64", "complex64"], "float64": ["complex128"],
+    "complex64": ["complex128"], "complex128": [],
+}
+
+
+def _everything_above(dtype):
+    """``dtype`` and every dtype reachable upwards from it in the lattice."""
+    above, frontier = {dtype}, [dtype]
+    while frontier:
+        for higher in _PROMOTES_TO[frontier.pop()]:
+            if higher not in above:
+                above.add(higher)
+                frontier.append(higher)
+    return above
+
+
+_ABOVE = {dtype: _everything_above(dtype) for dtype in _PROMOTES_TO}
+
+# Keras (off TensorFlow) follows JAX and computes in 32 bits: a 64-bit result is narrowed.
+_NARROWED = {"int64": "int32", "uint64": "uint32", "float64": "float32",
+             "complex128": "complex64"}
+
+
+def _least_upper_bound(dtypes):
+    """The lowest dtype that every one of ``dtypes`` promotes to."""
+    common = set.intersection(*(_ABOVE[d] for d in dtypes))
+    lowest = [c for c in common if common <= _ABOVE[c]]
+    if not lowest:
+        raise ValueError(
+            f"Input dtypes {tuple(dtypes)} have no available implicit dtype promotion path. "
+            "Try explicitly casting inputs to the desired output type.")
+    return lowest[0]
+
+
+def _weak(name):
+    """The weak type of a Python scalar's dtype: ``float32`` -> ``float``, ``int32`` -> ``int``."""
+    for kind in ("float", "int", "complex"):
+        if kind in name:
+            return kind
+    return name
+
+
+def result_type(*dtypes):
+    """The dtype Keras gives the result of an operation on arrays of these dtypes.
+
+    Each argument is read with :func:`standardize_dtype` (``None`` is
+    :func:`floatx`); the Python types ``int`` and ``float`` are *weak* (a scalar
+    adapts to the array it meets). The answer is the lowest dtype on the
+    promotion lattice above all of them, then narrowed to 32 bits, as Keras does
+    on every backend but TensorFlow. With no argument it is :func:`floatx`.
+
+    >>> from kerastutor import backend
+    >>> backend.result_type("int32", "float32"), backend.result_type("int8", "uint8")
+    ('float32', 'int16')
+    >>> backend.result_type("float16", float), backend.result_type("uint8", int)
+    ('float16', 'uint8')
+    """
+    if not dtypes:
+        return floatx()
+    if any(d in ("float8_e4m3fn", "float8_e5m2") for d in dtypes if isinstance(d, str)):
+        raise ValueError("There is no implicit conversions from float8 dtypes to others. "
+                         f"You must cast it internally. Received: {dtypes}")
+    weak = [d is int or d is float for d in dtypes]
+    names = [standardize_dtype(d) for d in dtypes]
+    if len(names) == 1:
+        out, out_weak = names[0], weak[0]
+    elif len(set(names)) == 1 and not all(weak):
+        out, out_weak = names[0], False
+    elif all(weak):                             # only Python scalars: int + float -> float
+        out, out_weak = _least_upper_bound(set(names)), True
+    else:
+        out = _least_upper_bound({_weak(n) if w else n for n, w in zip(names, weak)})
+        out_weak = out in ("int", "float")
+    if out_weak:
+        out = _at_floatx_precision(out)
+    return _NARROWED.get(out, out)
+
+
+def _at_floatx_precision(name):
+    """A weak result takes the bit width of :func:`floatx`: ``int`` -> ``int32`` by default."""
+    bits = floatx()[-2:]
+    if name == "bool":
+        return name
+    if name.startswith("int") or name.startswith("uint"):
+        return name[:name.index("int") + 3] + bits
+    return "float" + bits
+
+
+# ======================================================================= name scopes
+_NAME_SCOPES = []
+
+
+class name_scope:
+    """``with keras.name_scope("encoder"): ...`` -- a named block, kept on a stack.
+
+    In Keras the scope prefixes the *path* of every variable made inside it
+    (``"encoder/dense/kernel"``). kerastutor names a weight after the layer that
+    owns it (``weight.path`` is ``"<layer name>/<weight name>"``) and does not
+    prefix it; the scope is recorded, and :meth:`current_path` reads it, so code
+    written for Keras runs unchanged and can still ask where it is.
+
+    ``caller``, ``deduplicate`` and ``override_parent`` are Keras's arguments:
+    re-entering the same name for the same ``caller`` does not nest a second
+    time, and ``override_parent`` replaces the path above this scope.
+
+    >>> import kerastutor as keras
+    >>> with keras.name_scope("encoder"):
+    ...     with keras.name_scope("block_1"):
+    ...         print(keras.name_scope.current_path())
+    encoder/block_1
+    >>> keras.name_scope.current_path()
+    ''
+    """
+
+    def __init__(self, name, caller=None, deduplicate=True, override_parent=None):
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError("name_scope: `name` must be a string without '/', "
+                             f"got name={name!r}. Nest two scopes to make a path.")
+        self.name = name
+        self.caller = caller
+        self.deduplicate = deduplicate
+        self.override_parent = override_parent
+        self._pushed = False
+
+    def __enter__(self):
+        top = _NAME_SCOPES[-1] if _NAME_SCOPES else None
+        same_again = (self.deduplicate and top is not None and self.caller is not None
+                      and top.caller is self.caller and top.name == self.name)
+        if not same_again:
+            _NAME_SCOPES.append(self)
+            self._pushed = True
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._pushed:
+            _NAME_SCOPES.pop()
+            self._pushed = False
+
+    @staticmethod
+    def current_path():
+        """The open scopes joined by ``/`` (``""`` outside every scope)."""
+        parts = []
+        for scope in _NAME_SCOPES:
+            if scope.override_parent is not None:
+                parts = [p for p in scope.override_parent.split("/") if p]
+            parts.append(scope.name)
+        return "/".join(parts)
 
 
 if os.environ.get("KERASTUTOR_DEVICE", "cpu") != "cpu":

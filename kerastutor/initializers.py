@@ -522,6 +522,8 @@ variance_scaling, orthogonal = VarianceScaling, Orthogonal
 glorot_uniform, glorot_normal, he_uniform, he_normal = (GlorotUniform, GlorotNormal,
                                                         HeUniform, HeNormal)
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+# Keras's longer names for two of them: the same classes.
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def _did_you_mean(name, candidates):
@@ -641,6 +643,7 @@ __all__ = [
     "zeros", "ones", "constant", "identity", "random_uniform", "random_normal",
     "truncated_normal", "variance_scaling", "orthogonal", "glorot_uniform", "glorot_normal",
     "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "IdentityInitializer", "OrthogonalInitializer",
 ]
 
 

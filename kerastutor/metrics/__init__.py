@@ -72,13 +72,14 @@ from kerastutor.metrics.metric import Metric, MetricVariable, object_name
 from kerastutor.metrics.probabilistic_metrics import (
     BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
     SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy, kl_divergence,
-    poisson, sparse_categorical_crossentropy)
+    binary_focal_crossentropy, categorical_focal_crossentropy, poisson,
+    sparse_categorical_crossentropy)
 from kerastutor.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum, \
     register_functions
 from kerastutor.metrics.regression_metrics import (
     CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError,
-    cosine_similarity, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+    cosine_similarity, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_error, mean_squared_logarithmic_error)
 
 # ================================================================ look-ups
@@ -115,7 +116,8 @@ register_functions(
     mean_absolute_error, cosine_similarity, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, log_cosh, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
-    categorical_hinge, pearson_correlation, concordance_correlation)
+    categorical_hinge, pearson_correlation, concordance_correlation, huber,
+    binary_focal_crossentropy, categorical_focal_crossentropy)
 
 
 def get(identifier, custom_objects=None):
@@ -262,5 +264,6 @@ __all__ = [
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "mean_squared_error", "mean_absolute_error",
+    "huber", "binary_focal_crossentropy", "categorical_focal_crossentropy",
     "get", "resolve_accuracy", "get_compile_metric", "serialize", "deserialize",
 ]

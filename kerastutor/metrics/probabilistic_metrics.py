@@ -18,6 +18,8 @@ categorical_crossentropy = losses.categorical_crossentropy
 sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
 kl_divergence = losses.kl_divergence
 poisson = losses.poisson
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
 
 
 class BinaryCrossentropy(FixedMeanMetricWrapper):

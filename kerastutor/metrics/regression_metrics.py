@@ -27,6 +27,7 @@ from kerastutor.metrics.reduction_metrics import FixedMeanMetricWrapper, Mean
 mean_absolute_percentage_error = losses.mean_absolute_percentage_error
 mean_squared_logarithmic_error = losses.mean_squared_logarithmic_error
 log_cosh = losses.log_cosh
+huber = losses.huber
 
 
 # ==================================================== per-sample functions

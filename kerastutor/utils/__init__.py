@@ -1,6 +1,9 @@
 """``keras.utils``: data utilities, image helpers, to_categorical, normalize, get_file, Progbar,
 plot_model and the registry functions."""
-from kerastutor.backend import clear_session, set_random_seed
+from kerastutor.backend import (clear_session, is_keras_tensor, set_random_seed,
+                                standardize_dtype)
+from kerastutor.config import (disable_interactive_logging, enable_interactive_logging,
+                               is_interactive_logging_enabled)
 from kerastutor.registry import (CustomObjectScope, custom_object_scope,
                                  deserialize_keras_object, get_custom_objects,
                                  get_registered_name, get_registered_object,
@@ -28,7 +31,9 @@ __all__ = ["to_categorical", "normalize", "set_random_seed", "clear_session", "g
            "pad_sequences", "timeseries_dataset_from_array", "split_dataset",
            "image_dataset_from_directory", "text_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_source_inputs",
-           "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+           "is_keras_tensor", "standardize_dtype", "disable_interactive_logging",
+           "enable_interactive_logging", "is_interactive_logging_enabled"]
 
 
 # A Keras 2 name missing here fails naming its Keras 3 replacement (see kerastutor.keras2).

@@ -1,0 +1,16 @@
+"""Public names of Keras 3.15.1 that kerastutor added for compatibility, by namespace.
+
+``tests/test_compat_names.py`` checks kerastutor has each; the oracle test
+``tests/oracle/test_compat_names_against_keras.py`` checks Keras 3.15.1 has each too
+(so nothing here is a name Keras lacks).
+"""
+NAMES = {
+    "": ["Loss", "Metric", "Optimizer", "Initializer", "Regularizer", "InputSpec",
+         "version", "name_scope"],
+    "backend": ["backend", "is_float_dtype", "is_int_dtype", "standardize_dtype",
+                "result_type", "get_uid", "is_keras_tensor"],
+    "utils": ["is_keras_tensor", "standardize_dtype", "disable_interactive_logging",
+              "enable_interactive_logging", "is_interactive_logging_enabled"],
+    "initializers": ["IdentityInitializer", "OrthogonalInitializer"],
+    "metrics": ["huber", "binary_focal_crossentropy", "categorical_focal_crossentropy"],
+}
