@@ -38,6 +38,7 @@ from .device import (EXACT_INTEGERS, MAX_RANK, Buffer, Layout, _i64, _f32, _laun
 # (.ufuncs and .functions) when they are imported. Looked up on every call.
 UFUNCS = {}       # (ufunc, method) -> device version: (np.add, "__call__"), (np.add, "reduce")
 LEAN_UFUNCS = {}  # ufunc -> its lean call (a speed-up for the common case, see .ufuncs)
+LEAN_FUNCTIONS = {}   # NumPy function -> its lean call (the same, for NEP 18: .functions)
 FUNCTIONS = {}    # NumPy function -> device version (NEP 18); also operator.getitem/setitem
 
 _Flags = collections.namedtuple("_Flags", "writeable c_contiguous")
@@ -275,6 +276,10 @@ class DeviceArray:
         return _write_out(result, out)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in LEAN_FUNCTIONS and types == _ONLY_DEVICE_ARRAYS:
+            result = LEAN_FUNCTIONS[func](args, kwargs)     # see .functions
+            if result is not None:
+                return result
         if not all(issubclass(t, (DeviceArray, np.ndarray)) for t in types):
             return NotImplemented            # NEP 18: another array type takes part
         if _has_float64(args):
@@ -293,7 +298,11 @@ def _foreign(value):
 
 def _operator(ufunc, reflected=False):
     def method(self, other):
-        if _foreign(other):                  # ops.Traced & co. answer with their own
+        if type(other) is DeviceArray or type(other) in _PLAIN_SCALARS:
+            result = _lean_operator(ufunc, (other, self) if reflected else (self, other), None)
+            if result is not None:
+                return result
+        elif _foreign(other):                # ops.Traced & co. answer with their own
             return NotImplemented            # reflected operator
         return ufunc(other, self) if reflected else ufunc(self, other)
     return method
@@ -301,11 +310,26 @@ def _operator(ufunc, reflected=False):
 
 def _inplace(ufunc):
     def method(self, other):
-        if _foreign(other):                  # ops.Traced & co. answer with their own
+        if type(other) is DeviceArray or type(other) in _PLAIN_SCALARS:
+            if _lean_operator(ufunc, (self, other), (self,)) is not None:
+                return self
+        elif _foreign(other):                # ops.Traced & co. answer with their own
             return NotImplemented            # reflected operator
         ufunc(self, other, out=self)
         return self
     return method
+
+
+# Speed-up, beside the operators above (the definition: they call the ufunc).
+def _lean_operator(ufunc, inputs, out):
+    """``a + b``, ``z += b``, ``x @ w`` on device arrays and plain scalars: the ufunc's lean
+    call (:data:`LEAN_UFUNCS`) straight from the operator. NumPy would make the same call
+    -- it hands ``np.add(a, b)`` to ``a.__array_ufunc__``, which tries the lean call first --
+    after its own dispatch: looking for overrides among the operands and building the
+    arguments, 1-2 us an operator (``benchmarks/gpu_host_overhead.py``). None when there is
+    no lean call or it declines; then the operator calls the ufunc as before."""
+    lean = LEAN_UFUNCS.get(ufunc)
+    return None if lean is None else lean(inputs, out)
 
 
 for _name, _ufunc in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
@@ -322,8 +346,14 @@ for _name, _ufunc in [("gt", np.greater), ("ge", np.greater_equal), ("lt", np.le
 
 def _numpy_method(function):
     """``x.name(*args)`` as ``np.name(x, *args)``: NumPy's methods take the same arguments,
-    in the same order, as its functions (``x.var(0, None, None, 1)`` is ``np.var(x, 0, ...)``)."""
+    in the same order, as its functions (``x.var(0, None, None, 1)`` is ``np.var(x, 0, ...)``).
+    The function's lean call, if it has one, is tried first (see ``__array_function__``)."""
     def method(self, *args, **kwargs):
+        lean = LEAN_FUNCTIONS.get(function)
+        if lean is not None:
+            result = lean((self,) + args, kwargs)
+            if result is not None:
+                return result
         return function(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = function.__name__
     method.__doc__ = f"``np.{function.__name__}`` of this array."
@@ -333,6 +363,7 @@ def _numpy_method(function):
 for _function in (np.sum, np.mean, np.max, np.min, np.argmax, np.argmin, np.any, np.all,
                   np.var, np.std, np.prod):
     setattr(DeviceArray, _function.__name__, _numpy_method(_function))
+_ONLY_DEVICE_ARRAYS = (DeviceArray,)   # NEP 18's `types` when no NumPy array takes part
 DeviceArray.__neg__ = lambda self: np.negative(self)
 DeviceArray.__pos__ = lambda self: self.copy()
 DeviceArray.__abs__ = lambda self: np.abs(self)

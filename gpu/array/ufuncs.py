@@ -261,12 +261,13 @@ def _reduce(kind, x, axis=None, keepdims=False, out=None):
     """Reduce over ``axis`` (None: all), one axis at a time, last first, so the earlier
     axis numbers stay valid. ``kind`` is sum, max, min, argmax or argmin. The last
     reduction writes straight into ``out`` when it can."""
+    if out is None and type(x) is DeviceArray and (axis is None or type(axis) is int):
+        result = _lean_reduce(kind, x, axis, keepdims)      # one axis of a contiguous array
+        if result is not None:
+            return result
     x = _upload_operand(x)
     axes = _axes(axis, x.ndim)
-    result_dtype = np.dtype(np.int64) if kind.startswith("arg") else \
-        (x.dtype if kind != "sum" or x.dtype.kind == "f" else np.dtype(np.int64))
-    if x.dtype == np.bool_ and kind in ("max", "min"):
-        result_dtype = np.dtype(bool)
+    result_dtype = _reduction_dtype(kind, x.dtype)
     kept_shape = [1 if i in axes else s for i, s in enumerate(x.shape)]
     if kind.startswith("arg") and axis is None:
         x, axes = x.reshape(-1), (0,)
@@ -286,6 +287,64 @@ def _reduce(kind, x, axis=None, keepdims=False, out=None):
     if keepdims:
         result = result.reshape(kept_shape)
     return result._relabel(result_dtype)
+
+
+def _reduction_dtype(kind, dtype):
+    """NumPy's dtype for a reduction ``kind`` of an array of ``dtype``."""
+    if kind.startswith("arg"):
+        return np.dtype(np.int64)
+    if dtype == np.bool_ and kind in ("max", "min"):
+        return np.dtype(bool)
+    return dtype if kind != "sum" or dtype.kind == "f" else np.dtype(np.int64)
+
+
+# Speed-up, beside ``_reduce`` (the definition).
+_REDUCE_PLANS = {}
+
+
+def _lean_reduce(kind, x, axis, keepdims):
+    """:func:`_reduce` over one axis of a contiguous array -- ``z.sum(axis=0)`` for a bias
+    gradient, ``x.max(axis=-1, keepdims=True)`` in a softmax -- with the shapes and the
+    ``(outer, length, inner)`` split worked out once per *signature* (kind, dtype, shape,
+    axis, keepdims) and the result made in its final shape (the plain path makes it, then
+    relabels and reshapes it: a second array object). ``a.sum(axis=0)`` took 13-16 us of
+    host time; lean, about 8 us (``benchmarks/gpu_host_overhead.py``). None -- for the
+    plain path -- when the call is anything else (several axes, a non-contiguous array,
+    an empty axis, an axis out of range). A test checks both paths agree."""
+    if not x.is_contiguous:
+        return None
+    key = (kind, x.dtype, x.shape, axis, keepdims)
+    plan = _REDUCE_PLANS.get(key)
+    if plan is None:
+        if len(_REDUCE_PLANS) >= 4096:       # many shapes (varying batch sizes): start again
+            _REDUCE_PLANS.clear()
+        plan = _REDUCE_PLANS[key] = _reduce_plan(kind, x, axis, keepdims)
+    if plan is False:
+        return None
+    kernel, shape, dtype, outer, length, inner, threads = plan
+    result = _fresh(shape, dtype)
+    current_runtime().launch("reduce", kernel, _grid(threads), BLOCK,
+                             (x.pointer(), result.pointer(), _i32(outer), _i32(length),
+                              _i32(inner)))
+    return result
+
+
+def _reduce_plan(kind, x, axis, keepdims):
+    """``(kernel, result shape, dtype, outer, length, inner, threads)`` for
+    :func:`_lean_reduce`, or False where the plain path must answer."""
+    if axis is None:
+        if x.ndim != 1:
+            return False
+        axis = 0
+    if not -x.ndim <= axis < x.ndim:
+        return False
+    axis %= x.ndim
+    outer, length, inner = _size(x.shape[:axis]), x.shape[axis], _size(x.shape[axis + 1:])
+    if length == 0 or outer * inner == 0:
+        return False
+    shape = x.shape[:axis] + ((1,) if keepdims else ()) + x.shape[axis + 1:]
+    return ("reduce_" + kind, shape, _reduction_dtype(kind, x.dtype), outer, length, inner,
+            outer * inner)
 
 
 def _reduce_axis(kind, x, axis, into=None):
@@ -374,6 +433,45 @@ def _matmul_of_views(a, b, out, vector_a, vector_b):
     return result
 
 
+# Speed-up, beside ``matmul`` (the definition).
+def _lean_matmul(inputs, out):
+    """``a @ b`` for two device matrices (the products of a Dense layer, forward and
+    backward) without the general path's checks: no uploads, no vectors, no batch axes to
+    broadcast. Contiguous operands go to ``matmul_tiled``, views (``x.T``, ``w.T``) to
+    ``matmul_strided`` -- the kernels :func:`matmul` and :func:`_matmul_of_views` choose.
+    ``a @ w`` took 14-22 us of host time, about 7 us lean
+    (``benchmarks/gpu_host_overhead.py``). None for anything else (the plain path answers,
+    with NumPy's errors). A test checks both paths agree."""
+    if len(inputs) != 2:
+        return None
+    a, b = inputs
+    if type(a) is not DeviceArray or type(b) is not DeviceArray or len(a.shape) != 2 \
+            or len(b.shape) != 2:
+        return None
+    (M, K), (K2, N) = a.shape, b.shape
+    if K != K2:
+        return None
+    if out is None:
+        result = _fresh((M, N), FLOAT32)
+    else:
+        result = _direct_target(out, (M, N), inputs)
+        if result is None:
+            return None
+    if not M * N:
+        return result
+    grid = (-(-N // TILE), -(-M // TILE), 1)
+    if a.is_contiguous and b.is_contiguous:
+        current_runtime().launch("matmul", "matmul_tiled", grid, (TILE, TILE), (
+            a.pointer(), b.pointer(), result.pointer(), _i32(M), _i32(N), _i32(K), _i64(0),
+            _i64(0), _i64(M * N)))
+    else:
+        (a_row, a_col), (b_row, b_col) = a.strides_elements, b.strides_elements
+        current_runtime().launch("matmul", "matmul_strided", grid, (TILE, TILE), (
+            a.pointer(), b.pointer(), result.pointer(), _i32(M), _i32(N), _i32(K), _i64(0),
+            _i64(0), _i64(M * N), _i64(a_row), _i64(a_col), _i64(b_row), _i64(b_col)))
+    return result
+
+
 # -- scatter-add ------------------------------------------------------------------------
 
 def _scatter_add(target, rows, values):
@@ -413,5 +511,6 @@ matmul.writes_out = True                 # matmul may write straight into an `ou
 UFUNCS.update({(ufunc, "__call__"): _elementwise(ufunc)
                for ufunc in (*UNARY_KERNELS, *BINARY_KERNELS)})
 LEAN_UFUNCS.update({ufunc: _lean_elementwise(ufunc) for ufunc in (*UNARY_KERNELS, *BINARY_KERNELS)})
+LEAN_UFUNCS[np.matmul] = _lean_matmul
 UFUNCS.update({(np.matmul, "__call__"): matmul, (np.add, "at"): _scatter_add})
 UFUNCS.update({(ufunc, "reduce"): _reduce_method(kind) for ufunc, kind in REDUCE_UFUNCS.items()})

@@ -155,7 +155,7 @@ def test_put_along_axis_copies_neither_labels_nor_values_when_contiguous(launche
     check(moved, grad)
 
 
-# -- the lean elementwise call ----------------------------------------------------------------
+# -- the lean calls: elementwise, products, reductions, picks --------------------------------------------------------------
 
 def _both_paths(monkeypatch, launches, expression, *host_operands):
     """``expression`` of the operands moved to the device, once by the lean call and once by
@@ -165,6 +165,8 @@ def _both_paths(monkeypatch, launches, expression, *host_operands):
         with monkeypatch.context() as patch:
             if not lean:
                 patch.setattr(device_array, "LEAN_UFUNCS", {})
+                patch.setattr(device_array, "LEAN_FUNCTIONS", {})
+                patch.setattr(ufuncs, "_lean_reduce", lambda *args: None)
             operands = [array.to_device(v) if isinstance(v, np.ndarray) and v.dtype != np.float64
                         else v for v in host_operands]
             launches.clear()
@@ -195,6 +197,26 @@ LEAN_CASES = {
     "mask times floats": (np.multiply, grid_floats(26, (5,)), grid_floats(27, (5,)) > 0),
     "integers stay integers": (lambda i: i + 1, np.arange(6)),
     "an empty array": (np.exp, np.zeros((0, 3), np.float32)),
+    "product": (np.matmul, grid_floats(34, (6, 5)), grid_floats(35, (5, 3))),
+    "product of transposes": (lambda a, b: a.T @ b.T, grid_floats(36, (5, 6)),
+                              grid_floats(37, (3, 5))),
+    "product, batch axes": (np.matmul, grid_floats(38, (2, 6, 5)), grid_floats(39, (5, 3))),
+    "vector product": (np.matmul, grid_floats(40, (5,)), grid_floats(41, (5, 3))),
+    "sum over rows": (lambda g: g.sum(axis=0), grid_floats(42, (6, 5))),
+    "max, keepdims": (lambda x: x.max(axis=-1, keepdims=True), grid_floats(43, (6, 5))),
+    "np.sum, positional axis": (lambda x: np.sum(x, 1), grid_floats(44, (2, 3, 4))),
+    "min of a vector": (lambda x: x.min(), grid_floats(45, (7,))),
+    "sum of all": (lambda x: x.sum(), grid_floats(46, (3, 4))),
+    "sum of a view": (lambda x: x.T.sum(axis=0), grid_floats(47, (3, 4))),
+    "sum of a mask counts": (lambda m: np.sum(m, axis=0), grid_floats(48, (3, 4)) > 0),
+    "argmax": (lambda x: np.argmax(x, axis=-1), grid_floats(49, (6, 5))),
+    "pick per row": (lambda q, ids: np.take_along_axis(q, ids[..., None], axis=-1),
+                     grid_floats(50, (6, 5)), np.array([4, 0, 1, 1, 3, 2])),
+    "pick per row, view": (lambda q, ids: np.take_along_axis(q.T, ids[:, None], axis=1),
+                           grid_floats(51, (5, 6)), np.array([4, 0, 1, 1, 3, 2])),
+    "zeros_like": (np.zeros_like, grid_floats(52, (4, 3))),
+    "ones_like of a mask": (np.ones_like, grid_floats(53, (4, 3)) > 0),
+    "empty_like, shape kept": (lambda x: np.empty_like(x).shape, grid_floats(54, (4, 3))),
     # not lean: the plain path answers (a host operand, a float64 scalar)
     "host operand": (lambda x: x + np.ones(5, np.float32), grid_floats(28, (3, 5))),
     "float64 scalar": (lambda x: x * np.float64(2.0), grid_floats(29, (3,))),
@@ -205,7 +227,9 @@ LEAN_CASES = {
 def test_the_lean_elementwise_call_gives_what_the_plain_path_gives(case, launches, monkeypatch):
     (lean, lean_launches), (plain, plain_launches) = \
         _both_paths(monkeypatch, launches, *LEAN_CASES[case])
-    _same(lean, plain) if isinstance(plain, DeviceArray) else \
+    if isinstance(plain, DeviceArray):
+        _same(lean, plain)
+    else:
         np.testing.assert_array_equal(lean, plain)
     assert lean_launches == plain_launches
 
@@ -224,6 +248,23 @@ def test_the_lean_call_writes_into_out_or_leaves_the_copy_to_the_plain_path(laun
     _same(lean, plain)
     assert lean_launches == plain_launches == ["binary_mul_as", "assign"]
     check(lean, x * 2)
+
+
+def test_a_training_steps_common_calls_take_the_lean_path(launches, monkeypatch):
+    def plain(*args, **kwargs):
+        raise AssertionError("the plain path ran")
+    for ufunc in (np.add, np.maximum, np.matmul):
+        monkeypatch.setitem(device_array.UFUNCS, (ufunc, "__call__"), plain)
+    for function in (np.sum, np.max, np.take_along_axis, np.zeros_like):
+        monkeypatch.setitem(device_array.FUNCTIONS, function, plain)
+    x, w = array.to_device(grid_floats(55, (6, 5))), array.to_device(grid_floats(56, (5, 3)))
+    bias, ids = array.to_device(grid_floats(57, (3,))), array.to_device(np.arange(6) % 3)
+    z = x @ w
+    z += bias
+    y = np.maximum(z, 0)
+    picked = np.take_along_axis(y, ids[:, None], axis=-1)
+    y.sum(axis=0), np.max(y, axis=-1, keepdims=True), np.zeros_like(picked)
+    assert len(launches) == 7
 
 
 def test_the_lean_call_raises_numpys_error_for_shapes_that_do_not_broadcast(launches):
