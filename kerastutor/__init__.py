@@ -37,7 +37,7 @@ _SUBMODULES = (
     "activations", "backend", "callbacks", "constraints", "datasets",
     "gradcheck", "initializers", "layers", "losses", "metrics", "models",
     "optimizers", "regularizers", "saving", "trace", "utils", "ops", "config",
-    "preprocessing", "random", "applications", "wrappers", "exercises",
+    "preprocessing", "random", "applications", "wrappers", "exercises", "tree",
 )
 
 # Top-level names Keras exports, and the module each lives in.

@@ -252,6 +252,10 @@ PAGES = [
          "files, and the grader that compares a learner's function with the library's own "
          "objects and with numerical gradients, and names the mistake.", members=True,
          extra_modules=("kerastutor.exercises.grading",)),
+    Page("tree", "Nested structures", "kerastutor.tree", "keras.tree",
+         "Flatten, repack and map nested lists, tuples and dicts, the way Keras handles "
+         "a model's several inputs, an RNN's states or a dataset's ``(x, y)`` pairs.",
+         members=True),
     Page("backend", "Backend", "kerastutor.backend", "keras.backend",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
          "the random generator (the first three are also in :doc:`config`).", members=True),
