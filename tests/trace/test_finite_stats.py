@@ -25,27 +25,84 @@ ARRAYS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(ARRAYS))
-def test_the_summary_matches_the_plain_code(name, monkeypatch):
-    monkeypatch.setattr(recorder, "STATS_PIECE", 1000)      # several pieces, a ragged last
-    array = ARRAYS[name](np.random.default_rng(3))
-    quick, plain = Stats(**finite_stats(array)), plain_stats(array, monkeypatch)
+def assert_same_numbers(quick, plain):
     assert quick.shape == plain.shape and quick.nonfinite == plain.nonfinite == 0
     assert (quick.min, quick.max, quick.zeros) == (plain.min, plain.max, plain.zeros)
     np.testing.assert_allclose([quick.mean, quick.std, quick.rms],
                                [plain.mean, plain.std, plain.rms], rtol=1e-5, atol=1e-12)
+
+
+def assert_close_counts(counts, plain_counts):
+    """Only values within a rounding of a bin edge may move to the neighbouring bin."""
+    assert counts.sum() == plain_counts.sum()
+    assert np.abs(counts - plain_counts).sum() <= max(2, plain_counts.sum() // 10_000)
+
+
+@pytest.mark.parametrize("name", sorted(ARRAYS))
+def test_the_summary_matches_the_plain_code(name, monkeypatch):
+    monkeypatch.setattr(recorder, "STATS_PIECE", 1000)      # several pieces, a ragged last
+    monkeypatch.setattr(recorder, "HISTOGRAM_SAMPLE", 10**6)  # every entry binned
+    array = ARRAYS[name](np.random.default_rng(3))
+    quick, plain = Stats(**finite_stats(array)), plain_stats(array, monkeypatch)
+    assert_same_numbers(quick, plain)
     np.testing.assert_array_equal(quick.histogram[1], plain.histogram[1])     # same edges
-    counts, plain_counts = quick.histogram[0], plain.histogram[0]
-    assert counts.sum() == plain_counts.sum() == array.size
-    # only values within a rounding of an edge may move to the neighbouring bin
-    assert np.abs(counts - plain_counts).sum() <= max(2, array.size // 10_000)
+    assert quick.histogram[0].sum() == array.size
+    assert_close_counts(quick.histogram[0], plain.histogram[0])
+
+
+@pytest.mark.parametrize("name", sorted(ARRAYS))
+def test_a_large_array_is_binned_from_its_sample_and_summed_whole(name, monkeypatch):
+    monkeypatch.setattr(recorder, "STATS_PIECE", 1000)
+    monkeypatch.setattr(recorder, "HISTOGRAM_SAMPLE", 700)   # every array here is larger
+    array = ARRAYS[name](np.random.default_rng(5))
+    quick, plain = Stats(**finite_stats(array)), plain_stats(array, monkeypatch)
+    assert_same_numbers(quick, plain)                        # exact statistics: every entry
+    sample = recorder.histogram_sample(array.reshape(-1), 700)
+    assert 350 < sample.size <= 700
+    counts, edges = np.histogram(sample.astype(np.float64), bins=recorder.HISTOGRAM_BINS,
+                                 range=(plain.min, plain.max))
+    np.testing.assert_array_equal(quick.histogram[1], edges)
+    np.testing.assert_array_equal(quick.histogram[1], plain.histogram[1])  # the whole range
+    assert_close_counts(quick.histogram[0], counts)
+
+
+@pytest.mark.parametrize("size, limit, stride", [
+    (10, 10, 1), (11, 10, 3), (40, 10, 5), (401_408, 8_192, 49), (16_384, 8_192, 3), (65_536, 8_192, 9)])
+def test_the_sample_is_every_odd_stride_th_entry(size, limit, stride):
+    flat = np.arange(size, dtype=np.float32)
+    sample = recorder.histogram_sample(flat, limit)
+    np.testing.assert_array_equal(sample, flat[::stride])
+    assert sample.size <= limit
+    if stride > 1:                                   # the smallest odd stride that fits
+        assert flat[::stride - 2].size > limit
+
+
+def test_the_sample_visits_every_unit_of_a_kernel():
+    kernel = np.zeros((784, 512), np.float32)
+    kernel[:] = np.arange(512)                       # each entry: its column (unit)
+    sample = recorder.histogram_sample(kernel.reshape(-1), 8_192)
+    assert set(np.unique(sample)) == set(range(512))
+
+
+@pytest.mark.parametrize("array", [
+    np.full(10, 7.0, "float32"),                      # one value: np.histogram widens it
+    np.full(3, 0.1),                                  # one value whose mean rounds
+    np.zeros((40, 30), "float32"),                    # a gradient of dead units
+    np.array([1e15, 1e15 * (1 + 1e-15)]),             # edges cannot be cut: one bin
+    np.full(5, -1e16),
+])
+def test_constant_and_uncuttable_arrays_get_the_plain_histogram(array, monkeypatch):
+    quick, plain = Stats(**finite_stats(array)), plain_stats(array, monkeypatch)
+    assert repr(quick) == repr(plain)
+    assert (quick.min, quick.max, quick.zeros) == (plain.min, plain.max, plain.zeros)
+    for mine, theirs in zip(quick.histogram, plain.histogram):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 @pytest.mark.parametrize("array", [
     np.array([1.0, np.nan, 2.0], "float32"),          # not finite: counted by the plain code
     np.array([1.0, np.inf], "float32"),
-    np.full(10, 7.0, "float32"),                      # one value: np.histogram widens it
-    np.array([1e15, 1e15 * (1 + 1e-15)]),             # edges cannot be cut
+    np.array([3e38, -3e38], "float32"),               # squares overflow float32
     np.arange(6),                                     # integers
     np.zeros((0, 3), "float32"),                      # empty
 ])
