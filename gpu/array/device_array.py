@@ -70,6 +70,17 @@ def _fresh(shape, dtype):
     return array
 
 
+# Speed-up, beside ``DeviceArray.__init__`` (the definition).
+def _new_view(base, shape, strides, offset, dtype):
+    """A view of ``base``'s buffer -- ``x.T``, ``x[..., None]``, a reshape -- for callers whose
+    ``shape`` and ``strides`` are tuples of ints and ``dtype`` a ``np.dtype``: the
+    constructor without its conversions (about 1 us of 2.5 a view)."""
+    view = object.__new__(DeviceArray)
+    view.buffer, view.shape, view.strides_elements = base.buffer, shape, strides
+    view.offset, view.dtype, view._contiguous = offset, dtype, None
+    return view
+
+
 class DeviceArray:
     """An array on the GPU that NumPy functions accept (see the module docstring)."""
 
@@ -162,8 +173,9 @@ class DeviceArray:
 
     # ---- views: new strides over the same buffer, no kernel ----
     def _view(self, shape, strides, offset=None, dtype=None):
-        return DeviceArray(self.buffer, shape, strides,
-                           self.offset if offset is None else offset, dtype or self.dtype)
+        return _new_view(self, tuple(map(int, shape)), tuple(strides),
+                         self.offset if offset is None else int(offset),
+                         self.dtype if dtype is None else np.dtype(dtype))
 
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):

@@ -173,7 +173,12 @@ def _lean_elementwise(ufunc):
     plans = {}
 
     def call(inputs, out):
-        key = tuple([v.dtype if type(v) is DeviceArray else type(v) for v in inputs])
+        if len(inputs) == 2:                          # what the plan depends on
+            a, b = inputs
+            key = (a.dtype if type(a) is DeviceArray else type(a),
+                   b.dtype if type(b) is DeviceArray else type(b))
+        else:
+            key = tuple([v.dtype if type(v) is DeviceArray else type(v) for v in inputs])
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = _elementwise_plan(ufunc, inputs)

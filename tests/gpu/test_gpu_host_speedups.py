@@ -101,6 +101,29 @@ def test_new_arrays_say_what_the_plain_constructor_says():
     assert not made.transpose(1, 0, 2).is_contiguous and made[:1].is_contiguous
 
 
+def test_views_say_what_the_plain_constructor_says():
+    base = DeviceArray.empty((4, 6), np.float32)
+    for view, plain_arguments in [
+            (base.T, ((6, 4), (1, 6), 0, np.float32)),
+            (base[1:, ::2], ((3, 3), (6, 2), 6, np.float32)),
+            (base[..., None], ((4, 6, 1), (6, 1, 0), 0, np.float32)),
+            (base.reshape(np.int64(3), 8), ((3, 8), (8, 1), 0, np.float32)),
+            (base._view([2, 3], [3, 1], np.int64(5), "int64"), ((2, 3), (3, 1), 5, np.int64))]:
+        plain = DeviceArray(base.buffer, *plain_arguments)
+        assert view.buffer is base.buffer
+        assert (view.shape, view.strides_elements, view.offset, view.dtype, view.is_contiguous) \
+            == (plain.shape, plain.strides_elements, plain.offset, plain.dtype,
+                plain.is_contiguous)
+        assert all(type(n) is int for n in view.shape + (view.offset,))
+
+
+def test_remembered_block_sizes_are_the_rounded_sizes():
+    from kerastutor.gpu import runtime
+    for nbytes in (0, 1, 511, 512, 513, 4 * 128 * 512, 10 ** 9 + 3):
+        assert (runtime._ROUNDED.get(nbytes) or runtime._rounded_once(nbytes)) == \
+            runtime.rounded(nbytes)
+
+
 # -- the product of views without copies ---------------------------------------------------
 
 def test_products_of_transposed_and_sliced_matrices_copy_nothing(launches):
