@@ -240,7 +240,16 @@ LEAN_CASES = {
     "zeros_like": (np.zeros_like, grid_floats(52, (4, 3))),
     "ones_like of a mask": (np.ones_like, grid_floats(53, (4, 3)) > 0),
     "empty_like, shape kept": (lambda x: np.empty_like(x).shape, grid_floats(54, (4, 3))),
+    "stack of 0-d arrays": (lambda v: np.stack([v.min(), v.max()]), np.arange(7) - 2),
+    "stack of rows": (lambda x, y: np.stack((x, y)), grid_floats(58, (2, 3)),
+                      grid_floats(59, (2, 3))),
+    "stack, axis 0 named": (lambda x: np.stack([x, x], axis=0), grid_floats(60, (4,))),
+    "in place, times a host singleton": (lambda g: g.__imul__(np.reshape(1 / 3, (1, 1))),
+                                         grid_floats(61, (4, 3))),
+    "in place, a float32 singleton": (lambda g: g.__iadd__(np.ones(1, np.float32)),
+                                      grid_floats(62, (5,))),
     # not lean: the plain path answers (a host operand, a float64 scalar)
+    "stack along axis 1": (lambda x: np.stack([x, x], axis=1), grid_floats(63, (4,))),
     "host operand": (lambda x: x + np.ones(5, np.float32), grid_floats(28, (3, 5))),
     "float64 scalar": (lambda x: x * np.float64(2.0), grid_floats(29, (3,))),
 }
