@@ -6,7 +6,9 @@
 Trains the MNIST MLP of ``bench_training.py`` (784-512-512-10, ReLU, dropout
 0.2, Adam, accuracy) for one epoch four ways, each on its own copy of the same
 model, taking turns round by round and keeping each one's best epoch (the
-machines here are shared; see ``bench_training.py``):
+machines here are shared; see ``bench_training.py``). Every round seeds the
+shuffle alike for the four, so their models train identically (the script says
+whether their weights agree at the end) and each epoch does the same work:
 
 * ``plain``     -- ``model.fit(x, y)``: nobody listens to the events;
 * ``no events`` -- the same with :func:`kerastutor.events.emit` replaced by a
@@ -28,6 +30,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 import kerastutor as keras
 from kerastutor import events
@@ -75,11 +79,19 @@ def measure(batch, samples, rounds):
         models[variant] = kerastutor_model(SIZES, dropout=0.2)
         models[variant].fit(x[:4 * batch], y[:4 * batch], batch_size=batch, verbose=0)
     best = dict.fromkeys(variants, 0.0)
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for variant in variants:
+            # The same shuffle for every variant of a round: the four models then train
+            # identically (the tracer changes no number), so each epoch does the same
+            # work -- a model whose ReLUs died, or whose momenta went denormal, runs at
+            # another speed, and that must not pass for the tracer's cost.
+            keras.utils.set_random_seed(round_ + 1)
             best[variant] = max(best[variant], fit_once(models[variant], x, y, batch, variant))
+    same = all(np.array_equal(a, b) for variant in variants[1:]
+               for a, b in zip(models["plain"].get_weights(), models[variant].get_weights()))
     print(f"MNIST MLP 784-512-512-10, batch {batch}, {samples} samples, "
-          f"best of {rounds} epochs each")
+          f"best of {rounds} epochs each ({'identical' if same else 'DIFFERENT'} "
+          f"weights at the end)")
     print(f"  {'variant':10} {'samples/s':>10} {'cost vs plain':>14}")
     for variant in variants:
         print(f"  {variant:10} {best[variant]:10.0f} {best['plain'] / best[variant] - 1:+13.1%}")

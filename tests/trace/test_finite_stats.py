@@ -119,3 +119,32 @@ def test_norms_agree_with_float64_and_survive_float32_overflow():
     assert recorder._norm_from(Stats.of(array), array) == pytest.approx(exact, rel=1e-5)
     huge = np.full(4, 3e38, "float32")                # its squares overflow float32
     assert recorder._norm(huge) == pytest.approx(6e38)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_copy_or_difference_comes_with_its_norm(dtype, monkeypatch):
+    monkeypatch.setattr(recorder, "STATS_PIECE", 1000)      # several pieces, a ragged last
+    rng = np.random.default_rng(6)
+    after, before = (rng.standard_normal((70, 33)).astype(dtype) for _ in range(2))
+    out = np.empty_like(after)
+    assert recorder._write_with_norm(out, after) == pytest.approx(recorder._norm(after),
+                                                                  rel=1e-6)
+    np.testing.assert_array_equal(out, after)
+    norm = recorder._write_with_norm(out, after, out)       # in place, as the recorder does
+    np.testing.assert_array_equal(out, after - after)
+    assert norm == 0.0
+    out[...] = before
+    norm = recorder._write_with_norm(out, after, out)
+    np.testing.assert_array_equal(out, after - before)
+    assert norm == pytest.approx(np.linalg.norm((after - before).astype(np.float64)), rel=1e-6)
+
+
+def test_a_norm_that_overflows_float32_or_an_odd_layout_takes_the_plain_steps():
+    huge = np.full(4, 3e38, "float32")
+    out = np.empty_like(huge)
+    assert recorder._write_with_norm(out, huge) == pytest.approx(6e38)
+    transposed = np.empty((5, 3), "float32").T               # not C-contiguous
+    values = np.arange(15, dtype="float32").reshape(3, 5)
+    norm = recorder._write_with_norm(transposed, values)
+    np.testing.assert_array_equal(transposed, values)
+    assert norm == pytest.approx(np.linalg.norm(values))

@@ -85,6 +85,31 @@ def test_record_sequential_matches_a_direct_computation():
     np.testing.assert_allclose(last.grad_input_array, first.grad_output_array)
 
 
+def test_a_gradient_handed_down_is_summarised_once_and_truly():
+    """dL/dx of a layer is dL/dy of the layer below: one Stats for both, equal to a fresh one."""
+    x, y = iris_like()
+    model = keras.Sequential([keras.Input(shape=(4,)),
+                              keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dropout(0.3, seed=1),
+                              keras.layers.GaussianNoise(0.1, seed=2),   # passes dL/dy down
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    step = keras.trace.record(model, x, y)[0]
+    for above, below in zip(step.layers[1:], step.layers[:-1]):
+        assert above.grad_input is below.grad_output            # summarised once
+    noise = step.layer(model.layers[2].name)
+    assert noise.grad_input is noise.grad_output
+    for record in step.layers:
+        for stats, array in [(record.grad_output, record.grad_output_array),
+                             (record.grad_input, record.grad_input_array)]:
+            if array is None:
+                assert stats is None
+                continue
+            fresh = keras.trace.Stats.of(array)
+            assert repr(stats) == repr(fresh) and stats.shape == fresh.shape
+            np.testing.assert_array_equal(stats.histogram[0], fresh.histogram[0])
+
+
 def test_recorded_weight_gradient_equals_a_fresh_backward():
     x, y = iris_like()
     model = sequential()
