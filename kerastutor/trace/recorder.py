@@ -122,27 +122,30 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
     the model, and on the MNIST MLP at batch 32 that made ``fit`` with
     ``TraceCallback(every=10)`` 50% slower than a plain ``fit``
     (``benchmarks/bench_tracer.py``). Here the array is read once, in pieces of
-    :data:`STATS_PIECE` entries that stay in the cache while each is summed (in
-    float64, without a copy), searched for its minimum and maximum, counted for
-    zeros and squared about a shift :math:`K`:
+    :data:`STATS_PIECE` entries that stay in the cache while each is searched for
+    its minimum and maximum, counted for zeros, and shifted by a constant
+    :math:`K` whose deviations are summed and squared:
 
     .. math::
 
+        \mu = K + \frac{1}{n}\sum_i (x_i - K), \qquad
         \sigma^2 = \frac{1}{n}\sum_i (x_i - K)^2 - (\mu - K)^2, \qquad
         \text{rms} = \sqrt{\sigma^2 + \mu^2}.
 
     :math:`K` is the mean of the histogram's sample (:func:`histogram_sample`: the
-    whole array when it is small, where :math:`K = \mu`), close enough to
-    :math:`\mu` that the subtraction loses nothing. A finite sum shows every entry
-    is finite. The histogram counts the sample: each value's bin
+    whole array when it is small), in float64. It lies close to :math:`\mu`, so the
+    deviations are small and summing them in the array's own precision (pairwise,
+    per piece; the pieces' sums in float64) moves :math:`\mu` by about a
+    millionth of :math:`\sigma` at most -- where a float64 sum of the values
+    themselves would cost three times as much. A finite sum of squares shows
+    every entry is finite. The histogram counts the sample: each value's bin
     :math:`\lfloor (x - \min)\,\text{bins}/(\max - \min) \rfloor` by
     ``np.bincount``, with the edges of the whole array's range. The 784x512
-    gradient takes 0.5 ms (it took 11, and 1.4 with the whole array binned);
-    ``benchmarks/bench_tracer.py``, batch 32 (a recorded step of that MLP costs
-    about 4 ms instead of 40): ``trace +9%`` (see ``benchmarks/README.md``).
-    Mean, std, RMS agree with ``Stats.of``'s to float32 rounding, min, max, zeros
-    exactly; the histogram is ``np.histogram``'s of the sample, except that a
-    value within a rounding of a bin edge may be counted in the neighbouring bin
+    gradient takes 0.35 ms (it took 11, and 1.4 with the whole array binned).
+    Min, max and zeros agree with ``Stats.of``'s exactly, std and RMS to float32
+    rounding, the mean to a millionth of the std; the histogram is
+    ``np.histogram``'s of the sample, except that a value within a rounding of a
+    bin edge may be counted in the neighbouring bin
     (``tests/trace/test_finite_stats.py``).
     """
     array = np.asarray(array)
@@ -153,19 +156,20 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
     shift = float(np.add.reduce(sample, dtype=np.float64)) / sample.size
     if not math.isfinite(shift):        # an inf or NaN in the sample
         return None
-    total, squares, zeros, low, high = 0.0, 0.0, 0, math.inf, -math.inf
+    deviations, squares, zeros, low, high = 0.0, 0.0, 0, math.inf, -math.inf
     scratch = np.empty(min(flat.size, STATS_PIECE), flat.dtype)
     for start in range(0, flat.size, STATS_PIECE):     # each piece read from memory once
         piece = flat[start:start + STATS_PIECE]
-        total += float(np.add.reduce(piece, dtype=np.float64))
         low, high = min(low, float(piece.min())), max(high, float(piece.max()))
-        work = np.subtract(piece, shift, out=scratch[:piece.size])      # x - K
-        squares += float(np.dot(work, work))
         zeros += int(np.count_nonzero(piece == 0))
-    if not (math.isfinite(total) and math.isfinite(squares)):
-        return None                      # an inf or NaN entry, or a sum that overflowed
-    mean = total / flat.size
-    variance = max(squares / flat.size - (mean - shift) ** 2, 0.0)
+        work = np.subtract(piece, shift, out=scratch[:piece.size])      # x - K
+        deviations += float(np.add.reduce(work))
+        squares += float(np.dot(work, work))
+    if not math.isfinite(squares):
+        return None                      # an inf or NaN entry, or squares that overflowed
+    offset = deviations / flat.size                    # mu - K
+    mean = shift + offset
+    variance = max(squares / flat.size - offset * offset, 0.0)
     return dict(shape=tuple(array.shape), mean=mean, std=math.sqrt(variance),
                 min=low, max=high, zeros=zeros / flat.size,
                 rms=math.sqrt(variance + mean * mean), nonfinite=0,
