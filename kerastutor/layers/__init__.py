@@ -26,6 +26,12 @@ from kerastutor.layers.merging import (Add, Average, Concatenate, Dot, Maximum, 
                                        maximum, minimum, multiply, subtract)
 from kerastutor.layers.normalization import (BatchNormalization, GroupNormalization,
                                              LayerNormalization, UnitNormalization)
+from kerastutor.layers.rms_normalization import RMSNormalization
+from kerastutor.layers.identity import Identity
+from kerastutor.layers.adaptive_pooling import (AdaptiveAveragePooling1D,
+                                                AdaptiveAveragePooling2D,
+                                                AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+                                                AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from kerastutor.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,
                                        AvgPool1D, AvgPool2D, AvgPool3D,
                                        GlobalAveragePooling1D, GlobalAveragePooling2D,
@@ -75,6 +81,9 @@ __all__ = [
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     # normalization, regularization, recurrent
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "RMSNormalization", "Identity",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",
     "GaussianNoise", "AlphaDropout", "ActivityRegularization",
     "SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
