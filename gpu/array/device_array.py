@@ -38,7 +38,8 @@ from .device import (EXACT_INTEGERS, MAX_RANK, Buffer, Layout, _i64, _f32, _laun
 # (.ufuncs and .functions) when they are imported. Looked up on every call.
 UFUNCS = {}       # (ufunc, method) -> device version: (np.add, "__call__"), (np.add, "reduce")
 LEAN_UFUNCS = {}  # ufunc -> its lean call (a speed-up for the common case, see .ufuncs)
-LEAN_FUNCTIONS = {}   # NumPy function -> its lean call (the same, for NEP 18: .functions)
+LEAN_FUNCTIONS = {}   # NumPy function -> its lean call (the same for NEP 18, see .functions;
+#                       it returns NotImplemented when it leaves a call to the plain path)
 FUNCTIONS = {}    # NumPy function -> device version (NEP 18); also operator.getitem/setitem
 
 _Flags = collections.namedtuple("_Flags", "writeable c_contiguous")
@@ -56,6 +57,15 @@ def _contiguous_strides(shape):
 
 def _size(shape):
     return math.prod(shape)
+
+
+# Speed-up, beside NumPy's np.broadcast_shapes (the definition).
+@functools.lru_cache(maxsize=1024)
+def _broadcast_shapes(*shapes):
+    """``np.broadcast_shapes``, remembered: ``z + bias`` asks for the same pair of shapes at
+    every step, and NumPy's answer costs 2.5 us, a cache look-up 0.2 us
+    (``benchmarks/gpu_host_overhead.py``). Errors are NumPy's own (they are not cached)."""
+    return np.broadcast_shapes(*shapes)
 
 
 # Speed-up, beside ``DeviceArray.__init__`` (the definition).
@@ -208,13 +218,13 @@ class DeviceArray:
         return self.transpose(axes)
 
     def __getitem__(self, index):
-        view = _basic_index(self, index)
+        view = _remembered_index(self, index)
         if view is not None:
             return view
         return FUNCTIONS[operator.getitem](self, index)   # ids or a mask: see .functions
 
     def __setitem__(self, index, value):
-        target = _basic_index(self, index)
+        target = _remembered_index(self, index)
         if target is None:
             return FUNCTIONS[operator.setitem](self, index, value)
         _assign(target, value)
@@ -275,7 +285,10 @@ class DeviceArray:
         if handler is not None and mask is not True:
             # where=m: compute everywhere, keep the old `out` where m is False
             target = out[0] if isinstance(out, tuple) else out
-            return _write_out(np.where(mask, handler(*inputs, **kwargs), target), out)
+            computed = handler(*inputs, **kwargs)
+            if _where_into(mask, computed, target):
+                return target
+            return _write_out(np.where(mask, computed, target), out)
         if mask is not True:
             kwargs["where"] = mask
         if handler is None:
@@ -290,7 +303,7 @@ class DeviceArray:
     def __array_function__(self, func, types, args, kwargs):
         if func in LEAN_FUNCTIONS and types == _ONLY_DEVICE_ARRAYS:
             result = LEAN_FUNCTIONS[func](args, kwargs)     # see .functions
-            if result is not None:
+            if result is not NotImplemented:
                 return result
         if not all(issubclass(t, (DeviceArray, np.ndarray)) for t in types):
             return NotImplemented            # NEP 18: another array type takes part
@@ -335,6 +348,25 @@ def _inplace(ufunc):
     return method
 
 
+# Speed-up, beside ``np.where(mask, computed, target)`` then ``_write_out`` (the definition).
+def _where_into(mask, computed, target):
+    """``np.divide(a, b, out=target, where=mask)``'s last step, ``target = where(mask,
+    computed, target)``, as one ``where`` kernel writing straight into ``target`` (each
+    thread reads its element of ``target`` before writing it), where the definition makes
+    a new array and then assigns it: one launch fewer (the sparse cross-entropy's backward
+    does this at every step). Returns False, doing nothing, unless ``target`` is a
+    contiguous device array and both others are device arrays that broadcast to it."""
+    if type(target) is not DeviceArray or type(mask) is not DeviceArray or \
+            type(computed) is not DeviceArray or not target.is_contiguous or \
+            _broadcast_shapes(mask.shape, computed.shape, target.shape) != target.shape:
+        return False
+    if target.size:
+        _launch("elementwise", "where", target.size, mask.pointer(), computed.pointer(),
+                target.pointer(), target.pointer(), _i64(target.size),
+                _cached_layout(target.shape, mask, computed, target))
+    return True
+
+
 # Speed-up, beside ``ufuncs._host_singletons_as_scalars`` (the definition).
 def _host_singleton_as_number(value):
     """A one-element host array that adds no axes, in ``x *= value``, as the Python number
@@ -377,7 +409,7 @@ def _numpy_method(function):
         lean = LEAN_FUNCTIONS.get(function)
         if lean is not None:
             result = lean((self,) + args, kwargs)
-            if result is not None:
+            if result is not NotImplemented:
                 return result
         return function(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = function.__name__
@@ -664,6 +696,32 @@ def _write_out(result, out):
 
 
 # -- views by index ----------------------------------------------------------------------
+
+# Speed-up, beside ``_basic_index`` (the definition).
+_INDEX_VIEWS = {}
+_REMEMBERED_INDEX_TYPES = {int, type(None), type(Ellipsis)}
+
+
+def _remembered_index(x, index):
+    """:func:`_basic_index`, with the view's shape, strides and offset remembered for an
+    index made only of ints, None and ``...`` (hashable, unlike a slice in this Python):
+    ``labels[..., None]``, ``picked[..., 0]``, ``grad[...] = ...`` recur at every step and
+    took 3.5 us each, a look-up 1.5 us (``benchmarks/gpu_host_overhead.py``). Anything
+    else -- slices, arrays -- goes to :func:`_basic_index` as before."""
+    parts = index if type(index) is tuple else (index,)
+    if not all(type(part) in _REMEMBERED_INDEX_TYPES for part in parts):
+        return _basic_index(x, index)
+    key = (x.shape, x.strides_elements, parts)
+    found = _INDEX_VIEWS.get(key)
+    if found is None:
+        view = _basic_index(x, index)                  # raises IndexError as before
+        if len(_INDEX_VIEWS) >= 4096:
+            _INDEX_VIEWS.clear()
+        _INDEX_VIEWS[key] = (view.shape, view.strides_elements, view.offset - x.offset)
+        return view
+    shape, strides, offset = found
+    return _new_view(x, shape, strides, x.offset + offset, x.dtype)
+
 
 def _basic_index(x, index):
     """The view ``x[index]`` for ints, slices, None and Ellipsis; None for anything else."""

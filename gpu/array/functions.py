@@ -22,10 +22,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..runtime import BLOCK
 from .device import _i32, _i64, _launch, current_runtime, fallbacks, is_strict
-from .device_array import (FUNCTIONS, LEAN_FUNCTIONS, DeviceArray, _assign, _cached_layout,
-                           _constant, _contiguous_strides, _dtype_of, _fill_contiguous,
-                           _fresh, _is_scalar, _new_view,
-                           _on_host, _size, _tree, _upload_operand, _write_out, full, to_host)
+from .device_array import (FUNCTIONS, LEAN_FUNCTIONS, LEAN_UFUNCS, _PLAIN_SCALARS, DeviceArray,
+                           _assign, _cached_layout, _constant, _contiguous_strides, _dtype_of,
+                           _fill_contiguous, _fresh, _is_scalar, _new_view, _on_host, _size,
+                           _tree, _upload_operand, _write_out, full, to_host)
 from .ufuncs import _axes, _check_ids, _grid, _lean_reduce, _reduce, matmul
 
 def dot(a, b, out=None):
@@ -448,18 +448,19 @@ def _lean_reduction(kind):
     as :func:`~.ufuncs._lean_reduce`: a reduction over one axis with its plan made once.
     Saves the plain path's checks (``_reduction_function``, ``_reduce``): 13-16 us of host
     time -> about 7 us for ``np.sum(g, axis=0)`` (``benchmarks/gpu_host_overhead.py``).
-    None -- the plain path -- for anything but ``(x)``, ``(x, axis)`` and the keywords
+    NotImplemented -- the plain path -- for anything but ``(x)``, ``(x, axis)`` and the keywords
     ``axis`` and ``keepdims``."""
     def call(args, kwargs):
         if len(args) > 2 or kwargs.keys() - {"axis", "keepdims"} or \
                 (len(args) == 2 and "axis" in kwargs):
-            return None
+            return NotImplemented
         axis = args[1] if len(args) == 2 else kwargs.get("axis")
         keepdims = kwargs.get("keepdims", False)
         if type(args[0]) is not DeviceArray or not (axis is None or type(axis) is int) or \
                 type(keepdims) is not bool:
-            return None
-        return _lean_reduce(kind, args[0], axis, keepdims)
+            return NotImplemented
+        result = _lean_reduce(kind, args[0], axis, keepdims)
+        return NotImplemented if result is None else result
     return call
 
 
@@ -468,16 +469,16 @@ def _lean_take_along_rows(args, kwargs):
     contiguous on the device, as a sparse cross-entropy and its gradient ask (five times a
     step) -- straight to the ``take_along_rows`` kernel, without :func:`take_along_axis`'s
     checks and uploads: 14 us of host time -> about 6 us
-    (``benchmarks/gpu_host_overhead.py``). None for anything else."""
+    (``benchmarks/gpu_host_overhead.py``). NotImplemented for anything else."""
     if len(args) + len(kwargs) != 3 or len(args) < 2 or kwargs.keys() - {"axis"}:
-        return None
+        return NotImplemented
     arr, indices = args[0], args[1]
     axis = args[2] if len(args) == 3 else kwargs["axis"]
     if type(arr) is not DeviceArray or type(indices) is not DeviceArray or \
             type(axis) is not int or not arr.shape or axis not in (-1, len(arr.shape) - 1) \
             or indices.shape != arr.shape[:-1] + (1,) or not arr.is_contiguous \
             or not indices.is_contiguous:
-        return None
+        return NotImplemented
     result = _fresh(indices.shape, arr.dtype)
     rows = _size(indices.shape)
     if rows:
@@ -490,10 +491,11 @@ def _lean_take_along_rows(args, kwargs):
 def _lean_like(value):
     """``np.zeros_like(x)`` / ``np.ones_like(x)`` of a device array, no other argument: a new
     array of ``x``'s shape and dtype and one fill kernel, as :func:`_full_like` makes it,
-    without its checks (8.7 us of host time -> about 4 us). None for anything else."""
+    without its checks (8.7 us of host time -> about 4 us). NotImplemented for anything
+    else."""
     def call(args, kwargs):
         if len(args) != 1 or kwargs or type(args[0]) is not DeviceArray:
-            return None
+            return NotImplemented
         result = _fresh(args[0].shape, args[0].dtype)
         _fill_contiguous(result, value)
         return result
@@ -503,7 +505,7 @@ def _lean_like(value):
 def _lean_empty_like(args, kwargs):
     """``np.empty_like(x)`` of a device array, no other argument: a new array (no kernel)."""
     if len(args) != 1 or kwargs or type(args[0]) is not DeviceArray:
-        return None
+        return NotImplemented
     return _fresh(args[0].shape, args[0].dtype)
 
 
@@ -512,21 +514,67 @@ def _lean_stack(args, kwargs):
     dtype -- the loss's label check stacks a minimum and a maximum to read both at once --
     as :func:`stack` does it (one ``assign`` a piece) without its views and uploads
     (``expand_dims``, ``concatenate``, indexing): 60 us of host time for two pieces -> about
-    20 us (``benchmarks/gpu_host_overhead.py``). None for anything else."""
+    20 us (``benchmarks/gpu_host_overhead.py``). NotImplemented for anything else."""
     if len(args) != 1 or kwargs.keys() - {"axis"} or kwargs.get("axis", 0) != 0 or \
             type(args[0]) not in (list, tuple) or not args[0]:
-        return None
+        return NotImplemented
     pieces = args[0]
     first = pieces[0]
     if not all(type(p) is DeviceArray and p.shape == first.shape and p.dtype == first.dtype
                for p in pieces):
-        return None
+        return NotImplemented
     result = _fresh((len(pieces),) + first.shape, first.dtype)
     size = _size(first.shape)
     for at, piece in enumerate(pieces):
         _assign(_new_view(result, first.shape, _contiguous_strides(first.shape), at * size,
                           first.dtype), piece)
     return result
+
+
+def _lean_clip(args, kwargs):
+    """``np.clip(q, low, high, out=q)`` with number bounds, as :func:`clip` computes it
+    (``np.minimum(np.maximum(q, low), high, out=out)``) through the two ufuncs' lean calls,
+    without NumPy's dispatch of the three calls: 25 us of host time -> about 12 us
+    (``benchmarks/gpu_host_overhead.py``). NotImplemented for anything else."""
+    if len(args) != 3 or kwargs.keys() - {"out"}:
+        return NotImplemented
+    a, low, high = args
+    out = kwargs.get("out")
+    if type(a) is not DeviceArray or type(low) not in _PLAIN_SCALARS or \
+            type(high) not in _PLAIN_SCALARS or not (out is None or type(out) is DeviceArray):
+        return NotImplemented
+    lower = LEAN_UFUNCS[np.maximum]((a, low), None)
+    if lower is None:
+        return NotImplemented
+    result = LEAN_UFUNCS[np.minimum]((lower, high), None if out is None else (out,))
+    return result if result is not None else np.minimum(lower, high, out=out)
+
+
+def _lean_put_along_rows(args, kwargs):
+    """``np.put_along_axis(grad, labels[:, None], values, axis=-1)`` -- one entry set per row,
+    every array contiguous on the device and ``grad`` in a buffer of its own -- straight to
+    the ``put_along_rows`` kernel, without :func:`put_along_axis`'s checks (the sparse
+    cross-entropy's gradient, once a step): 17 us of host time -> about 6 us
+    (``benchmarks/gpu_host_overhead.py``). NotImplemented for anything else."""
+    if len(args) + len(kwargs) != 4 or len(args) < 3 or kwargs.keys() - {"axis"}:
+        return NotImplemented
+    arr, indices, values = args[:3]
+    axis = args[3] if len(args) == 4 else kwargs["axis"]
+    if type(arr) is not DeviceArray or type(indices) is not DeviceArray or \
+            type(values) is not DeviceArray or type(axis) is not int or not arr.shape or \
+            axis not in (-1, len(arr.shape) - 1):
+        return NotImplemented
+    rows_shape = arr.shape[:-1] + (1,)
+    if indices.shape != rows_shape or values.shape != rows_shape or not arr.is_contiguous \
+            or not indices.is_contiguous or not values.is_contiguous \
+            or indices.buffer is arr.buffer or values.buffer is arr.buffer:
+        return NotImplemented
+    rows = _size(rows_shape)
+    if rows:
+        current_runtime().launch("gather_scatter", "put_along_rows", _grid(rows), BLOCK, (
+            arr.pointer(), indices.pointer(), values.pointer(), _i64(rows),
+            _i32(arr.shape[-1])))
+    return None
 
 
 # The functions with a lean call, tried first by DeviceArray.__array_function__ when only
@@ -537,7 +585,8 @@ LEAN_FUNCTIONS.update({
     np.amin: _lean_reduction("min"), np.argmax: _lean_reduction("argmax"),
     np.argmin: _lean_reduction("argmin"), np.take_along_axis: _lean_take_along_rows,
     np.zeros_like: _lean_like(0.0), np.ones_like: _lean_like(1.0),
-    np.empty_like: _lean_empty_like, np.stack: _lean_stack,
+    np.empty_like: _lean_empty_like, np.stack: _lean_stack, np.clip: _lean_clip,
+    np.put_along_axis: _lean_put_along_rows,
 })
 
 

@@ -20,8 +20,9 @@ import numpy as np
 from ..runtime import BLOCK, grid_for
 from .device import _f32, _i32, _i64, _launch, current_runtime
 from .device_array import (LEAN_UFUNCS, UFUNCS, _PLAIN_SCALARS, DeviceArray, _assign,
-                           _cached_layout, _dtype_of, _fresh, _is_scalar, _new_or, _on_host,
-                           _shape_of, _size, _unary, _upload_operand)
+                           _broadcast_shapes, _cached_layout, _dtype_of, _fresh, _is_scalar,
+                           _new_or, _on_host, _shape_of, _size, _unary, _upload_operand,
+                           to_host)
 
 def _direct_target(out, shape, operands):
     """``out`` itself when a kernel may write straight into it (saving a copy): a contiguous
@@ -116,14 +117,6 @@ def _broadcast(*shapes):
         return shapes[0]
     return _broadcast_shapes(*shapes)
 
-
-# Speed-up, beside NumPy's np.broadcast_shapes (the definition).
-@functools.lru_cache(maxsize=1024)
-def _broadcast_shapes(*shapes):
-    """``np.broadcast_shapes``, remembered: ``z + bias`` asks for the same pair of shapes at
-    every step, and NumPy's answer costs 2.5 us, a cache look-up 0.2 us
-    (``benchmarks/gpu_host_overhead.py``). Errors are NumPy's own (they are not cached)."""
-    return np.broadcast_shapes(*shapes)
 
 
 def _elementwise(ufunc):
@@ -481,9 +474,15 @@ def _lean_matmul(inputs, out):
 
 def _scatter_add(target, rows, values):
     """``np.add.at(table, ids, values)``: repeated ids add up (atomicAdd in the kernel)."""
-    if not (isinstance(target, DeviceArray) and target.is_contiguous and np.ndim(rows) == 1
-            and _dtype_of(rows).kind in "iu"):
-        return _on_host(np.add.at, (target, rows, values), {}, name="add.at")
+    if not (isinstance(target, DeviceArray) and target.is_contiguous
+            and not isinstance(rows, tuple)          # an index per axis: on the host
+            and np.ndim(rows) == 1 and _dtype_of(rows).kind in "iu"):
+        # np.add.at changes its first argument: a host copy of a device table, then copied back
+        table = to_host(target)
+        _on_host(np.add.at, (table, rows, values), {}, name="add.at")
+        if isinstance(target, DeviceArray):
+            _assign(target, table)
+        return None
     if isinstance(rows, np.ndarray):
         _check_ids(rows, target.shape[0])
         rows = rows % max(target.shape[0], 1)

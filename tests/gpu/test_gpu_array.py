@@ -1038,6 +1038,17 @@ def test_scatter_add_rows_adds_repeated_ids(device):
     np.testing.assert_array_equal(read(moved), expected)
 
 
+def test_add_at_with_an_index_per_axis_runs_on_the_host_and_gives_numpys_sums(device):
+    table = grid_floats(54, (2, 4, 3))
+    index = (slice(None), np.array([[0, 1], [1, 3]]), slice(None))   # a pooling's windows
+    values = grid_floats(55, (2, 2, 2, 3))
+    moved = array.to_device(table)
+    np.add.at(moved, index, array.to_device(values))
+    expected = table.copy()
+    np.add.at(expected, index, values)
+    np.testing.assert_array_equal(array.to_host(moved), expected)
+
+
 def test_put_along_rows_add_adds_one_entry_per_row(device):
     dx = grid_floats(52, (4, 5))
     labels, g = np.array([0, 4, 2, 2]), grid_floats(53, (4,))

@@ -190,6 +190,8 @@ def _both_paths(monkeypatch, launches, expression, *host_operands):
                 patch.setattr(device_array, "LEAN_UFUNCS", {})
                 patch.setattr(device_array, "LEAN_FUNCTIONS", {})
                 patch.setattr(ufuncs, "_lean_reduce", lambda *args: None)
+                patch.setattr(device_array, "_where_into", lambda *args: False)
+                patch.setattr(device_array, "_remembered_index", device_array._basic_index)
             operands = [array.to_device(v) if isinstance(v, np.ndarray) and v.dtype != np.float64
                         else v for v in host_operands]
             launches.clear()
@@ -248,11 +250,31 @@ LEAN_CASES = {
                                          grid_floats(61, (4, 3))),
     "in place, a float32 singleton": (lambda g: g.__iadd__(np.ones(1, np.float32)),
                                       grid_floats(62, (5,))),
+    "clip": (lambda q: np.clip(q, np.float32(-1), np.float32(2)), grid_floats(64, (4, 5))),
+    "clip into itself": (lambda q: np.clip(q, -1.0, 2, out=q), grid_floats(65, (4, 5))),
+    "put per row": (lambda g, ids, v: (np.put_along_axis(g, ids[:, None], v, axis=-1), g)[1],
+                    grid_floats(66, (6, 5)), np.array([4, 0, 1, 1, 3, 2]),
+                    grid_floats(67, (6, 1))),
+    "divide where, into out": (
+        lambda a, b: np.divide(a, b, out=np.zeros_like(b), where=a > 0),
+        grid_floats(68, (6, 1)), grid_floats(69, (6, 1), 0.5, 3.0)),
+    "index: new axis": (lambda ids: ids[..., None], np.arange(5)),
+    "index: last axis 0": (lambda q: q[..., 0] + 0, grid_floats(70, (5, 1))),
+    "index: a row of a view": (lambda q: q.T[1] * 1, grid_floats(71, (3, 4))),
+    "assign through ...": (lambda g, v: (g.__setitem__(Ellipsis, v), g)[1],
+                           grid_floats(72, (3, 4)), grid_floats(73, (3, 4))),
     # not lean: the plain path answers (a host operand, a float64 scalar)
+    "clip by arrays": (lambda q, low: np.clip(q, low, 2.0), grid_floats(74, (4, 5)),
+                       grid_floats(75, (5,))),
+    "put from the same buffer": (
+        lambda g, ids: (np.put_along_axis(g, ids[:, None], g[:, :1], axis=-1), g)[1],
+        grid_floats(76, (6, 5)), np.array([4, 0, 1, 1, 3, 2])),
     "stack along axis 1": (lambda x: np.stack([x, x], axis=1), grid_floats(63, (4,))),
     "host operand": (lambda x: x + np.ones(5, np.float32), grid_floats(28, (3, 5))),
     "float64 scalar": (lambda x: x * np.float64(2.0), grid_floats(29, (3,))),
 }
+
+SAVES_THE_ASSIGN = {"divide where, into out"}
 
 
 @pytest.mark.parametrize("case", LEAN_CASES)
@@ -263,7 +285,10 @@ def test_the_lean_elementwise_call_gives_what_the_plain_path_gives(case, launche
         _same(lean, plain)
     else:
         np.testing.assert_array_equal(lean, plain)
-    assert lean_launches == plain_launches
+    if case in SAVES_THE_ASSIGN:          # the where kernel writes straight into `out`
+        assert lean_launches + ["assign"] == plain_launches
+    else:
+        assert lean_launches == plain_launches
 
 
 def test_the_lean_call_writes_into_out_or_leaves_the_copy_to_the_plain_path(launches,
@@ -299,6 +324,17 @@ def test_a_training_steps_common_calls_take_the_lean_path(launches, monkeypatch)
     assert len(launches) == 7
 
 
+def test_remembered_indexes_still_raise_numpys_errors_and_follow_the_offset(launches):
+    x = array.to_device(grid_floats(77, (4, 3)))
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[..., 3]
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
+    row = x[2]
+    check(row[..., None], grid_floats(77, (4, 3))[2][..., None])   # offset 6, then remembered
+    check(x[1][..., None], grid_floats(77, (4, 3))[1][..., None])  # same key, offset 3
+
+
 def test_the_lean_call_raises_numpys_error_for_shapes_that_do_not_broadcast(launches):
     a, b = array.to_device(grid_floats(32, (3, 4))), array.to_device(grid_floats(33, (5,)))
     with pytest.raises(ValueError, match="broadcast"):
@@ -326,7 +362,7 @@ def test_the_host_overhead_benchmark_measures_a_training_step():
             backend._RUNTIMES["emulated"] = saved
         backend.set_device(previous)
         array.use_runtime(saved)             # the runtime arrays used before (or none)
-    assert seconds > 0
+    assert np.isfinite(seconds)               # a time (its size is no test: load swings it)
     assert 40 <= launches <= 90                  # forward, loss, backward, Adam, accuracy
     # (the counts are of the last fit's 8 steps) transposed operands are read in place:
     # 8 copies a step before, at most the accuracy metric's cast now
