@@ -16,7 +16,7 @@ NAMES = {
     "tree": ["MAP_TO_NONE", "map_structure", "flatten", "pack_sequence_as", "is_nested",
              "traverse", "assert_same_structure", "map_shape_structure", "lists_to_tuples",
              "map_structure_up_to", "assert_same_paths", "flatten_with_path"],
-    "layers": ["Identity", "RMSNormalization",
+    "layers": ["Identity", "RMSNormalization", "EinsumDense",
                "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
                "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
                "AdaptiveMaxPooling3D"],

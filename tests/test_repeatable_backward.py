@@ -117,6 +117,8 @@ LAYER_CASES = {
     "UnitNormalization": (L.UnitNormalization, (2, 4), False),
     "RMSNormalization": (L.RMSNormalization, (2, 4), False),
     "Identity": (L.Identity, (2, 4), False),
+    "EinsumDense": (lambda: L.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de",
+                                          activation="tanh"), SEQ, False),
     "AdaptiveAveragePooling1D": (lambda: L.AdaptiveAveragePooling1D(3), SEQ, False),
     "AdaptiveAveragePooling2D": (lambda: L.AdaptiveAveragePooling2D((2, 3)), IMG, False),
     "AdaptiveAveragePooling3D": (lambda: L.AdaptiveAveragePooling3D(2), VOL, False),

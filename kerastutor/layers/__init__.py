@@ -28,6 +28,7 @@ from kerastutor.layers.normalization import (BatchNormalization, GroupNormalizat
                                              LayerNormalization, UnitNormalization)
 from kerastutor.layers.rms_normalization import RMSNormalization
 from kerastutor.layers.identity import Identity
+from kerastutor.layers.einsum_dense import EinsumDense
 from kerastutor.layers.adaptive_pooling import (AdaptiveAveragePooling1D,
                                                 AdaptiveAveragePooling2D,
                                                 AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
@@ -81,7 +82,7 @@ __all__ = [
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     # normalization, regularization, recurrent
     "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
-    "RMSNormalization", "Identity",
+    "RMSNormalization", "Identity", "EinsumDense",
     "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout",

@@ -166,3 +166,72 @@ def test_a_model_with_the_new_layers_trains_on_any_image_size():
     history = model.fit(x, y, epochs=15, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     assert model.predict(random_array(3, (2, 9, 4, 2)), verbose=0).shape == (2, 1)
+
+
+# ------------------------------------------------------------------------ EinsumDense
+EINSUM_CASES = [  # equation, output_shape, bias_axes, input shape
+    ("ab,bc->ac", 4, "c", (3, 5)),
+    ("abc,cd->abd", (None, 4), "d", (2, 3, 5)),
+    ("...x,xy->...y", 4, "y", (2, 3, 5)),
+    ("abc,cde->abde", (None, 2, 3), "de", (2, 3, 5)),
+    ("abcd,cde->abe", (3, 4), "e", (2, 3, 4, 2)),
+    ("ab...,bc->ac...", 4, "c", (2, 5, 3, 2)),
+    ("abc,cd->ad", 4, "d", (2, 3, 5)),             # "b" is summed away by the forward
+    ("abc,bcd->abd", (3, 4), "bd", (2, 3, 5)),      # "b" meets the kernel without summing
+]
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes, shape", EINSUM_CASES)
+@given(seed=SEEDS)
+def test_einsum_dense_gradients(equation, output_shape, bias_axes, shape, seed):
+    layer = keras.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes,
+                                     activation="tanh")
+    layer.build((None,) + shape[1:])
+    for weight in layer.weights:
+        weight.assign(random_array(seed + 1, weight.shape))
+    gradcheck.assert_gradients_ok(layer, random_array(seed, shape), seed=seed)
+
+
+def test_einsum_dense_is_dense_for_a_matrix_equation():
+    dense = keras.layers.Dense(4, activation="relu")
+    einsum = keras.layers.EinsumDense("ab,bc->ac", 4, bias_axes="c", activation="relu")
+    x = random_array(0, (3, 5))
+    dense.build((None, 5))
+    einsum.build((None, 5))
+    einsum.set_weights([w + 0.1 for w in dense.get_weights()])
+    dense.set_weights(einsum.get_weights())
+    np.testing.assert_allclose(einsum(x), dense(x), rtol=1e-6)
+
+
+def test_einsum_dense_heads_by_explicit_loops():
+    layer = keras.layers.EinsumDense("abc,cde->abde", (None, 2, 3), bias_axes="de")
+    x = random_array(1, (2, 4, 5))
+    y = layer(x)
+    kernel, bias = layer.get_weights()
+    for b, t, head in itertools.product(range(2), range(4), range(2)):
+        np.testing.assert_allclose(y[b, t, head], x[b, t] @ kernel[:, head] + bias[head],
+                                   rtol=1e-5)
+
+
+def test_einsum_dense_shapes_fans_and_errors():
+    layer = keras.layers.EinsumDense("abc,cde->abde", (None, 4, 8))
+    assert layer.compute_output_shape((None, 7, 16)) == (None, 7, 4, 8)
+    layer.build((None, 7, 16))
+    assert layer.kernel.shape == (16, 4, 8) and layer.bias is None
+    # glorot_uniform over fan_in = 16 (axis c), fan_out = 4 * 8 (axes d, e), as Keras
+    limit = np.sqrt(6 / (16 + 32))
+    assert np.abs(layer.kernel.value).max() <= limit
+    assert np.abs(layer.kernel.value).max() > 0.9 * limit
+    with pytest.raises(ValueError, match="Invalid einsum equation 'ab->b'"):
+        keras.layers.EinsumDense("ab->b", 3)
+    with pytest.raises(ValueError, match="Weight dimension 'z' did not have a match"):
+        keras.layers.EinsumDense("ab,bz->ab", (4,)).build((None, 4))
+    with pytest.raises(ValueError, match="Bias dimension 'q' was requested"):
+        keras.layers.EinsumDense("ab,bc->ac", 3, bias_axes="q").build((None, 4))
+    with pytest.raises(ValueError, match="do not match at shared dimension 'b'"):
+        keras.layers.EinsumDense("abc,cd->abd", (5, 2)).build((None, 3, 4))
+    with pytest.raises(ValueError, match="LoRA and quantization are not implemented"):
+        keras.layers.EinsumDense("ab,bc->ac", 3, lora_rank=2)
+    config = keras.layers.EinsumDense("...x,xy->...y", 4, bias_axes="y").get_config()
+    again = keras.layers.EinsumDense.from_config(config)
+    assert again.equation == "...x,xy->...y" and again.partial_output_shape == (4,)

@@ -38,6 +38,18 @@ for _mode in ("Average", "Max"):
          (1, 2, 3, 5, 4)),
     ]
 
+# EinsumDense: output sizes given in full (where output_shape says None, Keras's symbolic
+# shape stays None and ours takes the input's size; the values are the same).
+for _equation, _output, _bias, _shape in [
+        ("ab,bc->ac", 4, "c", (3, 5)), ("abc,cd->abd", (3, 4), "d", (2, 3, 5)),
+        ("...x,xy->...y", 4, "y", (2, 3, 5)), ("...x,xy->...y", 4, None, (2, 5)),
+        ("abc,cde->abde", (3, 2, 3), "de", (2, 3, 5)), ("abc,cde->abde", (3, 2, 3), "e", (2, 3, 5)),
+        ("abcd,cde->abe", (3, 4), "e", (2, 3, 4, 2)), ("ab...,bc->ac...", 4, "c", (2, 5, 3)),
+        ("ab...,bc->ac...", 4, "c", (2, 5, 3, 2)), ("abc,cd->ad", 4, "d", (2, 3, 5)),
+        ("abc,bcd->abd", (3, 4), "bd", (2, 3, 5)), ("...ab,bc->...ac", (3, 4), "ac", (2, 6, 3, 5))]:
+    CASES.append(("EinsumDense", dict(equation=_equation, output_shape=_output, bias_axes=_bias,
+                                      activation="tanh"), _shape))
+
 
 @pytest.mark.parametrize("cls, kwargs, shape", CASES)
 def test_layer_matches_keras(cls, kwargs, shape):
@@ -61,7 +73,9 @@ def test_output_size_rules_match_keras(cls, output_size):
 
 def test_unbuilt_configs_and_data_format_default_match_keras():
     for cls, kwargs in [("RMSNormalization", {}), ("Identity", {}),
-                        ("AdaptiveMaxPooling1D", dict(output_size=3))]:
+                        ("AdaptiveMaxPooling1D", dict(output_size=3)),
+                        ("EinsumDense", dict(equation="ab,bc->ac", output_shape=3,
+                                             bias_axes="c", activation="relu"))]:
         theirs = getattr(keras.layers, cls)(**kwargs).get_config()
         ours = getattr(kerastutor.layers, cls)(**kwargs).get_config()
         assert {k: v for k, v in ours.items() if k != "name"} == \
@@ -76,3 +90,29 @@ def test_ties_in_max_windows_route_like_keras():
     theirs(tx).sum().backward()
     y, cache = ours.forward(x)
     np.testing.assert_array_equal(ours.backward(cache, np.ones_like(y)), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("equation, output_shape, bias_axes", [
+    ("ab->b", 3, None), ("ab,bz->ab", 4, None), ("ab,bc->ac", 3, "q"), ("abc,cd->abd", (5, 2), None),
+    ("ab,bc->acd", (3, 2), None)])
+def test_einsum_dense_errors_match_keras(equation, output_shape, bias_axes):
+    def outcome(library):
+        try:
+            layer = library.layers.EinsumDense(equation, output_shape, bias_axes=bias_axes)
+            layer.build((None, 3, 4) if equation.startswith("abc") else (None, 4))
+            return [tuple(w.shape) for w in layer.weights]
+        except ValueError as error:
+            return type(error).__name__
+    assert outcome(kerastutor) == outcome(keras)
+
+
+def test_einsum_dense_kernel_fans_match_keras():
+    keras.utils.set_random_seed(0)
+    theirs = keras.layers.EinsumDense("abc,cde->abde", (7, 4, 8))
+    theirs.build((None, 7, 16))
+    ours = kerastutor.layers.EinsumDense("abc,cde->abde", (7, 4, 8))
+    ours.build((None, 7, 16))
+    config = keras.saving.serialize_keras_object(theirs.kernel_initializer)["config"]
+    assert config == ours.kernel_initializer.get_config()    # the config keeps it axis-free
+    spread = np.std(keras.ops.convert_to_numpy(theirs.kernel.value))
+    np.testing.assert_allclose(np.std(ours.kernel.value), spread, rtol=0.1)
