@@ -160,7 +160,7 @@ def einsum_toward(target, target_shape, operands):
     missing = [i for i, char in enumerate(target) if char not in "".join(specs)]
     if missing:
         specs.append("".join(target[i] for i in missing))
-        arrays.append(np.ones([target_shape[i] for i in missing], dtype=arrays[0].dtype))
+        arrays.append(np.ones_like(arrays[0], shape=[target_shape[i] for i in missing]))
     return np.einsum(",".join(specs) + "->" + target, *arrays)
 
 
