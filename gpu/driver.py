@@ -69,6 +69,9 @@ _SIGNATURES = {
 
 def _library():
     """Open ``libcuda`` once, declare argument types, call ``cuInit(0)``."""
+    lib = _state.get("lib")
+    if lib is not None:                # opened: no lock needed to read it (once per launch)
+        return lib
     with _lock:
         if "lib" not in _state:
             lib, path = load_driver()
@@ -251,8 +254,10 @@ def launch(function, grid, block, args, shared_bytes=0):
     the argument values, copies them, and returns before the kernel finishes.
     """
     grid, block = _dim3(grid), _dim3(block)
-    call("cuLaunchKernel", function, *grid, *block, shared_bytes,
-         None, packed_arguments(args), None)   # None: the default stream
+    result = _library().cuLaunchKernel(function, *grid, *block, shared_bytes,
+                                       None, packed_arguments(args), None)  # default stream
+    if result != 0:
+        check(result, "cuLaunchKernel")
 
 
 def pack_arguments(args):

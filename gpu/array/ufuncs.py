@@ -153,72 +153,68 @@ def _lean_elementwise(ufunc):
 
     The plain path asks, at every call, whether an operand is a host array, a one-element
     array, a scalar; which dtype NumPy would give the result; whether booleans turn ``+``
-    into "or". The answers depend only on the operands' types and dtypes, so here they are
-    worked out once per ``(dtype or type, ...)`` by the plain path's own functions
-    (:func:`_kernel_and_dtype`) and kept as a *plan*: the kernel's name, the result dtype
-    and which operands are scalars. A call then only looks its plan up, makes the result
-    and launches. ``np.exp(a)`` took 11 us of host time and ``a + b`` 22-28 us; lean, about
-    5 and 7 us (``benchmarks/gpu_host_overhead.py``). Anything else -- a host operand, a
-    float64 scalar, an ``out=`` that needs a copy -- returns None, and
-    ``__array_ufunc__`` takes the plain path. Tests check both paths give the same numbers,
-    dtypes and launches.
+    into "or"; the broadcast shape, the ``Layout``, the grid. The answers depend only on the
+    operands' types, dtypes, shapes and strides, so here they are worked out once per
+    signature by the plain path's own functions (:func:`_kernel_and_dtype`,
+    :func:`_broadcast`, ``_cached_layout``) and kept as a *plan*. A call then only looks
+    its plan up, makes the result and launches. ``np.exp(a)`` took 11 us of host time and
+    ``a + b`` 22-28 us; lean, about 4 and 5 us (``benchmarks/gpu_host_overhead.py``).
+    Anything else -- a host operand, a float64 scalar, an ``out=`` that needs a copy --
+    returns None, and ``__array_ufunc__`` takes the plain path. Tests check both paths give
+    the same numbers, dtypes and launches.
     """
     plans = {}
 
     def call(inputs, out):
-        if len(inputs) == 2:                          # what the plan depends on
+        if len(inputs) == 2:                          # the signature: what a plan depends on
             a, b = inputs
-            key = (a.dtype if type(a) is DeviceArray else type(a),
-                   b.dtype if type(b) is DeviceArray else type(b))
+            if type(a) is DeviceArray:
+                key = (a.dtype, a.shape, a.strides_elements, b.dtype, b.shape,
+                       b.strides_elements) if type(b) is DeviceArray else \
+                    (a.dtype, a.shape, a.strides_elements, type(b))
+            elif type(b) is DeviceArray:
+                key = (type(a), b.dtype, b.shape, b.strides_elements)
+            else:
+                return None
+        elif len(inputs) == 1 and type(inputs[0]) is DeviceArray:
+            x = inputs[0]
+            key = (x.dtype, x.shape, x.strides_elements)
         else:
-            key = tuple([v.dtype if type(v) is DeviceArray else type(v) for v in inputs])
+            return None
         plan = plans.get(key)
         if plan is None:
-            plan = plans[key] = _elementwise_plan(ufunc, inputs)
+            if len(plans) >= 4096:                    # many shapes: start again
+                plans.clear()
+            plan = plans[key] = _elementwise_plan(ufunc, inputs)   # NumPy's errors raise
         if plan is False:
             return None
-        kernel, dtype, form = plan
-        if form == "a":
-            x = inputs[0]
-            shape = x.shape
-            layout = _cached_layout(shape, x)
-        elif form == "aa":
-            a, b = inputs
-            shape = a.shape if a.shape == b.shape else _broadcast(a.shape, b.shape)
-            layout = _cached_layout(shape, a, b)
-        elif form == "as":
-            a, scalar = inputs
-            shape = a.shape
-            layout = _cached_layout(shape, a)
-        else:                                         # "sa": scalar, array
-            scalar, b = inputs
-            shape = b.shape
-            layout = _cached_layout(shape, None, b)
+        kernel, dtype, form, shape, n, grid, layout = plan
         if out is None:
             result = _fresh(shape, dtype)
         else:
             result = _direct_target(out, shape, inputs)
             if result is None:
                 return None                           # needs a copy: the plain path
-        n = _size(shape)
         if not n:
             return result
-        if form == "a":
-            args = (x.pointer(), result.pointer(), _i64(n), layout)
-        elif form == "aa":
+        if form == "aa":
             args = (a.pointer(), b.pointer(), result.pointer(), _i64(n), layout)
+        elif form == "a":
+            args = (x.pointer(), result.pointer(), _i64(n), layout)
         elif form == "as":
-            args = (a.pointer(), _f32(scalar), result.pointer(), _i64(n), layout)
-        else:
-            args = (_f32(scalar), b.pointer(), result.pointer(), _i64(n), layout)
-        current_runtime().launch("elementwise", kernel, _grid(n), BLOCK, args)
+            args = (a.pointer(), _f32(b), result.pointer(), _i64(n), layout)
+        else:                                         # "sa": scalar, array
+            args = (_f32(a), b.pointer(), result.pointer(), _i64(n), layout)
+        current_runtime().launch("elementwise", kernel, grid, BLOCK, args)
         return result
     return call
 
 
 def _elementwise_plan(ufunc, inputs):
-    """``(kernel, result dtype, form)`` for operands like ``inputs``, chosen by the plain
-    path's functions; False when the lean path must leave them to the plain one."""
+    """``(kernel, result dtype, form, shape, size, grid, layout)`` for operands like
+    ``inputs``, chosen by the plain path's functions (``form`` says which operands are
+    arrays: "a", "aa", "as" or "sa"); False when the lean path must leave them to the
+    plain one."""
     kinds = [type(v) is DeviceArray or (type(v) in _PLAIN_SCALARS and "scalar")
              for v in inputs]
     if len(inputs) != ufunc.nin or not all(kinds) or True not in kinds:
@@ -227,7 +223,10 @@ def _elementwise_plan(ufunc, inputs):
     form = "".join("a" if kind is True else "s" for kind in kinds)
     if form == "as" or form == "sa":
         kernel += "_" + form
-    return kernel, dtype, form
+    arrays = [v if kind is True else None for v, kind in zip(inputs, kinds)]
+    shape = _broadcast(*(v.shape for v in arrays if v is not None))
+    n = _size(shape)
+    return kernel, dtype, form, shape, n, grid_for(n), _cached_layout(shape, *arrays)
 
 
 _grid = functools.lru_cache(maxsize=1024)(grid_for)     # blocks for n threads, remembered
