@@ -16,6 +16,7 @@ device); :func:`strict` turns every fallback into an error.
 """
 import collections
 import ctypes
+import functools
 
 from ..runtime import BLOCK, grid_for
 
@@ -62,7 +63,11 @@ def synchronize():
 
 
 def _launch(file, kernel, n, *args, grid=None, block=BLOCK, shared_bytes=0):
-    current_runtime().launch(file, kernel, grid or grid_for(n, block), block, args, shared_bytes)
+    current_runtime().launch(file, kernel, grid or _grid_for(n, block), block, args,
+                             shared_bytes)
+
+
+_grid_for = functools.lru_cache(maxsize=1024)(grid_for)   # a step asks for the same few sizes
 
 
 def _i64(value):

@@ -21,12 +21,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..runtime import BLOCK
-from .device import _i32, _i64, _launch, current_runtime, fallbacks, is_strict
+from .device import _grid_for, _i32, _i64, _launch, current_runtime, fallbacks, is_strict
 from .device_array import (FUNCTIONS, LEAN_FUNCTIONS, LEAN_UFUNCS, _PLAIN_SCALARS, DeviceArray,
                            _assign, _cached_layout, _constant, _contiguous_strides, _dtype_of,
                            _fill_contiguous, _fresh, _is_scalar, _new_view, _on_host, _size,
                            _tree, _upload_operand, _write_out, full, to_host)
-from .ufuncs import _axes, _check_ids, _grid, _lean_reduce, _reduce, matmul
+from .ufuncs import _axes, _check_ids, _lean_reduce, _reduce, matmul
 
 def dot(a, b, out=None):
     if np.ndim(a) <= 2 and np.ndim(b) <= 2 and np.ndim(a) and np.ndim(b):
@@ -482,7 +482,7 @@ def _lean_take_along_rows(args, kwargs):
     result = _fresh(indices.shape, arr.dtype)
     rows = _size(indices.shape)
     if rows:
-        current_runtime().launch("gather_scatter", "take_along_rows", _grid(rows), BLOCK, (
+        current_runtime().launch("gather_scatter", "take_along_rows", _grid_for(rows), BLOCK, (
             arr.pointer(), indices.pointer(), result.pointer(), _i64(rows),
             _i32(arr.shape[-1])))
     return result
@@ -571,7 +571,7 @@ def _lean_put_along_rows(args, kwargs):
         return NotImplemented
     rows = _size(rows_shape)
     if rows:
-        current_runtime().launch("gather_scatter", "put_along_rows", _grid(rows), BLOCK, (
+        current_runtime().launch("gather_scatter", "put_along_rows", _grid_for(rows), BLOCK, (
             arr.pointer(), indices.pointer(), values.pointer(), _i64(rows),
             _i32(arr.shape[-1])))
     return None

@@ -12,13 +12,12 @@ r"""NEP 13: the ufuncs a ``DeviceArray`` runs as kernels, and the table that say
   -- one axis at a time as ``(outer, length, inner)``;
 * ``np.add.at`` -- scatter-add with ``atomicAdd`` (an embedding's gradient).
 """
-import functools
 import numbers
 
 import numpy as np
 
 from ..runtime import BLOCK, grid_for
-from .device import _f32, _i32, _i64, _launch, current_runtime
+from .device import _f32, _grid_for, _i32, _i64, _launch, current_runtime
 from .device_array import (LEAN_UFUNCS, UFUNCS, _PLAIN_SCALARS, DeviceArray, _assign,
                            _broadcast_shapes, _cached_layout, _dtype_of, _fresh, _is_scalar,
                            _new_or, _on_host, _shape_of, _size, _unary, _upload_operand,
@@ -229,7 +228,6 @@ def _elementwise_plan(ufunc, inputs):
     return kernel, dtype, form, shape, n, grid_for(n), _cached_layout(shape, *arrays)
 
 
-_grid = functools.lru_cache(maxsize=1024)(grid_for)     # blocks for n threads, remembered
 
 
 def _host_singletons_as_scalars(inputs):
@@ -320,7 +318,7 @@ def _lean_reduce(kind, x, axis, keepdims):
         return None
     kernel, shape, dtype, outer, length, inner, threads = plan
     result = _fresh(shape, dtype)
-    current_runtime().launch("reduce", kernel, _grid(threads), BLOCK,
+    current_runtime().launch("reduce", kernel, _grid_for(threads), BLOCK,
                              (x.pointer(), result.pointer(), _i32(outer), _i32(length),
                               _i32(inner)))
     return result

@@ -335,6 +335,18 @@ def test_remembered_indexes_still_raise_numpys_errors_and_follow_the_offset(laun
     check(x[1][..., None], grid_floats(77, (4, 3))[1][..., None])  # same key, offset 3
 
 
+def test_remembered_reshapes_resolve_like_numpy_and_bad_ones_raise_every_time(launches):
+    host = grid_floats(78, (4, 6))
+    x = array.to_device(host)
+    for _ in range(2):                                   # made, then remembered
+        for request in [(-1, 3), (3, -1), (24,), ((2, 12),), ([6, 4],), (np.int64(8), 3)]:
+            check(x.reshape(*request), host.reshape(*request))
+        with pytest.raises(ValueError, match="cannot reshape"):
+            x.reshape(5, -1)
+    check(x.T.reshape(-1), host.T.reshape(-1))            # a view is copied first
+    assert x[1:].reshape(-1).offset == 6                  # a contiguous slice is not
+
+
 def test_the_lean_call_raises_numpys_error_for_shapes_that_do_not_broadcast(launches):
     a, b = array.to_device(grid_floats(32, (3, 4))), array.to_device(grid_floats(33, (5,)))
     with pytest.raises(ValueError, match="broadcast"):
