@@ -18,6 +18,16 @@ device versions when it is imported (``kerastutor.gpu.array`` imports both), and
 a call that finds no entry runs on the host (:func:`_on_host`, counted in
 :data:`~kerastutor.gpu.array.device.fallbacks`).
 
+**Lean calls** (a speed-up; the hooks above stay the definition). A training step makes
+the same few dozen calls at every step, on device arrays and plain numbers. For those,
+:data:`LEAN_UFUNCS` and :data:`LEAN_FUNCTIONS` hold a second, *lean* version of a ufunc or
+function that is tried first -- by the hooks and straight from the operators (``a + b``,
+``z += b``, ``x @ w``) and methods (``x.sum(axis=0)``), skipping NumPy's dispatch. It
+works out the kernel, result dtype, shape, ``Layout`` and grid once per *signature* of its
+operands (dtypes, shapes, strides) and then only looks them up; anything unusual it
+declines, and the plain path runs. Each lean version names the plain code it stands in
+for, and ``tests/gpu/test_gpu_host_speedups.py`` holds it to that code.
+
 An array needs three kernels of its own, so they live here: ``unary_copy``
 (:meth:`DeviceArray.copy`, which :func:`to_host` uses to gather a view),
 ``assign`` (``x[...] = y``, :func:`_assign`) and ``fill`` (:func:`full`).
