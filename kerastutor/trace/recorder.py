@@ -338,7 +338,7 @@ def dead_unit_fraction(output):
 
 def saturated_fraction(output, activation):
     """Fraction of outputs within :data:`SATURATION_MARGIN` of a sigmoid/tanh asymptote."""
-    output = np.asarray(output, dtype=np.float64)
+    output = np.asarray(output)          # compared in its own precision: no float64 copy
     if activation == "sigmoid":
         flat = (output < SATURATION_MARGIN) | (output > 1 - SATURATION_MARGIN)
     else:
