@@ -42,7 +42,7 @@ import operator
 import numpy as np
 
 from .device import (EXACT_INTEGERS, MAX_RANK, Buffer, Layout, _i64, _f32, _launch,
-                     current_runtime, fallbacks, is_strict, transfers)
+                     _state, current_runtime, fallbacks, is_strict, transfers)
 
 # The device versions of NumPy's functions, filled by the modules that write them
 # (.ufuncs and .functions) when they are imported. Looked up on every call.
@@ -170,6 +170,12 @@ class DeviceArray:
         return f"DeviceArray({to_host(self)!r}, device={current_runtime().name!r})"
 
     # ---- leaving the device: every one of these copies to the host ----
+    def __reduce__(self):
+        """Pickling (``pickle``, ``copy.deepcopy``, joblib) keeps the *values*: a host copy,
+        uploaded again when unpickled. (By default pickle would take the buffer, and with it
+        the runtime and, on the emulated device, all of its memory.)"""
+        return _unpickled, (to_host(self),)
+
     def __array__(self, dtype=None, copy=None):
         host = to_host(self)
         return host if dtype is None else host.astype(dtype, copy=False)
@@ -509,6 +515,14 @@ def to_host(array):
         current_runtime().download(host, source.buffer.address + 4 * source.offset)
     transfers["download"] += 1
     return host if array.dtype == np.float32 else host.astype(array.dtype)
+
+
+def _unpickled(host):
+    """A pickled device array back on the device in use; a NumPy array if none is selected
+    (a model saved on a GPU machine loads on one without)."""
+    if _state["runtime"] is None:
+        return host
+    return to_device(host)
 
 
 def _upload_operand(value):

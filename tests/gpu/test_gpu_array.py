@@ -1038,6 +1038,28 @@ def test_scatter_add_rows_adds_repeated_ids(device):
     np.testing.assert_array_equal(read(moved), expected)
 
 
+def test_pickling_keeps_the_values_not_the_device_memory(device):
+    import copy
+    import pickle
+    moved = array.to_device(grid_floats(56, (3, 4)))
+    mask = moved > 0
+    for original in (moved, mask, moved.T):
+        data = pickle.dumps(original)
+        assert len(data) < 1000                  # the values, not the runtime's memory
+        restored = pickle.loads(data)
+        check(restored, array.to_host(original))
+        assert restored.buffer is not original.buffer
+    twin = copy.deepcopy(moved)
+    twin += 1                                    # a copy of its own: the original is unchanged
+    check(moved, grid_floats(56, (3, 4)))
+    data = pickle.dumps(moved)
+    previous = array.use_runtime(None)           # no device selected: the values in NumPy
+    try:
+        np.testing.assert_array_equal(pickle.loads(data), grid_floats(56, (3, 4)))
+    finally:
+        array.use_runtime(previous)
+
+
 def test_add_at_with_an_index_per_axis_runs_on_the_host_and_gives_numpys_sums(device):
     table = grid_floats(54, (2, 4, 3))
     index = (slice(None), np.array([[0, 1], [1, 3]]), slice(None))   # a pooling's windows
