@@ -86,6 +86,17 @@ def _check_axis(layer, axis, ndim, input_shape):
     return int(axis) % ndim
 
 
+def axis_argument(kind, axis):
+    """The ``axis`` argument of a layer that normalizes over one or several axes: an int,
+    or a list of ints (a tuple becomes a list, as in its config); else a TypeError."""
+    if isinstance(axis, (list, tuple)):
+        return [int(a) for a in axis]
+    if isinstance(axis, (int, np.integer)):
+        return int(axis)
+    raise TypeError(f"{kind}: expected an int or a list/tuple of ints for `axis`, but "
+                    f"received {axis!r}.")
+
+
 def _weight_config(layer):
     """The gamma/beta initializer, regularizer and constraint entries of a config."""
     return {
@@ -362,13 +373,7 @@ class LayerNormalization(_AffineNormalization):
         super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint,
                          gamma_constraint, **kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, (int, np.integer)):
-            self.axis = int(axis)
-        else:
-            raise TypeError("LayerNormalization: expected an int or a list/tuple of ints for "
-                            f"`axis`, but received {axis!r}.")
+        self.axis = axis_argument("LayerNormalization", axis)
         self.rms_scaling = bool(rms_scaling)
         if self.rms_scaling:
             backend.warn_user(
@@ -592,13 +597,7 @@ class UnitNormalization(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, (int, np.integer)):
-            self.axis = int(axis)
-        else:
-            raise TypeError("UnitNormalization: expected an int or a list/tuple of ints for "
-                            f"`axis`, but received {axis!r}.")
+        self.axis = axis_argument("UnitNormalization", axis)
 
     def build(self, input_shape):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]

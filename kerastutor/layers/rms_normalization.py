@@ -14,6 +14,7 @@ import numpy as np
 
 from kerastutor import backend
 from kerastutor.layers.base import Layer, format_shape
+from kerastutor.layers.normalization import _check_axis, axis_argument
 
 
 class RMSNormalization(Layer):
@@ -64,20 +65,14 @@ class RMSNormalization(Layer):
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, (int, np.integer)):
-            self.axis = int(axis)
-        else:
-            raise TypeError("RMSNormalization: expected an int or a list/tuple of ints for "
-                            f"`axis`, but received {axis!r}.")
+        self.axis = axis_argument("RMSNormalization", axis)
         self.epsilon = float(epsilon)
         self.scale = None
 
     def build(self, input_shape):
         ndim = len(input_shape)
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
-        axes = sorted(self._checked_axis(a, ndim, input_shape) for a in self.axis)
+        axes = sorted(_check_axis(self, a, ndim, input_shape) for a in self.axis)
         shape = tuple(input_shape[a] for a in axes)
         if any(d is None for d in shape):
             raise ValueError(
@@ -87,14 +82,6 @@ class RMSNormalization(Layer):
         self._axes = tuple(axes)
         self._batch_axes = tuple(i for i in range(ndim) if i not in axes)
         self.built = True
-
-    def _checked_axis(self, axis, ndim, input_shape):
-        if not -ndim <= axis < ndim:
-            raise ValueError(
-                f'Layer "{self.name}" (RMSNormalization): axis {axis} is out of bounds for '
-                f"input shape {format_shape(input_shape)}. Expected an integer in "
-                f"[{-ndim}, {ndim - 1}]; axis=-1 normalizes the features.")
-        return axis % ndim
 
     def _spread(self, w, ndim):
         """``scale`` reshaped to broadcast against the input (its sizes on the normalized axes)."""
