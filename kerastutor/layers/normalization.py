@@ -379,8 +379,7 @@ class LayerNormalization(_AffineNormalization):
             backend.warn_user(
                 "You passed `rms_scaling=True`, which is deprecated. This argument incorrectly "
                 "scales the input by the variance, not the root mean square. To correctly use "
-                "RMS Normalization, please use `keras.layers.RMSNormalization` instead (in "
-                "kerastutor: keras.ops.rms_normalization).")
+                "RMS Normalization, please use `keras.layers.RMSNormalization` instead.")
 
     def build(self, input_shape):
         ndim = len(input_shape)
