@@ -38,6 +38,7 @@ import numpy as np
 
 from kerastutor import backend
 from kerastutor.layers.base import InputSpec, Layer
+from kerastutor.layers.pooling import ChannelsLast, _as_float
 
 
 def adaptive_bins(n, o):
@@ -117,7 +118,7 @@ def adaptive_pool_backward(cache, grad_out):
 
 
 # ---------------------------------------------------------------- the layers
-class _AdaptivePooling(Layer):
+class _AdaptivePooling(ChannelsLast, Layer):
     """Shared page of the six adaptive pooling layers (see the module docstring)."""
 
     rank = None
@@ -151,17 +152,9 @@ class _AdaptivePooling(Layer):
                              f"got {output_size!r}.")
         return tuple(int(s) for s in sizes)
 
-    def _channels_last(self, x):
-        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
-
-    def _back_to_format(self, x):
-        return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
-
     def forward(self, x, training=False):
-        x = backend.asarray(x)
-        if x.dtype.kind != "f":
-            x = x.astype(backend.floatx())
-        y, cache = adaptive_pool_forward(self._channels_last(x), self.output_size, self.mode)
+        y, cache = adaptive_pool_forward(self._channels_last(_as_float(x)), self.output_size,
+                                         self.mode)
         return self._back_to_format(y), cache
 
     def backward(self, cache, grad_out):

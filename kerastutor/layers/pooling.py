@@ -307,7 +307,18 @@ def _as_float(x):
 
 
 # ------------------------------------------------------------ base classes
-class _Pooling(Layer):
+class ChannelsLast:
+    """The pooling pages compute channels last; ``channels_first`` data is moved there
+    and back (a view, no copy)."""
+
+    def _channels_last(self, x):
+        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+
+    def _back_to_format(self, x):
+        return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
+
+
+class _Pooling(ChannelsLast, Layer):
     """Shared page of the windowed pooling layers (see the module docstring)."""
 
     rank = None
@@ -322,12 +333,6 @@ class _Pooling(Layer):
         self.padding = _standardize_padding(padding, name)
         self.data_format = _standardize_data_format(data_format, name)
         self.input_spec = InputSpec(ndim=self.rank + 2)
-
-    def _channels_last(self, x):
-        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
-
-    def _back_to_format(self, x):
-        return np.moveaxis(x, -1, 1) if self.data_format == "channels_first" else x
 
     def forward(self, x, training=False):
         x = self._channels_last(_as_float(x))
