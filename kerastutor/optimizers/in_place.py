@@ -21,21 +21,33 @@ on the shared 2-core machine):
   flattened arrays in pieces of :data:`PIECE` elements keeps one piece of all
   six in the core's cache while the twelve operations run on it: **2.3 ms ->
   1.5 ms** per update. The arithmetic per element is unchanged.
-* **No denormal momenta.** A weight whose gradient has become exactly zero (a
-  ReLU unit that never fires again) keeps a momentum that shrinks by
-  :math:`\beta_1` every step until it is *denormal* (below the smallest normal
-  float, ~1e-38 in float32), where it sticks, because :math:`0.1\,m` rounds
-  back to nothing. Arithmetic on denormals is many times slower on x86: on
-  ``bench_training.py``'s MLP 40% of the momenta were denormal after 1000
-  steps and an epoch took 2.5x as long. TensorFlow, Keras's default backend,
-  runs its CPU kernels with denormals flushed to zero; :func:`adam_in_place`
-  does the same for ``m`` at the end of each step (0.25 ms per update for the
-  MLP; with 30% denormal momenta the update takes 8.6 ms without it, 1.8 ms
-  with it). The weight's own step is computed before the flush and is
-  bit-identical; the next steps differ from ``update_step`` only by moves of
-  ~1e-38 or less, which no float32 weight of normal size can register.
-  (``v`` decays with :math:`\beta_2 = 0.999` and needs some 70,000 such steps
-  to get there, so it is left alone.)
+* **No denormal arithmetic.** A weight whose gradient has become exactly zero
+  (a ReLU unit that never fires again) keeps a momentum that shrinks by
+  :math:`\beta_1` every step. Long before ``m`` itself is *denormal* (below
+  the smallest normal float, ~1.2e-38 in float32) the update's intermediates
+  are: :math:`\alpha_t m` is a thousand times smaller than ``m`` and
+  :math:`(g - m)(1 - \beta_1)` ten times, and arithmetic on denormals is many
+  times slower on x86 (a microcode assist per entry). Units tend to die
+  together, so tens of thousands of momenta cross that range at once: on
+  ``bench_training.py``'s MLP (batch 32) the third and fourth epochs ran at
+  4,800 instead of 8,200 samples/s while they did, and when the momenta were
+  let go all the way down 40% of them stuck there (:math:`0.1\,m` rounds back
+  to nothing) and every epoch took 2.5x as long. TensorFlow, Keras's default
+  backend, runs its CPU kernels with denormals flushed to zero;
+  :func:`adam_in_place` sets momenta below :func:`flush_threshold`
+  (:math:`2^{32}` times the smallest normal float, 5e-29 in float32) to 0.
+  Such a momentum moves its weight by at most
+  :math:`\alpha_t m / \epsilon \approx 10^{-21}`, which no float32 weight
+  larger than ~1e-14 can register. The weight's own step is computed before
+  the flush, so the step that flushes is bit-identical to ``update_step``'s;
+  later steps differ only by those unregistrable moves. (``v`` decays with
+  :math:`\beta_2 = 0.999` and needs tens of thousands of steps to get there,
+  so it is left alone.)
+* **The flush on every** :data:`FLUSH_EVERY`\ **-th step, not every step.** The
+  flush is three of the update's fifteen passes. Between two flushes a
+  momentum shrinks by at most :math:`0.9^8 \approx 0.43`, so none gets near
+  the denormal range, and the update is a fifth cheaper (the MLP at batch 32:
+  8,200 -> 8,600 samples/s, ``benchmarks/bench_training.py mlp32``).
 
 :meth:`Optimizer.apply <kerastutor.optimizers.Optimizer.apply>` picks it from
 :data:`kerastutor.optimizers.optimizer.IN_PLACE_STEPS`, the NumPy twin of the
@@ -47,6 +59,9 @@ Each function has the signature of those kernels,
 """
 import numpy as np
 
+#: Momenta below :func:`flush_threshold` become 0 on every FLUSH_EVERY-th step (see above).
+FLUSH_EVERY = 8
+
 #: Elements per piece: six float32 pieces of 32768 elements are 768 KiB, which stays
 #: in one core's 2 MiB L2 cache while the dozen operations of the update run on it.
 PIECE = 32768
@@ -57,19 +72,22 @@ def adam_in_place(optimizer, value, grad, slots, learning_rate):
     if optimizer.amsgrad:
         return False
     alpha_t = optimizer.step_size(learning_rate, optimizer.iterations + 1)
+    flush = optimizer.iterations % FLUSH_EVERY == 0
     arrays = (value, grad, slots["momentum"], slots["velocity"])
     if value.size <= PIECE:          # a bias, or a small kernel: one piece, no loop
-        _adam_piece(optimizer, alpha_t, *arrays, *_scratch(optimizer, value.shape, value.dtype))
+        _adam_piece(optimizer, alpha_t, flush, *arrays,
+                    *_scratch(optimizer, value.shape, value.dtype))
         return True
     for pieces in _pieces(optimizer, arrays):
-        _adam_piece(optimizer, alpha_t, *pieces)
+        _adam_piece(optimizer, alpha_t, flush, *pieces)
     return True
 
 
-def _adam_piece(optimizer, alpha_t, w, g, m, v, tmp, step, keep):
+def _adam_piece(optimizer, alpha_t, flush, w, g, m, v, tmp, step, keep):
     """One piece of the update. Each group computes one statement of
     ``Adam.update_step``, named in the comment above it, with the same operations
-    in the same order; then denormal momenta become 0 (see the module docstring)."""
+    in the same order; then, if ``flush``, denormal momenta become 0 (see the
+    module docstring)."""
     beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
     # m += (g - m) * (1 - beta_1)
     np.subtract(g, m, out=tmp)
@@ -86,9 +104,11 @@ def _adam_piece(optimizer, alpha_t, w, g, m, v, tmp, step, keep):
     tmp += optimizer.epsilon
     step /= tmp
     w -= step
-    # flush to zero: m *= (|m| >= smallest normal)   (a multiply, so no branch per entry)
+    if not flush:
+        return
+    # flush to zero: m *= (|m| >= threshold)   (a multiply, so no branch per entry)
     np.abs(m, out=tmp)
-    np.greater_equal(tmp, _smallest_normal(m.dtype), out=keep)
+    np.greater_equal(tmp, flush_threshold(m.dtype), out=keep)
     np.multiply(m, keep, out=m)
 
 
@@ -109,10 +129,13 @@ def _pieces(optimizer, arrays):
         yield tuple(a[start:stop] for a in flat) + tuple(s[:stop - start] for s in scratch)
 
 
-def _smallest_normal(dtype, _known={}):
-    """``np.finfo(dtype).tiny`` (1.2e-38 for float32), looked up once per dtype."""
+def flush_threshold(dtype, _known={}):
+    """Momenta smaller than this become 0: ``2**32 * np.finfo(dtype).tiny`` (5e-29 in
+    float32), far enough above the denormal range that ``alpha_t * m`` stays normal.
+    float16's range is too short for that margin: there it is ``tiny`` itself."""
     if dtype not in _known:
-        _known[dtype] = np.finfo(dtype).tiny
+        info = np.finfo(dtype)
+        _known[dtype] = info.tiny * (2.0 ** 32 if info.bits >= 32 else 1.0)
     return _known[dtype]
 
 

@@ -58,7 +58,8 @@ def test_a_non_contiguous_weight_is_updated_whole_and_in_place():
 
 def test_momenta_that_decay_below_the_smallest_normal_float_become_zero():
     """A gradient that turns exactly 0 shrinks m by beta_1 a step: the formula's m goes
-    denormal (and sticks there), the helper's becomes 0; the weights stay equal."""
+    denormal (and sticks there), the helper's becomes 0 well before; the weights stay
+    equal."""
     tiny = np.finfo(np.float32).tiny
     grad = np.array([1e-3, -1e-3, 0.5, 0.0], "float32")
     fast, fast_rule, plain, plain_rule = _pair([0.3, -0.7, 1.0, 2.0])
@@ -72,3 +73,20 @@ def test_momenta_that_decay_below_the_smallest_normal_float_become_zero():
     np.testing.assert_array_equal(fast_m[:2], [0.0, 0.0])
     np.testing.assert_array_equal(fast_m[2:], plain_m[2:])             # normal: untouched
     np.testing.assert_array_equal(fast.value, plain.value)
+
+
+def test_the_flush_runs_on_every_FLUSH_EVERY_th_step_below_the_threshold():
+    """A momentum just under the threshold survives the steps between flushes (it is
+    still far from denormal) and is 0 after the next flush step; one above it stays."""
+    threshold = in_place.flush_threshold(np.dtype("float32"))
+    assert np.finfo(np.float32).tiny < threshold < 1e-25
+    fast, fast_rule, plain, plain_rule = _pair([0.3, -0.7])
+    fast_rule._iterations = 1                        # a step that does not flush
+    m = fast_rule._slots[id(fast)]["momentum"]
+    m[:] = [threshold / 2, threshold * 4]
+    zero = np.zeros(2, "float32")
+    assert in_place.adam_in_place(fast_rule, fast.value, zero, fast_rule._slots[id(fast)], 0.01)
+    assert m[0] != 0 and abs(m[0]) > np.finfo(np.float32).tiny
+    fast_rule._iterations = in_place.FLUSH_EVERY     # a flush step
+    assert in_place.adam_in_place(fast_rule, fast.value, zero, fast_rule._slots[id(fast)], 0.01)
+    assert m[0] == 0 and m[1] != 0
