@@ -38,6 +38,7 @@ _SUBMODULES = (
     "gradcheck", "initializers", "layers", "losses", "metrics", "models",
     "optimizers", "regularizers", "saving", "trace", "utils", "ops", "config",
     "preprocessing", "random", "applications", "wrappers", "exercises", "tree",
+    "compiled",
 )
 
 # Top-level names Keras exports, and the module each lives in.

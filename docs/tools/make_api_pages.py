@@ -256,6 +256,9 @@ PAGES = [
          "Flatten, repack and map nested lists, tuples and dicts, the way Keras handles "
          "a model's several inputs, an RNN's states or a dataset's ``(x, y)`` pairs.",
          members=True),
+    Page("compiled", "Compiled CPU kernels", "kerastutor.compiled", "kerastutor.compiled",
+         "The loop form of a few formulas, compiled by Numba when the optional ``fast`` "
+         "extra is installed; bit-identical to the NumPy code they replace.", members=True),
     Page("backend", "Backend", "kerastutor.backend", "keras.backend",
          "Process-wide settings: the float dtype, epsilon, the image data format and "
          "the random generator (the first three are also in :doc:`config`).", members=True),

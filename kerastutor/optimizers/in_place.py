@@ -59,6 +59,8 @@ Each function has the signature of those kernels,
 """
 import numpy as np
 
+from kerastutor import compiled
+
 #: Momenta below :func:`flush_threshold` become 0 on every FLUSH_EVERY-th step (see above).
 FLUSH_EVERY = 8
 
@@ -68,12 +70,19 @@ PIECE = 32768
 
 
 def adam_in_place(optimizer, value, grad, slots, learning_rate):
-    r"""Adam's step with ``out=`` arithmetic, piece by piece (not with ``amsgrad``)."""
+    r"""Adam's step with ``out=`` arithmetic, piece by piece (not with ``amsgrad``).
+
+    With the ``fast`` extra installed, the same arithmetic runs as one compiled
+    loop instead (:func:`kerastutor.compiled.adam`, bit-identical).
+    """
     if optimizer.amsgrad:
         return False
     alpha_t = optimizer.step_size(learning_rate, optimizer.iterations + 1)
     flush = optimizer.iterations % FLUSH_EVERY == 0
     arrays = (value, grad, slots["momentum"], slots["velocity"])
+    if compiled.adam(*arrays, optimizer.beta_1, optimizer.beta_2, alpha_t, optimizer.epsilon,
+                     flush_threshold(value.dtype), flush):
+        return True
     if value.size <= PIECE:          # a bias, or a small kernel: one piece, no loop
         _adam_piece(optimizer, alpha_t, flush, *arrays,
                     *_scratch(optimizer, value.shape, value.dtype))

@@ -3,14 +3,21 @@
 The bit-for-bit comparison with the formula on whole small arrays is in
 ``test_update_rules.py``; here the pieces are made tiny so that a small weight is
 cut in several (with a ragged last piece), and the flush is checked on momenta
-that decay into the denormal range.
+that decay into the denormal range. The compiled loop of the ``fast`` extra is switched
+off here, so that these are the NumPy pieces (``tests/test_compiled.py`` checks the loop).
 """
 import numpy as np
 import pytest
 
-from kerastutor import optimizers
+from kerastutor import compiled, optimizers
 from kerastutor.optimizers import in_place
 from optimizer_cases import weight
+
+
+@pytest.fixture(autouse=True)
+def numpy_pieces():
+    with compiled.switched(False):
+        yield
 
 
 def _pair(start, dtype="float32"):

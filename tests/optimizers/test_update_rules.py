@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kerastutor import optimizers
+from kerastutor import compiled, optimizers
 from kerastutor.optimizers import in_place
 from kerastutor.weight import Weight
 from optimizer_cases import GRAD, VAR, steps, weight
@@ -223,12 +223,21 @@ def test_sgd_momentum_and_nesterov_by_hand():
 
 
 # ------------------------------------------------------- the in-place speed-up
+@pytest.mark.parametrize("use_compiled", [False, True])
 @settings(max_examples=10)
 @given(seed=SEEDS, dtype=st.sampled_from(["float32", "float64"]),
        learning_rate=st.sampled_from([1e-3, 0.1]))
-def test_adam_in_place_is_bit_identical_to_the_formula(seed, dtype, learning_rate):
+def test_adam_in_place_is_bit_identical_to_the_formula(use_compiled, seed, dtype,
+                                                        learning_rate):
     """``in_place.adam_in_place`` (what apply runs on NumPy arrays) computes exactly what
-    ``Adam.update_step`` (the formula the book shows) does, bit for bit, step after step."""
+    ``Adam.update_step`` (the formula the book shows) does, bit for bit, step after step:
+    with NumPy's ``out=`` arithmetic, and as the compiled loop of the ``fast`` extra
+    (where Numba is installed; elsewhere both runs take the NumPy path)."""
+    with compiled.switched(use_compiled):
+        _check_adam_in_place_against_the_formula(seed, dtype, learning_rate)
+
+
+def _check_adam_in_place_against_the_formula(seed, dtype, learning_rate):
     rng = np.random.default_rng(seed)
     start = rng.standard_normal((3, 5)).astype(dtype)
     fast, plain = weight(start, dtype=dtype), weight(start, dtype=dtype)
