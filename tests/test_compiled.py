@@ -125,3 +125,128 @@ def test_apply_runs_the_compiled_loop(numba_kernels, monkeypatch):
     optimizers.Adam().apply([w])
     assert calls == [(3, 2)]
     assert np.all(w.value < 1)                       # it stepped downhill
+
+
+# ------------------------------------------------- the convolution and pooling kernels
+def _layer_run(layer, x, grad_seed=5):
+    """(y, dL/dx) of ``layer`` at ``x`` for a fixed upstream gradient."""
+    y, cache = layer.forward(x, training=True)
+    g = np.random.default_rng(grad_seed).standard_normal(y.shape).astype(x.dtype)
+    return y.copy(), np.array(layer.backward(cache, g)), cache
+
+
+def _images(shape, seed=0, dtype="float32"):
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    x[:, :2] = 0.0                       # windows of zeros: ties, as after a ReLU
+    x[:, 2, :4] = 0.5                    # ties at a positive value
+    return x
+
+
+POOL_CASES = [((2, 2), (2, 8, 8, 3)), ((2, 2), (2, 9, 7, 4)), ((3, 2), (1, 9, 8, 2)),
+              ((2, 2), (3, 6, 6, 5))]
+
+
+@pytest.mark.parametrize("pool_size, shape", POOL_CASES)
+def test_the_plain_python_pooling_loops_compute_the_numpy_pooling(pool_size, shape):
+    x = _images(shape)
+    layer = keras.layers.MaxPooling2D(pool_size)
+    with compiled.switched(False):
+        want_y, want_dx, _ = _layer_run(layer, x)
+    k1, k2 = pool_size
+    best = np.empty_like(want_y)
+    compiled.max_pool_2d_loop(x, k1, k2, best)
+    np.testing.assert_array_equal(best, want_y)
+    g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
+    dx = np.zeros_like(x)
+    compiled.max_pool_2d_backward_loop(x, k1, k2, best, g, dx, np.empty(shape[-1], bool))
+    np.testing.assert_array_equal(dx, want_dx)
+
+
+def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
+    from kerastutor.layers.conv_im2col import col2im
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal((5, 3)).astype("float32")
+    b = rng.standard_normal(3).astype("float32")
+    want = np.maximum(z + b, 0)
+    compiled.bias_relu_loop(z, b)
+    np.testing.assert_array_equal(z, want)
+    g = rng.standard_normal(15).astype("float32")
+    out = np.empty(15, "float32")
+    compiled.relu_backward_loop(out, z.reshape(-1), g)
+    np.testing.assert_array_equal(out, g * (z.reshape(-1) > 0))
+    patches = rng.standard_normal((2, 3, 2, 2, 3, 4)).astype("float32")   # n, oh, ow, kh, kw, c
+    padded = (2, 5, 7, 4)                           # strides (1, 2), dilation (2, 1)
+    with compiled.switched(False):
+        want = col2im(patches.reshape(1, 12, 24), padded, (2, 3), (1, 2), (2, 1), (3, 2))
+    dx = np.zeros(padded, "float32")
+    compiled.col2im_2d_loop(patches, (1, 2), (2, 1), dx)
+    np.testing.assert_array_equal(dx, want)
+
+
+def test_a_nan_input_gives_the_same_pooling_both_ways():
+    x = _images((1, 4, 4, 2))
+    x[0, 1, 1, 0] = np.nan
+    layer = keras.layers.MaxPooling2D()
+    with compiled.switched(False):
+        want_y, want_dx, _ = _layer_run(layer, x)
+    best = np.empty_like(want_y)
+    compiled.max_pool_2d_loop(x, 2, 2, best)
+    np.testing.assert_array_equal(best, want_y)            # NaN where NumPy has NaN
+    assert np.isnan(best[0, 0, 0, 0])
+
+
+@pytest.mark.parametrize("pool_size, shape", POOL_CASES)
+def test_compiled_max_pooling_is_bit_identical(numba_kernels, pool_size, shape):
+    x = _images(shape)
+    layer = keras.layers.MaxPooling2D(pool_size)
+    y, dx, cache = _layer_run(layer, x)
+    assert cache[3][1] is None                             # the compiled forward ran
+    with compiled.switched(False):
+        want_y, want_dx, _ = _layer_run(layer, x)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(dx, want_dx)
+
+
+@pytest.mark.parametrize("strides, dilation, padding", [(1, 1, "valid"), (2, 1, "same"),
+                                                         (1, 2, "valid")])
+def test_a_compiled_relu_convolution_is_bit_identical(numba_kernels, strides, dilation,
+                                                      padding):
+    """Bias + ReLU forward, the ReLU backward and col2im, compiled, against NumPy."""
+    x = _images((2, 9, 8, 3), seed=4)
+
+    def run():
+        keras.utils.set_random_seed(1)
+        layer = keras.layers.Conv2D(4, 3, strides=strides, dilation_rate=dilation,
+                                    padding=padding, activation="relu",
+                                    bias_initializer="random_normal")
+        layer.build(x.shape)
+        y, dx, _ = _layer_run(layer, x)
+        return y, dx, layer.kernel.grad.copy(), layer.bias.grad.copy()
+
+    fast = run()
+    with compiled.switched(False):
+        plain = run()
+    for a, b in zip(fast, plain):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_cnn_trains_to_the_same_weights_with_and_without_the_kernels(numba_kernels):
+    rng = np.random.default_rng(6)
+    x = rng.random((32, 10, 10, 2)).astype("float32")
+    y = rng.integers(0, 3, 32)
+
+    def trained(use_compiled):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((10, 10, 2)),
+                                  keras.layers.Conv2D(4, 3, activation="relu"),
+                                  keras.layers.MaxPooling2D(),
+                                  keras.layers.Conv2D(5, 2, activation="relu"),
+                                  keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                                  keras.layers.Dense(3)])
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        with compiled.switched(use_compiled):
+            model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        return model.get_weights()
+
+    for fast, plain in zip(trained(True), trained(False)):
+        np.testing.assert_array_equal(fast, plain)

@@ -42,6 +42,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from kerastutor import compiled
+
 
 # ----------------------------------------------------------------- geometry
 def conv_output_length(n, k, padding, stride, dilation):
@@ -269,6 +271,10 @@ def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, gro
     else:
         dxp = into.reshape(grouped_shape)
         dxp.fill(0)
+    if rank == 2 and groups == 1 and compiled.col2im_2d(
+            dpatches[0], _per_axis(strides, rank), _per_axis(dilation_rate, rank),
+            dxp.reshape(padded_shape)):
+        return dxp.reshape(padded_shape)               # the fast extra: one compiled loop
     for offset in itertools.product(*(range(k) for k in kernel_size)):
         where = (slice(None),) + _reads(offset, strides, dilation_rate, out)
         piece = dpatches[(slice(None), slice(None)) + (slice(None),) * rank + offset]

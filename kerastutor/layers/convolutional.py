@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kerastutor import activations, backend, constraints, initializers, regularizers
+from kerastutor import activations, backend, compiled, constraints, initializers, regularizers
 from kerastutor.layers.base import InputSpec, Layer, format_shape, refuse_lora, weight_settings
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
 # import im2col`` is how the book and older code reach them
@@ -145,6 +145,8 @@ def relu_backward_into(out, mask, y, grad_out):
     (``mask`` is a boolean array of ``y``'s shape), so that no step makes a
     fresh array the size of the layer's output.
     """
+    if compiled.relu_backward(out, y, grad_out):     # the fast extra: one pass, no mask
+        return out
     np.greater(y, 0, out=mask)
     return np.multiply(grad_out, mask, out=out)
 
@@ -248,6 +250,9 @@ class SlidingWindowLayer(Layer):
     # ------------------------------------------------------- bias, activation
     def _bias_and_activation(self, z):
         """``y = phi(z + b)`` (channels_last, ``z`` is the layer's own array); ``(y, cache)``."""
+        if (self.bias is not None and is_plain_relu(self.activation)
+                and compiled.bias_relu(z, self.bias.value)):
+            return z, z                                 # the fast extra: both in one pass
         if self.bias is not None:
             z += self.bias.value                        #     + b
         if is_plain_relu(self.activation):

@@ -31,7 +31,7 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from kerastutor import backend
+from kerastutor import backend, compiled
 from kerastutor.layers.base import InputSpec, Layer, format_shape
 from kerastutor.layers.conv_im2col import Workspace
 
@@ -176,17 +176,28 @@ def _whole_windows(out_spatial, pool_size):
 
 def _pool_tiles(x, pool_size, mode):
     out_spatial = tuple(n // k for n, k in zip(x.shape[1:-1], pool_size))
-    covered = x[_whole_windows(out_spatial, pool_size)]
-    out_shape = (x.shape[0],) + out_spatial + (x.shape[-1],)
-    tiles = covered.reshape(_tile_shape(out_shape, pool_size))
+    no_pads = [(0, 0)] * len(pool_size)
+    if mode == "max":
+        best = compiled.max_pool_2d(x, pool_size)      # the fast extra: one compiled pass
+        if best is not None:
+            return best, (x.shape, no_pads, out_spatial, (x, None, best))
+    tiles = _tiles_of(x, out_spatial, pool_size)
     offsets = _offsets(pool_size)
     if mode == "max":
         best = _tile_maximum(tiles, offsets)
         # which offset won is worked out only if backward runs (not at inference)
-        return best, (x.shape, [(0, 0)] * len(pool_size), out_spatial, (tiles, best))
+        return best, (x.shape, no_pads, out_spatial, (x, tiles, best))
     total = sum(tiles[_at(offset)] for offset in offsets)
     count = np.array(len(offsets), dtype=x.dtype)
     return total / count, (x.shape, [(0, 0)] * len(pool_size), out_spatial, count)
+
+
+def _tiles_of(x, out_spatial, pool_size):
+    """The tile view ``(N, o1, k1, o2, k2, ..., C)`` of the part of ``x`` the windows cover
+    (a copy when a remainder row or column is cut off)."""
+    covered = x[_whole_windows(out_spatial, pool_size)]
+    out_shape = (x.shape[0],) + out_spatial + (x.shape[-1],)
+    return covered.reshape(_tile_shape(out_shape, pool_size))
 
 
 def _tile_maximum(tiles, offsets):
@@ -284,8 +295,13 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
         gp.fill(0)
         tiles = workspace.empty("tiles", grad_out, tile_shape)
     if mode == "max":
+        x, input_tiles, best = aux
+        if compiled.max_pool_2d_backward(x, pool_size, best, grad_out, gp):
+            return gp                                  # the fast extra: one compiled pass
+        if input_tiles is None:                        # the forward ran compiled
+            input_tiles = _tiles_of(x, out_spatial, pool_size)
         won = workspace.empty("won", grad_out, tile_shape, bool)
-        _route_to_first_maximum(tiles, won, grad_out, pool_size, *aux)
+        _route_to_first_maximum(tiles, won, grad_out, pool_size, input_tiles, best)
     else:
         for offset in _offsets(pool_size):
             tiles[_at(offset)] = contribution
