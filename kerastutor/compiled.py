@@ -265,24 +265,62 @@ def max_pool_2d_backward(x, pool_size, best, grad_out, grad):
     return True
 
 
-# ------------------------------------------------------------------ col2im
-def col2im_2d_loop(patches, strides, dilation, dx):
-    """Add every patch entry back where im2col read it: ``patches[n, i, j, a, b, c]`` onto
-    ``dx[n, i s1 + a d1, j s2 + b d2, c]``, one kernel offset ``(a, b)`` after the other
-    (the order of NumPy's adds, so the sums round alike)."""
-    batch, rows, cols, k1, k2, channels = patches.shape
-    for a in range(k1):
-        for b in range(k2):
-            for n in range(batch):
-                for i in range(rows):
-                    for j in range(cols):
+# ------------------------------------------------------------------ im2col and col2im
+def im2col_2d_loop(xp, k1, k2, strides, dilation, patches):
+    """``patches[n, i, j, a, b, c] = xp[n, i s1 + a d1, j s2 + b d2, c]``: window ``(i, j)``
+    of the padded input laid out as one row, kernel offset by kernel offset; a pure copy."""
+    batch, rows, cols, channels = patches.shape[0], patches.shape[1], patches.shape[2], \
+        xp.shape[3]
+    for n in range(batch):
+        for i in range(rows):
+            for j in range(cols):
+                for a in range(k1):
+                    for b in range(k2):
                         y, x = i * strides[0] + a * dilation[0], j * strides[1] + b * dilation[1]
+                        for c in range(channels):
+                            patches[n, i, j, a, b, c] = xp[n, y, x, c]
+
+
+def col2im_2d_loop(patches, strides, dilation, dx):
+    """Every entry of ``dx`` gathers the patch entries im2col copied from it:
+    ``dx[n, y, x, c]`` is the sum of ``patches[n, i, j, a, b, c]`` over the windows
+    ``(i, j)`` and kernel offsets ``(a, b)`` with ``y = i s1 + a d1``, ``x = j s2 + b d2``,
+    added from 0 in kernel-offset order -- the order of NumPy's one ``+=`` per offset,
+    so the sums round alike. Each entry is written once: no zero fill first."""
+    batch, rows, cols, k1, k2, channels = patches.shape
+    for n in range(batch):
+        for y in range(dx.shape[1]):
+            for x in range(dx.shape[2]):
+                for c in range(channels):
+                    dx[n, y, x, c] = 0.0
+                for a in range(k1):
+                    i, off = divmod(y - a * dilation[0], strides[0])
+                    if off != 0 or i < 0 or i >= rows:
+                        continue                    # no window reads y at offset a
+                    for b in range(k2):
+                        j, off = divmod(x - b * dilation[1], strides[1])
+                        if off != 0 or j < 0 or j >= cols:
+                            continue
                         for c in range(channels):
                             dx[n, y, x, c] += patches[n, i, j, a, b, c]
 
 
+def im2col_2d(xp, kernel_size, strides, dilation, patches):
+    """Fill ``patches`` ``(n, out1, out2, k1, k2, cin)`` -- reshaped, the rows of
+    :func:`~kerastutor.layers.conv_im2col.im2col`'s matrix (one group) -- with the windows
+    of ``xp``, compiled; or ``False``."""
+    if not (is_enabled() and xp.ndim == 4 and patches.ndim == 6
+            and _float_arrays(xp, patches)):
+        return False
+    _compiled(im2col_2d_loop)(xp, int(kernel_size[0]), int(kernel_size[1]),
+                              tuple(int(s) for s in strides),
+                              tuple(int(d) for d in dilation), patches)
+    return True
+
+
 def col2im_2d(patches, strides, dilation, dx):
-    """``dx += col2im(patches)`` for 2-D windows and one group, compiled; or ``False``."""
+    """``dx = col2im(patches)`` for 2-D windows and one group, every entry written, compiled;
+    or ``False``."""
     if not (is_enabled() and patches.ndim == 6 and dx.ndim == 4
             and _float_arrays(patches, dx)):
         return False

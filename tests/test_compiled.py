@@ -163,7 +163,7 @@ def test_the_plain_python_pooling_loops_compute_the_numpy_pooling(pool_size, sha
 
 
 def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
-    from kerastutor.layers.conv_im2col import col2im
+    from kerastutor.layers.conv_im2col import col2im, im2col
     rng = np.random.default_rng(2)
     z = rng.standard_normal((5, 3)).astype("float32")
     b = rng.standard_normal(3).astype("float32")
@@ -178,9 +178,13 @@ def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
     padded = (2, 5, 7, 4)                           # strides (1, 2), dilation (2, 1)
     with compiled.switched(False):
         want = col2im(patches.reshape(1, 12, 24), padded, (2, 3), (1, 2), (2, 1), (3, 2))
-    dx = np.zeros(padded, "float32")
+        want_patches = im2col(want, (2, 3), (1, 2), (2, 1), (3, 2))
+    dx = np.full(padded, np.nan, "float32")         # every entry is written
     compiled.col2im_2d_loop(patches, (1, 2), (2, 1), dx)
     np.testing.assert_array_equal(dx, want)
+    copied = np.full(patches.shape, np.nan, "float32")
+    compiled.im2col_2d_loop(want, 2, 3, (1, 2), (2, 1), copied)
+    np.testing.assert_array_equal(copied.reshape(want_patches.shape), want_patches)
 
 
 def test_a_nan_input_gives_the_same_pooling_both_ways():
@@ -207,12 +211,14 @@ def test_compiled_max_pooling_is_bit_identical(numba_kernels, pool_size, shape):
     np.testing.assert_array_equal(dx, want_dx)
 
 
-@pytest.mark.parametrize("strides, dilation, padding", [(1, 1, "valid"), (2, 1, "same"),
-                                                         (1, 2, "valid")])
+@pytest.mark.parametrize("strides, dilation, padding, channels",
+                         [(1, 1, "valid", 3), (2, 1, "same", 5), (1, 2, "valid", 6),
+                          (1, 1, "same", 4)])
 def test_a_compiled_relu_convolution_is_bit_identical(numba_kernels, strides, dilation,
-                                                      padding):
-    """Bias + ReLU forward, the ReLU backward and col2im, compiled, against NumPy."""
-    x = _images((2, 9, 8, 3), seed=4)
+                                                      padding, channels):
+    """Bias + ReLU forward, im2col (from 4 channels on), the ReLU backward and col2im,
+    compiled, against NumPy."""
+    x = _images((2, 9, 8, channels), seed=4)
 
     def run():
         keras.utils.set_random_seed(1)

@@ -270,11 +270,10 @@ def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, gro
         dxp = np.zeros_like(dpatches, shape=grouped_shape)
     else:
         dxp = into.reshape(grouped_shape)
+        if rank == 2 and groups == 1 and compiled.col2im_2d(
+                dpatches[0], _per_axis(strides, rank), _per_axis(dilation_rate, rank), into):
+            return into                                # the fast extra: each entry once
         dxp.fill(0)
-    if rank == 2 and groups == 1 and compiled.col2im_2d(
-            dpatches[0], _per_axis(strides, rank), _per_axis(dilation_rate, rank),
-            dxp.reshape(padded_shape)):
-        return dxp.reshape(padded_shape)               # the fast extra: one compiled loop
     for offset in itertools.product(*(range(k) for k in kernel_size)):
         where = (slice(None),) + _reads(offset, strides, dilation_rate, out)
         piece = dpatches[(slice(None), slice(None)) + (slice(None),) * rank + offset]

@@ -91,17 +91,31 @@ FEW_CHANNELS = 3
 (measured on one core for 64x32x32xC: faster for C <= 3, slower from C = 4 on)."""
 
 
-def patch_matrix(xp, kernel_size, strides, dilation_rate, out, groups):
+def patch_matrix(xp, kernel_size, strides, dilation_rate, out, groups, workspace=None):
     """:func:`~kerastutor.layers.conv_im2col.im2col`'s patch matrix, in the faster layout.
 
     The same values either way: up to :data:`FEW_CHANNELS` input channels per
     group (and NumPy arrays) it comes from
     :func:`~kerastutor.layers.conv_im2col.im2col_few_channels`, otherwise
-    from :func:`~kerastutor.layers.conv_im2col.im2col`.
+    from :func:`~kerastutor.layers.conv_im2col.im2col` -- or, with the ``fast``
+    extra, a 2-D window and one group, from the compiled copy
+    :func:`kerastutor.compiled.im2col_2d` into ``workspace``'s reused array.
     """
     if xp.shape[-1] // groups <= FEW_CHANNELS and isinstance(xp, np.ndarray):
         return im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups)
+    if (workspace is not None and len(kernel_size) == 2 and groups == 1
+            and compiled.is_enabled()):
+        patches = workspace.empty("patches", xp, (1, xp.shape[0] * int(np.prod(out)),
+                                                  int(np.prod(kernel_size)) * xp.shape[-1]))
+        window_rows = (xp.shape[0],) + tuple(out) + tuple(kernel_size) + (xp.shape[-1],)
+        if compiled.im2col_2d(xp, kernel_size, _pair(strides), _pair(dilation_rate),
+                              patches.reshape(window_rows)):
+            return patches
     return im2col(xp, kernel_size, strides, dilation_rate, out, groups)
+
+
+def _pair(value):
+    return (value, value) if np.ndim(value) == 0 else tuple(value)
 
 
 def sum_rows(delta):
@@ -431,7 +445,7 @@ class BaseConv(SlidingWindowLayer):
                                   self._TOO_SMALL_HINT)
         xp = pad(x, where.pads)                                          # x -> x~
         patches = patch_matrix(xp, self.kernel_size, self.strides, self.dilation_rate,
-                               where.out, self.groups)                   # im2col
+                               where.out, self.groups, self._workspace)  # im2col
         return patches, xp.shape, where
 
     def forward(self, x, training=False):
