@@ -23,6 +23,11 @@ every core of the machine. Each figure is the best of ``--repeats`` epochs, the 
 libraries taking turns so that a drifting machine load hits both alike.
 When torch is not installed only kerastutor's numbers are printed.
 
+With the ``fast`` extra installed (Numba), kerastutor runs its compiled kernels
+(:mod:`kerastutor.compiled`: Adam's update, the CNNs' ReLU, pooling and col2im
+passes); the first line says whether they are on, and ``--no-compiled``
+measures the NumPy code instead.
+
 On this project's machines OPENBLAS_CORETYPE may be set for old OpenBLAS
 builds; it slows a current NumPy. Compare with it unset, e.g.
 ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_training.py``.
@@ -33,6 +38,7 @@ import time
 import numpy as np
 
 import kerastutor as keras
+from kerastutor import compiled
 
 CASES = {
     "iris": dict(sizes=[4, 4, 3], dropout=0.0, batch=32, samples=4096),
@@ -229,19 +235,32 @@ def _has_layers(case):
     return all(hasattr(keras.layers, name) for name in needed)
 
 
+def _compiled_state():
+    if compiled.is_enabled():
+        import numba
+        return f"on (numba {numba.__version__})"
+    return "off" if compiled.is_available() else "off (the fast extra is not installed)"
+
+
 def main():
     parser = argparse.ArgumentParser(description="training throughput vs PyTorch")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-compiled", action="store_true",
+                        help="run kerastutor's NumPy code even where the fast extra "
+                             "(Numba) is installed")
     parser.add_argument("cases", nargs="*", default=list(CASES))
     args = parser.parse_args()
+    if args.no_compiled:
+        compiled.disable()
     try:
         import torch
         torch_version = torch.__version__
     except ImportError:
         torch = None
         torch_version = None
-    print(f"numpy {np.__version__}; torch {torch_version or 'not installed'}")
+    print(f"numpy {np.__version__}; torch {torch_version or 'not installed'}; "
+          f"kerastutor's compiled kernels: {_compiled_state()}")
     print(f"{'case':12} {'kerastutor':>14} {'pytorch':>14} {'ratio':>7}")
     for name in args.cases:
         case = dict(CASES[name])

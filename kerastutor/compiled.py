@@ -35,9 +35,10 @@ and not switched off (``KERASTUTOR_COMPILED=0`` in the environment, or
 ReLU (:func:`bias_relu`) and ReLU's backward (:func:`relu_backward`), from
 :mod:`kerastutor.layers.convolutional`; max pooling over windows that tile the
 image, forward and backward (:func:`max_pool_2d`, :func:`max_pool_2d_backward`,
-from :mod:`kerastutor.layers.pooling`); and the 2-D ``col2im``
-(:func:`col2im_2d`, from :mod:`kerastutor.layers.conv_im2col`). Each NumPy
-helper asks its kernel first and runs its own code when the kernel declines
+from :mod:`kerastutor.layers.pooling`); the 2-D ``col2im`` (:func:`col2im_2d`,
+from :mod:`kerastutor.layers.conv_im2col`), and ``im2col`` for inputs with more
+than three channels (:func:`im2col_2d`, into the layer's reused array). Each
+NumPy helper asks its kernel first and runs its own code when the kernel declines
 (no Numba, switched off, a GPU array, a dtype other than float32/float64).
 
 **What it buys.** ``benchmarks/bench_training.py`` on a 2-core machine, each model
@@ -120,10 +121,15 @@ def switched(on):
 
 
 def _compiled(loop):
-    """``loop`` compiled by Numba (once per process; the machine code is cached on disk)."""
+    """``loop`` compiled by Numba (once per process; the machine code is cached on disk,
+    beside the module or in Numba's user cache, where a location can be written)."""
     name = loop.__name__
     if name not in _KERNELS:
-        _KERNELS[name] = _KERNELS["numba"].njit(cache=True, error_model="numpy")(loop)
+        njit = _KERNELS["numba"].njit
+        try:
+            _KERNELS[name] = njit(cache=True, error_model="numpy")(loop)
+        except RuntimeError:             # "no locator available": nowhere to cache
+            _KERNELS[name] = njit(error_model="numpy")(loop)
     return _KERNELS[name]
 
 
@@ -327,3 +333,4 @@ def col2im_2d(patches, strides, dilation, dx):
     _compiled(col2im_2d_loop)(patches, tuple(int(s) for s in strides),
                               tuple(int(d) for d in dilation), dx)
     return True
+
