@@ -333,4 +333,3 @@ def col2im_2d(patches, strides, dilation, dx):
     _compiled(col2im_2d_loop)(patches, tuple(int(s) for s in strides),
                               tuple(int(d) for d in dilation), dx)
     return True
-
