@@ -333,3 +333,36 @@ def col2im_2d(patches, strides, dilation, dx):
     _compiled(col2im_2d_loop)(patches, tuple(int(s) for s in strides),
                               tuple(int(d) for d in dilation), dx)
     return True
+
+
+# ------------------------------------------------------------------ the LSTM cell's backward
+def lstm_cell_backward_loop(dh, dc, sig, g, tc, c_prev, one, delta, dc_prev):
+    r"""The elementwise part of one LSTM step's backward (:class:`~kerastutor.layers.LSTMCell`,
+    tanh and sigmoid), entry by entry, in the NumPy code's order: the gradient reaching
+    :math:`c_t`, the four gates' gradients through their activations into ``delta``
+    (``[d a^i, d a^f, d a^c, d a^o]``), and :math:`\partial L/\partial c_{t-1}`. ``sig`` is
+    the sigmoid of all four columns (``i``, ``f``, ``o`` are its blocks), ``one`` is 1 in
+    the arrays' dtype."""
+    rows, units = dh.shape
+    for r in range(rows):
+        for j in range(units):
+            i, f, o = sig[r, j], sig[r, units + j], sig[r, 3 * units + j]
+            dc_t = dc[r, j] + (dh[r, j] * o) * (one - tc[r, j] * tc[r, j])
+            delta[r, j] = (dc_t * g[r, j]) * i * (one - i)
+            delta[r, units + j] = (dc_t * c_prev[r, j]) * f * (one - f)
+            delta[r, 2 * units + j] = (dc_t * i) * (one - g[r, j] * g[r, j])
+            delta[r, 3 * units + j] = (dh[r, j] * tc[r, j]) * o * (one - o)
+            dc_prev[r, j] = dc_t * f
+
+
+def lstm_cell_backward(dh, dc, sig, g, tc, c_prev):
+    """``(delta, dL/dc_{t-1})`` of one LSTM step (:func:`lstm_cell_backward_loop`
+    compiled); ``None`` where it does not apply."""
+    if not (is_enabled() and _float_arrays(dh, dc, sig, g, tc, c_prev)
+            and sig.shape == dh.shape[:1] + (4 * dh.shape[1],)):
+        return None
+    delta = np.empty_like(sig)
+    dc_prev = np.empty_like(dh)
+    _compiled(lstm_cell_backward_loop)(dh, dc, sig, g, tc, c_prev, dh.dtype.type(1),
+                                       delta, dc_prev)
+    return delta, dc_prev

@@ -256,3 +256,59 @@ def test_a_cnn_trains_to_the_same_weights_with_and_without_the_kernels(numba_ker
 
     for fast, plain in zip(trained(True), trained(False)):
         np.testing.assert_array_equal(fast, plain)
+
+
+# ------------------------------------------------------------------ the LSTM cell
+def _lstm_gradients(x, use_compiled, **kwargs):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([keras.Input(x.shape[1:]), keras.layers.LSTM(6, **kwargs),
+                              keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    y = np.linspace(-1, 1, x.shape[0]).astype("float32")[:, None]
+    with compiled.switched(use_compiled):
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False)
+    return model.get_weights()
+
+
+def test_the_plain_python_lstm_loop_computes_the_numpy_backward():
+    x = np.random.default_rng(7).standard_normal((4, 3, 2)).astype("float32")
+    layer = keras.layers.LSTM(5, return_sequences=True)
+    layer.build(x.shape)
+    cell = layer.cell
+    with compiled.switched(False):
+        _, cache = layer.forward(x, training=True)
+    step_cache = None
+
+    def spy(step, dstates):                   # the last step's cache and gradients
+        nonlocal step_cache
+        step_cache = (step, dstates)
+        return original(step, dstates)
+
+    original, cell._step_backward = cell._step_backward, spy
+    try:
+        with compiled.switched(False):
+            layer.backward(cache, np.ones((4, 3, 5), "float32"))
+    finally:
+        del cell._step_backward
+    (step, (dh, dc)) = step_cache
+    with compiled.switched(False):
+        want_delta, want_dc = cell._cell_backward(step, dh, dc)
+    c_prev, g, tc, sig = step[2], step[5], step[7], step[9][0]
+    delta, dc_prev = np.empty_like(want_delta), np.empty_like(want_dc)
+    compiled.lstm_cell_backward_loop(dh, dc, sig, g, tc, c_prev, np.float32(1), delta, dc_prev)
+    np.testing.assert_array_equal(delta, want_delta)
+    np.testing.assert_array_equal(dc_prev, want_dc)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"go_backwards": True},
+                                    {"recurrent_dropout": 0.3, "dropout": 0.2}])
+def test_a_compiled_lstm_trains_to_the_same_weights(numba_kernels, monkeypatch, kwargs):
+    x = np.random.default_rng(8).standard_normal((8, 5, 3)).astype("float32")
+    calls = []
+    original = compiled.lstm_cell_backward
+    monkeypatch.setattr(compiled, "lstm_cell_backward",
+                        lambda *a: calls.append(1) or original(*a))
+    fast = _lstm_gradients(x, True, **kwargs)
+    assert len(calls) == 2 * 5                       # two batches of five steps
+    for mine, plain in zip(fast, _lstm_gradients(x, False, **kwargs)):
+        np.testing.assert_array_equal(mine, plain)
