@@ -37,9 +37,11 @@ ReLU (:func:`bias_relu`) and ReLU's backward (:func:`relu_backward`), from
 image, forward and backward (:func:`max_pool_2d`, :func:`max_pool_2d_backward`,
 from :mod:`kerastutor.layers.pooling`); the 2-D ``col2im`` (:func:`col2im_2d`,
 from :mod:`kerastutor.layers.conv_im2col`), and ``im2col`` for inputs with more
-than three channels (:func:`im2col_2d`, into the layer's reused array). Each
-NumPy helper asks its kernel first and runs its own code when the kernel declines
-(no Numba, switched off, a GPU array, a dtype other than float32/float64).
+than three channels (:func:`im2col_2d`, into the layer's reused array); and the
+elementwise part of an LSTM step's backward (:func:`lstm_cell_backward`, from
+:class:`~kerastutor.layers.LSTMCell`). Each NumPy helper asks its kernel first
+and runs its own code when the kernel declines (no Numba, switched off, a GPU
+array, a dtype other than float32/float64).
 
 **What it buys.** ``benchmarks/bench_training.py`` on a 2-core machine, each model
 trained with and without the kernels in one process:
