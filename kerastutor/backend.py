@@ -21,6 +21,7 @@ runs the same path with each kernel's NumPy twin, for testing without a GPU.
 """
 import contextlib
 import difflib
+import functools
 import os
 import random
 import re
@@ -493,6 +494,29 @@ def _weak(name):
     return name
 
 
+def _join(dtypes):
+    """The lowest dtype on the lattice above all of ``dtypes``, and whether it is weak.
+
+    ``int`` and ``float`` (the types themselves) stand for Python scalars and are
+    weak; every other argument is read with :func:`standardize_dtype`. The answer
+    is weak only when the scalars decide it (``int`` with a ``bool`` array, or
+    scalars alone): it then still needs a bit width, which each caller picks.
+    """
+    if any(d in ("float8_e4m3fn", "float8_e5m2") for d in dtypes if isinstance(d, str)):
+        raise ValueError("There is no implicit conversions from float8 dtypes to others. "
+                         f"You must cast it internally. Received: {dtypes}")
+    weak = [d is int or d is float for d in dtypes]
+    names = [standardize_dtype(d) for d in dtypes]
+    if len(names) == 1:
+        return names[0], weak[0]
+    if len(set(names)) == 1 and not all(weak):
+        return names[0], False
+    if all(weak):                               # only Python scalars: int + float -> float
+        return _least_upper_bound(set(names)), True
+    out = _least_upper_bound({_weak(n) if w else n for n, w in zip(names, weak)})
+    return out, out in ("int", "float")
+
+
 def result_type(*dtypes):
     """The dtype Keras gives the result of an operation on arrays of these dtypes.
 
@@ -501,6 +525,8 @@ def result_type(*dtypes):
     adapts to the array it meets). The answer is the lowest dtype on the
     promotion lattice above all of them, then narrowed to 32 bits, as Keras does
     on every backend but TensorFlow. With no argument it is :func:`floatx`.
+    kerastutor's own ops compute in :func:`promoted_dtype`, the same lattice
+    without the narrowing.
 
     >>> from kerastutor import backend
     >>> backend.result_type("int32", "float32"), backend.result_type("int8", "uint8")
@@ -510,23 +536,48 @@ def result_type(*dtypes):
     """
     if not dtypes:
         return floatx()
-    if any(d in ("float8_e4m3fn", "float8_e5m2") for d in dtypes if isinstance(d, str)):
-        raise ValueError("There is no implicit conversions from float8 dtypes to others. "
-                         f"You must cast it internally. Received: {dtypes}")
-    weak = [d is int or d is float for d in dtypes]
-    names = [standardize_dtype(d) for d in dtypes]
-    if len(names) == 1:
-        out, out_weak = names[0], weak[0]
-    elif len(set(names)) == 1 and not all(weak):
-        out, out_weak = names[0], False
-    elif all(weak):                             # only Python scalars: int + float -> float
-        out, out_weak = _least_upper_bound(set(names)), True
-    else:
-        out = _least_upper_bound({_weak(n) if w else n for n, w in zip(names, weak)})
-        out_weak = out in ("int", "float")
-    if out_weak:
+    out, weak = _join(dtypes)
+    if weak:
         out = _at_floatx_precision(out)
     return _NARROWED.get(out, out)
+
+
+def promoted_dtype(*dtypes):
+    """The dtype kerastutor's ops compute in, for operands of these dtypes.
+
+    It is :func:`result_type`'s lattice with its weak Python scalars (pass
+    ``int``/``float`` for a Python number, a dtype for an array), read the way
+    Keras's ops behave on the torch backend, kerastutor's training reference:
+
+    * nothing is narrowed to 32 bits: ``ops.add`` of two float64 arrays is
+      float64, as ``ops.sqrt`` of one is (:func:`result_type` says float32,
+      which is what Keras's JAX and NumPy backends compute in);
+    * a result decided by Python scalars alone is what ``convert_to_tensor``
+      makes of a Python number: ``int32`` for an ``int``, :func:`floatx` for a
+      ``float``, whatever ``floatx`` is (:func:`result_type` gives the integer
+      ``floatx``'s bit width, so ``int16`` under ``float16``).
+
+    With ``floatx() == "float32"`` and no 64-bit operand the two agree.
+
+    >>> from kerastutor import backend
+    >>> backend.promoted_dtype("float64", "float32"), backend.result_type("float64", "float32")
+    ('float64', 'float32')
+    >>> backend.promoted_dtype("bool", int), backend.promoted_dtype("int8", int, float)
+    ('int32', 'float32')
+    """
+    if not dtypes:
+        return floatx()
+    return _promoted(dtypes, floatx())
+
+
+@functools.lru_cache(maxsize=1024)
+def _promoted(dtypes, float_type):
+    """:func:`promoted_dtype` under ``floatx() == float_type``, remembered: every op
+    asks, and a model meets only a few combinations of dtypes."""
+    out, weak = _join(dtypes)
+    if not weak:
+        return out
+    return float_type if out.startswith("float") else "int32"   # "float"/"float32", "int"/"int32"
 
 
 def _at_floatx_precision(name):

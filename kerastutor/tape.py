@@ -347,7 +347,8 @@ class paused:
 # Keras promotes operands its own way, not NumPy's: a Python number is *weak*
 # (``x * 2.0`` keeps float32, ``i + 3`` keeps int32), a float array wins over an
 # integer one without widening (int32 with float32 is float32), and a bare
-# Python number becomes int32 or ``floatx()``. Every op reads its operands here.
+# Python number becomes int32 or ``floatx()``. The rule itself is the lattice in
+# ``backend`` (``backend.promoted_dtype``); every op reads its operands here.
 def _is_python_number(x):
     """A Python ``int``/``float`` (not ``bool``, not a NumPy scalar): Keras types it weakly."""
     return isinstance(x, (int, float)) and not isinstance(x, (bool, np.generic))
@@ -368,28 +369,34 @@ def _tensor(x):
     return a
 
 
+def _keras_type(operand, array):
+    """What the promotion lattice reads for an operand: the weak type of a Python number
+    (the type ``int`` or ``float`` itself), otherwise the array's dtype."""
+    if _is_python_number(operand):
+        return float if isinstance(operand, float) else int
+    return array.dtype
+
+
 def _common(*operands):
     """The operands as arrays of one dtype, promoted as Keras promotes them.
 
-    * Among arrays, a float wins over integers and booleans (int32 with
-      float32 is float32; NumPy would say float64).
-    * A Python number is weak: it takes the arrays' dtype, except that a
-      Python float with integer arrays gives ``floatx()``.
+    The dtype is :func:`kerastutor.backend.promoted_dtype` of the operands --
+    Keras's lattice (:func:`kerastutor.backend.result_type`), kept at 64 bits:
+
+    * among arrays, a float wins over integers and booleans (int32 with
+      float32 is float32; NumPy would say float64), and int8 with uint8 is int16;
+    * a Python number is weak: it takes the arrays' dtype, except that a
+      Python float with integer arrays gives ``floatx()``;
     * Python numbers alone give int32 or ``floatx()``.
+
+    Strings and objects are not on the lattice: such operands are left as NumPy
+    reads them (``ops.equal`` still compares strings).
     """
     arrays = [_tensor(o) for o in operands]
-    strong = [a.dtype for o, a in zip(operands, arrays) if not _is_python_number(o)]
-    weak = [a.dtype for o, a in zip(operands, arrays) if _is_python_number(o)]
-    floats = [d for d in strong if d.kind in "fc"]
-    weak_float = any(d.kind == "f" for d in weak)
-    if floats:
-        dtype = np.result_type(*floats)
-    elif weak_float:
-        dtype = np.dtype(backend.floatx())
-    elif strong and not (weak and all(d == np.bool_ for d in strong)):
-        dtype = np.result_type(*strong)
-    else:
-        dtype = np.dtype(np.int32) if weak else np.dtype(np.bool_)
+    if any(a.dtype.kind not in "biufc" for a in arrays):
+        return arrays
+    dtype = np.dtype(backend.promoted_dtype(
+        *(_keras_type(o, a) for o, a in zip(operands, arrays))))
     return [a if a.dtype == dtype else a.astype(dtype) for a in arrays]
 
 

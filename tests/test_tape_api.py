@@ -76,3 +76,51 @@ def test_raw_numpy_error_names_the_function_and_the_op_to_use():
     with pytest.raises(ops.RawNumpyError, match="keras.ops.exp"):
         with ops.Tape():
             np.exp(ops.Traced(np.ones(2)))
+
+
+# ---------------------------------------------- the dtype an op computes in (one lattice)
+# No uint32: with a signed integer it meets at int64, which ops keep (see below).
+_SMALL_DTYPES = ["bool", "uint8", "uint16", "int8", "int16", "int32",
+                 "float16", "float32", "complex64"]
+_OPERANDS = [np.ones(2, d) for d in _SMALL_DTYPES] + [3, 2.5]
+
+
+def _keras_name(operand):
+    """How keras.backend.result_type is told about an operand: int/float for a Python number."""
+    return type(operand) if isinstance(operand, (int, float)) else operand.dtype.name
+
+
+@pytest.mark.parametrize("x", _OPERANDS, ids=lambda o: _keras_name(o).__name__
+                         if isinstance(o, (int, float)) else o.dtype.name)
+def test_ops_promote_as_keras_result_type_says_for_32_bit_operands(x):
+    for y in _OPERANDS:
+        expected = keras.backend.result_type(_keras_name(x), _keras_name(y))
+        assert ops.add(x, y).dtype == np.dtype(expected), (x, y)
+
+
+def test_uint64_with_a_signed_integer_gives_floatx_as_on_kerass_lattice():
+    # NumPy says float64; Keras's lattice meets uint64 and int64 only at the weak
+    # float, which is floatx.
+    u64, i64 = np.ones(2, np.uint64), np.ones(2, np.int64)
+    assert keras.backend.result_type("uint64", "int64") == "float32"
+    assert ops.add(u64, i64).dtype == np.float32
+    assert ops.maximum(u64, np.ones(2, np.int8)).dtype == np.float32
+    keras.config.set_floatx("float16")
+    assert ops.multiply(u64, i64).dtype == np.float16
+
+
+def test_ops_keep_64_bits_and_a_python_int_is_int32_whatever_floatx():
+    # As Keras's torch backend computes ops.add; keras.backend.result_type narrows.
+    f64, f32 = np.ones(2), np.ones(2, np.float32)
+    assert ops.add(f64, f32).dtype == np.float64
+    assert keras.backend.result_type("float64", "float32") == "float32"
+    assert ops.add(np.ones(2, np.int64), 3).dtype == np.int64
+    assert ops.add(np.ones(2, np.uint32), np.ones(2, np.int8)).dtype == np.int64
+    keras.config.set_floatx("float16")
+    assert ops.add(np.array([True]), 3).dtype == np.int32
+    assert keras.backend.result_type("bool", int) == "int16"
+    assert ops.add(np.array([True]), 2.5).dtype == np.float16
+
+
+def test_strings_are_not_promoted_and_still_compare():
+    assert ops.equal(np.array(["a", "b"]), "a").tolist() == [True, False]
