@@ -45,17 +45,36 @@ def grid_for(n, block=BLOCK):
     return max(1, min(-(-int(n) // block), MAX_BLOCKS))
 
 
-# Speed-up, beside ``rounded`` (the definition).
+# -- remembered answers -----------------------------------------------------------------
+CACHE_LIMIT = 4096
+
+
+def remember(cache, key, value):
+    """``cache[key] = value``, emptying ``cache`` first if it holds :data:`CACHE_LIMIT`
+    entries; returns ``value``.
+
+    The host-side speed-ups of the GPU path remember answers by *signature* -- block
+    sizes here; reshapes, layouts, index views and elementwise and reduction plans in
+    :mod:`.array` -- because a training step asks the same few dozen questions at every
+    step. But signatures hold shapes, and shapes change with the batch size (a last,
+    smaller batch; ``predict`` on any number of rows; sequences of any length), so a dict
+    that only grew would leak memory over a long session. 4096 entries is far above what
+    one model uses; when a cache is full it starts again, and the signatures in use are
+    worked out afresh at the next step (simpler than least-recently-used, and as good
+    here).
+
+    Only a *miss* calls this. A hit stays a bare ``cache.get(key)`` at the call site:
+    the look-ups run at every kernel launch, where one more Python call would cost as
+    much as the look-up itself."""
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+# Speed-up, beside ``rounded`` (the definition): a training step allocates and releases the
+# same few sizes ~50 times a step, and a dict look-up is a third of the arithmetic's cost.
 _ROUNDED = {}
-
-
-def _rounded_once(nbytes):
-    """:func:`rounded`, remembered: a training step allocates and releases the same few
-    sizes ~50 times a step, and a dict look-up is a third of the arithmetic's cost."""
-    if len(_ROUNDED) >= 4096:
-        _ROUNDED.clear()
-    size = _ROUNDED[nbytes] = rounded(nbytes)
-    return size
 
 
 class PooledMemory:
@@ -68,7 +87,7 @@ class PooledMemory:
         self.pooled_bytes = 0
 
     def alloc(self, nbytes):
-        size = _ROUNDED.get(nbytes) or _rounded_once(nbytes)
+        size = _ROUNDED.get(nbytes) or remember(_ROUNDED, nbytes, rounded(nbytes))
         self.in_use_bytes += size
         blocks = self._free[size]
         if blocks:
@@ -77,7 +96,7 @@ class PooledMemory:
         return self._raw_alloc(size)
 
     def release(self, address, nbytes):
-        size = _ROUNDED.get(nbytes) or _rounded_once(nbytes)
+        size = _ROUNDED.get(nbytes) or remember(_ROUNDED, nbytes, rounded(nbytes))
         self.in_use_bytes -= size
         self.pooled_bytes += size
         self._free[size].append(address)

@@ -41,6 +41,7 @@ import operator
 
 import numpy as np
 
+from ..runtime import remember
 from .device import (EXACT_INTEGERS, MAX_RANK, Buffer, Layout, _i64, _f32, _launch,
                      _state, current_runtime, fallbacks, is_strict, transfers)
 
@@ -228,9 +229,7 @@ class DeviceArray:
         found = _RESHAPES.get(key)                 # speed-up: see _RESHAPES
         if found is None:
             resolved = _resolve_minus_one(tuple(int(s) for s in shape), self.size)
-            if len(_RESHAPES) >= 4096:             # many shapes (varying batches): start again
-                _RESHAPES.clear()
-            found = _RESHAPES[key] = (resolved, _contiguous_strides(resolved))
+            found = remember(_RESHAPES, key, (resolved, _contiguous_strides(resolved)))
         source = self if self.is_contiguous else self.copy()
         return _new_view(source, *found, source.offset, source.dtype)
 
@@ -637,9 +636,7 @@ def _cached_layout(out_shape, *operands):
                                       for operand in operands)
     layout = _LAYOUTS.get(key)
     if layout is None:
-        if len(_LAYOUTS) >= 4096:            # many shapes (varying batch sizes): start again
-            _LAYOUTS.clear()
-        layout = _LAYOUTS[key] = _layout(out_shape, *operands)
+        layout = remember(_LAYOUTS, key, _layout(out_shape, *operands))
     return layout
 
 
@@ -768,9 +765,7 @@ def _remembered_index(x, index):
     found = _INDEX_VIEWS.get(key)
     if found is None:
         view = _basic_index(x, index)                  # raises IndexError as before
-        if len(_INDEX_VIEWS) >= 4096:
-            _INDEX_VIEWS.clear()
-        _INDEX_VIEWS[key] = (view.shape, view.strides_elements, view.offset - x.offset)
+        remember(_INDEX_VIEWS, key, (view.shape, view.strides_elements, view.offset - x.offset))
         return view
     shape, strides, offset = found
     return _new_view(x, shape, strides, x.offset + offset, x.dtype)

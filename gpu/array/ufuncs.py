@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ..runtime import BLOCK, grid_for
+from ..runtime import BLOCK, grid_for, remember
 from .device import _f32, _grid_for, _i32, _i64, _launch, current_runtime
 from .device_array import (LEAN_UFUNCS, UFUNCS, _PLAIN_SCALARS, DeviceArray, _assign,
                            _broadcast_shapes, _cached_layout, _dtype_of, _fresh, _is_scalar,
@@ -181,10 +181,8 @@ def _lean_elementwise(ufunc):
         else:
             return None
         plan = plans.get(key)
-        if plan is None:
-            if len(plans) >= 4096:                    # many shapes: start again
-                plans.clear()
-            plan = plans[key] = _elementwise_plan(ufunc, inputs)   # NumPy's errors raise
+        if plan is None:                              # NumPy's errors raise from the plan
+            plan = remember(plans, key, _elementwise_plan(ufunc, inputs))
         if plan is False:
             return None
         kernel, dtype, form, shape, n, grid, layout = plan
@@ -311,9 +309,7 @@ def _lean_reduce(kind, x, axis, keepdims):
     key = (kind, x.dtype, x.shape, axis, keepdims)
     plan = _REDUCE_PLANS.get(key)
     if plan is None:
-        if len(_REDUCE_PLANS) >= 4096:       # many shapes (varying batch sizes): start again
-            _REDUCE_PLANS.clear()
-        plan = _REDUCE_PLANS[key] = _reduce_plan(kind, x, axis, keepdims)
+        plan = remember(_REDUCE_PLANS, key, _reduce_plan(kind, x, axis, keepdims))
     if plan is False:
         return None
     kernel, shape, dtype, outer, length, inner, threads = plan

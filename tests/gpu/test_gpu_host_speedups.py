@@ -8,6 +8,7 @@ count launches where saving a launch is the point. They run on the emulated devi
 on a GPU where there is one).
 """
 import ctypes
+import inspect
 import os
 import sys
 
@@ -119,9 +120,35 @@ def test_views_say_what_the_plain_constructor_says():
 
 def test_remembered_block_sizes_are_the_rounded_sizes():
     from kerastutor.gpu import runtime
-    for nbytes in (0, 1, 511, 512, 513, 4 * 128 * 512, 10 ** 9 + 3):
-        assert (runtime._ROUNDED.get(nbytes) or runtime._rounded_once(nbytes)) == \
-            runtime.rounded(nbytes)
+    memory = runtime.PooledMemory(raw_alloc=lambda size: size, raw_free=lambda address: None)
+    for _ in range(2):                                   # worked out, then remembered
+        for nbytes in (0, 1, 511, 512, 513, 4 * 128 * 512, 10 ** 9 + 3):
+            assert memory.alloc(nbytes) == runtime.rounded(nbytes)   # the raw block's size
+            assert runtime._ROUNDED[nbytes] == runtime.rounded(nbytes)
+
+
+def test_every_remembered_answer_is_bounded_and_starts_again_when_full(launches,
+                                                                        monkeypatch):
+    from kerastutor.gpu import runtime
+    monkeypatch.setattr(runtime, "CACHE_LIMIT", 3)
+    caches = {"block sizes": runtime._ROUNDED, "reshapes": device_array._RESHAPES,
+              "layouts": device_array._LAYOUTS, "index views": device_array._INDEX_VIEWS,
+              "reductions": ufuncs._REDUCE_PLANS,
+              "exp plans": inspect.getclosurevars(ufuncs.LEAN_UFUNCS[np.exp]).nonlocals["plans"]}
+    for cache in caches.values():
+        cache.clear()
+    for rows in range(1, 8):                  # seven batch sizes: seven new signatures each
+        host = grid_floats(rows, (rows, 3))
+        x = array.to_device(host)
+        check(np.exp(x), np.exp(host), rtol=1e-6)
+        check(x.reshape(-1), host.reshape(-1))
+        check(x[..., None], host[..., None])
+        check(x.sum(axis=0), host.sum(axis=0))
+        for name, cache in caches.items():
+            assert 1 <= len(cache) <= 3, f"{name}: {len(cache)} entries"
+    x = array.to_device(grid_floats(7, (7, 3)))
+    assert (x.shape, (-1,)) in device_array._RESHAPES        # the newest stays remembered
+    assert ("sum", x.dtype, x.shape, 0, False) in ufuncs._REDUCE_PLANS
 
 
 # -- the product of views without copies ---------------------------------------------------
