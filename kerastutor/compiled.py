@@ -37,11 +37,13 @@ ReLU (:func:`bias_relu`) and ReLU's backward (:func:`relu_backward`), from
 image, forward and backward (:func:`max_pool_2d`, :func:`max_pool_2d_backward`,
 from :mod:`kerastutor.layers.pooling`); the 2-D ``col2im`` (:func:`col2im_2d`,
 from :mod:`kerastutor.layers.conv_im2col`), and ``im2col`` for inputs with more
-than three channels (:func:`im2col_2d`, into the layer's reused array); and the
+than three channels (:func:`im2col_2d`, into the layer's reused array); the
 elementwise part of an LSTM step's backward (:func:`lstm_cell_backward`, from
-:class:`~kerastutor.layers.LSTMCell`). Each NumPy helper asks its kernel first
-and runs its own code when the kernel declines (no Numba, switched off, a GPU
-array, a dtype other than float32/float64).
+:class:`~kerastutor.layers.LSTMCell`); and, for the tracer's summaries, the
+sums and zero count of :func:`~kerastutor.trace.recorder.finite_stats` and its
+histogram's bin counts (:func:`deviation_sums`, :func:`bin_counts`). Each NumPy
+helper asks its kernel first and runs its own code when the kernel declines (no
+Numba, switched off, a GPU array, a dtype other than float32/float64).
 
 **What it buys.** ``benchmarks/bench_training.py`` on a 2-core machine, each model
 trained with and without the kernels in one process:
@@ -122,16 +124,17 @@ def switched(on):
         _SWITCH["enabled"] = before
 
 
-def _compiled(loop):
-    """``loop`` compiled by Numba (once per process; the machine code is cached on disk,
-    beside the module or in Numba's user cache, where a location can be written)."""
+def _compiled(loop, **options):
+    """``loop`` compiled by Numba, with any further Numba ``options`` (once per process;
+    the machine code is cached on disk, beside the module or in Numba's user cache,
+    where a location can be written)."""
     name = loop.__name__
     if name not in _KERNELS:
         njit = _KERNELS["numba"].njit
         try:
-            _KERNELS[name] = njit(cache=True, error_model="numpy")(loop)
+            _KERNELS[name] = njit(cache=True, error_model="numpy", **options)(loop)
         except RuntimeError:             # "no locator available": nowhere to cache
-            _KERNELS[name] = njit(error_model="numpy")(loop)
+            _KERNELS[name] = njit(error_model="numpy", **options)(loop)
     return _KERNELS[name]
 
 
@@ -368,3 +371,48 @@ def lstm_cell_backward(dh, dc, sig, g, tc, c_prev):
     _compiled(lstm_cell_backward_loop)(dh, dc, sig, g, tc, c_prev, dh.dtype.type(1),
                                        delta, dc_prev)
     return delta, dc_prev
+
+
+# ------------------------------------------------------------------ the tracer's sums
+def deviation_sums_loop(flat, shift):
+    r"""The number of zeros in ``flat`` and the float64 sums :math:`\sum (x - K)` and
+    :math:`\sum (x - K)^2` for the shift :math:`K` = ``shift`` (see
+    :func:`kerastutor.trace.recorder.finite_stats`). A NaN or an infinity makes the second
+    sum non-finite."""
+    zeros, deviations, squares = 0, 0.0, 0.0
+    for i in range(flat.size):
+        zeros += flat[i] == 0
+        d = np.float64(flat[i]) - shift
+        deviations += d
+        squares += d * d
+    return zeros, deviations, squares
+
+
+def bin_counts_loop(sample, low, scale, counts):
+    r"""Add each value's bin, :math:`\min(\lfloor (x - \min)\,\text{scale} \rfloor,
+    \text{bins} - 1)` computed in float64, to ``counts`` (``np.bincount`` of those bins)."""
+    last = counts.size - 1
+    for i in range(sample.size):
+        counts[min(int((np.float64(sample[i]) - low) * scale), last)] += 1
+
+
+def deviation_sums(flat, shift):
+    """``(zeros, sum of x - K, sum of (x - K)^2)`` of a contiguous 1-D float array, one
+    compiled pass; or ``None``. The sums may be added in any order (the compiler keeps
+    several partial sums in vector registers): they are float64 sums of float32 or
+    float64 values, as accurate as the NumPy pieces' and checked against them with a
+    tolerance (``tests/trace/test_finite_stats.py``)."""
+    if not (is_enabled() and flat.ndim == 1 and _plain_arrays(flat)):
+        return None
+    zeros, deviations, squares = _compiled(deviation_sums_loop, fastmath={"reassoc"})(
+        flat, float(shift))
+    return int(zeros), float(deviations), float(squares)
+
+
+def bin_counts(sample, low, scale, bins):
+    """``bins`` counts of :func:`bin_counts_loop`, compiled; or ``None``."""
+    if not (is_enabled() and sample.ndim == 1 and _float_arrays(sample)):
+        return None
+    counts = np.zeros(bins, np.intp)
+    _compiled(bin_counts_loop)(sample, float(low), float(scale), counts)
+    return counts

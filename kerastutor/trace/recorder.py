@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kerastutor import events
+from kerastutor import compiled, events
 from kerastutor.callbacks import Callback
 import kerastutor.trace.views as views
 from kerastutor.trace.hints import describe_batch, find_hints
@@ -161,15 +161,11 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
     shift = float(np.add.reduce(sample, dtype=np.float64)) / sample.size
     if not math.isfinite(shift):        # an inf or NaN in the sample
         return None
-    deviations, squares, zeros, low, high = 0.0, 0.0, 0, math.inf, -math.inf
-    scratch = np.empty(min(flat.size, STATS_PIECE), flat.dtype)
-    for start in range(0, flat.size, STATS_PIECE):     # each piece read from memory once
-        piece = flat[start:start + STATS_PIECE]
-        low, high = min(low, float(piece.min())), max(high, float(piece.max()))
-        zeros += int(np.count_nonzero(piece == 0))
-        work = np.subtract(piece, shift, out=scratch[:piece.size])      # x - K
-        deviations += float(np.add.reduce(work))
-        squares += float(np.dot(work, work))
+    sums = compiled.deviation_sums(flat, shift)          # the fast extra: one compiled loop
+    if sums is not None:
+        (zeros, deviations, squares), low, high = sums, float(flat.min()), float(flat.max())
+    else:
+        low, high, zeros, deviations, squares = _summary_by_pieces(flat, shift)
     if not math.isfinite(squares):
         return None                      # an inf or NaN entry, or squares that overflowed
     offset = deviations / flat.size                    # mu - K
@@ -179,6 +175,20 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
                 min=low, max=high, zeros=zeros / flat.size,
                 rms=math.sqrt(variance + mean * mean), nonfinite=0,
                 histogram=_sample_histogram(sample, low, high, bins))
+
+
+def _summary_by_pieces(flat, shift):
+    """``(min, max, zeros, sum of x - K, sum of (x - K)^2)`` of ``flat``, piece by piece."""
+    deviations, squares, zeros, low, high = 0.0, 0.0, 0, math.inf, -math.inf
+    scratch = np.empty(min(flat.size, STATS_PIECE), flat.dtype)
+    for start in range(0, flat.size, STATS_PIECE):     # each piece read from memory once
+        piece = flat[start:start + STATS_PIECE]
+        low, high = min(low, float(piece.min())), max(high, float(piece.max()))
+        zeros += int(np.count_nonzero(piece == 0))
+        work = np.subtract(piece, shift, out=scratch[:piece.size])      # x - K
+        deviations += float(np.add.reduce(work))
+        squares += float(np.dot(work, work))
+    return low, high, zeros, deviations, squares
 
 
 def histogram_sample(flat, limit=None):
@@ -209,6 +219,9 @@ def _sample_histogram(sample, low, high, bins):
     if not (math.isfinite(scale) and np.all(edges[1:] > edges[:-1])):
         # one value, or a range np.histogram cannot cut: its own rule (see below)
         return histogram_of_finite(np.asarray(sample, dtype=np.float64), bins, (low, high))
+    counts = compiled.bin_counts(sample, low, scale, bins)    # the fast extra: one loop
+    if counts is not None:
+        return counts, edges
     position = np.subtract(sample, low, dtype=np.float64)     # x - min
     position *= scale                                          # the bin, as a fraction
     index = position.astype(np.intp)

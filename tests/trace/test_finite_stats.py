@@ -7,8 +7,17 @@ arrays it does not handle, and ``Stats.of`` then computes everything itself).
 import numpy as np
 import pytest
 
+from kerastutor import compiled
 from kerastutor.trace import recorder
 from kerastutor.trace.recorder import Stats, finite_stats
+
+
+@pytest.fixture(autouse=True, params=["numpy", "compiled"])
+def path(request):
+    """Every test twice: the NumPy pieces, and the compiled loops of the fast extra (where
+    Numba is installed; elsewhere the second run takes the NumPy path again)."""
+    with compiled.switched(request.param == "compiled"):
+        yield request.param
 
 
 def plain_stats(array, monkeypatch):
@@ -109,13 +118,26 @@ def test_constant_and_uncuttable_arrays_get_the_plain_histogram(array, monkeypat
 @pytest.mark.parametrize("array", [
     np.array([1.0, np.nan, 2.0], "float32"),          # not finite: counted by the plain code
     np.array([1.0, np.inf], "float32"),
-    np.array([3e38, -3e38], "float32"),               # squares overflow float32
     np.arange(6),                                     # integers
     np.zeros((0, 3), "float32"),                      # empty
 ])
 def test_arrays_it_does_not_handle_go_to_the_plain_code(array, monkeypatch):
     assert finite_stats(array) is None
     assert repr(Stats.of(array)) == repr(plain_stats(array, monkeypatch))
+
+
+def test_squares_that_overflow_float32_are_summed_in_float64_or_handed_over(monkeypatch):
+    """The NumPy pieces sum squares in float32 and hand such an array to the plain code;
+    the compiled loop sums in float64 and gets the plain code's numbers itself."""
+    array = np.array([3e38, -3e38], "float32")
+    quick, plain = finite_stats(array), plain_stats(array, monkeypatch)
+    if quick is None:
+        assert not compiled.is_enabled()
+        assert repr(Stats.of(array)) == repr(plain)
+    else:
+        assert compiled.is_enabled()
+        assert (quick["min"], quick["max"], quick["mean"]) == (plain.min, plain.max, 0.0)
+        assert quick["std"] == pytest.approx(plain.std, rel=1e-12)
 
 
 def test_norms_agree_with_float64_and_survive_float32_overflow():
