@@ -45,17 +45,19 @@ histogram's bin counts (:func:`deviation_sums`, :func:`bin_counts`). Each NumPy
 helper asks its kernel first and runs its own code when the kernel declines (no
 Numba, switched off, a GPU array, a dtype other than float32/float64).
 
-**What it buys.** ``benchmarks/bench_training.py`` on a 2-core machine, each model
-trained with and without the kernels in one process:
+**What it buys.** ``benchmarks/bench_training.py`` on a 2-core machine (quiet,
+end of session 9; the compiled figures are the range of two runs):
 
-=======================================  ====================  ====================
+=======================================  ====================  ======================
 model (batch)                            NumPy                 compiled
-=======================================  ====================  ====================
-MNIST MLP 784-512-512-10 (32)            9,500 samples/s       13,800 samples/s
-MNIST MLP (128)                          23,200 samples/s      29,700 samples/s
-MNIST CNN, conv-pool-dense (128)         5,900 samples/s       9,800 samples/s
-CIFAR-10 CNN, three convolutions (64)    1,780 samples/s       2,700 samples/s
-=======================================  ====================  ====================
+=======================================  ====================  ======================
+MNIST MLP 784-512-512-10 (32)            8,600 samples/s       13,000-13,900 samples/s
+MNIST MLP (128)                          23,100 samples/s      29,500-30,300 samples/s
+MNIST CNN, conv-pool-dense (128)         5,800 samples/s       9,600-10,100 samples/s
+CIFAR-10 CNN, three convolutions (64)    1,900 samples/s       2,600 samples/s
+LSTM(50) on 20 steps (32)                11,900 samples/s      13,900-14,000 samples/s
+MNIST CNN ``predict`` (128)              21,600 samples/s      36,700-37,000 samples/s
+=======================================  ====================  ======================
 
 In the MLP, Adam's update of 670k parameters goes from 1.3 ms to 0.37 ms. In the
 CNNs the passes that NumPy makes over whole activation arrays -- a comparison, a
