@@ -63,11 +63,13 @@ In the MLP, Adam's update of 670k parameters goes from 1.3 ms to 0.37 ms. In the
 CNNs the passes that NumPy makes over whole activation arrays -- a comparison, a
 product, a boolean array per window offset -- become one pass each.
 
-**The same numbers.** Each kernel does the NumPy code's operations in the
-same order and in the array's own precision (the scalars are cast to its
-dtype first, as NumPy 2 does with Python floats), and is compiled without
-``fastmath``, so no multiply-add is fused and nothing is reordered: its results
-are bit-identical to the NumPy path's (``tests/test_compiled.py``).
+**The same numbers.** Each kernel of the training step does the NumPy code's
+operations in the same order and in the array's own precision (the scalars are
+cast to its dtype first, as NumPy 2 does with Python floats), and is compiled
+without ``fastmath``, so no multiply-add is fused and nothing is reordered: its
+results are bit-identical to the NumPy path's, and a model trains to the same
+weights with or without them (``tests/test_compiled.py``). The tracer's sums
+are the one exception: they may add in any order (:func:`deviation_sums`).
 ``error_model="numpy"`` lets a division by zero give ``inf`` as NumPy does,
 instead of raising; it also lets the compiler vectorise the loop.
 
