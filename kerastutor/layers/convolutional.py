@@ -104,7 +104,7 @@ def patch_matrix(xp, kernel_size, strides, dilation_rate, out, groups, workspace
     if xp.shape[-1] // groups <= FEW_CHANNELS and isinstance(xp, np.ndarray):
         return im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups)
     if (workspace is not None and len(kernel_size) == 2 and groups == 1
-            and compiled.is_enabled()):
+            and isinstance(xp, np.ndarray) and compiled.is_enabled()):
         patches = workspace.empty("patches", xp, (1, xp.shape[0] * int(np.prod(out)),
                                                   int(np.prod(kernel_size)) * xp.shape[-1]))
         window_rows = (xp.shape[0],) + tuple(out) + tuple(kernel_size) + (xp.shape[-1],)
