@@ -48,9 +48,16 @@ def save_model(model, filepath, overwrite=True, **kwargs):
 
     ``filepath`` ends in ``.keras`` (Keras 3's format) or ``.h5`` (the legacy
     HDF5 format of Keras 2, which Keras 3 still reads and writes).
+
+    ``include_optimizer=False`` (a keyword argument, as in Keras) leaves the
+    compile settings and the optimizer's state out of an ``.h5`` file: it
+    loads as an uncompiled model. A ``.keras`` file always holds them (Keras 3
+    accepts the argument there and ignores it; kerastutor says so in a
+    warning).
     """
     filepath = os.fspath(filepath)
     _check_save_format(filepath, kwargs.pop("save_format", None))
+    include_optimizer = kwargs.pop("include_optimizer", True)
     if kwargs:
         raise ValueError(f"save_model: unexpected arguments {sorted(kwargs)}.")
     if filepath.endswith((".h5", ".hdf5")):
@@ -62,12 +69,18 @@ def save_model(model, filepath, overwrite=True, **kwargs):
             "`model.save('my_model.keras')` or `keras.saving.save_model(model, "
             "'my_model.keras')`.")
         check_overwrite(filepath, overwrite)
-        _save_legacy_h5(model, filepath)
+        _save_legacy_h5(model, filepath, include_optimizer)
         return
     if not filepath.endswith(".keras"):
         raise ValueError(f"save_model: the file name must end in .keras (or .h5, the legacy "
                          f"format), got {filepath!r}. Hint: model.save('my_model.keras'); "
                          "Keras 2's SavedModel folder (a name without an extension) is gone.")
+    if not include_optimizer:
+        backend.warn_user(
+            "save_model: include_optimizer=False has no effect on a .keras file: Keras 3 "
+            "always saves the compile settings and the optimizer's state there. To leave "
+            "them out, save to .h5, or save the weights alone with "
+            "model.save_weights('name.weights.h5').")
     _warn_if_unbuilt(model)
     check_overwrite(filepath, overwrite)
     config = model_to_config(model)
@@ -188,11 +201,12 @@ def _read_h5_file(filepath, read):
         return h5_guard.isolated(open_file, read, filepath, os.path.getsize(filepath))
 
 
-def _save_legacy_h5(model, filepath):
+def _save_legacy_h5(model, filepath, include_optimizer=True):
     import h5py        # heavy, and only the legacy format needs it here
     config = model_to_config(model)
     with atomic_write(filepath) as temporary, h5py.File(temporary, "w") as h5file:
-        legacy_h5.write_model(model, h5file, config, config.get("compile_config") or None)
+        legacy_h5.write_model(model, h5file, config, config.get("compile_config") or None,
+                              include_optimizer)
 
 
 def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):

@@ -40,19 +40,22 @@ ATTRIBUTE_LIMIT = 64512          # HDF5 attribute size limit Keras splits lists 
 
 
 # ================================================================ writing
-def write_model(model, h5file, model_config, compile_config):
-    """Fill an open, empty h5py File with the legacy layout."""
+def write_model(model, h5file, model_config, compile_config, include_optimizer=True):
+    """Fill an open, empty h5py File with the legacy layout (without ``training_config``
+    and ``optimizer_weights`` when not ``include_optimizer``, as Keras writes it)."""
     h5file.attrs["keras_version"] = KERAS_VERSION
     h5file.attrs["backend"] = "numpy"
     h5file.attrs["model_config"] = json.dumps(
         {"class_name": model_config["class_name"], "config": _legacy(model_config["config"])})
+    weights_group = h5file.create_group("model_weights")
+    write_layer_weights(model, weights_group)
+    if not include_optimizer:
+        return
     if compile_config is not None:
         training = {k: v for k, v in compile_config.items() if k != "optimizer"}
         training["optimizer_config"] = {"class_name": compile_config["optimizer"]["class_name"],
                                         "config": compile_config["optimizer"]["config"]}
         h5file.attrs["training_config"] = json.dumps(training)
-    weights_group = h5file.create_group("model_weights")
-    write_layer_weights(model, weights_group)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and optimizer.built:
         group = h5file.create_group("optimizer_weights")

@@ -114,3 +114,18 @@ def test_legacy_h5_both_ways(tmp_path, build, x, y):
     # our side continues training from the Keras file exactly.)
     assert next_epoch_loss(ours, x, y) == pytest.approx(next_epoch_loss(theirs, x, y),
                                                          rel=1e-4)
+
+
+def test_an_h5_saved_without_the_optimizer_both_ways(tmp_path):
+    """``include_optimizer=False``: both write no compile settings, and each reads the
+    other's file as an uncompiled model with the same predictions."""
+    theirs = compile_and_fit(dense_model(keras), keras, X, Y)
+    theirs.save(tmp_path / "k.h5", include_optimizer=False)
+    ours = kerastutor.models.load_model(tmp_path / "k.h5")
+    assert ours.optimizer is None
+    assert_same_predictions(ours, theirs, X)
+    mine = compile_and_fit(dense_model(kerastutor), kerastutor, X, Y)
+    mine.save(tmp_path / "t.h5", include_optimizer=False)
+    loaded = keras.saving.load_model(tmp_path / "t.h5")
+    assert not loaded.compiled
+    assert_same_predictions(loaded, mine, X)

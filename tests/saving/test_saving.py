@@ -475,6 +475,33 @@ def test_legacy_h5_round_trip_with_optimizer_state(tmp_path):
         clone.fit(X, Y, epochs=1, verbose=0, shuffle=False).history
 
 
+def test_include_optimizer_false_leaves_compile_settings_out_of_an_h5_file(tmp_path):
+    """As Keras 3 writes it: no training_config, no optimizer_weights; the file loads as
+    an uncompiled model (with Keras's warning) whose weights are the saved ones."""
+    model = small_model()
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    with pytest.warns(UserWarning, match="legacy"):
+        keras.saving.save_model(model, tmp_path / "m.h5", include_optimizer=False)
+    with h5py.File(tmp_path / "m.h5") as f:
+        assert "training_config" not in f.attrs and "optimizer_weights" not in f
+        assert "model_weights" in f
+    with pytest.warns(UserWarning, match="not\\* compiled"):
+        clone = keras.models.load_model(tmp_path / "m.h5")
+    assert clone.optimizer is None
+    np.testing.assert_array_equal(clone.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+def test_include_optimizer_false_on_a_keras_file_is_ignored_as_keras_does(tmp_path):
+    model = small_model()
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    with pytest.warns(UserWarning, match="no effect on a .keras file"):
+        model.save(tmp_path / "m.keras", include_optimizer=False)
+    clone = keras.models.load_model(tmp_path / "m.keras")
+    assert clone.optimizer.iterations == model.optimizer.iterations          # state kept
+    with pytest.raises(ValueError, match="unexpected arguments"):
+        model.save(tmp_path / "n.keras", include_optimizr=False)
+
+
 def write_keras2_file(path, kernel, bias):
     """A model.h5 as tf.keras 2 wrote it: TF variable names, batch_input_shape, str dtype."""
     config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
