@@ -30,6 +30,14 @@ make_api_pages = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_api_pages)
 make_api_pages.write_pages(report=lambda message: None)
 
+# Likewise the chapter "Coming from Keras 2" includes a table written from the
+# tables of kerastutor/keras2.py (docs/concepts/keras2_table.inc, not committed).
+_spec = importlib.util.spec_from_file_location(
+    "make_keras2_table", os.path.join(DOCS_DIR, "tools", "make_keras2_table.py"))
+make_keras2_table = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_keras2_table)
+make_keras2_table.write_table(report=lambda message: None)
+
 # -- Project -----------------------------------------------------------------
 
 project = "kerastutor"
