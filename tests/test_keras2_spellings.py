@@ -37,6 +37,24 @@ def test_keras2_layer_arguments_name_their_keras3_spelling(make, old, value, new
     assert "Accepted arguments" not in message                  # the one fix is enough
 
 
+@pytest.mark.parametrize("make, old, value, fix", [
+    (lambda **kw: layers.Conv2D(3, 3, **kw), "dim_ordering", "th",
+     "`data_format='channels_first'` for 'th'"),
+    (lambda **kw: layers.Conv2D(3, 3, **kw), "nb_row", 3, "`kernel_size=(nb_row, nb_col)`"),
+    (lambda **kw: layers.LSTM(3, **kw), "forget_bias_init", "one", "`unit_forget_bias=True`"),
+    (lambda **kw: layers.LSTM(3, **kw), "consume_less", "gpu", "leave it out"),
+])
+def test_keras2_arguments_whose_values_changed_meaning_say_what_to_write(make, old, value,
+                                                                       fix):
+    """``dim_ordering='th'`` is not ``data_format='th'``: these hints give the Keras 3 value,
+    not the old one under a new name."""
+    with pytest.raises(ValueError) as info:
+        make(**{old: value})
+    message = str(info.value)
+    assert f"`{old}` was removed in Keras 3: " in message and fix in message
+    assert f"={value!r}` instead" not in message
+
+
 def test_a_rename_the_layer_cannot_take_falls_back_to_did_you_mean():
     with pytest.raises(ValueError) as info:
         layers.Flatten(init="zeros")               # Flatten has no initializer at all
