@@ -22,8 +22,11 @@ optimizers refuse to be made), and ``tests/oracle`` keeps it so.
 
 The tables, one per place a Keras 2 name turns up:
 
-* :data:`LAYER_ARGUMENTS` and :data:`OPTIMIZER_ARGUMENTS` -- keyword
-  arguments (``Dense(10, init='uniform')``, ``Adam(lr=0.01)``);
+* :data:`LAYER_ARGUMENTS` (with :data:`LAYER_ARGUMENTS_OF` where one layer
+  names it differently, e.g. ``Embedding``'s ``embeddings_initializer``),
+  :data:`OPTIMIZER_ARGUMENTS` and :data:`TRAINING_ARGUMENTS` -- keyword
+  arguments (``Dense(10, init='uniform')``, ``Adam(lr=0.01)``,
+  ``fit(x, y, nb_epoch=5)``);
 * :data:`MODEL_ATTRIBUTES` and :data:`OPTIMIZER_ATTRIBUTES` -- methods and
   attributes (``model.fit_generator``, ``optimizer.lr``);
 * :data:`MODULE_ATTRIBUTES` -- names inside a module (``keras.layers.CuDNNLSTM``,
