@@ -77,13 +77,19 @@ The kernels are serial. The machine's other cores are busy with the matrix
 products of the step (OpenBLAS keeps its threads spinning between them), and
 a second thread pool fighting them made training three times slower.
 
+**Never in the way.** Should Numba fail to compile a loop on some machine, that
+kernel says so once (a ``RuntimeWarning``) and declines from then on: the NumPy
+code runs, with the same numbers.
+
 **Reading a kernel.** Each ``*_loop`` function is plain Python: called
 directly, on small arrays, it runs (slowly) without Numba, and the tests check
 it so against the NumPy code. The function without ``_loop`` checks that the
 arrays suit it and runs the compiled version.
 """
 import contextlib
+import functools
 import os
+import warnings
 
 import numpy as np
 
@@ -128,18 +134,60 @@ def switched(on):
         _SWITCH["enabled"] = before
 
 
+class _Unavailable(Exception):
+    """A kernel that Numba could not compile on this machine: the NumPy code runs instead."""
+
+
+def _declines_on_failure(fallback):
+    """Make a kernel's front function return ``fallback`` (its "not done" answer) when its
+    loop cannot be compiled, so that the NumPy helper that asked runs its own code."""
+    def decorate(front):
+        @functools.wraps(front)
+        def run(*args, **kwargs):
+            try:
+                return front(*args, **kwargs)
+            except _Unavailable:
+                return fallback
+        return run
+    return decorate
+
+
 def _compiled(loop, **options):
     """``loop`` compiled by Numba, with any further Numba ``options`` (once per process;
     the machine code is cached on disk, beside the module or in Numba's user cache,
-    where a location can be written)."""
+    where a location can be written). Raises :class:`_Unavailable` for a loop that
+    failed to compile here."""
     name = loop.__name__
     if name not in _KERNELS:
         njit = _KERNELS["numba"].njit
         try:
-            _KERNELS[name] = njit(cache=True, error_model="numpy", **options)(loop)
+            dispatcher = njit(cache=True, error_model="numpy", **options)(loop)
         except RuntimeError:             # "no locator available": nowhere to cache
-            _KERNELS[name] = njit(error_model="numpy", **options)(loop)
+            dispatcher = njit(error_model="numpy", **options)(loop)
+        _KERNELS[name] = _guarded(dispatcher, name)
+    if _KERNELS[name] is None:
+        raise _Unavailable(name)
     return _KERNELS[name]
+
+
+def _guarded(dispatcher, name):
+    """``dispatcher``, except that a compilation error (Numba compiles at the first call
+    with new argument types, before it writes anything) marks the kernel unavailable,
+    says so once, and raises :class:`_Unavailable`: an optional speed-up must never stop
+    a training run."""
+    def run(*args):
+        try:
+            return dispatcher(*args)
+        except _KERNELS["numba"].core.errors.NumbaError as error:
+            _KERNELS[name] = None
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            warnings.warn(
+                f"kerastutor.compiled: Numba could not compile {name} on this machine "
+                f"({type(error).__name__}: {first_line}). kerastutor runs its NumPy code "
+                "there instead: the same numbers, more slowly. KERASTUTOR_COMPILED=0 "
+                "turns the compiled kernels off altogether.", RuntimeWarning, stacklevel=4)
+            raise _Unavailable(name) from error
+    return run
 
 
 def _plain_arrays(*arrays):
@@ -165,6 +213,7 @@ def adam_loop(w, g, m, v, c1, c2, alpha, epsilon, threshold, flush):
         v[i] = v_i
 
 
+@_declines_on_failure(False)
 def adam(w, g, m, v, beta_1, beta_2, alpha_t, epsilon, threshold, flush):
     """Run :func:`adam_loop` compiled, if it applies; ``False`` (nothing done) if not."""
     if not (is_enabled() and _plain_arrays(w, g, m, v)):
@@ -194,6 +243,7 @@ def relu_backward_loop(out, y, g):
         out[i] = g[i] * (y[i] > 0)
 
 
+@_declines_on_failure(False)
 def bias_relu(z, b):
     """``z += b; np.maximum(z, 0, out=z)`` for a C-ordered ``(..., channels)`` ``z``, as one
     compiled pass; ``False`` (nothing done) where it does not apply."""
@@ -203,6 +253,7 @@ def bias_relu(z, b):
     return True
 
 
+@_declines_on_failure(False)
 def relu_backward(out, y, g):
     """``np.multiply(g, y > 0, out=out)`` as one compiled pass, or ``False``."""
     if not (is_enabled() and _plain_arrays(out, y, g) and out.shape == y.shape == g.shape):
@@ -256,6 +307,7 @@ def _float_arrays(*arrays):
             and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays))
 
 
+@_declines_on_failure(None)
 def max_pool_2d(x, pool_size):
     """The maxima of the ``pool_size`` windows that tile ``x`` ``(N, H, W, C)`` (a remainder
     row or column is left out), as a new array; compiled, or ``None`` where it does not
@@ -268,6 +320,7 @@ def max_pool_2d(x, pool_size):
     return best
 
 
+@_declines_on_failure(False)
 def max_pool_2d_backward(x, pool_size, best, grad_out, grad):
     """Route ``grad_out`` to each window's first maximum, writing every entry of ``grad``
     that a window covers; compiled, or ``False``."""
@@ -320,6 +373,7 @@ def col2im_2d_loop(patches, strides, dilation, dx):
                             dx[n, y, x, c] += patches[n, i, j, a, b, c]
 
 
+@_declines_on_failure(False)
 def im2col_2d(xp, kernel_size, strides, dilation, patches):
     """Fill ``patches`` ``(n, out1, out2, k1, k2, cin)`` -- reshaped, the rows of
     :func:`~kerastutor.layers.conv_im2col.im2col`'s matrix (one group) -- with the windows
@@ -333,6 +387,7 @@ def im2col_2d(xp, kernel_size, strides, dilation, patches):
     return True
 
 
+@_declines_on_failure(False)
 def col2im_2d(patches, strides, dilation, dx):
     """``dx = col2im(patches)`` for 2-D windows and one group, every entry written, compiled;
     or ``False``."""
@@ -364,6 +419,7 @@ def lstm_cell_backward_loop(dh, dc, sig, g, tc, c_prev, one, delta, dc_prev):
             dc_prev[r, j] = dc_t * f
 
 
+@_declines_on_failure(None)
 def lstm_cell_backward(dh, dc, sig, g, tc, c_prev):
     """``(delta, dL/dc_{t-1})`` of one LSTM step (:func:`lstm_cell_backward_loop`
     compiled); ``None`` where it does not apply."""
@@ -400,6 +456,7 @@ def bin_counts_loop(sample, low, scale, counts):
         counts[min(int((np.float64(sample[i]) - low) * scale), last)] += 1
 
 
+@_declines_on_failure(None)
 def deviation_sums(flat, shift):
     """``(zeros, sum of x - K, sum of (x - K)^2)`` of a contiguous 1-D float array, one
     compiled pass; or ``None``. The sums may be added in any order (the compiler keeps
@@ -413,6 +470,7 @@ def deviation_sums(flat, shift):
     return int(zeros), float(deviations), float(squares)
 
 
+@_declines_on_failure(None)
 def bin_counts(sample, low, scale, bins):
     """``bins`` counts of :func:`bin_counts_loop`, compiled; or ``None``."""
     if not (is_enabled() and sample.ndim == 1 and _float_arrays(sample)):

@@ -312,3 +312,23 @@ def test_a_compiled_lstm_trains_to_the_same_weights(numba_kernels, monkeypatch, 
     assert len(calls) == 2 * 5                       # two batches of five steps
     for mine, plain in zip(fast, _lstm_gradients(x, False, **kwargs)):
         np.testing.assert_array_equal(mine, plain)
+
+
+def test_a_kernel_numba_cannot_compile_falls_back_to_numpy_with_a_warning(numba_kernels,
+                                                                          monkeypatch):
+    """An optional speed-up must never stop a training run: a loop that fails to compile
+    (here one Numba cannot type) is marked unavailable once, with a warning, and the
+    NumPy code computes the step -- the same numbers."""
+    def adam_loop(w, g, m, v, c1, c2, alpha, epsilon, threshold, flush):
+        w[0] = "not a number"                       # Numba refuses to type this
+
+    monkeypatch.setattr(compiled, "_KERNELS", {"numba": compiled._KERNELS["numba"]})
+    monkeypatch.setattr(compiled, "adam_loop", adam_loop)
+    w, g, m, v = _adam_state(4, "float32")
+    want_w, want_m, want_v, rule = _numpy_step(w, g, m, v, 1)
+    with pytest.warns(RuntimeWarning, match="could not compile adam_loop"):
+        assert in_place.adam_in_place(rule, w, g, {"momentum": m, "velocity": v}, 0.01)
+    np.testing.assert_array_equal(w, want_w)
+    np.testing.assert_array_equal(m, want_m)
+    assert compiled._KERNELS["adam_loop"] is None           # not tried again
+    assert compiled.adam(w, g, m, v, 0.9, 0.999, 1e-3, 1e-7, 1e-30, False) is False
