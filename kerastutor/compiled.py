@@ -191,11 +191,8 @@ def _guarded(dispatcher, name):
 
 
 def _plain_arrays(*arrays):
-    """True for C-contiguous NumPy arrays of one float dtype (what the loops index flat)."""
-    first = arrays[0]
-    return (first.dtype in (np.float32, np.float64)
-            and all(type(a) is np.ndarray and a.flags.c_contiguous and a.dtype == first.dtype
-                    for a in arrays))
+    """:func:`_float_arrays` that are also C-contiguous (what the loops index flat)."""
+    return _float_arrays(*arrays) and all(a.flags.c_contiguous for a in arrays)
 
 
 # ----------------------------------------------------------------------------- Adam

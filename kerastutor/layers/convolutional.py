@@ -51,7 +51,7 @@ from kerastutor.layers.conv_im2col import (ConvGeometry, col2im, conv_geometry, 
                                            conv_output_length, conv_padding, crop,
                                            Workspace, groups_as_kernel, grouped_matmul,
                                            im2col, im2col_few_channels, kernel_as_groups,
-                                           merge_groups, pad, split_groups)
+                                           merge_groups, pad, split_groups, _per_axis)
 
 
 # ------------------------------------------------------------ argument checks
@@ -108,14 +108,10 @@ def patch_matrix(xp, kernel_size, strides, dilation_rate, out, groups, workspace
         patches = workspace.empty("patches", xp, (1, xp.shape[0] * int(np.prod(out)),
                                                   int(np.prod(kernel_size)) * xp.shape[-1]))
         window_rows = (xp.shape[0],) + tuple(out) + tuple(kernel_size) + (xp.shape[-1],)
-        if compiled.im2col_2d(xp, kernel_size, _pair(strides), _pair(dilation_rate),
-                              patches.reshape(window_rows)):
+        if compiled.im2col_2d(xp, kernel_size, _per_axis(strides, 2),
+                              _per_axis(dilation_rate, 2), patches.reshape(window_rows)):
             return patches
     return im2col(xp, kernel_size, strides, dilation_rate, out, groups)
-
-
-def _pair(value):
-    return (value, value) if np.ndim(value) == 0 else tuple(value)
 
 
 def sum_rows(delta):

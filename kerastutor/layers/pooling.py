@@ -289,15 +289,15 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
     tile_shape = _tile_shape(grad_out.shape, pool_size)
     covered = all(o * k == n for o, k, n in zip(out_spatial, pool_size, input_shape[1:-1]))
     gp = workspace.empty("grad", grad_out, input_shape)
-    if covered:
-        tiles = gp.reshape(tile_shape)
-    else:
-        gp.fill(0)
-        tiles = workspace.empty("tiles", grad_out, tile_shape)
+    if not covered:
+        gp.fill(0)                                     # the remainder gets no gradient
+    if mode == "max" and compiled.max_pool_2d_backward(aux[0], pool_size, aux[2], grad_out,
+                                                       gp):
+        return gp                                      # the fast extra: one compiled pass
+    tiles = gp.reshape(tile_shape) if covered else workspace.empty("tiles", grad_out,
+                                                                   tile_shape)
     if mode == "max":
         x, input_tiles, best = aux
-        if compiled.max_pool_2d_backward(x, pool_size, best, grad_out, gp):
-            return gp                                  # the fast extra: one compiled pass
         if input_tiles is None:                        # the forward ran compiled
             input_tiles = _tiles_of(x, out_spatial, pool_size)
         won = workspace.empty("won", grad_out, tile_shape, bool)
