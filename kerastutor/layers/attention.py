@@ -58,8 +58,8 @@ import math
 
 import numpy as np
 
-from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import Layer, format_shape, weight_settings
+from kerastutor import activations, backend
+from kerastutor.layers.base import Layer, format_shape, weight_settings, weight_settings_config
 from kerastutor.layers.convolutional import _positive_int
 from kerastutor.layers.core import Dropout
 from kerastutor.layers.regularization import _check_rate
@@ -880,13 +880,7 @@ class MultiHeadAttention(Layer):
             "use_bias": self.use_bias,
             "output_shape": self._output_shape,
             "attention_axes": self.attention_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_settings_config(self, ("kernel", "bias")),
             "seed": self.seed,
         })
         return config

@@ -984,6 +984,18 @@ def weight_settings(initializer, regularizer, constraint):
             constraints.get(constraint))
 
 
+def weight_settings_config(layer, names):
+    """The config entries of ``layer``'s weights ``names`` (such as ``("kernel", "bias")``,
+    read from ``kernel_initializer``, ...) in Keras's order: their initializers, their
+    regularizers, the activity regularizer, their constraints."""
+    def serialized(module, kind):
+        return {f"{name}_{kind}": module.serialize(getattr(layer, f"{name}_{kind}"))
+                for name in names}
+    return {**serialized(initializers, "initializer"), **serialized(regularizers, "regularizer"),
+            "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+            **serialized(constraints, "constraint")}
+
+
 def _lookup(module, identifier):
     """``"l2"`` -> ``L2()`` (regularizers), ``"non_neg"`` -> ``NonNeg()`` (constraints)."""
     if identifier is None or not isinstance(identifier, (str, dict)):

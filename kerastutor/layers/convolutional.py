@@ -43,8 +43,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kerastutor import activations, backend, compiled, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape, refuse_lora, weight_settings
+from kerastutor import activations, backend, compiled
+from kerastutor.layers.base import (InputSpec, Layer, format_shape, refuse_lora,
+                                   weight_settings, weight_settings_config)
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
 # import im2col`` is how the book and older code reach them
 from kerastutor.layers.conv_im2col import (ConvGeometry, col2im, conv_geometry,  # noqa: F401
@@ -317,20 +318,8 @@ class SlidingWindowLayer(Layer):
         config.update(middle)
         config["activation"] = activations.serialize(self.activation)
         config["use_bias"] = self.use_bias
-        settings = {name: self._weight_settings_of(name) for name in weight_names}
-        for name, (initializer, _, _) in settings.items():
-            config[f"{name}_initializer"] = initializers.serialize(initializer)
-        for name, (_, regularizer, _) in settings.items():
-            config[f"{name}_regularizer"] = regularizers.serialize(regularizer)
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        for name, (_, _, constraint) in settings.items():
-            config[f"{name}_constraint"] = constraints.serialize(constraint)
+        config.update(weight_settings_config(self, weight_names))
         return config
-
-    def _weight_settings_of(self, name):
-        """``(initializer, regularizer, constraint)`` of the weight called ``name``."""
-        return (getattr(self, f"{name}_initializer"), getattr(self, f"{name}_regularizer"),
-                getattr(self, f"{name}_constraint"))
 
 
 # ------------------------------------------------------------ the N-d layer

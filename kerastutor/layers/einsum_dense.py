@@ -49,8 +49,9 @@ import re
 
 import numpy as np
 
-from kerastutor import activations, backend, constraints, initializers, regularizers
-from kerastutor.layers.base import InputSpec, Layer, format_shape, refuse_lora, weight_settings
+from kerastutor import activations, backend, initializers
+from kerastutor.layers.base import (InputSpec, Layer, format_shape, refuse_lora,
+                                   weight_settings, weight_settings_config)
 
 # The three equation forms; "..." may stand on the left or on the right of the input.
 _FORMS = (
@@ -307,13 +308,7 @@ class EinsumDense(Layer):
             "equation": self.equation,
             "activation": activations.serialize(self.activation),
             "bias_axes": self.bias_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_settings_config(self, ("kernel", "bias")),
             "quantization_config": None,
         })
         return config
