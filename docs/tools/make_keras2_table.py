@@ -23,7 +23,7 @@ def literal(text):
     return re.sub(r"`([^`]+)`", r"``\1``", text)
 
 
-def keras3_way(name, fix):
+def keras3_way(fix):
     """A renamed argument is an identifier (shown as ``new=...``); anything else a sentence."""
     if fix.isidentifier():
         return f"``{fix}=...``"
@@ -53,16 +53,16 @@ def rows():
             # A Keras 2 module fails the same way when imported: say so on its row.
             also = " (also ``import``)" if f"{module}.{name}" in keras2.MODULES else ""
             names.append((f"``{keras2.keras_name(module)}``", f"``{name}``{also}",
-                          keras3_way(name, fix)))
+                          keras3_way(fix)))
         if same:
             names.append((f"``{keras2.keras_name(module)}``",
                           ", ".join(f"``{name}``" for name in same),
                           "The function of the same name in ``keras.ops`` ("
                           + ", ".join(f"``keras.ops.{name}``" for name in same[:2]) + ", ...)"))
     return {
-        "Keyword arguments": [(where, f"``{name}=``", keras3_way(name, fix))
+        "Keyword arguments": [(where, f"``{name}=``", keras3_way(fix))
                               for where, name, fix in arguments],
-        "Methods and attributes": [(where, f"``{owner}{name}``", keras3_way(name, fix))
+        "Methods and attributes": [(where, f"``{owner}{name}``", keras3_way(fix))
                                    for where, owner, name, fix in attributes],
         "Names in modules, and import paths": names,
     }
