@@ -347,25 +347,23 @@ def im2col_2d_loop(xp, k1, k2, strides, dilation, patches):
 
 
 def col2im_2d_loop(patches, strides, dilation, dx):
-    """Every entry of ``dx`` gathers the patch entries im2col copied from it:
-    ``dx[n, y, x, c]`` is the sum of ``patches[n, i, j, a, b, c]`` over the windows
-    ``(i, j)`` and kernel offsets ``(a, b)`` with ``y = i s1 + a d1``, ``x = j s2 + b d2``,
-    added from 0 in kernel-offset order -- the order of NumPy's one ``+=`` per offset,
-    so the sums round alike. Each entry is written once: no zero fill first."""
+    """Add every patch entry back where im2col copied it from:
+    ``dx[n, i s1 + a d1, j s2 + b d2, c] += patches[n, i, j, a, b, c]``, sample by sample,
+    after zeroing that sample's ``dx``. Within a sample the kernel offsets ``(a, b)`` come
+    outermost -- the order of NumPy's one ``+=`` per offset -- so every sum adds the same
+    numbers in the same order and rounds alike. One sample's ``dx`` is small enough to stay
+    in the core's cache while its patch rows stream past once."""
     batch, rows, cols, k1, k2, channels = patches.shape
     for n in range(batch):
         for y in range(dx.shape[1]):
             for x in range(dx.shape[2]):
                 for c in range(channels):
                     dx[n, y, x, c] = 0.0
-                for a in range(k1):
-                    i, off = divmod(y - a * dilation[0], strides[0])
-                    if off != 0 or i < 0 or i >= rows:
-                        continue                    # no window reads y at offset a
-                    for b in range(k2):
-                        j, off = divmod(x - b * dilation[1], strides[1])
-                        if off != 0 or j < 0 or j >= cols:
-                            continue
+        for a in range(k1):
+            for b in range(k2):
+                for i in range(rows):
+                    for j in range(cols):
+                        y, x = i * strides[0] + a * dilation[0], j * strides[1] + b * dilation[1]
                         for c in range(channels):
                             dx[n, y, x, c] += patches[n, i, j, a, b, c]
 

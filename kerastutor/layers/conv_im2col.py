@@ -272,7 +272,7 @@ def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, gro
         dxp = into.reshape(grouped_shape)
         if rank == 2 and groups == 1 and compiled.col2im_2d(
                 dpatches[0], _per_axis(strides, rank), _per_axis(dilation_rate, rank), into):
-            return into                                # the fast extra: each entry once
+            return into                                # the fast extra: a sample at a time
         dxp.fill(0)
     for offset in itertools.product(*(range(k) for k in kernel_size)):
         where = (slice(None),) + _reads(offset, strides, dilation_rate, out)
