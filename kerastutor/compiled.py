@@ -260,41 +260,44 @@ def relu_backward(out, y, g):
 
 
 # --------------------------------------------------------- max pooling in non-overlapping windows
-def max_pool_2d_loop(x, k1, k2, best):
+def max_pool_2d_loop(x, k1, k2, best, winner):
     r"""``best[n, i, j, c]`` :math:`= \max_{a < k_1,\, b < k_2}`
     ``x[n, i k1 + a, j k2 + b, c]``: the maxima of the ``k1 x k2`` windows that tile
-    ``x`` (a NaN wins, as with ``np.maximum``)."""
+    ``x`` (a NaN wins, as with ``np.maximum``). ``winner`` records where each maximum
+    was first met, as the offset ``a k2 + b`` -- or -1 for a window with a NaN, which
+    passes no gradient back (NaN equals nothing) -- so that the backward pass need
+    not read ``x`` again."""
     batch, rows, cols, channels = best.shape
     for n in range(batch):
         for i in range(rows):
             for j in range(cols):
                 for c in range(channels):
-                    best[n, i, j, c] = x[n, i * k1, j * k2, c]
+                    v = x[n, i * k1, j * k2, c]
+                    best[n, i, j, c] = v
+                    winner[n, i, j, c] = 0 if v == v else -1
                 for a in range(k1):
                     for b in range(k2):
                         for c in range(channels):
                             v = x[n, i * k1 + a, j * k2 + b, c]
-                            if v > best[n, i, j, c] or v != v:
-                                best[n, i, j, c] = v
+                            takes_over = v > best[n, i, j, c] or v != v
+                            offset = a * k2 + b if v == v else -1
+                            best[n, i, j, c] = v if takes_over else best[n, i, j, c]
+                            winner[n, i, j, c] = offset if takes_over else winner[n, i, j, c]
 
 
-def max_pool_2d_backward_loop(x, k1, k2, best, grad_out, grad, unclaimed):
-    """Each window's gradient goes to its first maximum in window order (``a``, then
-    ``b``); every other entry of the window gets 0. ``unclaimed`` is a scratch array of
-    one flag per channel: the window's gradient is still to be placed."""
-    batch, rows, cols, channels = best.shape
+def max_pool_2d_backward_loop(winner, k1, k2, grad_out, grad):
+    """Each window's gradient goes to its first maximum, the offset in ``winner``; every
+    other entry of the window gets ``0 * grad_out`` (0, or NaN where ``grad_out`` is not
+    finite, as the NumPy code's product gives)."""
+    batch, rows, cols, channels = grad_out.shape
     for n in range(batch):
         for i in range(rows):
             for j in range(cols):
-                for c in range(channels):
-                    unclaimed[c] = True
                 for a in range(k1):
                     for b in range(k2):
                         for c in range(channels):
-                            at_max = x[n, i * k1 + a, j * k2 + b, c] == best[n, i, j, c]
-                            wins = unclaimed[c] & at_max
+                            wins = winner[n, i, j, c] == a * k2 + b
                             grad[n, i * k1 + a, j * k2 + b, c] = grad_out[n, i, j, c] * wins
-                            unclaimed[c] = unclaimed[c] & (not wins)
 
 
 def _float_arrays(*arrays):
@@ -304,29 +307,35 @@ def _float_arrays(*arrays):
             and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays))
 
 
+def offset_dtype(pool_size):
+    """The smallest integer type that holds every window offset, and -1."""
+    return np.min_scalar_type(-int(np.prod(pool_size)))
+
+
 @_declines_on_failure(None)
 def max_pool_2d(x, pool_size):
-    """The maxima of the ``pool_size`` windows that tile ``x`` ``(N, H, W, C)`` (a remainder
-    row or column is left out), as a new array; compiled, or ``None`` where it does not
-    apply."""
+    """``(best, winner)``: the maxima of the ``pool_size`` windows that tile ``x``
+    ``(N, H, W, C)`` (a remainder row or column is left out) and the offset where each
+    was found (:func:`max_pool_2d_loop`), as new arrays; compiled, or ``None`` where it
+    does not apply."""
     if not (is_enabled() and x.ndim == 4 and len(pool_size) == 2 and _float_arrays(x)):
         return None
     k1, k2 = pool_size
-    best = np.empty((x.shape[0], x.shape[1] // k1, x.shape[2] // k2, x.shape[3]), x.dtype)
-    _compiled(max_pool_2d_loop)(x, k1, k2, best)
-    return best
+    shape = (x.shape[0], x.shape[1] // k1, x.shape[2] // k2, x.shape[3])
+    best, winner = np.empty(shape, x.dtype), np.empty(shape, offset_dtype(pool_size))
+    _compiled(max_pool_2d_loop)(x, k1, k2, best, winner)
+    return best, winner
 
 
 @_declines_on_failure(False)
-def max_pool_2d_backward(x, pool_size, best, grad_out, grad):
-    """Route ``grad_out`` to each window's first maximum, writing every entry of ``grad``
-    that a window covers; compiled, or ``False``."""
-    if not (is_enabled() and x.ndim == 4 and len(pool_size) == 2
-            and _float_arrays(x, best, grad_out, grad)):
+def max_pool_2d_backward(winner, pool_size, grad_out, grad):
+    """Route ``grad_out`` to each window's first maximum (``winner``, from
+    :func:`max_pool_2d`), writing every entry of ``grad`` that a window covers; compiled,
+    or ``False``."""
+    if not (is_enabled() and winner is not None and winner.ndim == 4
+            and len(pool_size) == 2 and _float_arrays(grad_out, grad)):
         return False
-    unclaimed = np.empty(x.shape[-1], bool)
-    _compiled(max_pool_2d_backward_loop)(x, pool_size[0], pool_size[1], best, grad_out, grad,
-                                         unclaimed)
+    _compiled(max_pool_2d_backward_loop)(winner, pool_size[0], pool_size[1], grad_out, grad)
     return True
 
 

@@ -154,11 +154,12 @@ def test_the_plain_python_pooling_loops_compute_the_numpy_pooling(pool_size, sha
         want_y, want_dx, _ = _layer_run(layer, x)
     k1, k2 = pool_size
     best = np.empty_like(want_y)
-    compiled.max_pool_2d_loop(x, k1, k2, best)
+    winner = np.empty(want_y.shape, compiled.offset_dtype(pool_size))
+    compiled.max_pool_2d_loop(x, k1, k2, best, winner)
     np.testing.assert_array_equal(best, want_y)
     g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
     dx = np.zeros_like(x)
-    compiled.max_pool_2d_backward_loop(x, k1, k2, best, g, dx, np.empty(shape[-1], bool))
+    compiled.max_pool_2d_backward_loop(winner, k1, k2, g, dx)
     np.testing.assert_array_equal(dx, want_dx)
 
 
@@ -187,16 +188,23 @@ def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
     np.testing.assert_array_equal(copied.reshape(want_patches.shape), want_patches)
 
 
-def test_a_nan_input_gives_the_same_pooling_both_ways():
+@pytest.mark.parametrize("where", [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_a_nan_input_gives_the_same_pooling_both_ways(where):
     x = _images((1, 4, 4, 2))
-    x[0, 1, 1, 0] = np.nan
+    x[0, where[0], where[1], 0] = np.nan                   # first, middle or last in its window
+    x[0, 2, 2, 1], x[0, 2, 3, 1] = -0.0, 0.0               # a tie of the two zeros
     layer = keras.layers.MaxPooling2D()
     with compiled.switched(False):
         want_y, want_dx, _ = _layer_run(layer, x)
     best = np.empty_like(want_y)
-    compiled.max_pool_2d_loop(x, 2, 2, best)
+    winner = np.empty(want_y.shape, compiled.offset_dtype((2, 2)))
+    compiled.max_pool_2d_loop(x, 2, 2, best, winner)
     np.testing.assert_array_equal(best, want_y)            # NaN where NumPy has NaN
-    assert np.isnan(best[0, 0, 0, 0])
+    assert np.isnan(best[0, 0, 0, 0]) and winner[0, 0, 0, 0] == -1
+    g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
+    dx = np.full_like(x, np.nan)
+    compiled.max_pool_2d_backward_loop(winner, 2, 2, g, dx)
+    np.testing.assert_array_equal(dx, want_dx)             # the NaN window passes nothing
 
 
 @pytest.mark.parametrize("pool_size, shape", POOL_CASES)

@@ -178,15 +178,16 @@ def _pool_tiles(x, pool_size, mode):
     out_spatial = tuple(n // k for n, k in zip(x.shape[1:-1], pool_size))
     no_pads = [(0, 0)] * len(pool_size)
     if mode == "max":
-        best = compiled.max_pool_2d(x, pool_size)      # the fast extra: one compiled pass
-        if best is not None:
-            return best, (x.shape, no_pads, out_spatial, (x, None, best))
+        found = compiled.max_pool_2d(x, pool_size)     # the fast extra: one compiled pass
+        if found is not None:
+            best, winner = found
+            return best, (x.shape, no_pads, out_spatial, (x, None, best, winner))
     tiles = _tiles_of(x, out_spatial, pool_size)
     offsets = _offsets(pool_size)
     if mode == "max":
         best = _tile_maximum(tiles, offsets)
         # which offset won is worked out only if backward runs (not at inference)
-        return best, (x.shape, no_pads, out_spatial, (x, tiles, best))
+        return best, (x.shape, no_pads, out_spatial, (x, tiles, best, None))
     total = sum(tiles[_at(offset)] for offset in offsets)
     count = np.array(len(offsets), dtype=x.dtype)
     return total / count, (x.shape, [(0, 0)] * len(pool_size), out_spatial, count)
@@ -291,13 +292,12 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
     gp = workspace.empty("grad", grad_out, input_shape)
     if not covered:
         gp.fill(0)                                     # the remainder gets no gradient
-    if mode == "max" and compiled.max_pool_2d_backward(aux[0], pool_size, aux[2], grad_out,
-                                                       gp):
+    if mode == "max" and compiled.max_pool_2d_backward(aux[3], pool_size, grad_out, gp):
         return gp                                      # the fast extra: one compiled pass
     tiles = gp.reshape(tile_shape) if covered else workspace.empty("tiles", grad_out,
                                                                    tile_shape)
     if mode == "max":
-        x, input_tiles, best = aux
+        x, input_tiles, best, _ = aux
         if input_tiles is None:                        # the forward ran compiled
             input_tiles = _tiles_of(x, out_spatial, pool_size)
         won = workspace.empty("won", grad_out, tile_shape, bool)
