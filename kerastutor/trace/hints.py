@@ -60,11 +60,12 @@ makes with :func:`describe_batch` on every recorded step. The same scale
 rule (:func:`scale_problem`) runs, cheaply, on the first batch of every
 ordinary ``fit`` (:mod:`kerastutor.trace.watch`).
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from kerastutor import backend
+from kerastutor import backend, compiled
 
 #: dL/dy RMS at the first hidden layer over the last hidden one: below this, gradients vanish.
 VANISHING_RATIO = 1e-3
@@ -179,6 +180,10 @@ def summarise_input(array, reader=None):
     array = np.asarray(backend.to_host(array))
     if array.dtype.kind not in "biuf" or array.size == 0:
         return None
+    quick = finite_input_scale(array)            # the speed-up: same numbers, no copies
+    if quick is not None:
+        return InputSummary(shape=tuple(array.shape), dtype=str(array.dtype), reader=reader,
+                            **quick)
     values = array.astype(np.float64, copy=False).ravel()
     finite = values[np.isfinite(values)] if array.dtype.kind == "f" else values
     if finite.size == 0:
@@ -189,6 +194,44 @@ def summarise_input(array, reader=None):
                         min=float(finite.min()), reader=reader,
                         whole=array.dtype.kind != "f"
                         or bool(np.all(finite == np.round(finite))))
+
+
+def finite_input_scale(array):
+    r"""``max_abs``, ``rms``, ``min`` and ``whole`` of :func:`summarise_input` for a
+    float32 or float64 array whose entries are all finite; ``None`` for any other
+    array (then the plain code runs).
+
+    Speed-up: the plain code copies the batch to float64, picks its finite entries
+    and squares them -- three new arrays and 0.1 ms for the 32x784 float32 batch of
+    ``benchmarks/bench_tracer.py``, at the start of every recorded step (0.2 ms on
+    its cold caches). Here the batch is read in its own precision: one compiled pass
+    (:func:`kerastutor.compiled.deviation_sums` with the shift 0) sums the squares in
+    float64 -- finite exactly when every entry is -- ``np.min`` and ``np.max`` give
+    the extremes, :math:`\max|x| = \max(|\min x|, |\max x|)`, and a whole number is
+    looked for first in a strided sample (:func:`_all_whole`). Rounding a float to
+    an integer is exact in either precision, so ``min``, ``max_abs`` and ``whole``
+    are the plain code's and the RMS agrees to float64 rounding
+    (``tests/trace/test_hints.py``). 0.03 ms for that batch.
+    """
+    if array.dtype not in (np.float32, np.float64):
+        return None
+    flat = array.reshape(-1)
+    sums = compiled.deviation_sums(flat, 0.0)
+    if sums is None or not math.isfinite(sums[2]):     # no compiler, or a NaN/inf entry
+        return None
+    low, high = float(flat.min()), float(flat.max())
+    return dict(max_abs=max(abs(low), abs(high)), rms=math.sqrt(sums[2] / flat.size), min=low,
+                whole=_all_whole(flat))
+
+
+def _all_whole(flat):
+    r"""Is every entry of a flat float array a whole number? A strided sample (every
+    :math:`s`-th entry, :math:`s = \lfloor n / 1024 \rfloor`) is asked first: real-valued
+    data has a fraction there, and the answer is known without reading the rest."""
+    sample = flat[::max(1, flat.size // 1024)]
+    if not np.array_equal(sample, np.round(sample)):
+        return False
+    return bool(np.array_equal(flat, np.round(flat)))
 
 
 def summarise_labels(array, units=None):

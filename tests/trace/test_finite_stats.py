@@ -177,3 +177,34 @@ def test_a_norm_that_overflows_float32_or_an_odd_layout_takes_the_plain_steps():
     norm = recorder._write_with_norm(transposed, values)
     np.testing.assert_array_equal(transposed, values)
     assert norm == pytest.approx(np.linalg.norm(values))
+
+
+@pytest.mark.parametrize("low, high", [
+    (-1e-3, 2e-3), (0.0, 1.0), (-3.0, -2.0), (1e3, 1e3 + 1e-7), (1e-300, 5e-300),
+    (-1e300, 1e300), (1e15, 1e15 + 1.0), (1e15, 1e15 + 64.0), (0.1, 0.1 + 2e-16),
+    (-1e308, 1e308), (5e-324, 1e-322)])
+def test_the_quick_edges_are_linspaces_or_declined(low, high):
+    """Bit for bit ``np.linspace``'s edges where they are given; where not, the plain check
+    runs (and for ranges too narrow to cut, must fail)."""
+    edges = recorder._equal_edges(low, high, recorder.HISTOGRAM_BINS)
+    with np.errstate(all="ignore"):
+        plain = np.linspace(low, high, recorder.HISTOGRAM_BINS + 1)
+    if edges is not None:
+        np.testing.assert_array_equal(edges, plain)
+        assert np.all(edges[1:] > edges[:-1])
+
+
+def test_the_quick_edges_match_linspace_on_random_ranges():
+    rng = np.random.default_rng(9)
+    scale = 10.0 ** rng.uniform(-30, 30, 2000)
+    lows = rng.standard_normal(2000) * scale
+    highs = lows + np.abs(rng.standard_normal(2000)) * scale * 10.0 ** rng.uniform(-17, 2, 2000)
+    given = 0
+    for low, high in zip(lows.tolist(), highs.tolist()):
+        for bins in (1, 7, 30):
+            edges = recorder._equal_edges(low, high, bins)
+            if edges is not None:
+                given += 1
+                np.testing.assert_array_equal(edges, np.linspace(low, high, bins + 1))
+                assert np.all(edges[1:] > edges[:-1])
+    assert given > 4000                                    # the usual ranges are all given

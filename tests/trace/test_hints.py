@@ -308,3 +308,48 @@ def test_describe_batch_summarises_inputs_and_labels():
     one_hot = hints_module.summarise_labels(keras.utils.to_categorical(y, 10))
     assert one_hot.one_hot and list(one_hot.class_counts) == list(np.bincount(y))
     assert hints_module.summarise_labels(np.array([0.5, 1.5])).class_counts is None
+
+
+def _plain_input_summary(array, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(hints_module, "finite_input_scale", lambda array: None)
+        return hints_module.summarise_input(array)
+
+
+@pytest.mark.parametrize("compiled_on", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make", [
+    lambda rng: rng.random((32, 784)),                        # pixels scaled to [0, 1]
+    lambda rng: np.floor(256 * rng.random((32, 784))),        # pixels left at 0..255
+    lambda rng: np.where(rng.random((64, 20)) < 0.99, 3.0, 0.5),   # whole but a few
+    lambda rng: -1e4 * rng.standard_normal((17, 5)),          # unscaled, negative
+    lambda rng: np.zeros((4, 3)),                             # all zeros (and -0.0)
+    lambda rng: -np.zeros((4, 3)),
+    lambda rng: np.array([1.0, np.nan, -2.5, np.inf]),        # NaN/inf: the plain code
+    lambda rng: np.array([3e200, -1e200, 1.0]),               # squares beyond float64
+], ids=["unit", "pixels", "mostly-whole", "large", "zeros", "negative-zeros", "nonfinite",
+        "huge"])
+def test_the_quick_input_summary_matches_the_plain_code(make, dtype, compiled_on,
+                                                        monkeypatch):
+    from kerastutor import compiled
+    with np.errstate(over="ignore"):
+        array = make(np.random.default_rng(8)).astype(dtype)
+    with compiled.switched(compiled_on):
+        quick = hints_module.finite_input_scale(array)
+        summary = hints_module.summarise_input(array)
+    plain = _plain_input_summary(array, monkeypatch)
+    finite = bool(np.all(np.isfinite(array))) and np.all(np.isfinite(np.square(
+        array.astype(np.float64))))
+    assert (quick is not None) == (compiled_on and compiled.is_available() and finite)
+    assert (summary.shape, summary.dtype, summary.min, summary.whole) == \
+        (plain.shape, plain.dtype, plain.min, plain.whole)
+    assert str(summary.max_abs) == str(plain.max_abs)         # the same sign of zero too
+    assert summary.rms == pytest.approx(plain.rms, rel=1e-12)
+
+
+def test_a_fraction_outside_the_whole_number_sample_is_still_found():
+    array = np.ones(5000, "float32")
+    array[4001] = 0.5                      # 5000 // 1024 = 4: the sample skips entry 4001
+    assert not hints_module._all_whole(array)
+    array[4001] = 2.0
+    assert hints_module._all_whole(array)
