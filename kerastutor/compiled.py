@@ -340,19 +340,22 @@ def max_pool_2d_backward(winner, pool_size, grad_out, grad):
 
 
 # ------------------------------------------------------------------ im2col and col2im
-def im2col_2d_loop(xp, k1, k2, strides, dilation, patches):
-    """``patches[n, i, j, a, b, c] = xp[n, i s1 + a d1, j s2 + b d2, c]``: window ``(i, j)``
-    of the padded input laid out as one row, kernel offset by kernel offset; a pure copy."""
-    batch, rows, cols, channels = patches.shape[0], patches.shape[1], patches.shape[2], \
-        xp.shape[3]
+def im2col_2d_loop(xp, k1, k2, strides, dilation, out, patches):
+    """``patches[(n, i, j), (a, b, c)] = xp[n, i s1 + a d1, j s2 + b d2, c]``: window
+    ``(i, j)`` of the padded input (``out`` windows down and across) laid out as one row of
+    the 2-D ``patches``, kernel offset by kernel offset; a pure copy. Columns past the
+    window's (a bias column) are left as they are."""
+    batch, channels = xp.shape[0], xp.shape[3]
     for n in range(batch):
-        for i in range(rows):
-            for j in range(cols):
+        for i in range(out[0]):
+            for j in range(out[1]):
+                row = (n * out[0] + i) * out[1] + j
                 for a in range(k1):
                     for b in range(k2):
                         y, x = i * strides[0] + a * dilation[0], j * strides[1] + b * dilation[1]
+                        first = (a * k2 + b) * channels
                         for c in range(channels):
-                            patches[n, i, j, a, b, c] = xp[n, y, x, c]
+                            patches[row, first + c] = xp[n, y, x, c]
 
 
 def col2im_2d_loop(patches, strides, dilation, dx):
@@ -378,16 +381,17 @@ def col2im_2d_loop(patches, strides, dilation, dx):
 
 
 @_declines_on_failure(False)
-def im2col_2d(xp, kernel_size, strides, dilation, patches):
-    """Fill ``patches`` ``(n, out1, out2, k1, k2, cin)`` -- reshaped, the rows of
-    :func:`~kerastutor.layers.conv_im2col.im2col`'s matrix (one group) -- with the windows
-    of ``xp``, compiled; or ``False``."""
-    if not (is_enabled() and xp.ndim == 4 and patches.ndim == 6
-            and _float_arrays(xp, patches)):
+def im2col_2d(xp, kernel_size, strides, dilation, out, patches):
+    """Fill the first ``k1 k2 cin`` columns of the C-ordered 2-D ``patches`` with the rows of
+    :func:`~kerastutor.layers.conv_im2col.im2col`'s matrix (one group), compiled; or
+    ``False``."""
+    if not (is_enabled() and xp.ndim == 4 and patches.ndim == 2
+            and _plain_arrays(xp, patches)):
         return False
     _compiled(im2col_2d_loop)(xp, int(kernel_size[0]), int(kernel_size[1]),
                               tuple(int(s) for s in strides),
-                              tuple(int(d) for d in dilation), patches)
+                              tuple(int(d) for d in dilation), tuple(int(o) for o in out),
+                              patches)
     return True
 
 

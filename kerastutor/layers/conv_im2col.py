@@ -200,13 +200,14 @@ def _per_axis(value, rank):
 
 
 # ------------------------------------------------------- im2col and col2im
-def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
+def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1, into=None):
     """The patch matrix of a padded channels_last input ``xp``.
 
     Returns ``(groups, n * prod(out), prod(kernel_size) * cin/groups)``: one
     row per (sample, output position), holding the window
     :math:`\\tilde x_{n,\\, s p + d k,\\, c}` ordered by kernel offset ``k``,
     then channel ``c`` (the order of a Keras kernel reshaped to a matrix).
+    ``into`` (optional, that shape, rows may be strided) receives it.
     """
     rank, n, cin = len(kernel_size), xp.shape[0], xp.shape[-1]
     # windows: (n, *positions, cin, *extent), a view; keep every s-th position
@@ -222,11 +223,15 @@ def im2col(xp, kernel_size, strides, dilation_rate, out, groups=1):
                         + view.shape[rank + 2:])
     order = ((rank + 1,) + tuple(range(rank + 1))
              + tuple(range(rank + 3, 2 * rank + 3)) + (rank + 2,))
+    windows = view.transpose(order)
+    if into is not None:
+        np.copyto(np.reshape(into, windows.shape, copy=False), windows)
+        return into
     rows = n * int(np.prod(out))
-    return view.transpose(order).copy().reshape(groups, rows, -1)     # .copy(): C order
+    return windows.copy().reshape(groups, rows, -1)                 # .copy(): C order
 
 
-def im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups=1):
+def im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups=1, into=None):
     r""":func:`im2col`'s patch matrix laid out for an input with few channels (a speed-up).
 
     The values are :func:`im2col`'s, ``(groups, n * prod(out), prod(kernel_size) *
@@ -242,15 +247,19 @@ def im2col_few_channels(xp, kernel_size, strides, dilation_rate, out, groups=1):
     multiplies the transposed view as it is, and the kernel gradient's
     :math:`P^\top` becomes C-ordered. With many channels a row would gather
     every ``cin``-th float, so :func:`im2col` stays the better layout there.
+    ``into`` (optional) is the C-ordered :math:`P^\top`, ``(groups, prod(kernel_size) *
+    cin/groups, n * prod(out))``, that receives it (the groups may be strided).
     """
     n, cin = xp.shape[0], xp.shape[-1]
     window, rows = int(np.prod(kernel_size)), n * int(np.prod(out))
-    columns = np.empty_like(xp, shape=(groups, window, cin // groups, n) + tuple(out))
+    if into is None:
+        into = np.empty_like(xp, shape=(groups, window * (cin // groups), rows))
+    columns = np.reshape(into, (groups, window, cin // groups, n) + tuple(out), copy=False)
     for i, offset in enumerate(itertools.product(*(range(k) for k in kernel_size))):
         pixels = xp[(slice(None),) + _reads(offset, strides, dilation_rate, out)]
         pixels = pixels.reshape(pixels.shape[:-1] + (groups, cin // groups))  # (n, *out, g, c)
         columns[:, i] = np.moveaxis(pixels, (-2, -1), (0, 1))                 # (g, c, n, *out)
-    return columns.reshape(groups, window * (cin // groups), rows).transpose(0, 2, 1)
+    return into.transpose(0, 2, 1)
 
 
 def col2im(dpatches, padded_shape, kernel_size, strides, dilation_rate, out, groups=1,

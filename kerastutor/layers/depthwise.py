@@ -199,6 +199,8 @@ class BaseSeparableConv(BaseDepthwiseConv):
     ``bias`` ``(filters,)``.
     """
 
+    _bias_in_patches = False     # the bias comes after the pointwise step, not the patches
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",

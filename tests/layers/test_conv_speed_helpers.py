@@ -69,6 +69,61 @@ def test_sum_rows_is_the_column_sum(dtype, tolerance):
     np.testing.assert_array_equal(sum_rows(delta[:1]), delta[0])
 
 
+# ------------------------------------------------------ the bias as a column of ones
+@pytest.mark.parametrize("cin, groups, compiled_on", [(2, 1, True), (5, 1, True),
+                                                      (5, 1, False), (6, 2, True)])
+def test_patch_matrix_with_a_ones_column_is_im2col_then_ones(cin, groups, compiled_on):
+    from kerastutor import compiled
+    xp = np.random.default_rng(cin).normal(size=(2, 6, 5, cin)).astype("float32")
+    args = (xp, (3, 2), (1, 2), (1, 1), (4, 2), groups)
+    plain = im2col(*args)
+    with compiled.switched(compiled_on):
+        for workspace in (Workspace(), Workspace()):
+            workspace.empty("patches", xp, plain.shape[:2] + (plain.shape[2] + 1,))[:] = 7
+            with_ones = convolutional.patch_matrix(*args, workspace, ones_column=True)
+            np.testing.assert_array_equal(with_ones[..., :-1], plain)   # bit for bit
+            np.testing.assert_array_equal(with_ones[..., -1], 1)
+            assert convolutional.with_bias_column(with_ones, plain.shape[-1])
+            without = convolutional.patch_matrix(*args, workspace)
+            np.testing.assert_array_equal(without, plain)
+            assert not convolutional.with_bias_column(without, plain.shape[-1])
+
+
+@pytest.mark.parametrize("make", [lambda: Conv2D(4, 3, activation="relu"),
+                                  lambda: Conv2D(6, 3, groups=2, activation="tanh"),
+                                  lambda: Conv2D(4, 3, use_bias=False),
+                                  lambda: convolutional.Conv1D(3, 2),
+                                  lambda: __import__("kerastutor").layers.DepthwiseConv2D(
+                                      3, depth_multiplier=2)])
+@pytest.mark.parametrize("cin", [2, 6])
+def test_the_bias_gradient_from_the_ones_column_is_the_sum_of_delta(monkeypatch, make, cin):
+    layer = make()
+    rank = layer.rank
+    x = np.random.default_rng(cin).normal(size=(3,) + (7, 6)[:rank] + (cin,))
+    layer.build(x.shape)
+    if layer.bias is not None:
+        layer.bias.value[:] = np.linspace(-0.5, 0.5, layer.bias.shape[0])
+
+    def run():
+        for weight in layer.weights:
+            weight.zero_grad()
+        y, cache = layer.forward(x, training=True)
+        grad = np.random.default_rng(1).normal(size=y.shape)
+        dx = layer.backward(cache, grad)
+        return y, dx, [w.grad.copy() for w in layer.weights], cache
+
+    y_fast, dx_fast, grads_fast, cache = run()
+    assert convolutional.with_bias_column(cache.patches, layer._kernel_groups().shape[1]) \
+        == (layer.bias is not None)
+    monkeypatch.setattr(type(layer), "_bias_in_patches", False)     # sum_rows instead
+    y_plain, dx_plain, grads_plain, cache = run()
+    assert not convolutional.with_bias_column(cache.patches, layer._kernel_groups().shape[1])
+    np.testing.assert_array_equal(y_fast, y_plain)
+    np.testing.assert_array_equal(dx_fast, dx_plain)
+    for fast, plain in zip(grads_fast, grads_plain):
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12)
+
+
 # ----------------------------------------------------------------- tiled pooling
 def _with_ties(shape, seed):
     """Small integers, half of them clipped to 0: most windows hold equal entries."""
