@@ -45,6 +45,9 @@ STATS_PIECE = 65536
 #: (:func:`histogram_sample`); every other statistic reads the whole array.
 HISTOGRAM_SAMPLE = 8192
 
+#: :func:`finite_stats` shifts the values by the mean of this many of them (at most).
+SHIFT_SAMPLE = 256
+
 _RELU_NAMES = ("relu", "relu6")
 _SQUASHING = ("sigmoid", "tanh")
 
@@ -132,9 +135,10 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
         \sigma^2 = \frac{1}{n}\sum_i (x_i - K)^2 - (\mu - K)^2, \qquad
         \text{rms} = \sqrt{\sigma^2 + \mu^2}.
 
-    :math:`K` is the mean of the histogram's sample (:func:`histogram_sample`: the
-    whole array when it is small), in float64. It lies close to :math:`\mu`, so the
-    deviations are small and summing them in the array's own precision (pairwise,
+    :math:`K` is the float64 mean of a small fixed sample, every :math:`s`-th entry
+    (:func:`histogram_sample` with a limit of :data:`SHIFT_SAMPLE`; 0.1 ms less a
+    recorded step than the mean of the histogram's sample it used to be). It lies
+    within about :math:`\sigma/16` of :math:`\mu`, so the deviations are small and summing them in the array's own precision (pairwise,
     per piece; the pieces' sums in float64) moves :math:`\mu` by about a
     millionth of :math:`\sigma` at most -- where a float64 sum of the values
     themselves would cost three times as much. A finite sum of squares shows
@@ -158,8 +162,9 @@ def finite_stats(array, bins=HISTOGRAM_BINS):
         return None
     flat = array.reshape(-1)
     sample = histogram_sample(flat)
-    shift = float(np.add.reduce(sample, dtype=np.float64)) / sample.size
-    if not math.isfinite(shift):        # an inf or NaN in the sample
+    few = histogram_sample(flat, SHIFT_SAMPLE)
+    shift = float(np.add.reduce(few, dtype=np.float64)) / few.size
+    if not math.isfinite(shift):        # an inf or NaN among them
         return None
     sums = compiled.deviation_sums(flat, shift)          # the fast extra: one compiled loop
     if sums is not None:
@@ -384,8 +389,28 @@ def dead_unit_fraction(output):
     output = np.asarray(output)
     if output.ndim < 2 or output.shape[-1] == 0:
         return 0.0
+    quick = _dead_fraction_by_maximum(output)      # the speed-up: same number
+    if quick is not None:
+        return quick
     active = (output > 0).reshape(-1, output.shape[-1]).any(axis=0)
     return float(np.mean(~active))
+
+
+def _dead_fraction_by_maximum(output):
+    """:func:`dead_unit_fraction` of a float array with at least one sample: a unit is
+    dead when its largest output is not positive. ``None`` for any other array.
+
+    Speed-up: the plain code builds a boolean array as large as the output and
+    ORs it down the batch; here one ``np.fmax`` reduction down the batch (``fmax``
+    passes over NaN as the plain code's ``> 0`` does) leaves one number per unit --
+    5 µs instead of 10 for a 32x512 ReLU output. ``tests/trace/test_trace.py``
+    compares the two.
+    """
+    if output.dtype.kind != "f" or output.size == 0:
+        return None
+    largest = np.fmax.reduce(output.reshape(-1, output.shape[-1]), axis=0)
+    units = largest.size
+    return (units - int(np.count_nonzero(largest > 0))) / units
 
 
 def saturated_fraction(output, activation):
@@ -667,7 +692,7 @@ def describe_outputs(model, y_pred, layers):
         pred = np.asarray(pred, dtype=np.float64)
         in_unit = bool(np.all((pred >= 0) & (pred <= 1)))
         sums = bool(pred.ndim >= 1 and pred.shape[-1] > 1
-                    and np.allclose(pred.sum(axis=-1), 1.0, atol=1e-3))
+                    and _all_near_one(pred.sum(axis=-1)))
         records.append(OutputRecord(
             loss=getattr(loss, "name", type(loss).__name__),
             from_logits=getattr(loss, "from_logits", None),
@@ -675,6 +700,18 @@ def describe_outputs(model, y_pred, layers):
             activation=activation_name(layer), layer_name=getattr(layer, "name", None),
             in_unit_interval=in_unit, rows_sum_to_one=sums))
     return records
+
+
+def _all_near_one(values):
+    r"""``np.allclose(values, 1.0, atol=1e-3)``: :math:`|v - 1| \le 10^{-3} + 10^{-5}`
+    for every value (a NaN or an infinity is near nothing).
+
+    Speed-up: the same test without ``np.allclose``'s general machinery (broadcasting,
+    NaN and infinity handling for any ``b``), which took 16 µs of the 25 that
+    :func:`describe_outputs` took at every recorded step. ``tests/trace/test_trace.py``
+    compares the two.
+    """
+    return bool(np.all(np.abs(values - 1.0) <= 1e-3 + 1e-5 * 1.0))
 
 
 def _output_layer(model, index, layers):

@@ -511,3 +511,39 @@ def test_the_tracer_records_every_lesson_model(name, model, x, y):
     assert {w.path for w in step.weights} == {w.path for w in model.trainable_weights}
     assert all(w.update_norm > 0 and w.ratio > 0 for w in step.weights)   # every weight moved
     assert isinstance(trace.hints(), list) and str(trace)
+
+
+# ============================================================ the recorder's speed-ups
+def _with_nonfinite(rng, shape, dtype):
+    values = rng.standard_normal(shape).astype(dtype)
+    values[rng.random(shape) < 0.6] = 0.0                     # ReLU-like: many zeros
+    values[rng.random(shape) < 0.05] = np.nan
+    values[rng.random(shape) < 0.02] = np.inf
+    values[rng.random(shape) < 0.02] = -np.inf
+    return values
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(32, 16), (4, 3, 8), (1, 5), (3, 1), (0, 4)])
+def test_the_quick_dead_fraction_is_the_plain_one(shape, dtype):
+    from kerastutor.trace import recorder
+    rng = np.random.default_rng(11)
+    cases = [_with_nonfinite(rng, shape, dtype), np.full(shape, np.nan, dtype),
+             np.maximum(rng.standard_normal(shape), 0).astype(dtype), -np.zeros(shape, dtype)]
+    for output in cases:
+        plain = float(np.mean(~(output > 0).reshape(-1, shape[-1]).any(axis=0)))
+        assert recorder.dead_unit_fraction(output) == plain
+        quick = recorder._dead_fraction_by_maximum(output)
+        assert quick is None if output.size == 0 else quick == plain
+
+
+def test_the_quick_test_for_sums_of_one_is_allclose():
+    from kerastutor.trace import recorder
+    rng = np.random.default_rng(12)
+    edge = 1e-3 + 1e-5
+    values = np.concatenate([1 + rng.uniform(-2e-3, 2e-3, 300), [np.nan, np.inf, -np.inf],
+                             [1 + edge, 1 - edge, np.nextafter(1 + edge, 2), 1.0]])
+    for value in values:
+        one = np.array([value, 1.0])
+        assert recorder._all_near_one(one) == np.allclose(one, 1.0, atol=1e-3)
+    assert recorder._all_near_one(np.ones(5)) and not recorder._all_near_one(values)
