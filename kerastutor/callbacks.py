@@ -38,6 +38,7 @@ import warnings
 import numpy as np
 
 from kerastutor import backend
+from kerastutor.metrics.metric import python_floats
 from kerastutor.random import SeedGenerator
 from kerastutor.saving.h5_guard import read_attribute
 from kerastutor.saving.atomic import atomic_write, remove_stale_temporaries
@@ -86,6 +87,13 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         self.on_batch_end(batch, logs=logs)
 
+    def reads_logs(self, hook):
+        """Whether this callback looks at the ``logs`` of ``hook`` (every callback that
+        does something there, unless it says otherwise). When no callback of a batch
+        hook reads them, the fit loop does not even compute them: on a GPU, reading
+        the loss makes the host wait for the GPU."""
+        return True
+
 
 _HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
 #: The old names a train-batch hook forwards to by default (see ``Callback``).
@@ -117,8 +125,12 @@ def pythonify_logs(logs):
         if isinstance(value, dict):
             result.update(pythonify_logs(value))
         else:
-            result[key] = _as_float_if_possible(value)
-    return result
+            result[key] = value
+    # numbers on a GPU (the loss and metrics of fit's device path) read back together
+    on_device = [key for key, value in result.items()
+                 if backend.is_device_array(value) and value.size == 1]
+    result.update(zip(on_device, python_floats([result[key] for key in on_device])))
+    return {key: _as_float_if_possible(value) for key, value in result.items()}
 
 
 def _as_float_if_possible(value):
@@ -190,6 +202,8 @@ class CallbackList:
         # watching, the per-batch hooks cost nothing, not even building the logs.
         self._active = {hook: [cb for cb in self.callbacks if _overrides(cb, hook)]
                         for hook in _HOOKS}
+        self._read = {hook: any(cb.reads_logs(hook) for cb in active)
+                      for hook, active in self._active.items()}
 
     def _history_to_use(self, add_history):
         """The History that records this run: yours if you passed one (as Keras does),
@@ -204,9 +218,14 @@ class CallbackList:
         return history
 
     def _call(self, hook, *args, logs=None):
+        """Call ``hook`` on the callbacks that act there. ``logs`` may be a function
+        that makes them (the fit loop passes one for the batch hooks): it is called
+        only if one of those callbacks reads the logs."""
         active = self._active[hook]
         if not active:
             return
+        if callable(logs):
+            logs = logs() if self._read[hook] else None
         logs = pythonify_logs(logs)
         for cb in active:
             getattr(cb, hook)(*args, logs)
@@ -379,6 +398,12 @@ class ProgbarLogger(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._finish(logs)
+
+    def reads_logs(self, hook):
+        """Only the bar of ``verbose=1`` shows a batch's numbers; ``verbose=2`` prints
+        one line per epoch and needs the epoch's logs alone (the batch hooks only
+        count the steps)."""
+        return self.params.get("verbose", 1) == 1 or not hook.endswith("batch_end")
 
     def on_test_begin(self, logs=None):
         if not self._called_in_fit:

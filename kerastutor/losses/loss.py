@@ -86,6 +86,45 @@ def _sum_to_shape(grad, shape):
     return grad.sum(axis=stretched, keepdims=True)
 
 
+class _TargetsCheckedOnHost:
+    """``with targets_checked_on_host():`` -- the targets were checked before upload.
+
+    ``fit``, ``evaluate`` and the ``*_on_batch`` methods check every target on the
+    host (:meth:`Loss.check_targets`: the whole array, or each batch of a stream)
+    before it is copied to a GPU. Inside this block a loss therefore skips the
+    checks that would read the targets back from the device -- a read makes the
+    host wait until the GPU has finished its queue. Host targets are always checked.
+    """
+
+    active = False
+
+    def __enter__(self):
+        type(self).active = True
+
+    def __exit__(self, *exc_info):
+        type(self).active = False
+
+
+targets_checked_on_host = _TargetsCheckedOnHost
+
+
+def _checked_before_upload(targets):
+    """Whether a check of ``targets`` may be skipped (see :class:`_TargetsCheckedOnHost`)."""
+    return _TargetsCheckedOnHost.active and backend.is_device_array(targets)
+
+
+def _divide_no_nan(numerator, divisor):
+    """``numerator / divisor``, 0 where the divisor is 0 (Keras's ``divide_no_nan``).
+
+    A divisor on a GPU (a sum of sample weights) stays there: ``where`` picks the
+    answer on the device instead of the host asking the GPU whether it is 0.
+    """
+    if backend.is_device_array(divisor):
+        quotient = numerator / divisor
+        return np.where(divisor == 0, np.zeros_like(quotient), quotient)
+    return numerator / divisor if divisor else numerator * 0.0
+
+
 def _output_shape(y_pred_shape):
     """``check_targets`` takes the output shape, or predictions (their shape is used)."""
     return tuple(getattr(y_pred_shape, "shape", y_pred_shape))
@@ -433,6 +472,8 @@ class Loss:
         total = weighted.sum()
         if divisor is None:
             return total
+        if backend.is_device_array(total):       # a 0-d device array: read when needed
+            return _divide_no_nan(total, divisor).astype(values.dtype, copy=False)
         dtype = values.dtype.type
         # divide_no_nan: if all labels are ignored the loss is 0, not NaN
         return dtype(total / dtype(divisor)) if divisor else dtype(0)
@@ -451,7 +492,7 @@ class Loss:
         slope = 1.0 if weights is None else weights
         if divisor is None:
             return slope                           # a sum: d L / d loss_i = w_i
-        return slope / divisor if divisor else slope * 0.0
+        return _divide_no_nan(slope, divisor)
 
     @staticmethod
     def _restore(grad, moved_axis, y_pred):

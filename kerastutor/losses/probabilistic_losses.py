@@ -12,8 +12,9 @@ compare distributions and counts.
 import numpy as np
 
 from kerastutor import backend
-from kerastutor.losses.loss import (Loss, _check_axis, _check_bool, _check_real, _dot_last,
-                                    _invalid, _output_shape, _same_rank_shapes,
+from kerastutor.losses.loss import (Loss, _check_axis, _check_bool, _check_real,
+                                    _checked_before_upload, _dot_last, _invalid,
+                                    _output_shape, _same_rank_shapes,
                                     squeeze_or_expand_to_same_rank)
 
 
@@ -422,8 +423,8 @@ class SparseCategoricalCrossentropy(_Crossentropy):
         return grad
 
     def _check_label_range(self, labels, classes):
-        if labels.size == 0:
-            return
+        if labels.size == 0 or _checked_before_upload(labels):
+            return                      # fit checked them on the host: no read from the GPU
         # both numbers in one read: on a GPU every read from the device waits for it
         low, high = (int(v) for v in backend.to_host(np.stack([labels.min(), labels.max()])))
         if low >= 0 and high < classes:

@@ -112,6 +112,18 @@ class Metric:
         for variable in self._variables:
             variable.value.fill(0)
 
+    def _keep_state_with(self, values):
+        """Move the state to the device the first time a batch's ``values`` live there.
+
+        On a GPU, adding a batch's sum to a state kept on the host would read the sum
+        back, and every read makes the host wait for the GPU. With the state beside
+        the values the sums are added there, and only :meth:`result` is read -- when
+        someone asks for the number (the progress bar, a callback, ``evaluate``).
+        """
+        if backend.is_device_array(values):
+            for variable in self._variables:
+                variable.value = backend.to_device(variable.value)
+
     def __call__(self, *args, **kwargs):
         """Update with one batch and return the result so far (Keras's eager call)."""
         self.update_state(*args, **kwargs)
@@ -219,13 +231,37 @@ def divide_no_nan(numerator, denominator):
     """``numerator / denominator``, with 0 wherever the denominator is 0 (Keras's rule)."""
     numerator, denominator = backend.asarray(numerator), backend.asarray(denominator)
     safe = np.where(denominator == 0, 1, denominator)
-    return np.where(denominator == 0, 0, numerator / safe).astype(numerator.dtype)
+    return np.where(denominator == 0, 0, numerator / safe).astype(numerator.dtype, copy=False)
 
 
 def to_python(value):
-    """A 0-d result as a Python float, anything bigger as a NumPy array."""
+    """A 0-d result as a Python float, anything bigger as a NumPy array.
+
+    A result on a GPU stays there, a 0-d device array (as Keras's results are
+    tensors): reading it makes the host wait for the GPU, so whoever needs the
+    number reads it (:func:`python_floats`).
+    """
     value = backend.asarray(value)
-    return float(value) if value.ndim == 0 else value
+    if value.ndim or backend.is_device_array(value):
+        return value
+    return float(value)
+
+
+def python_floats(values):
+    """Python floats for a list of numbers, the device ones read back in one download.
+
+    Each read from a GPU waits for it to finish its queue, so the loss and the
+    metrics of a step are read together: stacked into one array on the device,
+    copied back once.
+    """
+    on_device = [i for i, v in enumerate(values) if backend.is_device_array(v)]
+    floats = [v if type(v) is float or i in on_device else float(v)
+              for i, v in enumerate(values)]
+    if on_device:
+        read = backend.to_host(np.stack([values[i].reshape(()) for i in on_device]))
+        for i, number in zip(on_device, read.tolist()):
+            floats[i] = number
+    return floats
 
 
 # ============================================================== arguments

@@ -88,6 +88,7 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         values = backend.asarray(values, dtype=self.dtype)
+        self._keep_state_with(values)              # on a GPU: sums added there, not read
         values, weights = reduce_per_sample(self.name, values, sample_weight, np.mean)
         self.total.assign_add(np.sum(values))
         if weights is not None:
@@ -116,6 +117,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         values = backend.asarray(values, dtype=self.dtype)
+        self._keep_state_with(values)
         values, _ = reduce_per_sample(self.name, values, sample_weight, np.sum)
         self.total.assign_add(np.sum(values))
 

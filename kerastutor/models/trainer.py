@@ -42,6 +42,7 @@ from kerastutor import backend, config, events, keras2, optimizers
 from kerastutor import callbacks as callbacks_module
 import kerastutor.models.training as training
 from kerastutor.models import data_adapters
+from kerastutor.metrics.metric import python_floats
 from kerastutor.models.custom_steps import CustomSteps
 from kerastutor.models.training import on_device
 from kerastutor.trace.watch import FitWatch
@@ -196,17 +197,23 @@ class Trainer(CustomSteps):
         weights = self.trainable_weights
         training.reset_metrics(state)
         cbs.on_epoch_begin(epoch)
+        step_losses = []                 # for the watch, read once when the epoch ends
         for step, (x, y, sample_weight) in batches.epoch():
             if watch is not None and watch.first_epoch is None:
                 watch.before_first_step(epoch, x)
             cbs.on_train_batch_begin(step)
             loss = self._train_step_arrays(x, y, sample_weight, weights)
             if watch is not None:
-                watch.after_step(epoch, step, loss)
-            cbs.on_train_batch_end(step, training.current_logs(state))  # running means
+                step_losses.append(loss)
+            # the running means, made only if a callback reads them (see CallbackList)
+            cbs.on_train_batch_end(step, lambda: training.current_logs(state))
             if self.stop_training:
                 break
-        return training.current_logs(state)
+        if watch is not None:
+            for step, loss in enumerate(python_floats(step_losses)):
+                watch.after_step(epoch, step, loss)
+        # on a GPU the loss and metrics stayed there during the epoch: one read, here
+        return training.read_logs(training.current_logs(state))
 
     def _train_step_arrays(self, x, y, sample_weight, weights):
         """Forward, loss, backward, update, metrics: one step of gradient descent.
@@ -221,7 +228,7 @@ class Trainer(CustomSteps):
         preds = y_pred if len(self.outputs) > 1 else [y_pred]
         total, grads = training.losses_and_gradients(state, y, preds, sample_weight,  # 2. loss
                                                      getattr(tape, "output_masks", None))
-        total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+        total = training.with_penalties(total, weights, tape)
         events.emit("loss", model=self, value=total, y_true=y, y_pred=preds, grads=grads)
         self.zero_grad()
         self.backward(tape, grads if len(grads) > 1 else grads[0], input_grads=False)  # 3.
@@ -279,10 +286,10 @@ class Trainer(CustomSteps):
                 callbacks.on_test_batch_begin(step)
             self._test_step_arrays(x_batch, y_batch, sw_batch, weights)
             if callbacks is not None:
-                callbacks.on_test_batch_end(step, training.current_logs(state))
+                callbacks.on_test_batch_end(step, lambda: training.current_logs(state))
                 if getattr(self, "stop_evaluating", False):
                     break
-        return training.current_logs(state)
+        return training.read_logs(training.current_logs(state))    # one read on a GPU
 
     def _test_step_arrays(self, x_batch, y_batch, sw_batch, weights):
         """Forward with ``training=False``, the loss, the metrics: one evaluation step."""
@@ -294,7 +301,7 @@ class Trainer(CustomSteps):
         sw_batch = backend.to_device(sw_batch)
         total = training.losses_only(state, y_batch, preds, sw_batch,
                                      getattr(tape, "output_masks", None))
-        total += training.regularization_penalty(weights) + getattr(tape, "penalty", 0.0)
+        total = training.with_penalties(total, weights, tape)
         training.update_metrics(state, total, y_batch, preds, sw_batch,
                                 batch=len(y_batch[0]))
 
@@ -367,7 +374,7 @@ class Trainer(CustomSteps):
             sw = training.class_weight_to_sample_weights(ys[0], class_weight)
         training.reset_metrics(state)
         self._train_step_arrays(xs, ys, sw, self.trainable_weights)
-        logs = training.current_logs(state)
+        logs = training.read_logs(training.current_logs(state))
         return logs if return_dict else training.in_compile_order(state, logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):

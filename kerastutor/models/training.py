@@ -28,6 +28,8 @@ import numpy as np
 
 from kerastutor import backend, losses
 from kerastutor import metrics as metrics_module
+from kerastutor.losses.loss import targets_checked_on_host
+from kerastutor.metrics.metric import python_floats
 from kerastutor.utils.py_dataset import PyDataset
 
 
@@ -58,6 +60,10 @@ class RunningMean:
     """The epoch loss Keras shows: a mean of batch losses weighted by batch size.
 
     .. math:: \\bar L = \\frac{\\sum_b n_b L_b}{\\sum_b n_b}
+
+    On the host the sum is a Python float. On a GPU it is a 0-d device array (float32,
+    as Keras's own loss tracker): adding a step's loss launches a kernel instead of
+    waiting for the GPU to hand the loss over.
     """
 
     def __init__(self, name):
@@ -66,7 +72,7 @@ class RunningMean:
 
     def update_state(self, value, weight=1):
         """Add one batch's loss; ``weight`` is its size (1: a custom step's ``update_state(loss)``)."""
-        self.total += float(value) * weight
+        self.total = plus(self.total, number(value) * weight)
         self.count += weight
 
     def result(self):
@@ -75,6 +81,34 @@ class RunningMean:
     def reset_state(self):
         self.total = 0.0
         self.count = 0
+
+
+# ============================================================== loss numbers
+# A step's loss is a number on the host. On a GPU it stays a 0-d device array until
+# someone reads it -- the progress bar, a callback, History at the epoch's end,
+# evaluate's return value (read_logs) -- because every read makes the host wait
+# for the GPU to finish its queue of kernels.
+def number(value):
+    """A loss or metric value for the bookkeeping: a Python float on the host, the 0-d
+    device array itself on a GPU."""
+    return value if backend.is_device_array(value) else float(value)
+
+
+def plus(total, value):
+    """``total + value`` for loss numbers: Python arithmetic on the host, exactly as
+    always; on a GPU one kernel, and none at all when one side is a plain 0 (no
+    penalty, or nothing added yet)."""
+    on_device = backend.is_device_array(total) or backend.is_device_array(value)
+    if on_device and not backend.is_device_array(value) and value == 0:
+        return total
+    if on_device and not backend.is_device_array(total) and total == 0:
+        return value
+    return total + value
+
+
+def read_logs(logs):
+    """The logs with every value a Python float; those on a GPU read back in one download."""
+    return dict(zip(logs, python_floats(list(logs.values()))))
 
 
 def check_names(loss, metrics, weighted_metrics):
@@ -598,7 +632,9 @@ def losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
     """Total loss = sum_i w_i L_i(y_i, y_pred_i), and dL/dy_pred_i for each output.
 
     Compiled without a loss, both are zero: the model's own losses (added by
-    the caller from the forward pass) are all there is to minimise.
+    the caller from the forward pass) are all there is to minimise. The targets
+    passed :func:`prepare_data`'s checks on the host before they were uploaded,
+    so the losses skip the checks that would read them back from a GPU.
     """
     if not state.losses:
         require_a_loss(state, state.model)
@@ -608,12 +644,13 @@ def losses_and_gradients(state, ys, preds, sample_weight, output_masks=None):
         weights = sample_weight
         if output_masks is not None and output_masks[index] is not None:
             weights = masked_sample_weight(sample_weight, output_masks[index], loss)
-        value, grad = loss.value_and_gradient(ys[index], preds[index], weights)
+        with targets_checked_on_host():
+            value, grad = loss.value_and_gradient(ys[index], preds[index], weights)
         if state.output_loss_trackers:      # Keras logs each output's loss unweighted
             state.output_loss_trackers[index].update_state(value, len(ys[index]))
         if weight != 1.0:
             value, grad = value * weight, grad * weight
-        total += float(value)
+        total = plus(total, number(value))
         grads.append(grad)
     return total, grads
 
@@ -627,8 +664,9 @@ def losses_only(state, ys, preds, sample_weight, output_masks=None):
         weights = sample_weight
         if output_masks is not None and output_masks[index] is not None:
             weights = masked_sample_weight(sample_weight, output_masks[index], loss)
-        value = float(loss(ys[index], preds[index], weights))
-        total += weight * value
+        with targets_checked_on_host():       # see losses_and_gradients
+            value = number(loss(ys[index], preds[index], weights))
+        total = plus(total, value if weight == 1.0 else weight * value)
         if state.output_loss_trackers:      # Keras logs each output's loss unweighted
             state.output_loss_trackers[index].update_state(value, len(ys[index]))
     return total
@@ -652,11 +690,17 @@ def masked_sample_weight(sample_weight, mask, loss):
 
 
 def regularization_penalty(weights):
+    """:math:`\\sum_W R(W)`: a Python float on the host, a 0-d device array on a GPU."""
     penalty = 0.0
     for w in weights:
         if w.regularizer is not None:
-            penalty += float(w.regularizer(w.value))
+            penalty = plus(penalty, number(w.regularizer(w.value)))
     return penalty
+
+
+def with_penalties(total, weights, tape):
+    """The step's loss plus the weight penalties and the layers' own losses (``add_loss``)."""
+    return plus(total, plus(regularization_penalty(weights), getattr(tape, "penalty", 0.0)))
 
 
 def add_regularization_gradients(weights):
@@ -674,12 +718,16 @@ def update_metrics(state, total, ys, preds, sample_weight, batch):
 
 
 def current_logs(state):
-    """Loss and metric results, keys sorted as Keras's History/progress bar show them."""
+    """Loss and metric results, keys sorted as Keras's History/progress bar show them.
+
+    On a GPU the values are 0-d device arrays: :func:`read_logs` (or the callbacks,
+    which read what they are given) turns them into floats.
+    """
     logs = {"loss": state.loss_tracker.result()}
     for tracker in state.output_loss_trackers:
         logs[tracker.name] = tracker.result()
     for _, metric in state.metrics + state.weighted:
-        logs[metric.name] = float(metric.result())
+        logs[metric.name] = number(metric.result())
     return dict(sorted(logs.items()))
 
 
