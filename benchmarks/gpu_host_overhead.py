@@ -10,8 +10,9 @@ nothing:
     python benchmarks/gpu_host_overhead.py
 
 It prints the host time per training step of the MNIST MLP (784-512-512-10, Adam, batch
-128), the kernel launches per step and which kernels they are, and the host time of a few
-single operations. Numbers from a shared 2-core machine are in benchmarks/README.md.
+128), the kernel launches per step and which kernels they are, the reads from the device
+per step (each one, on a real GPU, makes the host wait until the GPU has caught up), and
+the host time of a few single operations. Numbers from a shared 2-core machine are in benchmarks/README.md.
 """
 import collections
 import time
@@ -34,6 +35,7 @@ class HostOnlyRuntime:
         self._next = 1 << 32
         self.memory = PooledMemory(self._raw_alloc, lambda address: None)
         self.launches = collections.Counter()
+        self.downloads = 0
 
     def _raw_alloc(self, nbytes):
         self._next += nbytes
@@ -50,6 +52,7 @@ class HostOnlyRuntime:
 
     def download(self, host, address):
         host[...] = 0                        # no GPU: the numbers read back are zeros
+        self.downloads += 1
         return host
 
     def launch(self, file, kernel, grid, block, args, shared_bytes=0):
@@ -72,7 +75,7 @@ def _mlp():
 
 
 def per_step(runtime, steps=40, batch=128, tries=3):
-    """Host seconds and launches per training step, with what a ``fit`` costs once (the
+    """Host seconds, launches and downloads per training step, with what a ``fit`` costs once (the
     callbacks, the tutor's weight fingerprints, checking the data for NaN and size) taken
     out: the best of ``tries`` differences between an epoch of ``steps`` steps and one of
     ``steps // 4``. Both fits get the same arrays and the short one stops early
@@ -89,14 +92,15 @@ def per_step(runtime, steps=40, batch=128, tries=3):
     short = steps // 4
     best = float("inf")
     for _ in range(tries):
-        start = time.thread_time()
+        start, first = time.thread_time(), runtime.downloads
         model.fit(x, y, batch_size=batch, epochs=1, steps_per_epoch=short, verbose=0)
-        middle = time.thread_time()
+        middle, second = time.thread_time(), runtime.downloads
         runtime.launches.clear()
         model.fit(x, y, batch_size=batch, epochs=1, steps_per_epoch=steps, verbose=0)
-        end = time.thread_time()
+        end, third = time.thread_time(), runtime.downloads
         best = min(best, ((end - middle) - (middle - start)) / (steps - short))
-    return best, sum(runtime.launches.values()) / steps
+    downloads = ((third - second) - (second - first)) / (steps - short)   # a fit's own cancel
+    return best, sum(runtime.launches.values()) / steps, downloads
 
 
 def per_operation(repeats=3000):
@@ -119,9 +123,10 @@ def main():
     backend.set_device("emulated")
     keras.utils.set_random_seed(0)
     steps = 40
-    seconds, launches = per_step(runtime, steps)
+    seconds, launches, downloads = per_step(runtime, steps)
     print(f"MNIST MLP, batch 128: {seconds * 1e3:.2f} ms of host time per step, "
-          f"{launches:.0f} kernel launches per step")
+          f"{launches:.0f} kernel launches per step, {downloads:g} downloads per step "
+          "(fit, verbose=0)")
     print(f"  -> at most {128 / seconds:,.0f} samples/s, however fast the GPU")
     print("  launches per step:", ", ".join(f"{name} {count / steps:.0f}" for name, count
                                               in runtime.launches.most_common(8)))

@@ -393,7 +393,7 @@ def test_the_host_overhead_benchmark_measures_a_training_step():
     backend._RUNTIMES["emulated"] = runtime
     try:
         backend.set_device("emulated")
-        seconds, launches = gpu_host_overhead.per_step(runtime, steps=8, tries=1)
+        seconds, launches, downloads = gpu_host_overhead.per_step(runtime, steps=8, tries=1)
     finally:
         if saved is None:
             backend._RUNTIMES.pop("emulated")
@@ -403,6 +403,7 @@ def test_the_host_overhead_benchmark_measures_a_training_step():
         array.use_runtime(saved)             # the runtime arrays used before (or none)
     assert np.isfinite(seconds)               # a time (its size is no test: load swings it)
     assert 40 <= launches <= 90                  # forward, loss, backward, Adam, accuracy
+    assert downloads == 0                        # the loss and accuracy stay on the device
     # (the counts are of the last fit's 8 steps) transposed operands are read in place:
     # 8 copies a step before, at most the accuracy metric's cast now
     assert runtime.launches["matmul_strided"] == 5 * 8 and runtime.launches["unary_copy"] <= 8

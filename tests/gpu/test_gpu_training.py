@@ -153,3 +153,84 @@ def test_fused_and_plain_updates_match_the_cpu(make_optimizer, device):
         results.append([np.array(w.value) for w in model.weights])
     for on_cpu, on_device in zip(*results):
         np.testing.assert_allclose(on_device, on_cpu, rtol=1e-4, atol=1e-6)
+
+
+def _downloads_of_fit(steps, **fit_arguments):
+    """Reads from the device during ``fit`` of the small MLP: ``steps`` batches an epoch,
+    two epochs, after one warm-up ``fit``; with the History, metrics and losses read."""
+    x, y = _data((20,))
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.Input((20,)), L.Dense(8, activation="relu"),
+                              L.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x[:16], y[:16], batch_size=16, verbose=0)                # builds everything
+    before = garray.transfers["download"]
+    history = model.fit(x[:16 * steps], y[:16 * steps], batch_size=16, epochs=2,
+                        shuffle=False, **fit_arguments)
+    return garray.transfers["download"] - before, history.history
+
+
+@pytest.mark.parametrize("verbose", [0, 2])
+def test_fit_reads_the_device_once_an_epoch_not_once_a_step(device, verbose):
+    """A step's loss and accuracy stay on the device (the running sums too); the epoch's
+    logs are read back in one download for History, whatever the number of steps."""
+    backend.set_device(device)
+    short, _ = _downloads_of_fit(2, verbose=verbose)
+    long, history = _downloads_of_fit(6, verbose=verbose)
+    assert long == short                                    # 0 downloads per step
+    assert short <= 12                # per fit: the tutor's weight fingerprints, per epoch:
+    assert all(type(v) is float for values in history.values() for v in values)  # the logs
+
+
+def test_a_callback_reading_batch_logs_reads_them_in_one_download(device):
+    """Whoever looks at a batch's numbers (here a LambdaCallback) gets Python floats, the
+    loss and the accuracy read back together: one download a step, no more."""
+    backend.set_device(device)
+    seen = []
+    reader = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(logs))
+    short, _ = _downloads_of_fit(2, verbose=0, callbacks=[reader])
+    long, _ = _downloads_of_fit(6, verbose=0, callbacks=[reader])
+    assert long - short == (6 - 2) * 2                      # 2 epochs, one read a step
+    assert all(type(v) is float for logs in seen for v in logs.values())
+
+
+def test_the_device_path_logs_the_cpu_numbers(device):
+    """History, evaluate and train_on_batch give the CPU's numbers, as Python floats."""
+    x, y = _data((20,))
+    results = []
+    for name in ("cpu", device):
+        backend.set_device(name)
+        keras.utils.set_random_seed(7)
+        model = _mlp()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], weighted_metrics=["accuracy"])
+        history = model.fit(x, y, batch_size=32, epochs=2, verbose=0,
+                            sample_weight=np.linspace(0.5, 1.5, len(x)))
+        logs = [history.history, model.evaluate(x, y, verbose=0, return_dict=True),
+                model.train_on_batch(x[:16], y[:16], return_dict=True)]
+        assert all(type(v) is float for v in logs[1].values()) and \
+            all(type(v) is float for v in logs[2].values())
+        results.append(logs)
+    for on_cpu, on_device in zip(*results):
+        assert on_device.keys() == on_cpu.keys()
+        for key in on_cpu:
+            np.testing.assert_allclose(on_device[key], on_cpu[key], rtol=2e-4, atol=1e-5)
+
+
+def test_labels_out_of_range_are_caught_on_the_host_before_the_upload(device):
+    """fit checks the labels on the host, so its step need not read them back; a loss
+    called on device labels outside fit still checks them (one read)."""
+    x, y = _data((20,))
+    backend.set_device(device)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"labels must be between 0 and 2"):
+        model.fit(x, y + 1, batch_size=32, epochs=1, verbose=0)
+    loss = keras.losses.SparseCategoricalCrossentropy()
+    predictions = backend.to_device(np.full((4, 3), 1 / 3, "float32"))
+    with pytest.raises(ValueError, match=r"labels must be between 0 and 2.*1\.\.3"):
+        loss(backend.to_device(np.array([1, 2, 3, 3])), predictions)
+    value = loss(backend.to_device(np.array([0, 1, 2, 2])), predictions)
+    assert backend.is_device_array(value)                 # stays on the device until read
+    np.testing.assert_allclose(float(value), np.log(3), rtol=1e-6)
