@@ -238,9 +238,10 @@ def summarise_labels(array, units=None):
     """A :class:`LabelSummary`: class counts of integer labels or of one-hot rows."""
     y = np.asarray(backend.to_host(array))
     summary = LabelSummary(shape=tuple(y.shape), one_hot=False, units=units)
-    if y.dtype.kind not in "biuf" or y.size == 0 or not np.all(np.isfinite(y)):
+    integers = y.dtype.kind in "biu"              # finite and whole by their type
+    if y.dtype.kind not in "biuf" or y.size == 0 or not (integers or np.all(np.isfinite(y))):
         return summary
-    whole = np.array_equal(y, np.round(y))
+    whole = integers or np.array_equal(y, np.round(y))
     if y.ndim >= 2 and y.shape[-1] > 1:                       # one row per sample
         rows = y.reshape(-1, y.shape[-1])
         if whole and rows.min() >= 0 and rows.max() <= 1 and np.all(rows.sum(axis=1) == 1):

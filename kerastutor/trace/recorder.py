@@ -217,9 +217,9 @@ def histogram_sample(flat, limit=None):
 
 
 def _sample_histogram(sample, low, high, bins):
-    """``(counts, edges)``: ``bins`` equal bins from ``low`` to ``high``, counting ``sample``."""
-    with np.errstate(all="ignore"):
-        scale = bins / (high - low) if high > low else math.inf
+    """``(counts, edges)``: ``bins`` equal bins from ``low`` to ``high`` (Python floats),
+    counting ``sample``."""
+    scale = bins / (high - low) if high > low else math.inf    # overflow: inf or 0, no error
     edges = _equal_edges(low, high, bins) if math.isfinite(scale) else None   # the speed-up
     if edges is None:               # the plain way: np.histogram's edges, checked to increase
         edges = np.linspace(low, high, bins + 1)
