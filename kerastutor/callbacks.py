@@ -87,7 +87,7 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         self.on_batch_end(batch, logs=logs)
 
-    def reads_logs(self, hook):
+    def _reads_logs(self, hook):
         """Whether this callback looks at the ``logs`` of ``hook`` (every callback that
         does something there, unless it says otherwise). When no callback of a batch
         hook reads them, the fit loop does not even compute them: on a GPU, reading
@@ -202,7 +202,7 @@ class CallbackList:
         # watching, the per-batch hooks cost nothing, not even building the logs.
         self._active = {hook: [cb for cb in self.callbacks if _overrides(cb, hook)]
                         for hook in _HOOKS}
-        self._read = {hook: any(cb.reads_logs(hook) for cb in active)
+        self._read = {hook: any(cb._reads_logs(hook) for cb in active)
                       for hook, active in self._active.items()}
 
     def _history_to_use(self, add_history):
@@ -399,7 +399,7 @@ class ProgbarLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._finish(logs)
 
-    def reads_logs(self, hook):
+    def _reads_logs(self, hook):
         """Only the bar of ``verbose=1`` shows a batch's numbers; ``verbose=2`` prints
         one line per epoch and needs the epoch's logs alone (the batch hooks only
         count the steps)."""

@@ -468,3 +468,38 @@ def test_history_plot_marks_one_epoch_curves_and_prints_a_relative_path(
     printed = capsys.readouterr().out
     assert "saved to out/curves.png" in printed and str(tmp_path) not in printed
     assert (tmp_path / "out" / "curves.png").exists()
+
+
+class _CountedMean(keras.metrics.Mean):
+    """A metric that counts how often its result is asked for."""
+
+    def __init__(self):
+        super().__init__(name="counted")
+        self.results = 0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(y_pred)
+
+    def result(self):
+        self.results += 1
+        return super().result()
+
+
+@pytest.mark.parametrize("verbose, reader, per_epoch", [
+    (0, False, 1), (2, False, 1),           # nobody reads a batch: the epoch's logs only
+    (1, False, 1 + 4), (0, True, 1 + 4),    # the bar, or a callback, reads every batch
+])
+def test_batch_logs_are_made_only_when_a_callback_reads_them(verbose, reader, per_epoch):
+    """On a GPU making the logs means reading the device, so fit builds a batch's logs
+    only for a callback that looks at them; verbose=2's bar prints the epoch's alone."""
+    seen = []
+    cbs = [keras.callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(logs))] \
+        if reader else []
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    metric = _CountedMean()
+    model.compile("sgd", "mse", metrics=[metric])
+    model.fit(np.tile(X, (4, 1)), np.tile(Y, (4, 1)), batch_size=4, epochs=2,
+              verbose=verbose, callbacks=cbs)
+    assert metric.results == 2 * per_epoch
+    assert len(seen) == (8 if reader else 0)
+    assert all(type(v) is float for logs in seen for v in logs.values())

@@ -189,7 +189,9 @@ class Trainer(CustomSteps):
         """One epoch: reset the metrics, then the epoch's batches; returns the epoch's logs.
 
         ``watch`` (a :class:`~kerastutor.trace.watch.FitWatch`, or ``None``) sees
-        the first batch of the fit and each step's loss.
+        the first batch of the fit and, when the epoch ends, each step's loss.
+        Nothing in the loop reads a number unless a callback asks for the batch
+        logs: on a GPU the losses and the metrics stay there until the epoch's end.
         """
         if self._overrides("train_step"):          # your own train_step(data)
             return self._custom_train_epoch(cbs, epoch, batches)
@@ -204,13 +206,14 @@ class Trainer(CustomSteps):
             cbs.on_train_batch_begin(step)
             loss = self._train_step_arrays(x, y, sample_weight, weights)
             if watch is not None:
-                step_losses.append(loss)
+                step_losses.append((step, loss))
             # the running means, made only if a callback reads them (see CallbackList)
             cbs.on_train_batch_end(step, lambda: training.current_logs(state))
             if self.stop_training:
                 break
-        if watch is not None:
-            for step, loss in enumerate(python_floats(step_losses)):
+        if watch is not None and step_losses:
+            steps, losses = zip(*step_losses)
+            for step, loss in zip(steps, python_floats(list(losses))):
                 watch.after_step(epoch, step, loss)
         # on a GPU the loss and metrics stayed there during the epoch: one read, here
         return training.read_logs(training.current_logs(state))
