@@ -463,7 +463,11 @@ class Loss:
             return None                            # Keras leaves scalar and empty values be
         if self.reduction == "mean_with_sample_weight" and weight_sum is not None:
             return weight_sum
-        return values.size if mask is None else np.count_nonzero(mask)
+        if mask is None:
+            return values.size
+        if backend.is_device_array(mask):          # counted on the device: nothing read
+            return mask.astype(values.dtype).sum()
+        return np.count_nonzero(mask)
 
     def _reduce(self, values, weights, divisor, sample_weight):
         weighted = values if weights is None else values * weights

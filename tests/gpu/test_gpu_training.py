@@ -234,3 +234,28 @@ def test_labels_out_of_range_are_caught_on_the_host_before_the_upload(device):
     value = loss(backend.to_device(np.array([0, 1, 2, 2])), predictions)
     assert backend.is_device_array(value)                 # stays on the device until read
     np.testing.assert_allclose(float(value), np.log(3), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "mean_with_sample_weight"])
+@pytest.mark.parametrize("labels", [[0, 1, 2, 2], [2, 2, 2, 2]], ids=["some", "all_ignored"])
+def test_ignored_labels_and_weight_sums_divide_on_the_device(device, reduction, labels):
+    """With ignore_class the mean divides by the kept labels' count, with
+    mean_with_sample_weight by the weights' sum: both are counted on the device, and a
+    count of 0 gives a loss of 0 there (Keras's divide_no_nan), without a read."""
+    from kerastutor.losses.loss import targets_checked_on_host
+    probabilities = np.random.default_rng(0).dirichlet([1, 1, 1], 4).astype("float32")
+    weights = np.array([1.0, 2.0, 0.5, 1.0], "float32")
+    results = []
+    for name in ("cpu", device):
+        backend.set_device(name)
+        loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=2, reduction=reduction)
+        before = garray.transfers["download"]
+        with targets_checked_on_host():                   # as fit calls it
+            value, grad = loss.value_and_gradient(
+                backend.to_device(np.array(labels)), backend.to_device(probabilities),
+                backend.to_device(weights))
+        assert name == "cpu" or garray.transfers["download"] == before
+        results.append((float(value), backend.to_host(grad)))
+    (cpu_value, cpu_grad), (value, grad) = results
+    np.testing.assert_allclose(value, cpu_value, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(grad, cpu_grad, rtol=1e-5, atol=1e-7)
