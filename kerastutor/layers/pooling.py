@@ -291,7 +291,7 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
     covered = all(o * k == n for o, k, n in zip(out_spatial, pool_size, input_shape[1:-1]))
     gp = workspace.empty("grad", grad_out, input_shape)
     if not covered:
-        gp.fill(0)                                     # the remainder gets no gradient
+        _zero_remainder(gp, out_spatial, pool_size)    # it gets no gradient
     if mode == "max" and compiled.max_pool_2d_backward(aux[3], pool_size, grad_out, gp):
         return gp                                      # the fast extra: one compiled pass
     tiles = gp.reshape(tile_shape) if covered else workspace.empty("tiles", grad_out,
@@ -310,6 +310,15 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
             (tiles.shape[0],) + tuple(o * k for o, k in zip(out_spatial, pool_size))
             + (tiles.shape[-1],))
     return gp
+
+
+def _zero_remainder(grad, out_spatial, pool_size):
+    """Zero the rows (columns, ...) of ``grad`` past the last whole window; the windows'
+    own entries are all written by the backward pass, so they need no zeros first."""
+    for axis, (o, k) in enumerate(zip(out_spatial, pool_size), start=1):
+        strip = [slice(None)] * grad.ndim
+        strip[axis] = slice(o * k, None)
+        grad[tuple(strip)] = 0
 
 
 def _crop(pads, padded_shape, nd):

@@ -176,12 +176,16 @@ class _GarbageWorkspace(Workspace):
         return array
 
 
-def test_tiled_max_backward_writes_every_entry_of_an_uninitialised_buffer():
+@pytest.mark.parametrize("compiled_on", [True, False])
+def test_tiled_max_backward_writes_every_entry_of_an_uninitialised_buffer(compiled_on):
+    from kerastutor import compiled
     for spatial in itertools.product((4, 5), (6, 7)):          # covered and remainders
         x = _with_ties((2,) + spatial + (3,), seed=spatial[0])
-        y, cache = pooling._pool_forward(x, (2, 2), (2, 2), "valid", "max")
-        grad = np.ones_like(y)
-        dx = pooling._pool_backward(cache, grad, (2, 2), (2, 2), "max", _GarbageWorkspace())
+        with compiled.switched(compiled_on):
+            y, cache = pooling._pool_forward(x, (2, 2), (2, 2), "valid", "max")
+            grad = np.ones_like(y)
+            dx = pooling._pool_backward(cache, grad, (2, 2), (2, 2), "max",
+                                        _GarbageWorkspace())
         assert np.isfinite(dx).all()
         np.testing.assert_array_equal(dx.reshape(2, -1, 3).sum(axis=1),
                                       grad.reshape(2, -1, 3).sum(axis=1))
