@@ -1029,6 +1029,11 @@ class _SavesEveryNBatches:
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 
+    def _reads_logs(self, hook):
+        """With ``save_freq="epoch"`` the batch hooks only count: the batch logs are not
+        needed (on a GPU, making them would read the device every step)."""
+        return self.save_freq != "epoch" or not hook.endswith("batch_end")
+
     def _batch_save_is_due(self):
         """Count one finished batch: True on every ``save_freq``-th (never for "epoch")."""
         if self.save_freq == "epoch":
