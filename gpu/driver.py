@@ -11,8 +11,12 @@ A GPU program has four moving parts, and each has its calls here:
 * **code** -- ``cuModuleLoadData`` takes PTX (or CUBIN) from :mod:`.nvrtc`,
   ``cuModuleGetFunction`` finds a kernel, ``cuLaunchKernel`` runs it on a grid.
 * **time** -- events recorded between launches give the elapsed milliseconds
-  between two points (``cuEventElapsedTime``). Everything here runs on the
-  default stream, so work happens in the order it was queued.
+  between two points (``cuEventElapsedTime``).
+* **streams and graphs** -- a :class:`Stream` is a queue of work; work on one stream
+  runs in the order it was queued. A stream can *capture* instead of run
+  (``cuStreamBeginCapture_v2`` ... ``cuStreamEndCapture``): the launches queued in
+  between become a *graph*, which ``cuGraphLaunch`` replays with one call
+  (:class:`GraphExec`; see :mod:`.graphs`).
 
 ``python -m kerastutor.gpu`` prints what these calls find on a machine: the driver's
 CUDA version, each device's name, compute capability, memory and multiprocessors.
@@ -32,6 +36,19 @@ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
 CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
 CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16
 CU_EVENT_DEFAULT = 0
+# A stream made with flags 0 is a *blocking* stream: its work and the legacy default
+# stream's (``None`` below: the synchronous copies, events recorded without a stream) wait
+# for each other, so everything stays in the order it was queued, whichever of the two
+# queued it. (CU_STREAM_NON_BLOCKING = 1 would drop that ordering.)
+CU_STREAM_DEFAULT = 0
+# How strictly a capture forbids "unsafe" calls (values of CUstreamCaptureMode). GLOBAL (0)
+# and THREAD_LOCAL (1) make cuMemAlloc during a capture an error; RELAXED (2) allows it --
+# and the memory pool may call cuMemAlloc in the middle of a captured step when its free
+# lists have no block of the size asked for. The allocation happens once, at capture;
+# the graph keeps the address (see :mod:`.graphs` for who owns that memory afterwards).
+CU_STREAM_CAPTURE_MODE_GLOBAL = 0
+CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1
+CU_STREAM_CAPTURE_MODE_RELAXED = 2
 _state = {}
 _lock = threading.Lock()
 
@@ -54,6 +71,8 @@ _SIGNATURES = {
     "cuMemFree_v2": [CUdeviceptr],
     "cuMemcpyHtoD_v2": [CUdeviceptr, _p, _size],
     "cuMemcpyDtoH_v2": [_p, CUdeviceptr, _size],
+    "cuMemcpyHtoDAsync_v2": [CUdeviceptr, _p, _size, _p],
+    "cuMemcpyDtoHAsync_v2": [_p, CUdeviceptr, _size, _p],
     "cuModuleLoadData": [_ptr(_p), _p],
     "cuModuleUnload": [_p],
     "cuModuleGetFunction": [_ptr(_p), _p, ctypes.c_char_p],
@@ -64,6 +83,17 @@ _SIGNATURES = {
     "cuEventRecord": [_p, _p],
     "cuEventSynchronize": [_p],
     "cuEventElapsedTime": [_ptr(ctypes.c_float), _p, _p],
+    "cuStreamCreate": [_ptr(_p), _uint],
+    "cuStreamDestroy_v2": [_p],
+    "cuStreamSynchronize": [_p],
+    "cuStreamBeginCapture_v2": [_p, _int],
+    "cuStreamEndCapture": [_p, _ptr(_p)],
+    # CUDA 12's header defines cuGraphInstantiate as this function (the CUDA 11 five-argument
+    # form, with an error-node and log buffer, is gone); libcuda exports it since CUDA 11.4.
+    "cuGraphInstantiateWithFlags": [_ptr(_p), _p, ctypes.c_ulonglong],
+    "cuGraphLaunch": [_p, _p],
+    "cuGraphExecDestroy": [_p],
+    "cuGraphDestroy": [_p],
 }
 
 
@@ -213,6 +243,30 @@ def memcpy_htod(address, host):
     call("cuMemcpyHtoD_v2", address, host.ctypes.data, host.nbytes)
 
 
+def memcpy_htod_async(address, host, stream):
+    """Queue a copy of ``host`` to ``address`` on ``stream``.
+
+    From ordinary (pageable) host memory the driver may first copy ``host`` into a
+    pinned staging buffer, and CUDA 12's documentation no longer promises that this has
+    happened when the call returns -- so keep ``host`` alive until the stream has
+    synchronised. (:class:`~kerastutor.gpu.runtime.CudaRuntime` uploads with the
+    synchronous :func:`memcpy_htod`, which does promise it, for that reason.)
+    """
+    host = np.ascontiguousarray(host)
+    call("cuMemcpyHtoDAsync_v2", address, host.ctypes.data, host.nbytes, stream.handle)
+    return host
+
+
+def memcpy_dtoh_async(host, address, stream):
+    """Queue a copy from ``address`` into the writeable C-contiguous array ``host`` on
+    ``stream``; ``host`` holds the numbers only after ``stream.synchronize()``."""
+    if not host.flags.c_contiguous or not host.flags.writeable:
+        raise ValueError("memcpy_dtoh_async: host must be a writeable C-contiguous array, "
+                         "e.g. np.empty(shape, dtype)")
+    call("cuMemcpyDtoHAsync_v2", host.ctypes.data, address, host.nbytes, stream.handle)
+    return host
+
+
 def memcpy_dtoh(host, address):
     """Fill the C-contiguous NumPy array ``host`` from device memory at ``address``."""
     if not host.flags.c_contiguous or not host.flags.writeable:
@@ -245,17 +299,18 @@ class Module:
             self.handle = _p()
 
 
-def launch(function, grid, block, args, shared_bytes=0):
+def launch(function, grid, block, args, shared_bytes=0, stream=None):
     """Run ``function`` on a ``grid`` of blocks of ``block`` threads each.
 
     ``grid`` and ``block`` are 1 to 3 ints (x, y, z); ``args`` are ctypes values
     (``c_uint64`` device addresses, ``c_int``, ``c_float``, ``Structure``s) in the
     order of the kernel's parameters. The driver takes an array of *pointers* to
     the argument values, copies them, and returns before the kernel finishes.
+    ``stream`` is a :class:`Stream` (or ``None``: the legacy default stream).
     """
     grid, block = _dim3(grid), _dim3(block)
     result = _library().cuLaunchKernel(function, *grid, *block, shared_bytes,
-                                       None, packed_arguments(args), None)  # default stream
+                                       stream and stream.handle, packed_arguments(args), None)
     if result != 0:
         check(result, "cuLaunchKernel")
 
@@ -341,8 +396,10 @@ class Event:
         self.handle = _p()
         call("cuEventCreate", ctypes.byref(self.handle), CU_EVENT_DEFAULT)
 
-    def record(self):
-        call("cuEventRecord", self.handle, None)     # on the default stream
+    def record(self, stream=None):
+        """Stamp the time once the work queued before now on ``stream`` (a :class:`Stream`;
+        ``None``, the legacy default stream, follows every blocking stream too) has run."""
+        call("cuEventRecord", self.handle, stream and stream.handle)
 
     def synchronize(self):
         call("cuEventSynchronize", self.handle)
@@ -359,3 +416,63 @@ def elapsed_ms(start, end):
     value = ctypes.c_float()
     call("cuEventElapsedTime", ctypes.byref(value), start.handle, end.handle)
     return value.value
+
+
+# -- streams and graphs -------------------------------------------------------------------
+
+class Stream:
+    """A queue of GPU work of our own: launches and copies on it run in the order queued.
+
+    Why not the default stream: a graph can only be captured from a stream made with
+    ``cuStreamCreate`` (capturing the legacy default stream is an error). It is made
+    blocking (:data:`CU_STREAM_DEFAULT`), so it stays ordered with anything still queued
+    on the default stream.
+    """
+
+    def __init__(self, flags=CU_STREAM_DEFAULT):
+        self.handle = _p()
+        call("cuStreamCreate", ctypes.byref(self.handle), flags)
+
+    def synchronize(self):
+        """Wait until everything queued on this stream has run."""
+        call("cuStreamSynchronize", self.handle)
+
+    def begin_capture(self, mode=CU_STREAM_CAPTURE_MODE_RELAXED):
+        """From now on, work queued on this stream is recorded into a graph, not run."""
+        call("cuStreamBeginCapture_v2", self.handle, mode)
+
+    def end_capture(self):
+        """Stop recording; returns the ``CUgraph`` handle of what was recorded."""
+        graph = _p()
+        call("cuStreamEndCapture", self.handle, ctypes.byref(graph))
+        return graph
+
+    def destroy(self):
+        if self.handle:
+            call("cuStreamDestroy_v2", self.handle)
+            self.handle = _p()
+
+
+class GraphExec:
+    """A captured graph made ready to run (``cuGraphInstantiateWithFlags``, no flags).
+
+    The executable graph is independent of the graph it was made from, so that one is
+    destroyed at once. :meth:`launch` queues the whole recorded sequence on a stream with
+    one driver call -- the kernels, their grids and their argument values (device
+    addresses included) exactly as they were at capture.
+    """
+
+    def __init__(self, graph):
+        self.handle = _p()
+        try:
+            call("cuGraphInstantiateWithFlags", ctypes.byref(self.handle), graph, 0)
+        finally:
+            call("cuGraphDestroy", graph)
+
+    def launch(self, stream):
+        call("cuGraphLaunch", self.handle, stream.handle)
+
+    def destroy(self):
+        if self.handle:
+            call("cuGraphExecDestroy", self.handle)
+            self.handle = _p()

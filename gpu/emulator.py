@@ -16,6 +16,10 @@ test: the CUDA C++ itself -- on a GPU, ``tests/gpu/test_gpu_array.py`` runs the
 same checks against the real kernels. Each twin below names the kernel whose
 comment explains the parallel version.
 
+Graphs (:mod:`.graphs`) take the same path as on a GPU: during a capture ``launch``
+records the twin, the grid and a copy of every argument value instead of running it (so
+nothing is computed yet, as on a GPU), and a replay runs the recording in order.
+
 Select it with ``keras.backend.set_device("emulated")``.
 """
 import bisect
@@ -25,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import philox
+from .graphs import Capturing
 from .runtime import PooledMemory
 
 F32 = np.dtype(np.float32)
@@ -35,8 +40,11 @@ def _value(arg):
     return arg.value if isinstance(arg, ctypes._SimpleCData) else arg
 
 
-class EmulatedRuntime:
-    """Host memory posing as device memory; kernels run as their NumPy twins."""
+class EmulatedRuntime(Capturing):
+    """Host memory posing as device memory; kernels run as their NumPy twins.
+
+    ``alloc`` and ``release`` (from :class:`~kerastutor.gpu.graphs.Capturing`) take blocks
+    from ``self.memory``, or from the graph's own memory during a capture."""
 
     name = "emulated"
     description = "emulated GPU (NumPy twins of the kernels, on the CPU)"
@@ -58,12 +66,6 @@ class EmulatedRuntime:
         del self._blocks[address]
         self._bases.remove(address)
 
-    def alloc(self, nbytes):
-        return self.memory.alloc(nbytes)
-
-    def release(self, address, nbytes):
-        self.memory.release(address, nbytes)
-
     def bytes_at(self, address):
         """The allocation holding ``address``, from that address to its end (a uint8 view)."""
         index = bisect.bisect_right(self._bases, address) - 1
@@ -83,10 +85,14 @@ class EmulatedRuntime:
         return data if count is None else data[:count]
 
     def upload(self, address, host):
+        if self._capture is not None:
+            self.refuse_transfer("an upload (host -> device copy)")
         host = np.ascontiguousarray(host)
         self.bytes_at(address)[:host.nbytes] = host.reshape(-1).view(np.uint8)
 
     def download(self, host, address):
+        if self._capture is not None:
+            self.refuse_transfer("a download (device -> host copy)")
         host.reshape(-1).view(np.uint8)[:] = self.bytes_at(address)[:host.nbytes]
         return host
 
@@ -95,14 +101,57 @@ class EmulatedRuntime:
         if twin is None:
             raise NotImplementedError(f"the emulator has no twin for kernel {kernel!r} "
                                       f"of {file}.cu")
-        self.launches += 1
         # a few kernels take a size from the grid (rows = blocks, batch = grid z)
-        self.grid = tuple(grid) + (1,) * (3 - len(grid)) if not isinstance(grid, int) \
+        grid = tuple(grid) + (1,) * (3 - len(grid)) if not isinstance(grid, int) \
             else (grid, 1, 1)
+        if self._capture is not None:
+            # cuLaunchKernel copies the argument values when it is called; so does this
+            self._recording.append((kernel, twin, grid, tuple(map(_snapshot, args))))
+            return
+        self.launches += 1
+        self.grid = grid
         twin(self, *args)
 
     def synchronize(self):
         pass                                 # every twin finished before launch returned
+
+    # -- graphs (kerastutor.gpu.graphs): record the launches, replay them -----------------
+
+    def _begin_capture(self):
+        self._recording = EmulatedGraph()
+
+    def _end_capture(self):
+        recording, self._recording = self._recording, None
+        return recording
+
+    def _abort_capture(self):
+        self._recording = None
+
+    def _replay(self, recording):
+        for kernel, twin, grid, args in recording:
+            self.launches += 1
+            self.grid = grid
+            twin(self, *args)
+
+    def _destroy(self, recording):
+        recording.clear()
+
+
+class EmulatedGraph(list):
+    """The emulator's graph: ``(kernel, twin, grid, arguments)`` per recorded launch."""
+
+    @property
+    def kernels(self):
+        return [kernel for kernel, *_ in self]
+
+
+def _snapshot(arg):
+    """A copy of a launch argument's value (a ctypes scalar or structure), as a capture keeps."""
+    if isinstance(arg, ctypes._SimpleCData):
+        return type(arg)(arg.value)
+    if isinstance(arg, ctypes.Structure):
+        return type(arg).from_buffer_copy(arg)
+    return arg
 
 
 # ---- elementwise.cu ----------------------------------------------------------------------

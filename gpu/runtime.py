@@ -10,6 +10,10 @@ and nothing else::
     runtime.launch("elementwise", "unary_exp", grid, block, args)
     runtime.synchronize()                        # wait for every queued kernel
 
+and both can record a sequence of launches and replay it with one call
+(``with runtime.capturing() as graph: ...``, then ``graph.replay()``; see
+:mod:`kerastutor.gpu.graphs`).
+
 :class:`CudaRuntime` does them with the driver API and NVRTC. The emulated
 runtime (:mod:`kerastutor.gpu.emulator`) does them in NumPy on this machine's
 memory, running each kernel's NumPy twin, so the device-array code can be
@@ -22,12 +26,15 @@ block is kept in a free list keyed by its size and handed out again by the
 next ``alloc`` of that size. Sizes are rounded up to a multiple of 512 bytes so
 that nearby sizes share lists. Kernels run in order on one stream, so a block
 released here may be reused at once: any kernel that still reads it was queued
-before the kernel that will overwrite it.
+before the kernel that will overwrite it. (A captured graph breaks that argument --
+its kernels run again at every replay -- so the blocks a graph uses stay its own:
+:class:`~kerastutor.gpu.graphs.GraphMemory`.)
 """
 import collections
 
 from . import driver, nvrtc
 from . import kernel_source
+from .graphs import Capturing
 
 GRANULE = 512
 BLOCK = 256           # threads per block for the 1-D kernels
@@ -110,8 +117,17 @@ class PooledMemory:
         self.pooled_bytes = 0
 
 
-class CudaRuntime:
-    """The real thing: one GPU, its primary context, kernels compiled by NVRTC on first use."""
+class CudaRuntime(Capturing):
+    """The real thing: one GPU, its primary context, kernels compiled by NVRTC on first use.
+
+    Every launch goes on one stream of the runtime's own (a graph can only be captured
+    from such a stream, never from the legacy default stream). The stream is a blocking
+    one, so the synchronous uploads (``cuMemcpyHtoD``, on the legacy default stream) stay
+    in order with the launches, as before; a download is queued on the stream and waited
+    for, so it returns the numbers every earlier launch has produced.
+
+    Ran only on the emulator so far: the session that added streams and graphs had no GPU.
+    """
 
     name = "cuda"
 
@@ -122,6 +138,7 @@ class CudaRuntime:
         self.description = f"{driver.device_name(self.device)} (compute " \
                            f"{self.capability[0]}.{self.capability[1]})"
         self.memory = PooledMemory(self._raw_alloc, driver.mem_free)
+        self.stream = driver.Stream()
         self._modules = {}
         self._functions = {}
 
@@ -129,22 +146,24 @@ class CudaRuntime:
         try:
             return driver.mem_alloc(nbytes)
         except driver.CudaError as error:
-            if error.name != "CUDA_ERROR_OUT_OF_MEMORY":
-                raise
+            if error.name != "CUDA_ERROR_OUT_OF_MEMORY" or self._capture is not None:
+                raise                         # (cuMemFree in a capture would break it)
             self.memory.empty()               # give the pool back, then try once more
             return driver.mem_alloc(nbytes)
 
-    def alloc(self, nbytes):
-        return self.memory.alloc(nbytes)
-
-    def release(self, address, nbytes):
-        self.memory.release(address, nbytes)
-
     def upload(self, address, host):
+        if self._capture is not None:
+            self.refuse_transfer("an upload (host -> device copy)")
+        # Synchronous: it returns once ``host`` has been read, so the caller may drop it;
+        # the async copy on pageable memory promises no such thing (driver.memcpy_htod_async)
         driver.memcpy_htod(address, host)
 
     def download(self, host, address):
-        return driver.memcpy_dtoh(host, address)
+        if self._capture is not None:
+            self.refuse_transfer("a download (device -> host copy)")
+        driver.memcpy_dtoh_async(host, address, self.stream)
+        self.stream.synchronize()
+        return host
 
     def function(self, file, kernel):
         """The compiled kernel ``kernel`` of ``kernels/<file>.cu`` (compiled once, then cached)."""
@@ -158,7 +177,28 @@ class CudaRuntime:
         return self._functions[key]
 
     def launch(self, file, kernel, grid, block, args, shared_bytes=0):
-        driver.launch(self.function(file, kernel), grid, block, args, shared_bytes)
+        driver.launch(self.function(file, kernel), grid, block, args, shared_bytes,
+                      self.stream)
 
     def synchronize(self):
         self.context.synchronize()
+
+    # -- graphs (kerastutor.gpu.graphs): the stream records instead of running ------------
+
+    def _begin_capture(self):
+        self.stream.begin_capture(driver.CU_STREAM_CAPTURE_MODE_RELAXED)
+
+    def _end_capture(self):
+        return driver.GraphExec(self.stream.end_capture())
+
+    def _abort_capture(self):
+        try:
+            driver.call("cuGraphDestroy", self.stream.end_capture())
+        except driver.CudaError:              # an invalidated capture has no graph
+            pass
+
+    def _replay(self, recording):
+        recording.launch(self.stream)
+
+    def _destroy(self, recording):
+        recording.destroy()

@@ -284,7 +284,8 @@ PAGES = [
          extra_modules=("kerastutor.gpu.array.device", "kerastutor.gpu.array.device_array",
                         "kerastutor.gpu.array.ufuncs", "kerastutor.gpu.array.functions",
                         "kerastutor.gpu.runtime", "kerastutor.gpu.emulator",
-                        "kerastutor.gpu.fused", "kerastutor.gpu.__main__")),
+                        "kerastutor.gpu.fused", "kerastutor.gpu.graphs",
+                        "kerastutor.gpu.__main__")),
 ]
 
 
