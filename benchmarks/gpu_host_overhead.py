@@ -13,8 +13,14 @@ It prints the host time per training step of the MNIST MLP (784-512-512-10, Adam
 128), the kernel launches per step and which kernels they are, the reads from the device
 per step (each one, on a real GPU, makes the host wait until the GPU has caught up), and
 the host time of a few single operations. Numbers from a shared 2-core machine are in benchmarks/README.md.
+
+    python benchmarks/gpu_host_overhead.py --graph
+
+compares a small MLP step run eagerly with the same step captured once as a graph
+(:mod:`kerastutor.gpu.graphs`) and replayed: the host's share of a replayed step.
 """
 import collections
+import sys
 import time
 
 import numpy as np
@@ -23,6 +29,7 @@ import kerastutor as keras
 from kerastutor import backend
 from kerastutor.gpu import array as garray
 from kerastutor.gpu import driver
+from kerastutor.gpu.graphs import Capturing
 from kerastutor.gpu.runtime import PooledMemory
 
 
@@ -117,7 +124,92 @@ def per_operation(repeats=3000):
         yield name, (time.thread_time() - start) / repeats
 
 
+class HostOnlyGraphRuntime(Capturing, HostOnlyRuntime):
+    """:class:`HostOnlyRuntime` that can capture graphs (``--graph``): a captured launch is
+    recorded, and a replay costs what it costs the host on a GPU -- one call (the
+    ``cuGraphLaunch`` itself is not made: there is no GPU)."""
+
+    def upload(self, address, host):
+        if self._capture is not None:
+            self.refuse_transfer("an upload (host -> device copy)")
+
+    def launch(self, file, kernel, grid, block, args, shared_bytes=0):
+        HostOnlyRuntime.launch(self, file, kernel, grid, block, args, shared_bytes)
+        if self._capture is not None:
+            self._recorded += 1
+
+    def _begin_capture(self):
+        self._recorded = 0
+
+    def _end_capture(self):
+        return self._recorded                # the recording: here only its length
+
+    def _abort_capture(self):
+        pass
+
+    def _replay(self, recording):
+        pass
+
+    def _destroy(self, recording):
+        pass
+
+
+def graph_demo(repeats=300):
+    """Host time of a two-layer MLP's forward, backward and SGD update, eager and replayed.
+
+    The step works on arrays made once (weights, the input and target buffers); each
+    repetition uploads a batch into the input buffer first, as a trainer replaying a
+    captured step would. Yields ``(name, seconds per step, launches per step)``."""
+    runtime = HostOnlyGraphRuntime()
+    previous = garray.use_runtime(runtime)
+    try:
+        yield from _timed_graph_demo(runtime, repeats)
+    finally:
+        garray.use_runtime(previous)
+
+
+def _timed_graph_demo(runtime, repeats):
+    x, t = (garray.to_device(np.ones(shape, np.float32)) for shape in ((128, 784), (128, 10)))
+    w1, w2 = (garray.to_device(np.ones(shape, np.float32)) for shape in ((784, 512),
+                                                                          (512, 10)))
+    b1 = garray.to_device(np.zeros(512, np.float32))
+    batch = np.ones((128, 784), np.float32)
+
+    def step():
+        h = np.maximum(x @ w1 + b1, 0)
+        delta = h @ w2 - t
+        grad_w2 = h.T @ delta
+        grad_h = (delta @ w2.T) * (h > 0)
+        w1.__isub__(0.01 * (x.T @ grad_h))
+        w2.__isub__(0.01 * grad_w2)
+
+    step()                                   # warm up: plans and pool blocks
+    graph = runtime.capture(step)
+    for name, run in (("eager", step), ("graph replay", graph.replay)):
+        before = sum(runtime.launches.values())
+        start = time.thread_time()
+        for _ in range(repeats):
+            runtime.upload(x.buffer.address, batch)
+            run()
+        seconds = (time.thread_time() - start) / repeats
+        yield name, seconds, (sum(runtime.launches.values()) - before) / repeats
+    yield "launches recorded in the graph", None, graph._recording
+    graph.close()
+
+
 def main():
+    if "--graph" in sys.argv[1:]:
+        print("Two-layer MLP step (784-512-10, batch 128, forward + backward + SGD), "
+              "host time per step:")
+        for name, seconds, launches in graph_demo():
+            if seconds is None:
+                print(f"  {name}: {launches}")
+            else:
+                print(f"  {name:14s} {seconds * 1e6:7.1f} us, {launches:.0f} launches made "
+                      f"by the host")
+        print("  (on a GPU a replay adds one cuGraphLaunch, a few microseconds, whatever "
+              "the number of kernels)")
+        return
     runtime = HostOnlyRuntime()
     backend._RUNTIMES["emulated"] = runtime        # stands in for the emulated device
     backend.set_device("emulated")

@@ -5,6 +5,9 @@ and, where :func:`kerastutor.gpu.available` finds a GPU, on the CUDA runtime: th
 capture/replay path, through ``cuStreamBeginCapture`` and ``cuGraphLaunch`` there and
 through the emulator's recorded twins here.
 """
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -177,3 +180,22 @@ def test_capture_of_a_function_keeps_it_and_replays_it(runtime):
         graph.replay()
     np.testing.assert_array_equal(garray.to_host(counter), np.full(2, 4.0))
     assert "4 replays" in repr(graph)
+
+
+def test_the_host_overhead_benchmark_replays_a_step_without_launching_from_the_host():
+    benchmarks = os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks")
+    sys.path.insert(0, benchmarks)
+    try:
+        import gpu_host_overhead
+    finally:
+        sys.path.remove(benchmarks)
+    previous = garray.use_runtime(None)
+    try:
+        rows = {name: (seconds, launches)
+                for name, seconds, launches in gpu_host_overhead.graph_demo(repeats=2)}
+    finally:
+        garray.use_runtime(previous)
+    eager, replay = rows["eager"], rows["graph replay"]
+    assert eager[1] >= 10 and replay[1] == 0       # the host launches nothing at a replay
+    assert rows["launches recorded in the graph"][1] == eager[1]
+    assert replay[0] < eager[0]
