@@ -205,14 +205,13 @@ class Capturing:
         return graph
 
     def _start(self):
-        from .runtime import rounded        # here, not at the top: runtime imports this module
         if self._capture is not None:
             raise CaptureError(f"{self.name} runtime: a capture is already running; end it "
                                f"before starting another (graphs do not nest).")
         if "_graph_blocks" not in vars(self):
             self._graph_blocks = {}
         graph = Graph(self)
-        graph.memory = GraphMemory(self.memory, rounded, self._graph_blocks)
+        graph.memory = GraphMemory(self.memory, self.memory.rounded, self._graph_blocks)
         self._begin_capture()
         self._capture = graph
         return graph

@@ -93,6 +93,11 @@ class PooledMemory:
         self.in_use_bytes = 0
         self.pooled_bytes = 0
 
+    @staticmethod
+    def rounded(nbytes):
+        """The size of the block a request of ``nbytes`` is given (:func:`rounded`)."""
+        return rounded(nbytes)
+
     def alloc(self, nbytes):
         size = _ROUNDED.get(nbytes) or remember(_ROUNDED, nbytes, rounded(nbytes))
         self.in_use_bytes += size
