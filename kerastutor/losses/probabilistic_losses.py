@@ -425,8 +425,12 @@ class SparseCategoricalCrossentropy(_Crossentropy):
     def _check_label_range(self, labels, classes):
         if labels.size == 0 or _checked_before_upload(labels):
             return                      # fit checked them on the host: no read from the GPU
-        # both numbers in one read: on a GPU every read from the device waits for it
-        low, high = (int(v) for v in backend.to_host(np.stack([labels.min(), labels.max()])))
+        if backend.is_device_array(labels):
+            # both numbers in one read: on a GPU every read from the device waits for it
+            low, high = (int(v) for v in backend.to_host(np.stack([labels.min(),
+                                                                   labels.max()])))
+        else:
+            low, high = int(labels.min()), int(labels.max())
         if low >= 0 and high < classes:
             return
         if low == 1 and high == classes:
