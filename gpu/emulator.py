@@ -430,6 +430,22 @@ def _adam_update(rt, w, m, v, g, n, alpha_t, one_minus_beta_1, one_minus_beta_2,
     w -= alpha_t * m / (np.sqrt(v) + epsilon)
 
 
+def _adam_step_size(rt, state, beta_1, beta_2):
+    """adam_step_size: ``t += 1``, then alpha_t from the learning rate, in double precision."""
+    numbers = rt.floats(state, 3)            # {t, lr, alpha_t}
+    t = float(numbers[0]) + 1.0
+    beta_1, beta_2 = _value(beta_1), _value(beta_2)
+    numbers[0] = t
+    numbers[2] = float(numbers[1]) * np.sqrt(1.0 - beta_2 ** t) / (1.0 - beta_1 ** t)
+
+
+def _adam_update_device(rt, w, m, v, g, n, alpha_t, one_minus_beta_1, one_minus_beta_2,
+                        epsilon):
+    """adam_update with alpha_t read from device memory (a captured step's)."""
+    _adam_update(rt, w, m, v, g, n, rt.floats(alpha_t, 1)[0], one_minus_beta_1,
+                 one_minus_beta_2, epsilon)
+
+
 # ---- the table launch() looks kernels up in ------------------------------------------------
 
 TWINS = {
@@ -448,7 +464,8 @@ TWINS = {
     "put_along_rows": _put_along_rows,
     "philox_uniform": _philox_uniform, "philox_normal": _philox_normal, "dropout": _dropout,
     "sgd_update": _sgd_update, "sgd_momentum_update": _sgd_momentum_update,
-    "adam_update": _adam_update,
+    "adam_update": _adam_update, "adam_step_size": _adam_step_size,
+    "adam_update_device": _adam_update_device,
 }
 for _name, _fn in UNARY.items():
     TWINS[f"unary_{_name}"] = _unary_twin(_fn)

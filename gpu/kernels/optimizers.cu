@@ -48,3 +48,37 @@ extern "C" __global__ void adam_update(float* w, float* m, float* v, const float
         w[i] -= alpha_t * m_new / (sqrtf(v_new) + epsilon);
     }
 }
+
+// ---- Adam inside a captured graph (kerastutor/gpu/graphs.py) ---------------------------
+// A graph replays its launch arguments as recorded, so a float alpha_t would be step 1's
+// for ever. Instead the step keeps three floats in device memory,
+//     state = {t, lr, alpha_t},
+// and the captured step launches adam_step_size once (one thread) before the updates:
+// t <- t + 1, then alpha_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t) in double precision,
+// as the host computes it. adam_update_device is adam_update reading alpha_t from there.
+// (t is a float: exact up to 2^24 steps. The host writes t and lr into state between
+// replays whenever they differ from what the device holds: an eager step ran, or a
+// callback or schedule changed the learning rate.)
+extern "C" __global__ void adam_step_size(float* state, double beta_1, double beta_2) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        double t = (double)state[0] + 1.0;
+        state[0] = (float)t;
+        state[2] = (float)((double)state[1] * sqrt(1.0 - pow(beta_2, t))
+                           / (1.0 - pow(beta_1, t)));
+    }
+}
+
+extern "C" __global__ void adam_update_device(float* w, float* m, float* v, const float* g,
+                                              long long n, const float* alpha_t,
+                                              float one_minus_beta_1, float one_minus_beta_2,
+                                              float epsilon) {
+    float alpha = *alpha_t;                  // the same address for every thread: cached
+    GRID_STRIDE_LOOP(i, n) {
+        float grad = g[i];
+        float m_new = m[i] + (grad - m[i]) * one_minus_beta_1;
+        float v_new = v[i] + (grad * grad - v[i]) * one_minus_beta_2;
+        m[i] = m_new;
+        v[i] = v_new;
+        w[i] -= alpha * m_new / (sqrtf(v_new) + epsilon);
+    }
+}

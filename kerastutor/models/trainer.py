@@ -44,6 +44,7 @@ import kerastutor.models.training as training
 from kerastutor.models import data_adapters
 from kerastutor.metrics.metric import python_floats
 from kerastutor.models.custom_steps import CustomSteps
+from kerastutor.models.graph_step import GraphStep
 from kerastutor.models.training import on_device
 from kerastutor.trace.watch import FitWatch
 
@@ -153,9 +154,16 @@ class Trainer(CustomSteps):
             verbose=verbose, epochs=epochs, steps=batches.steps)   # None: unknown length
         self.history = cbs.history       # set first, as Keras does: a fit that raises keeps it
         watch = FitWatch.start(self)     # the tutor's cheap checks (None when switched off)
-        with events.closing_scope():     # no listener a callback subscribed outlives fit
-            self._fit_loop(cbs, batches, initial_epoch, epochs, validation, validation_freq,
-                           watch)
+        # jit_compile=True on a GPU: the step captured as a graph (None otherwise)
+        self._graph_step = GraphStep.for_fit(self)
+        try:
+            with events.closing_scope():  # no listener a callback subscribed outlives fit
+                self._fit_loop(cbs, batches, initial_epoch, epochs, validation,
+                               validation_freq, watch)
+        finally:                         # the graph's memory back to the pool, even on error
+            if self._graph_step is not None:
+                self._graph_step.close()
+            self._graph_step = None
         return self.history
 
     def _fit_loop(self, cbs, batches, initial_epoch, epochs, validation, validation_freq,
@@ -197,6 +205,7 @@ class Trainer(CustomSteps):
             return self._custom_train_epoch(cbs, epoch, batches)
         state = self._compiled
         weights = self.trainable_weights
+        graph_step = getattr(self, "_graph_step", None)
         training.reset_metrics(state)
         cbs.on_epoch_begin(epoch)
         step_losses = []                 # for the watch, read once when the epoch ends
@@ -204,7 +213,10 @@ class Trainer(CustomSteps):
             if watch is not None and watch.first_epoch is None:
                 watch.before_first_step(epoch, x)
             cbs.on_train_batch_begin(step)
-            loss = self._train_step_arrays(x, y, sample_weight, weights)
+            if graph_step is None:
+                loss = self._train_step_arrays(x, y, sample_weight, weights)
+            else:                        # jit_compile=True on a GPU: replay the captured step
+                loss = graph_step.run(x, y, sample_weight, keep_loss=watch is not None)
             if watch is not None:
                 step_losses.append((step, loss))
             # the running means, made only if a callback reads them (see CallbackList)
@@ -224,8 +236,18 @@ class Trainer(CustomSteps):
         ``x`` and ``y`` are lists (one array per model input/output);
         ``weights`` are the weights the optimizer updates. Returns the loss.
         """
-        state = self._compiled
         x, y, sample_weight = on_device(x), on_device(y), backend.to_device(sample_weight)
+        total, preds = self._descend(x, y, sample_weight, weights)
+        training.update_metrics(self._compiled, total, y, preds, sample_weight,  # 5.
+                                batch=len(y[0]))
+        events.emit("train_batch_end", model=self, loss=total)
+        return total
+
+    def _descend(self, x, y, sample_weight, weights):
+        """Steps 1-4 of :meth:`_train_step_arrays` (the metrics are step 5); returns the
+        loss and the predictions. What ``jit_compile=True`` captures as a graph on a GPU
+        (:mod:`kerastutor.models.graph_step`)."""
+        state = self._compiled
         events.emit("train_batch_begin", model=self, x=x, y=y)
         y_pred, tape = self.forward(x if len(x) > 1 else x[0], training=True)   # 1. forward
         preds = y_pred if len(self.outputs) > 1 else [y_pred]
@@ -239,9 +261,7 @@ class Trainer(CustomSteps):
         events.emit("gradients", model=self, weights=weights)   # final, not yet applied
         self.optimizer.apply(weights)                                            # 4. update
         events.emit("update", model=self, weights=weights, optimizer=self.optimizer)
-        training.update_metrics(state, total, y, preds, sample_weight, batch=len(y[0]))  # 5.
-        events.emit("train_batch_end", model=self, loss=total)
-        return total
+        return total, preds
 
     # =============================================================== evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,

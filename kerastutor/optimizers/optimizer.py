@@ -184,6 +184,11 @@ class Optimizer:
                              f"or None, got {frequency!r}.")
 
     # ---------------------------------------------------------------- step counter
+    #: While a fit step is captured as a graph (``jit_compile=True`` on a GPU): the device's
+    #: copy of the per-step numbers (:class:`kerastutor.gpu.fused.AdamNumbers`), which the
+    #: captured step advances on the device. None at every other time.
+    device_step = None
+
     @property
     def iterations(self):
         """How many updates have been applied (calls of :meth:`apply` / accumulation steps)."""
@@ -296,6 +301,8 @@ class Optimizer:
         if not self.built or any(id(w) not in self._slots for w in weights):
             self.build(weights)
         learning_rate = self._current_learning_rate()
+        if self.device_step is not None:      # a step being captured as a graph (GPU only)
+            self.device_step.advance()
         grads = self._unscaled_gradients(weights)
         if self.gradient_accumulation_steps:
             self._accumulate_or_update(grads, weights, learning_rate)
