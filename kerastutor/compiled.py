@@ -307,6 +307,25 @@ def _float_arrays(*arrays):
             and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays))
 
 
+def max_pool_2d_relu_backward_loop(winner, best, k1, k2, grad_out, delta):
+    r"""Max pooling's backward and the backward of the ReLU before it, in one pass:
+    ``delta`` :math:`= (g \cdot [\text{first maximum}]) \cdot [y > 0]`, the two products
+    the layers compute one after the other. The ReLU's output :math:`y` is the pool's
+    input; at a window's first maximum it is the window's maximum ``best``, and elsewhere
+    the first factor is already :math:`\pm 0` (or NaN) whatever :math:`y` is -- so
+    :math:`y` itself is never read, and the pool's gradient is never written."""
+    batch, rows, cols, channels = grad_out.shape
+    for n in range(batch):
+        for i in range(rows):
+            for j in range(cols):
+                for a in range(k1):
+                    for b in range(k2):
+                        for c in range(channels):
+                            wins = winner[n, i, j, c] == a * k2 + b
+                            delta[n, i * k1 + a, j * k2 + b, c] = \
+                                (grad_out[n, i, j, c] * wins) * (best[n, i, j, c] > 0)
+
+
 def offset_dtype(pool_size):
     """The smallest integer type that holds every window offset, and -1."""
     return np.min_scalar_type(-int(np.prod(pool_size)))
@@ -336,6 +355,18 @@ def max_pool_2d_backward(winner, pool_size, grad_out, grad):
             and len(pool_size) == 2 and _float_arrays(grad_out, grad)):
         return False
     _compiled(max_pool_2d_backward_loop)(winner, pool_size[0], pool_size[1], grad_out, grad)
+    return True
+
+
+@_declines_on_failure(False)
+def max_pool_2d_relu_backward(winner, best, pool_size, grad_out, delta):
+    """:func:`max_pool_2d_relu_backward_loop` compiled, writing every entry of ``delta`` that a
+    window covers; or ``False``."""
+    if not (is_enabled() and winner is not None and winner.ndim == 4
+            and len(pool_size) == 2 and _float_arrays(best, grad_out, delta)):
+        return False
+    _compiled(max_pool_2d_relu_backward_loop)(winner, best, pool_size[0], pool_size[1],
+                                              grad_out, delta)
     return True
 
 

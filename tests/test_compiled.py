@@ -163,6 +163,23 @@ def test_the_plain_python_pooling_loops_compute_the_numpy_pooling(pool_size, sha
     np.testing.assert_array_equal(dx, want_dx)
 
 
+@pytest.mark.parametrize("pool_size, shape", POOL_CASES)
+def test_the_plain_python_fused_relu_pool_loop_is_the_two_backward_passes(pool_size, shape):
+    y = np.maximum(_images(shape), 0)                    # a ReLU's output, with tied zeros
+    layer = keras.layers.MaxPooling2D(pool_size)
+    with compiled.switched(False):
+        want_y, want_dx, _ = _layer_run(layer, y)
+    want = want_dx * (y > 0)                             # then the ReLU's backward
+    k1, k2 = pool_size
+    best = np.empty_like(want_y)
+    winner = np.empty(want_y.shape, compiled.offset_dtype(pool_size))
+    compiled.max_pool_2d_loop(y, k1, k2, best, winner)
+    g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
+    delta = np.zeros_like(y)                             # the remainder stays 0
+    compiled.max_pool_2d_relu_backward_loop(winner, best, k1, k2, g, delta)
+    np.testing.assert_array_equal(delta, want)
+
+
 def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
     from kerastutor.layers.conv_im2col import col2im, im2col
     rng = np.random.default_rng(2)

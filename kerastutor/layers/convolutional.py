@@ -492,12 +492,28 @@ class BaseConv(SlidingWindowLayer):
 
     def backward(self, cache, grad_out):
         delta = self.backward_weights(cache, grad_out)                   # dL/db, dL/dW
+        return self._input_gradient(cache, delta)                        # dL/dx
+
+    def _input_gradient(self, cache, delta):
+        """``dL/dx`` from ``delta`` by group: ``delta W^T``, col2im, the padding cut off."""
         dpatches = self._product(delta, self._kernel_groups().transpose(0, 2, 1),
                                  "dpatches")                             # delta W^T
         dxp = col2im(dpatches, cache.padded_shape, self.kernel_size, self.strides,
                      self.dilation_rate, cache.where.out, self.groups,   # col2im: dL/dx~
                      into=self._workspace.empty("dxp", dpatches, cache.padded_shape))
         return self._from_channels_last(crop(dxp, cache.where.pads))     # drop the padding
+
+    def backward_from_delta(self, cache, delta, input_grad=True):
+        r""":meth:`backward` for a :math:`\delta = \phi'(z) \odot \partial L/\partial y`
+        (channels_last) the caller worked out already -- with the max pooling after this
+        layer, :func:`~kerastutor.layers.pooling.relu_pool_backward`. Fills dL/dW and
+        dL/db; returns dL/dx, or None without ``input_grad``."""
+        delta = delta.reshape(-1, delta.shape[-1])
+        if self.bias is not None and not with_bias_column(cache.patches,
+                                                          self._kernel_groups().shape[1]):
+            self.bias.grad += sum_rows(delta)                            # sum over n, p
+        delta = self._kernel_gradient(cache.patches, delta)              # dL/dW (and dL/db)
+        return self._input_gradient(cache, delta) if input_grad else None
 
     # --------------------------------------------------------------- shapes
     def _conv_output_shape(self, input_shape, channels):

@@ -22,10 +22,12 @@ import json
 
 import numpy as np
 
-from kerastutor import backend, events, keras2, saving
+from kerastutor import backend, compiled, events, keras2, saving
 from kerastutor.layers.base import (KerasTensor, Layer, _split_backward, format_shape,
                                     starts_a_call)
+from kerastutor.layers.convolutional import BaseConv, is_plain_relu
 from kerastutor.layers.core import InputLayer
+from kerastutor.layers.pooling import MaxPooling2D, relu_pool_backward
 from kerastutor.models.layer_order import keras_layer_order
 from kerastutor.models.serialization import (check_auto_config, functional_config,
                                              functional_from_config,
@@ -340,8 +342,23 @@ class Model(Trainer, Layer):
             grads[slot] = g if grads[slot] is None else grads[slot] + g
         activity = getattr(tape, "activity", {})
         fed_by_data = self._steps_fed_only_by_data() if not input_grads else set()
+        pairs = self._relu_pool_pairs() if fusing_relu_pools() else {}
+        deltas = {}                # conv step -> its delta, found with the pool after it
         for index in reversed(range(len(self._steps))):
             step, cache = self._steps[index], tape[index]
+            if index in deltas:                  # speed-up: see _relu_pool_pairs
+                g_in = step.layer.backward_from_delta(cache, deltas.pop(index),
+                                                      input_grad=index not in fed_by_data)
+                if g_in is not None:
+                    slot = step.in_slots[0]
+                    grads[slot] = g_in if grads[slot] is None else grads[slot] + g_in
+                continue
+            if (index in pairs and index not in fed_by_data and index not in activity
+                    and grads[step.out_slots[0]] is not None):
+                delta = relu_pool_backward(step.layer, cache, grads[step.out_slots[0]])
+                if delta is not None:
+                    deltas[pairs[index]] = delta
+                    continue
             g_out = [grads[s] for s in step.out_slots]
             if index in activity:             # d(activity penalty)/dy joins the upstream
                 g_out[0] = activity[index] if g_out[0] is None else g_out[0] + activity[index]
@@ -368,6 +385,35 @@ class Model(Trainer, Layer):
                         grad_output=g, grad_input=g_in)
         grad_inputs = [grads[s] for s in self._input_slots]
         return grad_inputs[0] if len(grad_inputs) == 1 else grad_inputs
+
+    def _relu_pool_pairs(self):
+        r"""``{pool step: conv step}`` for every ``Conv2D(activation="relu")`` whose output
+        only a ``MaxPooling2D`` reads (speed-up plan for :meth:`backward`).
+
+        For such a pair the pool's backward and the conv's ReLU backward run as one
+        compiled pass (:func:`~kerastutor.layers.pooling.relu_pool_backward`), and the
+        conv continues from the :math:`\delta` it gives
+        (:meth:`~kerastutor.layers.convolutional.BaseConv.backward_from_delta`). The
+        plan asks only what cannot change during a fit; the pool's cache says at each
+        step whether the pass applies. Only the fit's own backward uses it, and only
+        when nobody listens to the layer events (:func:`fusing_relu_pools`).
+        """
+        producer, readers = {}, {}
+        for index, step in enumerate(self._steps):
+            for s in step.out_slots:
+                producer[s] = index
+            for s in step.in_slots:
+                readers[s] = readers.get(s, 0) + 1
+        pairs = {}
+        for index, step in enumerate(self._steps):
+            slot = step.in_slots[0] if len(step.in_slots) == 1 else None
+            conv_index = producer.get(slot)
+            if (slot is None or conv_index is None or readers[slot] != 1
+                    or slot in self._output_slots or not _pool_after_relu(step.layer)):
+                continue
+            if _conv_with_relu(self._steps[conv_index]):
+                pairs[index] = conv_index
+        return pairs
 
     def _steps_fed_only_by_data(self):
         """The steps whose inputs no trainable weight has touched: no gradient needed there.
@@ -745,3 +791,28 @@ def _in_keras_order(layers, inputs, outputs):
     kept as they are if the two lists ever held different layers."""
     ordered = keras_layer_order(inputs, outputs)
     return ordered if sorted(map(id, ordered)) == sorted(map(id, layers)) else layers
+
+
+# ---------------------------------------------- speed-up: a conv's ReLU and the pool after it
+def fusing_relu_pools():
+    """Whether :meth:`Functional.backward` may fuse a conv's ReLU backward with the max
+    pooling after it: the compiled kernels are on and nobody listens to the events (a
+    listener such as the tracer sees every layer's own gradient)."""
+    return compiled.is_enabled() and not events.listening()
+
+
+def _pool_after_relu(layer):
+    return (type(layer) is MaxPooling2D and layer.data_format == "channels_last"
+            and tuple(layer.strides) == tuple(layer.pool_size) and layer.padding == "valid"
+            and layer.activity_regularizer is None)
+
+
+def _conv_with_relu(step):
+    """A one-input, one-output conv whose activation is a plain ReLU, with BaseConv's own
+    backward (not a separable conv's) and no activity penalty, in channels_last."""
+    layer = step.layer
+    return (isinstance(layer, BaseConv) and not step.multi_in and not step.multi_out
+            and len(step.in_slots) == 1 and layer.data_format == "channels_last"
+            and type(layer).backward_weights is BaseConv.backward_weights
+            and type(layer).backward is BaseConv.backward
+            and is_plain_relu(layer.activation) and layer.activity_regularizer is None)
