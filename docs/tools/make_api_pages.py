@@ -199,7 +199,8 @@ PAGES = [
          "``kerastutor/models/trainer.py`` (see :ref:`training-loop`).",
          formula="layer", members=True, names=["Model", "Trainer", "CustomSteps",
                                                 "Sequential", "load_model", "clone_model"],
-         extra_modules=("kerastutor.models.training", "kerastutor.models.custom_steps")),
+         extra_modules=("kerastutor.models.training", "kerastutor.models.custom_steps",
+                        "kerastutor.models.graph_step")),
     Page("saving", "Saving and loading", "kerastutor.saving", "keras.saving",
          "Whole models in Keras 3's ``.keras`` archive, weights in its ``.weights.h5`` "
          "layout; every write atomic, every read checked. See :ref:`saving`.",

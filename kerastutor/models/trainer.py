@@ -96,6 +96,12 @@ class Trainer(CustomSteps):
         Names such as ``"accuracy"`` are resolved against the shapes of the
         first data ``fit``/``evaluate`` sees, as Keras does; unknown names fail
         here, with a suggestion.
+
+        ``jit_compile=True`` on a GPU makes ``fit`` capture its step as a CUDA graph
+        and replay it for each full batch (:mod:`kerastutor.models.graph_step`); on
+        the CPU, and with the default ``"auto"``, every step runs eagerly.
+        ``run_eagerly`` and ``steps_per_execution`` are accepted and kept for the
+        compile config.
         """
         # loss=None is fine when the model adds its own losses (add_loss); fit says
         # "No loss to compute" otherwise, as Keras does (training.require_a_loss).
