@@ -211,3 +211,11 @@ def test_the_host_overhead_benchmark_times_jit_compile_with_fewer_host_launches(
     # the benchmark gave the device (and the emulated device's runtime) back
     assert (backend.get_device(), backend._RUNTIMES.get("emulated"),
             garray.use_runtime(previous[2])) == previous
+
+
+def test_sample_weights_go_into_a_buffer_of_their_own(emulated):
+    weights = np.random.default_rng(3).uniform(0.5, 2.0, 96).astype("float32")
+    eager = _fit("auto", sample_weight=weights)
+    jit = _fit(True, sample_weight=weights)
+    _assert_same_training(eager, jit)
+    assert emulated.graphs[0][0] == 3
