@@ -260,15 +260,25 @@ def relu_backward(out, y, g):
 
 
 # --------------------------------------------------------- max pooling in non-overlapping windows
-def max_pool_2d_loop(x, k1, k2, best, winner):
+def max_pool_2d_loop(x, k1, k2, best, winner, bias):
     r"""``best[n, i, j, c]`` :math:`= \max_{a < k_1,\, b < k_2}`
     ``x[n, i k1 + a, j k2 + b, c]``: the maxima of the ``k1 x k2`` windows that tile
     ``x`` (a NaN wins, as with ``np.maximum``). ``winner`` records where each maximum
     was first met, as the offset ``a k2 + b`` -- or -1 for a window with a NaN, which
     passes no gradient back (NaN equals nothing) -- so that the backward pass need
-    not read ``x`` again."""
+    not read ``x`` again.
+
+    A non-empty ``bias`` first turns each sample of ``x``, in place, into
+    :math:`\max(x + b, 0)` (the convolution before the pool: :func:`bias_relu_loop`),
+    while that sample is in the cache."""
     batch, rows, cols, channels = best.shape
     for n in range(batch):
+        if bias.size:
+            for y in range(x.shape[1]):
+                for w in range(x.shape[2]):
+                    for c in range(channels):
+                        v = x[n, y, w, c] + bias[c]
+                        x[n, y, w, c] = v if (v > 0 or v != v) else 0.0
         for i in range(rows):
             for j in range(cols):
                 for c in range(channels):
@@ -285,10 +295,17 @@ def max_pool_2d_loop(x, k1, k2, best, winner):
                             winner[n, i, j, c] = offset if takes_over else winner[n, i, j, c]
 
 
-def max_pool_2d_backward_loop(winner, k1, k2, grad_out, grad):
-    """Each window's gradient goes to its first maximum, the offset in ``winner``; every
+def max_pool_2d_backward_loop(winner, k1, k2, grad_out, grad, relu_best):
+    r"""Each window's gradient goes to its first maximum, the offset in ``winner``; every
     other entry of the window gets ``0 * grad_out`` (0, or NaN where ``grad_out`` is not
-    finite, as the NumPy code's product gives)."""
+    finite, as the NumPy code's product gives).
+
+    With a non-empty ``relu_best`` (the window maxima, when the pool's input :math:`y`
+    is a ReLU's output) it is the ReLU's backward as well, :math:`(g \cdot
+    [\text{first maximum}]) \cdot [y > 0]`, the two products the layers compute one
+    after the other: at a window's first maximum :math:`y` is the maximum, and
+    elsewhere the first factor is already :math:`\pm 0` (or NaN) whatever :math:`y` is
+    -- so :math:`y` itself is never read, and the pool's own gradient never written."""
     batch, rows, cols, channels = grad_out.shape
     for n in range(batch):
         for i in range(rows):
@@ -297,7 +314,10 @@ def max_pool_2d_backward_loop(winner, k1, k2, grad_out, grad):
                     for b in range(k2):
                         for c in range(channels):
                             wins = winner[n, i, j, c] == a * k2 + b
-                            grad[n, i * k1 + a, j * k2 + b, c] = grad_out[n, i, j, c] * wins
+                            g = grad_out[n, i, j, c] * wins
+                            if relu_best.size:
+                                g = g * (relu_best[n, i, j, c] > 0)
+                            grad[n, i * k1 + a, j * k2 + b, c] = g
 
 
 def _float_arrays(*arrays):
@@ -307,66 +327,41 @@ def _float_arrays(*arrays):
             and all(type(a) is np.ndarray and a.dtype == first.dtype for a in arrays))
 
 
-def max_pool_2d_relu_backward_loop(winner, best, k1, k2, grad_out, delta):
-    r"""Max pooling's backward and the backward of the ReLU before it, in one pass:
-    ``delta`` :math:`= (g \cdot [\text{first maximum}]) \cdot [y > 0]`, the two products
-    the layers compute one after the other. The ReLU's output :math:`y` is the pool's
-    input; at a window's first maximum it is the window's maximum ``best``, and elsewhere
-    the first factor is already :math:`\pm 0` (or NaN) whatever :math:`y` is -- so
-    :math:`y` itself is never read, and the pool's gradient is never written."""
-    batch, rows, cols, channels = grad_out.shape
-    for n in range(batch):
-        for i in range(rows):
-            for j in range(cols):
-                for a in range(k1):
-                    for b in range(k2):
-                        for c in range(channels):
-                            wins = winner[n, i, j, c] == a * k2 + b
-                            delta[n, i * k1 + a, j * k2 + b, c] = \
-                                (grad_out[n, i, j, c] * wins) * (best[n, i, j, c] > 0)
-
-
 def offset_dtype(pool_size):
     """The smallest integer type that holds every window offset, and -1."""
     return np.min_scalar_type(-int(np.prod(pool_size)))
 
 
 @_declines_on_failure(None)
-def max_pool_2d(x, pool_size):
+def max_pool_2d(x, pool_size, bias=None):
     """``(best, winner)``: the maxima of the ``pool_size`` windows that tile ``x``
     ``(N, H, W, C)`` (a remainder row or column is left out) and the offset where each
     was found (:func:`max_pool_2d_loop`), as new arrays; compiled, or ``None`` where it
-    does not apply."""
-    if not (is_enabled() and x.ndim == 4 and len(pool_size) == 2 and _float_arrays(x)):
+    does not apply. With ``bias``, ``x`` (C-ordered) first becomes ``max(x + bias, 0)``
+    in place, in the same pass."""
+    bias = np.zeros(0, x.dtype) if bias is None else bias
+    if not (is_enabled() and x.ndim == 4 and len(pool_size) == 2 and _float_arrays(x, bias)
+            and (bias.size == 0 or (bias.shape == x.shape[-1:] and x.flags.c_contiguous))):
         return None
     k1, k2 = pool_size
     shape = (x.shape[0], x.shape[1] // k1, x.shape[2] // k2, x.shape[3])
     best, winner = np.empty(shape, x.dtype), np.empty(shape, offset_dtype(pool_size))
-    _compiled(max_pool_2d_loop)(x, k1, k2, best, winner)
+    _compiled(max_pool_2d_loop)(x, k1, k2, best, winner, bias)
     return best, winner
 
 
 @_declines_on_failure(False)
-def max_pool_2d_backward(winner, pool_size, grad_out, grad):
+def max_pool_2d_backward(winner, pool_size, grad_out, grad, relu_best=None):
     """Route ``grad_out`` to each window's first maximum (``winner``, from
-    :func:`max_pool_2d`), writing every entry of ``grad`` that a window covers; compiled,
-    or ``False``."""
+    :func:`max_pool_2d`), writing every entry of ``grad`` that a window covers -- times
+    ``[y > 0]`` as well, given the maxima ``relu_best`` of a ReLU's output ``y``
+    (:func:`max_pool_2d_backward_loop`); compiled, or ``False``."""
+    relu_best = np.zeros((0,) * 4, grad.dtype) if relu_best is None else relu_best
     if not (is_enabled() and winner is not None and winner.ndim == 4
-            and len(pool_size) == 2 and _float_arrays(grad_out, grad)):
+            and len(pool_size) == 2 and _float_arrays(grad_out, grad, relu_best)):
         return False
-    _compiled(max_pool_2d_backward_loop)(winner, pool_size[0], pool_size[1], grad_out, grad)
-    return True
-
-
-@_declines_on_failure(False)
-def max_pool_2d_relu_backward(winner, best, pool_size, grad_out, delta):
-    """:func:`max_pool_2d_relu_backward_loop` compiled, writing every entry of ``delta`` that a
-    window covers; or ``False``."""
-    if not (is_enabled() and winner is not None and winner.ndim == 4
-            and len(pool_size) == 2 and _float_arrays(best, grad_out, delta)):
-        return False
-    _compiled(max_pool_2d_relu_backward_loop)(winner, best, pool_size[0], pool_size[1],
-                                              grad_out, delta)
+    _compiled(max_pool_2d_backward_loop)(winner, pool_size[0], pool_size[1], grad_out, grad,
+                                         relu_best)
     return True
 
 

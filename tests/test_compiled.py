@@ -155,11 +155,11 @@ def test_the_plain_python_pooling_loops_compute_the_numpy_pooling(pool_size, sha
     k1, k2 = pool_size
     best = np.empty_like(want_y)
     winner = np.empty(want_y.shape, compiled.offset_dtype(pool_size))
-    compiled.max_pool_2d_loop(x, k1, k2, best, winner)
+    compiled.max_pool_2d_loop(x, k1, k2, best, winner, np.zeros(0, x.dtype))
     np.testing.assert_array_equal(best, want_y)
     g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
     dx = np.zeros_like(x)
-    compiled.max_pool_2d_backward_loop(winner, k1, k2, g, dx)
+    compiled.max_pool_2d_backward_loop(winner, k1, k2, g, dx, np.zeros((0,) * 4, "float32"))
     np.testing.assert_array_equal(dx, want_dx)
 
 
@@ -173,11 +173,29 @@ def test_the_plain_python_fused_relu_pool_loop_is_the_two_backward_passes(pool_s
     k1, k2 = pool_size
     best = np.empty_like(want_y)
     winner = np.empty(want_y.shape, compiled.offset_dtype(pool_size))
-    compiled.max_pool_2d_loop(y, k1, k2, best, winner)
+    compiled.max_pool_2d_loop(y, k1, k2, best, winner, np.zeros(0, y.dtype))
     g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
     delta = np.zeros_like(y)                             # the remainder stays 0
-    compiled.max_pool_2d_relu_backward_loop(winner, best, k1, k2, g, delta)
+    compiled.max_pool_2d_backward_loop(winner, k1, k2, g, delta, best)
     np.testing.assert_array_equal(delta, want)
+
+
+@pytest.mark.parametrize("pool_size, shape", POOL_CASES)
+def test_the_plain_python_pooling_loop_with_a_bias_is_bias_relu_then_pooling(pool_size, shape):
+    z = _images(shape)
+    z[0, -1, -1, 0] = np.nan                             # stays NaN through the ReLU
+    bias = np.linspace(-1, 1, shape[-1]).astype("float32")
+    y = z.copy()
+    compiled.bias_relu_loop(y.reshape(-1, shape[-1]), bias)          # the conv's last step
+    k1, k2 = pool_size
+    out = (shape[0], shape[1] // k1, shape[2] // k2, shape[3])
+    want_best, want_winner = np.empty(out, "float32"), np.empty(out, "int8")
+    compiled.max_pool_2d_loop(y, k1, k2, want_best, want_winner, np.zeros(0, "float32"))
+    best, winner = np.empty_like(want_best), np.empty_like(want_winner)
+    compiled.max_pool_2d_loop(z, k1, k2, best, winner, bias)         # both in one pass
+    np.testing.assert_array_equal(z, y)                               # z became y, in place
+    np.testing.assert_array_equal(best, want_best)
+    np.testing.assert_array_equal(winner, want_winner)
 
 
 def test_the_plain_python_relu_and_col2im_loops_compute_the_numpy_code():
@@ -216,12 +234,12 @@ def test_a_nan_input_gives_the_same_pooling_both_ways(where):
         want_y, want_dx, _ = _layer_run(layer, x)
     best = np.empty_like(want_y)
     winner = np.empty(want_y.shape, compiled.offset_dtype((2, 2)))
-    compiled.max_pool_2d_loop(x, 2, 2, best, winner)
+    compiled.max_pool_2d_loop(x, 2, 2, best, winner, np.zeros(0, x.dtype))
     np.testing.assert_array_equal(best, want_y)            # NaN where NumPy has NaN
     assert np.isnan(best[0, 0, 0, 0]) and winner[0, 0, 0, 0] == -1
     g = np.random.default_rng(5).standard_normal(want_y.shape).astype("float32")
     dx = np.full_like(x, np.nan)
-    compiled.max_pool_2d_backward_loop(winner, 2, 2, g, dx)
+    compiled.max_pool_2d_backward_loop(winner, 2, 2, g, dx, np.zeros((0,) * 4, "float32"))
     np.testing.assert_array_equal(dx, want_dx)             # the NaN window passes nothing
 
 

@@ -44,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kerastutor import activations, backend, compiled
+from kerastutor.layers.pooling import relu_pool_forward
 from kerastutor.layers.base import (InputSpec, Layer, format_shape, refuse_lora,
                                    weight_settings, weight_settings_config)
 # the geometry and im2col are re-exported here: ``from kerastutor.layers.convolutional
@@ -470,6 +471,23 @@ class BaseConv(SlidingWindowLayer):
         z = z.reshape(x.shape[:1] + where.out + (self.filters,))
         y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
         return self._from_channels_last(y), ConvCache(patches, padded_shape, where, act_cache)
+
+    def forward_with_pool(self, x, pool, training=False):
+        """``(forward(x), pool.forward(y))`` for a plain-ReLU channels_last conv and the
+        max pooling that alone reads it, with the bias, the ReLU and the window maxima in
+        one compiled pass (:func:`~kerastutor.layers.pooling.relu_pool_forward`); the pool's
+        part is ``None`` where that does not apply (then call the pool yourself)."""
+        patches, padded_shape, where = self._patches(x)                  # pad, im2col: P
+        w = self._kernel_groups()
+        z = merge_groups(self._product(patches[..., :w.shape[1]], w, "z"))  # Z = P W
+        z = z.reshape(x.shape[:1] + where.out + (self.filters,))
+        bias = np.zeros(self.filters, z.dtype) if self.bias is None else self.bias.value
+        pooled = relu_pool_forward(pool, z, bias)
+        if pooled is None:
+            y, act_cache = self._bias_and_activation(z)                  # y = phi(Z + b)
+        else:
+            y = act_cache = z                                            # ReLU's cache is y
+        return (y, ConvCache(patches, padded_shape, where, act_cache)), pooled
 
     # ------------------------------------------------------------ backward
     def backward_weights(self, cache, grad_out):

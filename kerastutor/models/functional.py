@@ -278,6 +278,9 @@ class Model(Trainer, Layer):
             values[slot] = array
         tape = Tape()
         masks = None           # slot -> mask, once some layer has made a mask
+        fused = {conv: pool for pool, conv in self._relu_pool_pairs().items()} \
+            if fusing_relu_pools() else {}
+        pooled = {}            # pool step -> its (output, cache), made with the conv before it
         for index, step in enumerate(self._steps):
             args = [values[s] for s in step.in_slots[:step.n_main]]
             x = args if step.multi_in else args[0]
@@ -291,7 +294,15 @@ class Model(Trainer, Layer):
                 kwargs["mask"] = in_mask
             elif in_mask is not None and not step.takes_mask:
                 self._warn_if_mask_dropped(step)
-            y, cache = step.layer.forward(x, training, **kwargs)
+            if index in pooled:                  # speed-up: made with the conv (below)
+                y, cache = pooled.pop(index)
+            elif index in fused and not kwargs and in_mask is None:
+                (y, cache), pool_part = step.layer.forward_with_pool(
+                    x, self._steps[fused[index]].layer, training)
+                if pool_part is not None:
+                    pooled[fused[index]] = pool_part
+            else:
+                y, cache = step.layer.forward(x, training, **kwargs)
             if step.layer.activity_regularizer is not None:
                 tape.add_activity_penalty(index, step.layer, y)
             outs = y if step.multi_out else [y]
@@ -388,15 +399,18 @@ class Model(Trainer, Layer):
 
     def _relu_pool_pairs(self):
         r"""``{pool step: conv step}`` for every ``Conv2D(activation="relu")`` whose output
-        only a ``MaxPooling2D`` reads (speed-up plan for :meth:`backward`).
+        only a ``MaxPooling2D`` reads (speed-up plan for :meth:`forward` and
+        :meth:`backward`).
 
-        For such a pair the pool's backward and the conv's ReLU backward run as one
-        compiled pass (:func:`~kerastutor.layers.pooling.relu_pool_backward`), and the
-        conv continues from the :math:`\delta` it gives
+        For such a pair the conv's bias and ReLU and the pool's maxima run as one
+        compiled pass (:meth:`~kerastutor.layers.convolutional.BaseConv.forward_with_pool`),
+        and so do the pool's backward and the conv's ReLU backward
+        (:func:`~kerastutor.layers.pooling.relu_pool_backward`), the conv continuing from
+        the :math:`\delta` it gives
         (:meth:`~kerastutor.layers.convolutional.BaseConv.backward_from_delta`). The
-        plan asks only what cannot change during a fit; the pool's cache says at each
-        step whether the pass applies. Only the fit's own backward uses it, and only
-        when nobody listens to the layer events (:func:`fusing_relu_pools`).
+        plan asks only what cannot change during a fit; the arrays say at each step
+        whether a pass applies. It is used only when nobody listens to the layer events
+        (:func:`fusing_relu_pools`): a listener sees every layer run on its own.
         """
         producer, readers = {}, {}
         for index, step in enumerate(self._steps):

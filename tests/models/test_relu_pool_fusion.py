@@ -1,7 +1,7 @@
-"""A conv's ReLU backward fused with the max pooling after it (a speed-up of the fast extra).
+"""A conv's ReLU fused with the max pooling after it (a speed-up of the fast extra).
 
-``Functional.backward`` runs ``Conv2D(activation="relu") -> MaxPooling2D`` pairs as one
-compiled pass when nobody listens to the events. It must give the two layers' numbers bit
+``Functional.forward`` and ``backward`` run ``Conv2D(activation="relu") -> MaxPooling2D``
+pairs as one compiled pass each way when nobody listens to the events. It must give the two layers' numbers bit
 for bit, take the plain path whenever a listener (the tracer) wants the pool's own
 gradient, and pair only a conv whose single reader is the pool.
 """
@@ -10,7 +10,7 @@ import pytest
 
 import kerastutor as keras
 from kerastutor import compiled, events
-from kerastutor.layers import pooling
+from kerastutor.layers import convolutional, pooling
 from kerastutor.models import functional
 
 pytest.importorskip("numba", reason="the fast extra (Numba) is not installed in this env")
@@ -18,11 +18,15 @@ pytest.importorskip("numba", reason="the fast extra (Numba) is not installed in 
 
 @pytest.fixture
 def fused_calls(monkeypatch):
-    """The number of fused passes that ran (each one replaced a pool's and a ReLU's backward)."""
+    """The fused passes that ran: "forward" (a conv's ReLU and the pool's maxima) and
+    "backward" (the pool's backward and the ReLU's)."""
     calls = []
-    original = functional.relu_pool_backward
+    backward = functional.relu_pool_backward
     monkeypatch.setattr(functional, "relu_pool_backward",
-                        lambda *args: calls.append(1) or original(*args))
+                        lambda *args: calls.append("backward") or backward(*args))
+    forward = convolutional.relu_pool_forward
+    monkeypatch.setattr(convolutional, "relu_pool_forward",
+                        lambda *args: calls.append("forward") or forward(*args))
     return calls
 
 
@@ -54,7 +58,8 @@ def test_fit_with_the_fused_pass_gives_the_plain_weights(fused_calls, input_shap
     with compiled.switched(True):
         fused = _cnn(input_shape, padding, use_bias)
         fused.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
-    assert len(fused_calls) == 2 * 3 * 2           # 2 epochs x 3 steps x 2 pairs
+    assert fused_calls.count("backward") == 2 * 3 * 2         # 2 epochs x 3 steps x 2 pairs
+    assert fused_calls.count("forward") == 2 * 3 * 2
     with compiled.switched(False):                 # the plain layers, NumPy everywhere
         plain = _cnn(input_shape, padding, use_bias)
         plain.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
