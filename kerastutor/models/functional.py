@@ -412,6 +412,17 @@ class Model(Trainer, Layer):
         whether a pass applies. It is used only when nobody listens to the layer events
         (:func:`fusing_relu_pools`): a listener sees every layer run on its own.
         """
+        return {pool: conv for pool, conv in self._pools_after_layers().items()
+                if _pool_after_relu(self._steps[pool].layer)
+                and _conv_with_relu(self._steps[conv])}
+
+    def _pools_after_layers(self):
+        """``{pool step: step}`` where a ``MaxPooling2D`` is the only reader of a step's
+        output: the graph's part of :meth:`_relu_pool_pairs`, worked out once per graph
+        (a model without such pools pays one look-up a step)."""
+        remembered = self.__dict__.get("_pool_readers")
+        if remembered is not None and remembered[0] is self._steps:
+            return remembered[1]
         producer, readers = {}, {}
         for index, step in enumerate(self._steps):
             for s in step.out_slots:
@@ -421,12 +432,10 @@ class Model(Trainer, Layer):
         pairs = {}
         for index, step in enumerate(self._steps):
             slot = step.in_slots[0] if len(step.in_slots) == 1 else None
-            conv_index = producer.get(slot)
-            if (slot is None or conv_index is None or readers[slot] != 1
-                    or slot in self._output_slots or not _pool_after_relu(step.layer)):
-                continue
-            if _conv_with_relu(self._steps[conv_index]):
-                pairs[index] = conv_index
+            if (type(step.layer) is MaxPooling2D and slot in producer and readers[slot] == 1
+                    and slot not in self._output_slots):
+                pairs[index] = producer[slot]
+        self._pool_readers = (self._steps, pairs)
         return pairs
 
     def _steps_fed_only_by_data(self):
