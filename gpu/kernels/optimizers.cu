@@ -36,16 +36,23 @@ extern "C" __global__ void sgd_momentum_update(float* w, float* m, const float* 
 // alpha_t, 1 - beta_1 and 1 - beta_2 are passed in, computed on the host in double
 // precision: 1.0f - 0.9f is not the float nearest to 0.1, and the NumPy path (and
 // Keras) multiply by the nearest one.
+__device__ __forceinline__ void adam_entry(float* w, float* m, float* v, const float* g,
+                                           long long i, float alpha_t,
+                                           float one_minus_beta_1, float one_minus_beta_2,
+                                           float epsilon) {
+    float grad = g[i];
+    float m_new = m[i] + (grad - m[i]) * one_minus_beta_1;
+    float v_new = v[i] + (grad * grad - v[i]) * one_minus_beta_2;
+    m[i] = m_new;
+    v[i] = v_new;
+    w[i] -= alpha_t * m_new / (sqrtf(v_new) + epsilon);
+}
+
 extern "C" __global__ void adam_update(float* w, float* m, float* v, const float* g,
                                        long long n, float alpha_t, float one_minus_beta_1,
                                        float one_minus_beta_2, float epsilon) {
     GRID_STRIDE_LOOP(i, n) {
-        float grad = g[i];
-        float m_new = m[i] + (grad - m[i]) * one_minus_beta_1;
-        float v_new = v[i] + (grad * grad - v[i]) * one_minus_beta_2;
-        m[i] = m_new;
-        v[i] = v_new;
-        w[i] -= alpha_t * m_new / (sqrtf(v_new) + epsilon);
+        adam_entry(w, m, v, g, i, alpha_t, one_minus_beta_1, one_minus_beta_2, epsilon);
     }
 }
 
@@ -74,11 +81,6 @@ extern "C" __global__ void adam_update_device(float* w, float* m, float* v, cons
                                               float epsilon) {
     float alpha = *alpha_t;                  // the same address for every thread: cached
     GRID_STRIDE_LOOP(i, n) {
-        float grad = g[i];
-        float m_new = m[i] + (grad - m[i]) * one_minus_beta_1;
-        float v_new = v[i] + (grad * grad - v[i]) * one_minus_beta_2;
-        m[i] = m_new;
-        v[i] = v_new;
-        w[i] -= alpha * m_new / (sqrtf(v_new) + epsilon);
+        adam_entry(w, m, v, g, i, alpha, one_minus_beta_1, one_minus_beta_2, epsilon);
     }
 }
