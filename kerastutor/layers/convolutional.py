@@ -463,12 +463,17 @@ class BaseConv(SlidingWindowLayer):
                                ones_column=self._bias_in_patches and self.bias is not None)
         return patches, xp.shape, where
 
+    def _times_kernel(self, patches, batch, where):
+        """Step 3, ``Z = P W`` (group by group), shaped ``(batch, *out, filters)``; a bias
+        column in ``patches`` (:func:`with_bias_column`) is left out of the product."""
+        w = self._kernel_groups()
+        z = merge_groups(self._product(patches[..., :w.shape[1]], w, "z"))
+        return z.reshape((batch,) + where.out + (self.filters,))
+
     def forward(self, x, training=False):
         x = self._to_channels_last(x)                                    # data_format
         patches, padded_shape, where = self._patches(x)                  # pad, im2col: P
-        w = self._kernel_groups()
-        z = merge_groups(self._product(patches[..., :w.shape[1]], w, "z"))  # Z = P W
-        z = z.reshape(x.shape[:1] + where.out + (self.filters,))
+        z = self._times_kernel(patches, x.shape[0], where)               # Z = P W
         y, act_cache = self._bias_and_activation(z)                      # y = phi(Z + b)
         return self._from_channels_last(y), ConvCache(patches, padded_shape, where, act_cache)
 
@@ -478,9 +483,7 @@ class BaseConv(SlidingWindowLayer):
         one compiled pass (:func:`~kerastutor.layers.pooling.relu_pool_forward`); the pool's
         part is ``None`` where that does not apply (then call the pool yourself)."""
         patches, padded_shape, where = self._patches(x)                  # pad, im2col: P
-        w = self._kernel_groups()
-        z = merge_groups(self._product(patches[..., :w.shape[1]], w, "z"))  # Z = P W
-        z = z.reshape(x.shape[:1] + where.out + (self.filters,))
+        z = self._times_kernel(patches, x.shape[0], where)               # Z = P W
         bias = np.zeros(self.filters, z.dtype) if self.bias is None else self.bias.value
         pooled = relu_pool_forward(pool, z, bias)
         if pooled is None:
@@ -492,10 +495,19 @@ class BaseConv(SlidingWindowLayer):
     # ------------------------------------------------------------ backward
     def backward_weights(self, cache, grad_out):
         """dL/db and dL/dW only; returns delta by group, ``(groups, rows, filters/groups)``."""
-        bias_column = with_bias_column(cache.patches, self._kernel_groups().shape[1])
         delta = self._delta(cache.act_cache, self._to_channels_last(grad_out),  # phi' dL/dy
-                            bias_sum=not bias_column)
-        return self._kernel_gradient(cache.patches, delta.reshape(-1, delta.shape[-1]))
+                            bias_sum=False)
+        return self._weight_gradients(cache.patches, delta)              # dL/db, dL/dW
+
+    def _weight_gradients(self, patches, delta):
+        """``dL/db`` and ``dL/dW`` from ``delta`` (channels_last); delta by group. The bias
+        gradient is :func:`sum_rows`, or the kernel gradient's last row when ``patches``
+        carries a bias column (:func:`with_bias_column`)."""
+        delta = delta.reshape(-1, delta.shape[-1])
+        if self.bias is not None and not with_bias_column(patches,
+                                                          self._kernel_groups().shape[1]):
+            self.bias.grad += sum_rows(delta)                            # sum over n, p
+        return self._kernel_gradient(patches, delta)
 
     def _kernel_gradient(self, patches, delta):
         """``dL/dW += P^T delta`` for ``delta`` of shape ``(rows, filters)``; delta by group.
@@ -526,11 +538,7 @@ class BaseConv(SlidingWindowLayer):
         (channels_last) the caller worked out already -- with the max pooling after this
         layer, :func:`~kerastutor.layers.pooling.relu_pool_backward`. Fills dL/dW and
         dL/db; returns dL/dx, or None without ``input_grad``."""
-        delta = delta.reshape(-1, delta.shape[-1])
-        if self.bias is not None and not with_bias_column(cache.patches,
-                                                          self._kernel_groups().shape[1]):
-            self.bias.grad += sum_rows(delta)                            # sum over n, p
-        delta = self._kernel_gradient(cache.patches, delta)              # dL/dW (and dL/db)
+        delta = self._weight_gradients(cache.patches, delta)             # dL/db, dL/dW
         return self._input_gradient(cache, delta) if input_grad else None
 
     # --------------------------------------------------------------- shapes

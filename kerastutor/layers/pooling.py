@@ -317,9 +317,9 @@ def _tiled_pool_backward(grad_out, input_shape, out_spatial, pool_size, mode, au
     return gp
 
 
-def _pools_relu_output(layer):
-    """A 2-D max pooling whose windows tile its channels_last input (see
-    :func:`relu_pool_forward`, :func:`relu_pool_backward`)."""
+def tiling_max_pool_2d(layer):
+    """Whether ``layer`` is a 2-D max pooling whose windows tile its channels_last input
+    (what :func:`relu_pool_forward` and :func:`relu_pool_backward` need)."""
     return (layer.mode == "max" and layer.data_format == "channels_last" and layer.rank == 2
             and tuple(layer.strides) == tuple(layer.pool_size) and layer.padding == "valid")
 
@@ -335,7 +335,7 @@ def relu_pool_forward(layer, z, bias):
     bench_training.py cifar``, taking turns in one process) went from 22.1 to 21.7 ms,
     the MNIST CNN's from 10.2 to 9.9 ms.
     """
-    if not (_pools_relu_output(layer) and isinstance(z, np.ndarray) and z.ndim == 4):
+    if not (tiling_max_pool_2d(layer) and isinstance(z, np.ndarray) and z.ndim == 4):
         return None
     found = compiled.max_pool_2d(z, layer.pool_size, bias)
     return None if found is None else _compiled_max_cache(z, layer.pool_size, *found)
@@ -361,7 +361,7 @@ def relu_pool_backward(layer, cache, grad_out):
     24.4 to 21.9 ms, one of the MNIST CNN from 12.4 to 10.6 ms.
     """
     padded_shape, pads, out_spatial, aux = cache
-    if not (_pools_relu_output(layer) and isinstance(aux, tuple) and aux[3] is not None
+    if not (tiling_max_pool_2d(layer) and isinstance(aux, tuple) and aux[3] is not None
             and isinstance(grad_out, np.ndarray)):
         return None                                    # the pool's forward did not run compiled
     delta = layer._workspace.empty("relu delta", grad_out, padded_shape)

@@ -27,7 +27,7 @@ from kerastutor.layers.base import (KerasTensor, Layer, _split_backward, format_
                                     starts_a_call)
 from kerastutor.layers.convolutional import BaseConv, is_plain_relu
 from kerastutor.layers.core import InputLayer
-from kerastutor.layers.pooling import MaxPooling2D, relu_pool_backward
+from kerastutor.layers.pooling import MaxPooling2D, relu_pool_backward, tiling_max_pool_2d
 from kerastutor.models.layer_order import keras_layer_order
 from kerastutor.models.serialization import (check_auto_config, functional_config,
                                              functional_from_config,
@@ -818,15 +818,14 @@ def _in_keras_order(layers, inputs, outputs):
 
 # ---------------------------------------------- speed-up: a conv's ReLU and the pool after it
 def fusing_relu_pools():
-    """Whether :meth:`Functional.backward` may fuse a conv's ReLU backward with the max
-    pooling after it: the compiled kernels are on and nobody listens to the events (a
-    listener such as the tracer sees every layer's own gradient)."""
+    """Whether :meth:`Functional.forward` and ``backward`` may fuse a conv's ReLU with the
+    max pooling after it: the compiled kernels are on and nobody listens to the events (a
+    listener such as the tracer sees every layer's own output and gradient)."""
     return compiled.is_enabled() and not events.listening()
 
 
 def _pool_after_relu(layer):
-    return (type(layer) is MaxPooling2D and layer.data_format == "channels_last"
-            and tuple(layer.strides) == tuple(layer.pool_size) and layer.padding == "valid"
+    return (type(layer) is MaxPooling2D and tiling_max_pool_2d(layer)
             and layer.activity_regularizer is None)
 
 
