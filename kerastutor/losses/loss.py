@@ -7,7 +7,9 @@ targets with the predictions, applies the sample weights and the reduction,
 and multiplies the derivative by :math:`\partial L / \partial \ell_i = w_i / n`.
 The full story is in the package's introduction (:mod:`kerastutor.losses`).
 """
+import contextlib
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -86,7 +88,11 @@ def _sum_to_shape(grad, shape):
     return grad.sum(axis=stretched, keepdims=True)
 
 
-class _TargetsCheckedOnHost:
+_TARGETS = threading.local()      # per thread: step_through trains in a worker thread
+
+
+@contextlib.contextmanager
+def targets_checked_on_host():
     """``with targets_checked_on_host():`` -- the targets were checked before upload.
 
     ``fit``, ``evaluate`` and the ``*_on_batch`` methods check every target on the
@@ -95,22 +101,17 @@ class _TargetsCheckedOnHost:
     checks that would read the targets back from the device -- a read makes the
     host wait until the GPU has finished its queue. Host targets are always checked.
     """
-
-    active = False
-
-    def __enter__(self):
-        type(self).active = True
-
-    def __exit__(self, *exc_info):
-        type(self).active = False
-
-
-targets_checked_on_host = _TargetsCheckedOnHost
+    before = getattr(_TARGETS, "checked", False)
+    _TARGETS.checked = True
+    try:
+        yield
+    finally:
+        _TARGETS.checked = before
 
 
 def _checked_before_upload(targets):
-    """Whether a check of ``targets`` may be skipped (see :class:`_TargetsCheckedOnHost`)."""
-    return _TargetsCheckedOnHost.active and backend.is_device_array(targets)
+    """Whether a check of ``targets`` may be skipped (see :func:`targets_checked_on_host`)."""
+    return getattr(_TARGETS, "checked", False) and backend.is_device_array(targets)
 
 
 def _divide_no_nan(numerator, divisor):
